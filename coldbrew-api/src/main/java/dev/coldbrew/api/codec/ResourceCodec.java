@@ -1,0 +1,345 @@
+package dev.coldbrew.api.codec;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.validation.FieldError;
+import dev.coldbrew.api.validation.ValidationException;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads and writes resources as YAML or JSON. Decoding is strict like the Kubernetes API server:
+ * every unknown field and every value of the wrong type is reported with its path, all at once,
+ * rather than stopping at the first. Multi-document YAML and {@code kind: List} are flattened into
+ * one list of documents. Thread-safe.
+ */
+public final class ResourceCodec {
+  private static final ObjectMapper JSON = configure(JsonMapper.builder().build());
+  private static final ObjectMapper YAML =
+      configure(
+          YAMLMapper.builder(
+                  YAMLFactory.builder()
+                      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                      .build())
+              .build());
+
+  private ResourceCodec() {}
+
+  private static ObjectMapper configure(ObjectMapper m) {
+    m.setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    m.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    m.disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    return m;
+  }
+
+  /** The shared JSON mapper (lenient only where this class makes it so). */
+  public static ObjectMapper json() {
+    return JSON;
+  }
+
+  /** The shared YAML mapper. */
+  public static ObjectMapper yaml() {
+    return YAML;
+  }
+
+  /**
+   * Splits YAML or JSON text into resource documents: each YAML document, and each item of a {@code
+   * kind: List}. Empty documents are skipped.
+   *
+   * @throws ValidationException if the text is not YAML/JSON or a document is not an object
+   */
+  public static List<ObjectNode> split(String text) {
+    List<ObjectNode> out = new ArrayList<>();
+    try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(text)) {
+      int index = 0;
+      while (it.hasNextValue()) {
+        JsonNode doc = it.nextValue();
+        index++;
+        if (doc == null || doc.isNull() || doc.isMissingNode()) {
+          continue;
+        }
+        addDocument(doc, "document " + index, out);
+      }
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof ValidationException v) {
+        throw v;
+      }
+      throw new ValidationException(new FieldError("", "not valid YAML or JSON: " + brief(e)));
+    }
+    return out;
+  }
+
+  private static void addDocument(JsonNode doc, String where, List<ObjectNode> out) {
+    if (!(doc instanceof ObjectNode obj)) {
+      throw new ValidationException(
+          new FieldError("", where + ": expected an object with apiVersion and kind"));
+    }
+    if ("List".equals(obj.path("kind").asText()) && obj.has("items")) {
+      JsonNode items = obj.get("items");
+      if (!items.isArray()) {
+        throw new ValidationException(FieldError.invalid("items", items.getNodeType(), "a list"));
+      }
+      for (int i = 0; i < items.size(); i++) {
+        addDocument(items.get(i), where + " items[" + i + "]", out);
+      }
+      return;
+    }
+    out.add(obj);
+  }
+
+  /** The kind a document declares. */
+  public static Kind kindOf(JsonNode doc) {
+    String apiVersion = doc.path("apiVersion").asText("");
+    String kind = doc.path("kind").asText("");
+    List<FieldError> errors = new ArrayList<>();
+    if (apiVersion.isEmpty()) {
+      errors.add(FieldError.missing("apiVersion"));
+    }
+    if (kind.isEmpty()) {
+      errors.add(FieldError.missing("kind"));
+    }
+    if (!errors.isEmpty()) {
+      throw new ValidationException(errors);
+    }
+    Optional<Kind> k = Kind.of(apiVersion, kind);
+    if (k.isEmpty()) {
+      throw new ValidationException(
+          new FieldError(
+              "kind",
+              "\""
+                  + kind
+                  + "\" in \""
+                  + apiVersion
+                  + "\" (expected: Service, Configuration, Revision or Route in"
+                  + " serving.knative.dev/v1)"));
+    }
+    return k.get();
+  }
+
+  /** Decodes one document into its resource class, reporting every bad field at once. */
+  public static Resource decode(JsonNode doc) {
+    Kind kind = kindOf(doc);
+    return decode(doc, kind.newResource().getClass());
+  }
+
+  /** Decodes one document into {@code type}, reporting every bad field at once. */
+  public static <T> T decode(JsonNode doc, Class<T> type) {
+    Collector problems = new Collector();
+    T value;
+    try {
+      value = JSON.reader().withHandler(problems).forType(type).readValue(doc);
+    } catch (IOException | IllegalArgumentException e) {
+      problems.errors.add(new FieldError(pathOf(e), brief(e)));
+      value = null;
+    }
+    if (!problems.errors.isEmpty()) {
+      throw new ValidationException(problems.errors);
+    }
+    return value;
+  }
+
+  /** Decodes YAML or JSON text holding exactly one resource. */
+  public static Resource decodeOne(String text) {
+    List<ObjectNode> docs = split(text);
+    if (docs.size() != 1) {
+      throw new ValidationException(
+          new FieldError("", "expected exactly one resource, found " + docs.size()));
+    }
+    return decode(docs.get(0));
+  }
+
+  /** Compact JSON. */
+  public static String toJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Indented JSON. */
+  public static String toPrettyJson(Object value) {
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** YAML, without a leading document marker. */
+  public static String toYaml(Object value) {
+    try {
+      return YAML.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The resource as a JSON tree. */
+  public static ObjectNode toTree(Resource resource) {
+    return JSON.valueToTree(resource);
+  }
+
+  /** A deep copy, safe to change. */
+  @SuppressWarnings("unchecked")
+  public static <T extends Resource> T copy(T resource) {
+    return (T) JSON.convertValue(resource, resource.getClass());
+  }
+
+  /** Reads a resource that this codec wrote (trusted input, e.g. from the store). */
+  public static Resource fromStoredJson(String json) {
+    try {
+      JsonNode doc = JSON.readTree(json);
+      return JSON.treeToValue(doc, kindOf(doc).newResource().getClass());
+    } catch (IOException e) {
+      throw new IllegalStateException("stored resource is not readable: " + brief(e), e);
+    }
+  }
+
+  private static String brief(Exception e) {
+    String m = e.getMessage() == null ? e.toString() : e.getMessage();
+    int cut = m.indexOf("\n");
+    m = cut > 0 ? m.substring(0, cut) : m;
+    int at = m.indexOf(" (through reference chain");
+    return at > 0 ? m.substring(0, at) : m;
+  }
+
+  private static String pathOf(Exception e) {
+    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException jme) {
+      StringBuilder sb = new StringBuilder();
+      for (var ref : jme.getPath()) {
+        if (ref.getFieldName() != null) {
+          if (sb.length() > 0) {
+            sb.append('.');
+          }
+          sb.append(ref.getFieldName());
+        } else if (ref.getIndex() >= 0) {
+          sb.append('[').append(ref.getIndex()).append(']');
+        }
+      }
+      return sb.toString();
+    }
+    return "";
+  }
+
+  /** The path of the parser's current position: {@code spec.traffic[1].percent}. */
+  static String path(JsonParser p, String leaf) {
+    Deque<String> parts = new ArrayDeque<>();
+    JsonStreamContext ctx = p.getParsingContext();
+    if (leaf != null) {
+      parts.push(leaf);
+      ctx = ctx.getParent() != null && ctx.inObject() ? ctx.getParent() : ctx;
+    }
+    for (; ctx != null && !ctx.inRoot(); ctx = ctx.getParent()) {
+      if (ctx.inArray()) {
+        parts.push("[" + Math.max(0, ctx.getCurrentIndex()) + "]");
+      } else if (ctx.getCurrentName() != null) {
+        parts.push(ctx.getCurrentName());
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String part : parts) {
+      if (sb.length() > 0 && !part.startsWith("[")) {
+        sb.append('.');
+      }
+      sb.append(part);
+    }
+    return sb.toString();
+  }
+
+  /** Records problems and skips the bad value, so decoding goes on and finds the rest. */
+  private static final class Collector extends DeserializationProblemHandler {
+    final List<FieldError> errors = new ArrayList<>();
+
+    @Override
+    public boolean handleUnknownProperty(
+        DeserializationContext ctxt,
+        JsonParser p,
+        JsonDeserializer<?> deserializer,
+        Object beanOrClass,
+        String propertyName)
+        throws IOException {
+      errors.add(FieldError.unknown(path(p, propertyName)));
+      p.skipChildren();
+      return true;
+    }
+
+    @Override
+    public Object handleUnexpectedToken(
+        DeserializationContext ctxt, JavaType targetType, JsonToken t, JsonParser p, String msg)
+        throws IOException {
+      String found = t == null ? "nothing" : describe(t, p);
+      errors.add(FieldError.invalid(path(p, null), found, expected(targetType)));
+      p.skipChildren();
+      return null;
+    }
+
+    @Override
+    public Object handleWeirdStringValue(
+        DeserializationContext ctxt, Class<?> targetType, String value, String msg) {
+      errors.add(FieldError.invalid(path(ctxt.getParser(), null), value, expected(targetType)));
+      return null;
+    }
+
+    @Override
+    public Object handleWeirdNumberValue(
+        DeserializationContext ctxt, Class<?> targetType, Number value, String msg) {
+      errors.add(FieldError.invalid(path(ctxt.getParser(), null), value, expected(targetType)));
+      return null;
+    }
+
+    private static String describe(JsonToken t, JsonParser p) throws IOException {
+      return switch (t) {
+        case START_OBJECT -> "an object";
+        case START_ARRAY -> "a list";
+        case VALUE_STRING -> "\"" + p.getText() + "\"";
+        default -> p.getText();
+      };
+    }
+
+    private static String expected(JavaType type) {
+      return expected(type.getRawClass());
+    }
+
+    private static String expected(Class<?> raw) {
+      if (raw == Long.class || raw == Integer.class || raw == long.class || raw == int.class) {
+        return "an integer";
+      }
+      if (raw == Boolean.class || raw == boolean.class) {
+        return "true or false";
+      }
+      if (raw == String.class) {
+        return "a string";
+      }
+      if (List.class.isAssignableFrom(raw)) {
+        return "a list";
+      }
+      return "an object";
+    }
+  }
+}

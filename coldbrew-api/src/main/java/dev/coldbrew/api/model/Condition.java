@@ -1,0 +1,34 @@
+package dev.coldbrew.api.model;
+
+/**
+ * A Knative status condition: {@code type}, {@code status} ("True", "False" or "Unknown"), and why.
+ */
+public class Condition {
+  public static final String TRUE = "True";
+  public static final String FALSE = "False";
+  public static final String UNKNOWN = "Unknown";
+
+  public String type;
+  public String status;
+  public String severity;
+  public String reason;
+  public String message;
+  public String lastTransitionTime;
+
+  public Condition() {}
+
+  public Condition(String type, String status, String reason, String message) {
+    this.type = type;
+    this.status = status;
+    this.reason = reason;
+    this.message = message;
+  }
+
+  public boolean isTrue() {
+    return TRUE.equals(status);
+  }
+
+  public boolean isFalse() {
+    return FALSE.equals(status);
+  }
+}

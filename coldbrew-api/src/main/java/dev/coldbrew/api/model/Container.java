@@ -1,0 +1,29 @@
+package dev.coldbrew.api.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/**
+ * The one container of a Revision. The local runtime runs {@code command} + {@code args}; the
+ * Kubernetes runtime runs {@code image}. Fields that only make sense on Kubernetes are kept as raw
+ * JSON.
+ */
+public class Container {
+  public String name;
+  public String image;
+  public List<String> command;
+  public List<String> args;
+  public String workingDir;
+  public List<ContainerPort> ports;
+  public List<EnvVar> env;
+  public JsonNode envFrom;
+  public ResourceRequirements resources;
+  public Probe readinessProbe;
+  public Probe livenessProbe;
+  public Probe startupProbe;
+  public JsonNode volumeMounts;
+  public JsonNode securityContext;
+  public String imagePullPolicy;
+  public String terminationMessagePath;
+  public String terminationMessagePolicy;
+}

@@ -1,0 +1,7 @@
+package dev.coldbrew.api.model;
+
+/** A header a probe sends. */
+public class HttpHeader {
+  public String name;
+  public String value;
+}
