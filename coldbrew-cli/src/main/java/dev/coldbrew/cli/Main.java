@@ -1,8 +1,20 @@
 package dev.coldbrew.cli;
 
 import dev.coldbrew.cli.autoscaler.AutoscalerCommand;
+import dev.coldbrew.cli.commands.ApplyCommand;
+import dev.coldbrew.cli.commands.DeleteCommand;
+import dev.coldbrew.cli.commands.DescribeCommand;
+import dev.coldbrew.cli.commands.GetCommand;
+import dev.coldbrew.cli.commands.RevisionCommand;
+import dev.coldbrew.cli.commands.RouteCommand;
+import dev.coldbrew.cli.commands.ServeCommand;
+import dev.coldbrew.cli.commands.ServiceCommand;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code coldbrew} command: entry point of the runnable jar. */
 @Command(
@@ -10,8 +22,34 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Knative Serving on one machine: HTTP apps that scale to zero.",
-    subcommands = {AutoscalerCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      ApplyCommand.class,
+      GetCommand.class,
+      DescribeCommand.class,
+      DeleteCommand.class,
+      ServiceCommand.class,
+      RevisionCommand.class,
+      RouteCommand.class,
+      AutoscalerCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
+
+  @Option(
+      names = "--server",
+      scope = ScopeType.INHERIT,
+      paramLabel = "URL",
+      description =
+          "The admin API (default: $COLDBREW_SERVER, else " + ApiClient.DEFAULT_SERVER + ").")
+  String server;
+
+  @Option(
+      names = "--token-file",
+      scope = ScopeType.INHERIT,
+      paramLabel = "FILE",
+      description = "Bearer token for an admin API bound beyond loopback (default: ./.coldbrew/admin-token).")
+  Path tokenFile;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -19,7 +57,58 @@ public final class Main {
 
   /** The command tree, for tests that run it in-process. */
   public static CommandLine commandLine() {
-    return new CommandLine(new Main());
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          PrintWriter err = commandLine.getErr();
+          if (ex instanceof ApiException api) {
+            err.println("Error: " + api.getMessage());
+            api.causes().forEach(c -> err.println("  " + c));
+          } else if (ex instanceof dev.coldbrew.api.validation.ValidationException v) {
+            err.println("Error: invalid input");
+            v.errors().forEach(e -> err.println("  " + e));
+          } else if (ex instanceof UserException) {
+            err.println("Error: " + ex.getMessage());
+          } else {
+            err.println("Error: " + ex);
+            ex.printStackTrace(err);
+          }
+          err.flush();
+          return 1;
+        });
+    return cl;
+  }
+
+  /** The client for the admin API this invocation talks to. */
+  ApiClient client() {
+    String s = server;
+    if (s == null || s.isBlank()) {
+      s = System.getenv("COLDBREW_SERVER");
+    }
+    if (s == null || s.isBlank()) {
+      s = ApiClient.DEFAULT_SERVER;
+    }
+    String token = System.getenv("COLDBREW_TOKEN");
+    if (token == null) {
+      token =
+          tokenFile != null
+              ? readTokenFile(tokenFile)
+              : ApiClient.readToken(Path.of(".coldbrew"));
+    }
+    return new ApiClient(s, token);
+  }
+
+  private static String readTokenFile(Path p) {
+    try {
+      return java.nio.file.Files.readString(p).trim();
+    } catch (java.io.IOException e) {
+      throw new UserException("--token-file: cannot read " + p + " (" + e.getMessage() + ")");
+    }
+  }
+
+  /** The root object of a command tree, from any command's spec. */
+  public static Main of(CommandLine.Model.CommandSpec spec) {
+    return (Main) spec.root().userObject();
   }
 
   /** Prints the jar's version. */

@@ -1,0 +1,64 @@
+package dev.coldbrew.cli.commands;
+
+import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.cli.ApiClient;
+import dev.coldbrew.cli.ClientCommand;
+import dev.coldbrew.cli.Manifests;
+import dev.coldbrew.cli.UserException;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code coldbrew delete KIND NAME... | -f FILE}: delete resources (children go with them). */
+@Command(
+    name = "delete",
+    mixinStandardHelpOptions = true,
+    description = "Delete resources by kind and name, or those in manifests.")
+public class DeleteCommand extends ClientCommand {
+  @Option(
+      names = {"-f", "--filename"},
+      paramLabel = "FILE|DIR|-",
+      description = "Delete the resources named in these manifests.")
+  List<String> files = new ArrayList<>();
+
+  @Parameters(paramLabel = "KIND NAME...", description = "A kind and one or more names.")
+  List<String> args = new ArrayList<>();
+
+  @Override
+  public Integer call() {
+    ApiClient client = client();
+    int missing = 0;
+    List<Target> targets = new ArrayList<>();
+    for (Manifests.Document d : Manifests.read(files, System.in)) {
+      Kind kind = ResourceCodec.kindOf(d.node());
+      String ns = d.node().path("metadata").path("namespace").asText(namespace);
+      targets.add(new Target(kind, ns, d.node().path("metadata").path("name").asText()));
+    }
+    if (!args.isEmpty()) {
+      if (args.size() < 2) {
+        throw new UserException("delete: expected KIND NAME... or -f FILE");
+      }
+      Kind kind = GetCommand.kind(args.get(0));
+      args.subList(1, args.size()).forEach(n -> targets.add(new Target(kind, namespace, n)));
+    }
+    if (targets.isEmpty()) {
+      throw new UserException("delete: expected KIND NAME... or -f FILE");
+    }
+    for (Target t : targets) {
+      if (client.delete(t.kind, t.namespace, t.name)) {
+        out().println(ApplyCommand.qualified(t.kind) + "/" + t.name + " deleted");
+      } else {
+        missing++;
+        err().println("Error: " + GetCommand.notFound(t.kind, t.name, t.namespace));
+      }
+    }
+    out().flush();
+    err().flush();
+    return missing == 0 ? 0 : 1;
+  }
+
+  private record Target(Kind kind, String namespace, String name) {}
+}

@@ -1,0 +1,207 @@
+package dev.coldbrew.cli.commands;
+
+import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.model.Condition;
+import dev.coldbrew.api.model.Container;
+import dev.coldbrew.api.model.EnvVar;
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.model.Revision;
+import dev.coldbrew.api.model.RevisionSpec;
+import dev.coldbrew.api.model.Route;
+import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.model.Status;
+import dev.coldbrew.api.model.TrafficTarget;
+import dev.coldbrew.cli.ApiClient;
+import dev.coldbrew.cli.ClientCommand;
+import dev.coldbrew.cli.Table;
+import dev.coldbrew.cli.UserException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code coldbrew describe KIND NAME}: a resource in human form, like {@code kn describe}. */
+@Command(
+    name = "describe",
+    mixinStandardHelpOptions = true,
+    description = "Show one resource in detail.")
+public class DescribeCommand extends ClientCommand {
+  @Parameters(index = "0", paramLabel = "KIND")
+  String kindName;
+
+  @Parameters(index = "1", paramLabel = "NAME")
+  String name;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      description = "yaml, json, or url (services and routes).")
+  String output;
+
+  @Override
+  public Integer call() {
+    return describe(GetCommand.kind(kindName), name, output, this);
+  }
+
+  /** Shared by {@code describe} and the noun commands ({@code service describe} …). */
+  static int describe(Kind kind, String name, String output, ClientCommand cmd) {
+    ApiClient client = cmd.client();
+    Resource r =
+        client
+            .get(kind, cmd.namespace, name)
+            .orElseThrow(() -> new UserException(GetCommand.notFound(kind, name, cmd.namespace)));
+    PrintWriter out = cmd.out();
+    if (output != null) {
+      switch (output) {
+        case "yaml" -> out.print(ResourceCodec.toYaml(r));
+        case "json" -> out.println(ResourceCodec.toPrettyJson(r));
+        case "url" -> out.println(url(r));
+        default -> throw new UserException(
+            "-o/--output: \"" + output + "\" (expected: yaml, json or url)");
+      }
+      out.flush();
+      return 0;
+    }
+    new Describer(out, cmd.clock()).describe(r, client);
+    out.flush();
+    return 0;
+  }
+
+  private static String url(Resource r) {
+    if (r instanceof Service s && s.status != null && s.status.url != null) {
+      return s.status.url;
+    }
+    if (r instanceof Route rt && rt.status != null && rt.status.url != null) {
+      return rt.status.url;
+    }
+    throw new UserException(r + " has no URL yet");
+  }
+
+  /** Writes the human form. */
+  private record Describer(PrintWriter out, Clock clock) {
+    void describe(Resource r, ApiClient client) {
+      field("Name", r.metadata.name);
+      field("Namespace", r.metadata.namespace);
+      labels("Labels", r.metadata.labels);
+      labels("Annotations", r.metadata.annotations);
+      field("Age", Table.age(r.metadata.creationTimestamp, clock));
+      if (r instanceof Service s) {
+        field("URL", s.status == null ? null : s.status.url);
+        out.println();
+        out.println("Revisions:");
+        traffic(s.status == null ? null : s.status.traffic, client, r.metadata.namespace);
+      } else if (r instanceof Route rt) {
+        field("URL", rt.status == null ? null : rt.status.url);
+        out.println();
+        out.println("Traffic Targets:");
+        traffic(rt.status == null ? null : rt.status.traffic, client, r.metadata.namespace);
+      } else if (r instanceof Revision rev) {
+        field("Service", rev.metadata.label("serving.knative.dev/service"));
+        out.println();
+        spec(rev.spec, "");
+        if (rev.status != null && rev.status.actualReplicas != null) {
+          field(
+              "Replicas",
+              rev.status.actualReplicas
+                  + "/"
+                  + (rev.status.desiredReplicas == null ? "?" : rev.status.desiredReplicas));
+        }
+      } else {
+        out.println();
+        out.print(ResourceCodec.toYaml(r));
+      }
+      conditions(r.status());
+    }
+
+    void traffic(List<TrafficTarget> traffic, ApiClient client, String ns) {
+      if (traffic == null || traffic.isEmpty()) {
+        out.println("  (no traffic assigned yet)");
+        return;
+      }
+      for (TrafficTarget t : traffic) {
+        String name = t.revisionName == null ? "?" : t.revisionName;
+        String label =
+            Boolean.TRUE.equals(t.latestRevision) ? "@latest (" + name + ")" : name;
+        out.printf(
+            "  %4s  %s%s%n",
+            (t.percent == null ? 0 : t.percent) + "%",
+            label,
+            t.tag == null ? "" : " #" + t.tag + (t.url == null ? "" : " " + t.url));
+        client
+            .<Revision>get(Kind.REVISION, ns, name)
+            .ifPresent(
+                rev -> {
+                  spec(rev.spec, "        ");
+                  out.printf(
+                      "        %-10s %s%n",
+                      "Ready:",
+                      Table.ready(rev.status)
+                          + (Table.reason(rev.status).isEmpty()
+                              ? ""
+                              : " (" + Table.reason(rev.status) + ")"));
+                });
+      }
+    }
+
+    void spec(RevisionSpec spec, String indent) {
+      Container c = spec.container();
+      if (c == null) {
+        return;
+      }
+      if (c.command != null) {
+        out.printf(
+            "%s%-10s %s%n",
+            indent,
+            "Command:",
+            String.join(" ", c.command)
+                + (c.args == null ? "" : " " + String.join(" ", c.args)));
+      }
+      if (c.image != null) {
+        out.printf("%s%-10s %s%n", indent, "Image:", c.image);
+      }
+      if (c.env != null && !c.env.isEmpty()) {
+        StringBuilder sb = new StringBuilder();
+        for (EnvVar e : c.env) {
+          sb.append(sb.length() == 0 ? "" : ", ").append(e.name).append('=').append(e.value);
+        }
+        out.printf("%s%-10s %s%n", indent, "Env:", sb);
+      }
+      if (spec.containerConcurrency != null && spec.containerConcurrency > 0) {
+        out.printf("%s%-10s %d%n", indent, "Concurrency:", spec.containerConcurrency);
+      }
+    }
+
+    void conditions(Status status) {
+      out.println();
+      out.println("Conditions:");
+      Table t = new Table(true, "  OK", "TYPE", "AGE", "REASON");
+      if (status != null && status.conditions != null) {
+        for (Condition c : status.conditions) {
+          String ok = c.isTrue() ? "  ++" : c.isFalse() ? "  !!" : "  ??";
+          t.row(
+              ok,
+              c.type,
+              Table.age(c.lastTransitionTime, clock),
+              c.reason == null ? "" : c.reason + (c.message == null ? "" : ": " + c.message));
+        }
+      }
+      t.print(out);
+    }
+
+    void field(String name, Object value) {
+      out.printf("%-12s %s%n", name + ":", value == null ? "" : value);
+    }
+
+    void labels(String name, Map<String, String> map) {
+      if (map != null && !map.isEmpty()) {
+        StringBuilder sb = new StringBuilder();
+        map.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+        field(name, sb);
+      }
+    }
+  }
+}

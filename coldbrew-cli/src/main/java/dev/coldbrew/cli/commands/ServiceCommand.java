@@ -1,0 +1,256 @@
+package dev.coldbrew.cli.commands;
+
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.model.Service;
+import dev.coldbrew.cli.ApiClient;
+import dev.coldbrew.cli.ApiException;
+import dev.coldbrew.cli.ClientCommand;
+import dev.coldbrew.cli.UserException;
+import dev.coldbrew.cli.Views;
+import dev.coldbrew.api.codec.ResourceCodec;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code coldbrew service}: create, update, list, describe, delete and wait, as {@code kn}. */
+@Command(
+    name = "service",
+    aliases = {"ksvc", "services"},
+    mixinStandardHelpOptions = true,
+    description = "Manage Knative Services.",
+    subcommands = {
+      ServiceCommand.Create.class,
+      ServiceCommand.Update.class,
+      ServiceCommand.ListCmd.class,
+      ServiceCommand.Describe.class,
+      ServiceCommand.Delete.class,
+      ServiceCommand.Wait.class
+    })
+public class ServiceCommand {
+
+  /** {@code service create NAME --cmd ...}. */
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a service.")
+  public static class Create extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Mixin ServiceEdits edits;
+    @Mixin WaitOptions waiting;
+
+    @Option(names = "--force", description = "Replace the service if it exists.")
+    boolean force;
+
+    @Override
+    public Integer call() {
+      ApiClient client = client();
+      Service svc = new Service();
+      svc.metadata.name = name;
+      svc.metadata.namespace = namespace;
+      edits.apply(svc);
+      Service existing = client.<Service>get(Kind.SERVICE, namespace, name).orElse(null);
+      boolean replace = existing != null;
+      if (replace && !force) {
+        throw new UserException(
+            "service '" + name + "' already exists in namespace '" + namespace + "' (use --force to replace it)");
+      }
+      if (waiting.wait) {
+        out().println((replace ? "Replacing" : "Creating") + " service '" + name + "' in namespace '" + namespace + "':");
+        out().println();
+        out().flush();
+      }
+      Service result;
+      if (replace) {
+        svc.metadata.resourceVersion = existing.metadata.resourceVersion;
+        result = client.update(svc);
+      } else {
+        result = client.create(svc);
+      }
+      String verb = replace ? "replaced" : "created";
+      return report(this, waiting, result, verb);
+    }
+  }
+
+  /** {@code service update NAME [flags]}: a new revision when the template changes. */
+  @Command(name = "update", mixinStandardHelpOptions = true, description = "Update a service.")
+  public static class Update extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Mixin ServiceEdits edits;
+    @Mixin WaitOptions waiting;
+
+    @Override
+    public Integer call() {
+      ApiClient client = client();
+      for (int attempt = 0; ; attempt++) {
+        Service svc =
+            client
+                .<Service>get(Kind.SERVICE, namespace, name)
+                .orElseThrow(() -> new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
+        String before = ResourceCodec.toJson(svc.spec);
+        edits.apply(svc);
+        if (before.equals(ResourceCodec.toJson(svc.spec))
+            && edits.labels.isEmpty()
+            && edits.annotations.isEmpty()) {
+          out().println("Service '" + name + "' updated in namespace '" + namespace + "' (unchanged).");
+          out().flush();
+          return 0;
+        }
+        if (waiting.wait && attempt == 0) {
+          out().println("Updating Service '" + name + "' in namespace '" + namespace + "':");
+          out().println();
+          out().flush();
+        }
+        try {
+          Service result = client.update(svc);
+          return report(this, waiting, result, "updated");
+        } catch (ApiException e) {
+          if (e.code() != 409 || attempt >= 4) {
+            throw e;
+          }
+        }
+      }
+    }
+  }
+
+  static int report(ClientCommand cmd, WaitOptions waiting, Service result, String verb) {
+    String name = result.metadata.name;
+    String ns = result.metadata.namespace;
+    if (!waiting.wait) {
+      cmd.out().println("Service '" + name + "' " + verb + " in namespace '" + ns + "'.");
+      cmd.out().flush();
+      return 0;
+    }
+    Service ready =
+        waiting.awaitReady(cmd.client(), ns, name, result.metadata.generation, cmd.out());
+    cmd.out().println(
+        "Service '"
+            + name
+            + "' "
+            + verb
+            + " to latest revision '"
+            + ready.status.latestReadyRevisionName
+            + "' is available at URL:");
+    cmd.out().println(ready.status.url);
+    cmd.out().flush();
+    return 0;
+  }
+
+  /** {@code service list [NAME]}. */
+  @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List services.")
+  public static class ListCmd extends ClientCommand {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME")
+    String name;
+
+    @Option(names = {"-A", "--all-namespaces"}, description = "List in every namespace.")
+    boolean all;
+
+    @Mixin OutputOptions output;
+
+    @Override
+    public Integer call() {
+      return list(this, Kind.SERVICE, name, all, output, null);
+    }
+  }
+
+  /** Shared by the noun commands' list verbs. */
+  static int list(
+      ClientCommand cmd,
+      Kind kind,
+      String name,
+      boolean all,
+      OutputOptions output,
+      java.util.function.Predicate<Resource> filter) {
+    ApiClient client = cmd.client();
+    List<Resource> items = new ArrayList<>(client.list(kind, all ? null : cmd.namespace));
+    items.removeIf(r -> (name != null && !r.metadata.name.equals(name)) || (filter != null && !filter.test(r)));
+    items.sort(Comparator.comparing((Resource r) -> r.metadata.namespace).thenComparing(r -> r.metadata.name));
+    if (output.machine()) {
+      output.print(items, false, cmd.out());
+      return 0;
+    }
+    if (items.isEmpty()) {
+      cmd.out().println("No " + kind.plural() + " found.");
+      cmd.out().flush();
+      return name == null ? 0 : 1;
+    }
+    List<Service> services = kind == Kind.REVISION ? client.list(Kind.SERVICE, all ? null : cmd.namespace) : List.of();
+    Views.table(kind, items, all, !output.noHeaders, services, cmd.clock()).print(cmd.out());
+    return 0;
+  }
+
+  /** {@code service describe NAME}. */
+  @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show a service in detail.")
+  public static class Describe extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "yaml, json or url.")
+    String output;
+
+    @Override
+    public Integer call() {
+      return DescribeCommand.describe(Kind.SERVICE, name, output, this);
+    }
+  }
+
+  /** {@code service delete NAME... | --all}. */
+  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete services (and their revisions).")
+  public static class Delete extends ClientCommand {
+    @Parameters(arity = "0..*", paramLabel = "NAME")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = "--all", description = "Delete every service in the namespace.")
+    boolean all;
+
+    @Override
+    public Integer call() {
+      ApiClient client = client();
+      List<String> targets = new ArrayList<>(names);
+      if (all) {
+        client.<Service>list(Kind.SERVICE, namespace).forEach(s -> targets.add(s.metadata.name));
+      }
+      if (targets.isEmpty()) {
+        throw new UserException("service delete: expected NAME... or --all");
+      }
+      int missing = 0;
+      for (String n : targets) {
+        if (client.delete(Kind.SERVICE, namespace, n)) {
+          out().println("Service '" + n + "' successfully deleted in namespace '" + namespace + "'.");
+        } else {
+          missing++;
+          err().println("Error: " + GetCommand.notFound(Kind.SERVICE, n, namespace));
+        }
+      }
+      out().flush();
+      err().flush();
+      return missing == 0 ? 0 : 1;
+    }
+  }
+
+  /** {@code service wait NAME}. */
+  @Command(name = "wait", mixinStandardHelpOptions = true, description = "Wait until a service is ready.")
+  public static class Wait extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Mixin WaitOptions waiting;
+
+    @Override
+    public Integer call() {
+      Service svc =
+          client()
+              .<Service>get(Kind.SERVICE, namespace, name)
+              .orElseThrow(() -> new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
+      waiting.awaitReady(client(), namespace, name, svc.metadata.generation, out());
+      out().println("Service '" + name + "' in namespace '" + namespace + "' is ready.");
+      out().flush();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,318 @@
+package dev.coldbrew.cli.commands;
+
+import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
+import dev.coldbrew.api.model.Container;
+import dev.coldbrew.api.model.ContainerPort;
+import dev.coldbrew.api.model.EnvVar;
+import dev.coldbrew.api.model.RevisionTemplateSpec;
+import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.model.TrafficTarget;
+import dev.coldbrew.cli.UserException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The flags of {@code service create} and {@code service update}, as {@code kn} spells them, and
+ * how they change a Service. Values are checked here only as far as parsing goes ({@code K=V},
+ * numbers, ranges); the API validates the result and names the field.
+ */
+public class ServiceEdits {
+  @Option(names = "--cmd", paramLabel = "CMD", description = "The command to run (repeat for each word).")
+  List<String> cmd = new ArrayList<>();
+
+  @Option(names = "--arg", paramLabel = "ARG", description = "An argument of the command (repeatable).")
+  List<String> args = new ArrayList<>();
+
+  @Option(names = "--image", paramLabel = "IMAGE", description = "Container image (Kubernetes only; the local runtime runs --cmd).")
+  String image;
+
+  @Option(
+      names = {"-e", "--env"},
+      paramLabel = "NAME=VALUE",
+      description = "Set an environment variable; NAME- removes it (repeatable).")
+  List<String> env = new ArrayList<>();
+
+  @Option(
+      names = {"-p", "--port"},
+      paramLabel = "[NAME:]PORT",
+      description = "The port the app listens on through $PORT, e.g. 8080 or h2c:8080.")
+  String port;
+
+  @Option(names = "--concurrency-limit", paramLabel = "N", description = "Hard limit of concurrent requests per instance (containerConcurrency).")
+  Long concurrencyLimit;
+
+  @Option(names = "--scale", paramLabel = "N|MIN..MAX", description = "Scale bounds: N, MIN..MAX, MIN.. or ..MAX.")
+  String scale;
+
+  @Option(names = "--scale-min", paramLabel = "N", description = "Minimum instances (min-scale).")
+  Integer scaleMin;
+
+  @Option(names = "--scale-max", paramLabel = "N", description = "Maximum instances (max-scale).")
+  Integer scaleMax;
+
+  @Option(names = "--scale-init", paramLabel = "N", description = "Initial instances (initial-scale).")
+  Integer scaleInit;
+
+  @Option(names = "--scale-activation", paramLabel = "N", description = "Minimum non-zero scale (activation-scale).")
+  Integer scaleActivation;
+
+  @Option(names = "--scale-target", paramLabel = "N", description = "Target concurrency (or rps) per instance.")
+  Double scaleTarget;
+
+  @Option(names = "--scale-utilization", paramLabel = "PERCENT", description = "Target utilization percentage (default 70).")
+  Double scaleUtilization;
+
+  @Option(names = "--scale-window", paramLabel = "DURATION", description = "Stable window, e.g. 60s.")
+  String scaleWindow;
+
+  @Option(names = "--scale-metric", paramLabel = "METRIC", description = "concurrency or rps.")
+  String scaleMetric;
+
+  @Option(
+      names = {"-a", "--annotation"},
+      paramLabel = "KEY=VALUE",
+      description = "Annotation of the revision (and of the service unless autoscaling); KEY- removes it.")
+  List<String> annotations = new ArrayList<>();
+
+  @Option(
+      names = {"-l", "--label"},
+      paramLabel = "KEY=VALUE",
+      description = "Label of the service and the revision; KEY- removes it.")
+  List<String> labels = new ArrayList<>();
+
+  @Option(names = "--revision-name", paramLabel = "NAME", description = "Name of the new revision (must start with the service name and a dash).")
+  String revisionName;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", description = "Request timeout (timeoutSeconds).")
+  Long timeout;
+
+  @Option(names = "--tag", split = ",", paramLabel = "REVISION=TAG", description = "Tag a revision (or @latest) with a URL of its own.")
+  List<String> tags = new ArrayList<>();
+
+  @Option(names = "--untag", split = ",", paramLabel = "TAG", description = "Remove a tag.")
+  List<String> untags = new ArrayList<>();
+
+  @Option(names = "--traffic", split = ",", paramLabel = "REF=PERCENT", description = "Split traffic: REF is a revision, a tag or @latest.")
+  List<String> traffic = new ArrayList<>();
+
+  /** Applies every given flag to {@code svc}. */
+  void apply(Service svc) {
+    RevisionTemplateSpec tpl = svc.spec.template;
+    if (tpl.spec.containers().isEmpty()) {
+      tpl.spec.containers().add(new Container());
+    }
+    Container c = tpl.spec.container();
+    if (!cmd.isEmpty()) {
+      c.command = new ArrayList<>(cmd);
+    }
+    if (!args.isEmpty()) {
+      c.args = new ArrayList<>(args);
+    }
+    if (image != null) {
+      c.image = image;
+    }
+    for (String e : env) {
+      if (e.endsWith("-") && !e.contains("=")) {
+        String name = e.substring(0, e.length() - 1);
+        if (c.env != null) {
+          c.env.removeIf(v -> v.name.equals(name));
+        }
+        continue;
+      }
+      String[] kv = pair("--env", e);
+      if (c.env == null) {
+        c.env = new ArrayList<>();
+      }
+      c.env.removeIf(v -> v.name.equals(kv[0]));
+      c.env.add(new EnvVar(kv[0], kv[1]));
+    }
+    if (port != null) {
+      ContainerPort p = new ContainerPort();
+      String num = port;
+      int colon = port.indexOf(':');
+      if (colon >= 0) {
+        p.name = port.substring(0, colon);
+        num = port.substring(colon + 1);
+      }
+      p.containerPort = (int) number("--port", num);
+      c.ports = new ArrayList<>(List.of(p));
+    }
+    if (concurrencyLimit != null) {
+      tpl.spec.containerConcurrency = concurrencyLimit;
+    }
+    if (timeout != null) {
+      tpl.spec.timeoutSeconds = timeout;
+    }
+    Map<String, String> ann = tpl.metadata.annotations();
+    if (scale != null) {
+      scaleRange(scale, ann);
+    }
+    put(ann, "min-scale", scaleMin);
+    put(ann, "max-scale", scaleMax);
+    put(ann, "initial-scale", scaleInit);
+    put(ann, "activation-scale", scaleActivation);
+    put(ann, "target", scaleTarget == null ? null : plain(scaleTarget));
+    put(ann, "target-utilization-percentage", scaleUtilization == null ? null : plain(scaleUtilization));
+    put(ann, "window", scaleWindow);
+    put(ann, "metric", scaleMetric);
+    for (String a : annotations) {
+      edit("--annotation", a, ann);
+      if (!a.startsWith(AutoscalingAnnotations.PREFIX)) {
+        edit("--annotation", a, svc.metadata.annotations());
+      }
+    }
+    for (String l : labels) {
+      edit("--label", l, svc.metadata.labels());
+      edit("--label", l, tpl.metadata.labels());
+    }
+    if (revisionName != null) {
+      tpl.metadata.name = revisionName;
+    }
+    if (ann.isEmpty()) {
+      tpl.metadata.annotations = null;
+    }
+    if (tpl.metadata.labels != null && tpl.metadata.labels.isEmpty()) {
+      tpl.metadata.labels = null;
+    }
+    editTraffic(svc);
+  }
+
+  private void editTraffic(Service svc) {
+    if (tags.isEmpty() && untags.isEmpty() && traffic.isEmpty()) {
+      return;
+    }
+    List<TrafficTarget> targets = new ArrayList<>();
+    if (svc.spec.traffic == null || svc.spec.traffic.isEmpty()) {
+      TrafficTarget latest = new TrafficTarget();
+      latest.latestRevision = true;
+      latest.percent = 100L;
+      targets.add(latest);
+    } else {
+      svc.spec.traffic.forEach(t -> targets.add(new TrafficTarget(t)));
+    }
+    for (String u : untags) {
+      TrafficTarget t =
+          targets.stream()
+              .filter(x -> u.equals(x.tag))
+              .findFirst()
+              .orElseThrow(() -> new UserException("--untag: no traffic target has tag \"" + u + "\""));
+      t.tag = null;
+    }
+    for (String tg : tags) {
+      String[] kv = pair("--tag", tg);
+      TrafficTarget t = find(targets, kv[0], false);
+      if (t == null || t.tag != null) {
+        t = target(kv[0]);
+        t.percent = 0L;
+        targets.add(t);
+      }
+      t.tag = kv[1];
+    }
+    if (!traffic.isEmpty()) {
+      List<TrafficTarget> named = new ArrayList<>();
+      long sum = 0;
+      for (String tr : traffic) {
+        String[] kv = pair("--traffic", tr);
+        long pct = number("--traffic", kv[1].endsWith("%") ? kv[1].substring(0, kv[1].length() - 1) : kv[1]);
+        TrafficTarget t = find(targets, kv[0], true);
+        if (t == null) {
+          t = target(kv[0]);
+          targets.add(t);
+        }
+        t.percent = pct;
+        named.add(t);
+        sum += pct;
+      }
+      List<TrafficTarget> rest = targets.stream().filter(t -> !named.contains(t)).toList();
+      rest.forEach(t -> t.percent = 0L);
+      if (sum < 100 && rest.size() == 1) {
+        rest.get(0).percent = 100 - sum;
+      }
+    }
+    targets.removeIf(t -> t.tag == null && (t.percent == null || t.percent == 0) && targets.size() > 1);
+    svc.spec.traffic = targets;
+  }
+
+  private static TrafficTarget target(String ref) {
+    TrafficTarget t = new TrafficTarget();
+    if (ref.equals("@latest")) {
+      t.latestRevision = true;
+    } else {
+      t.revisionName = ref;
+      t.latestRevision = false;
+    }
+    return t;
+  }
+
+  private static TrafficTarget find(List<TrafficTarget> targets, String ref, boolean byTag) {
+    for (TrafficTarget t : targets) {
+      if (byTag && ref.equals(t.tag)) {
+        return t;
+      }
+    }
+    for (TrafficTarget t : targets) {
+      if (ref.equals("@latest") ? Boolean.TRUE.equals(t.latestRevision) && t.revisionName == null : ref.equals(t.revisionName)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  private static void scaleRange(String s, Map<String, String> ann) {
+    int dots = s.indexOf("..");
+    if (dots < 0) {
+      long n = number("--scale", s);
+      ann.put(AutoscalingAnnotations.PREFIX + "min-scale", String.valueOf(n));
+      ann.put(AutoscalingAnnotations.PREFIX + "max-scale", String.valueOf(n));
+      return;
+    }
+    String min = s.substring(0, dots);
+    String max = s.substring(dots + 2);
+    if (min.isEmpty() && max.isEmpty()) {
+      throw new UserException("--scale: \"" + s + "\" (expected: N, MIN..MAX, MIN.. or ..MAX)");
+    }
+    if (!min.isEmpty()) {
+      ann.put(AutoscalingAnnotations.PREFIX + "min-scale", String.valueOf(number("--scale", min)));
+    }
+    if (!max.isEmpty()) {
+      ann.put(AutoscalingAnnotations.PREFIX + "max-scale", String.valueOf(number("--scale", max)));
+    }
+  }
+
+  private static void put(Map<String, String> ann, String key, Object value) {
+    if (value != null) {
+      ann.put(AutoscalingAnnotations.PREFIX + key, String.valueOf(value));
+    }
+  }
+
+  private static String plain(double d) {
+    return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+  }
+
+  private static void edit(String flag, String kv, Map<String, String> map) {
+    if (kv.endsWith("-") && !kv.contains("=")) {
+      map.remove(kv.substring(0, kv.length() - 1));
+      return;
+    }
+    String[] p = pair(flag, kv);
+    map.put(p[0], p[1]);
+  }
+
+  private static String[] pair(String flag, String kv) {
+    int eq = kv.indexOf('=');
+    if (eq <= 0) {
+      throw new UserException(flag + ": \"" + kv + "\" (expected: KEY=VALUE)");
+    }
+    return new String[] {kv.substring(0, eq), kv.substring(eq + 1)};
+  }
+
+  private static long number(String flag, String s) {
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      throw new UserException(flag + ": \"" + s + "\" (expected: a whole number)");
+    }
+  }
+}

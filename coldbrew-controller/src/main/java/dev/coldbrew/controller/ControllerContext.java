@@ -1,0 +1,48 @@
+package dev.coldbrew.controller;
+
+import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.OwnerReference;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.validation.ValidationContext;
+import dev.coldbrew.store.ResourceCache;
+import dev.coldbrew.store.Store;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What every reconciler shares: the store to write to, the cache to read from, the clock, the
+ * platform config and the URL shape. Thread-safe.
+ *
+ * @param gatewayPort the port in URLs ({@code http://hello.default.localhost:8080}); 80 is omitted
+ */
+public record ControllerContext(
+    Store store, ResourceCache cache, Clock clock, ValidationContext config, String domain, int gatewayPort) {
+
+  /** The cached resource, shared (copy before changing). */
+  @SuppressWarnings("unchecked")
+  <T extends Resource> Optional<T> get(Kind kind, String namespace, String name) {
+    return (Optional<T>) cache.get(kind, namespace, name);
+  }
+
+  /** {@code http://{host}.{ns}.{domain}[:port]}. */
+  String url(String host, String namespace) {
+    return "http://" + host + "." + namespace + "." + domain + (gatewayPort == 80 ? "" : ":" + gatewayPort);
+  }
+
+  /** True when {@code child}'s controller reference is {@code owner}. */
+  static boolean ownedBy(Resource child, Resource owner) {
+    OwnerReference ref = child.metadata.controllerRef();
+    return ref != null && Objects.equals(ref.uid, owner.metadata.uid);
+  }
+
+  /** Writes the status if it differs from what {@code before} had. */
+  void writeStatusIfChanged(Resource before, Resource after) {
+    String a = before.status() == null ? "null" : ResourceCodec.toJson(before.status());
+    String b = after.status() == null ? "null" : ResourceCodec.toJson(after.status());
+    if (!a.equals(b)) {
+      store.updateStatus(after);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package dev.coldbrew.controller;
+
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.OwnerReference;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.runtime.InstanceRuntime;
+import dev.coldbrew.api.stats.Stat;
+import dev.coldbrew.api.validation.ValidationContext;
+import dev.coldbrew.store.ResourceCache;
+import dev.coldbrew.store.Store;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts the reconcilers — one per kind, each on its own work queue — over a cache of the store,
+ * and routes every change to the keys it affects: a child's change re-queues its owner, a
+ * configuration's or revision's change re-queues the routes that reference it, a runtime change
+ * re-queues the revision's status, autoscaler and endpoints. Everything is resynced every few
+ * minutes. Thread-safe.
+ */
+public final class ControllerManager implements AutoCloseable {
+  /** How often every resource is reconciled even without a change. */
+  static final Duration RESYNC = Duration.ofMinutes(5);
+
+  private final ResourceCache cache;
+  private final ScheduledExecutorService timer;
+  private final Map<Kind, Controller> controllers = new EnumMap<>(Kind.class);
+  private final PodAutoscalerReconciler autoscaler;
+  private final RouteReconciler routes;
+
+  /**
+   * @param domain the URL domain ({@code localhost})
+   * @param gatewayPort the port in URLs
+   */
+  public ControllerManager(
+      Store store,
+      InstanceRuntime runtime,
+      Networking networking,
+      ValidationContext config,
+      String domain,
+      int gatewayPort,
+      Clock clock) {
+    this.cache = ResourceCache.of(store);
+    this.timer =
+        Executors.newScheduledThreadPool(
+            1,
+            r -> {
+              Thread t = new Thread(r, "controller-timer");
+              t.setDaemon(true);
+              return t;
+            });
+    ControllerContext ctx = new ControllerContext(store, cache, clock, config, domain, gatewayPort);
+    routes = new RouteReconciler(ctx, networking);
+    autoscaler =
+        new PodAutoscalerReconciler(ctx, runtime, timer, k -> enqueue(Kind.POD_AUTOSCALER, k));
+    add(Kind.SERVICE, new ServiceReconciler(ctx), 2);
+    add(Kind.CONFIGURATION, new ConfigurationReconciler(ctx), 2);
+    add(Kind.ROUTE, routes, 2);
+    add(Kind.REVISION, new RevisionReconciler(ctx, runtime, networking), 2);
+    add(Kind.POD_AUTOSCALER, autoscaler, 2);
+    add(Kind.SERVERLESS_SERVICE, new ServerlessServiceReconciler(ctx, runtime, networking), 2);
+
+    cache.onEvent(Kind.SERVICE, r -> enqueue(Kind.SERVICE, key(r)));
+    cache.onEvent(Kind.CONFIGURATION, r -> {
+      enqueue(Kind.CONFIGURATION, key(r));
+      enqueueOwner(r, Kind.SERVICE);
+      routes.routesReferencing(r).forEach(k -> enqueue(Kind.ROUTE, k));
+    });
+    cache.onEvent(Kind.ROUTE, r -> {
+      enqueue(Kind.ROUTE, key(r));
+      enqueueOwner(r, Kind.SERVICE);
+    });
+    cache.onEvent(Kind.REVISION, r -> {
+      enqueue(Kind.REVISION, key(r));
+      enqueue(Kind.POD_AUTOSCALER, key(r));
+      enqueueOwner(r, Kind.CONFIGURATION);
+      routes.routesReferencing(r).forEach(k -> enqueue(Kind.ROUTE, k));
+    });
+    cache.onEvent(Kind.POD_AUTOSCALER, r -> {
+      enqueue(Kind.POD_AUTOSCALER, key(r));
+      enqueue(Kind.REVISION, key(r));
+    });
+    cache.onEvent(Kind.SERVERLESS_SERVICE, r -> {
+      enqueue(Kind.SERVERLESS_SERVICE, key(r));
+      enqueue(Kind.POD_AUTOSCALER, key(r));
+    });
+    runtime.subscribe(
+        inst -> {
+          NamespacedName k = inst.revision();
+          enqueue(Kind.SERVERLESS_SERVICE, k);
+          enqueue(Kind.POD_AUTOSCALER, k);
+          enqueue(Kind.REVISION, k);
+        });
+  }
+
+  private void add(Kind kind, Reconciler r, int workers) {
+    controllers.put(kind, new Controller(kind.plural(), r, timer, workers));
+  }
+
+  /** Loads the cache, then starts the reconcilers; returns once the cache is synced. */
+  public void start() throws InterruptedException {
+    cache.start();
+    if (!cache.awaitSynced(Duration.ofMinutes(1))) {
+      throw new IllegalStateException("the store cache did not sync within a minute");
+    }
+    controllers.values().forEach(Controller::start);
+    timer.scheduleAtFixedRate(this::resync, RESYNC.toMillis(), RESYNC.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Where the data plane's stats go. */
+  public Stat.Sink statSink() {
+    return autoscaler;
+  }
+
+  /** The cache the reconcilers read (shared objects: copy before changing). */
+  public ResourceCache cache() {
+    return cache;
+  }
+
+  private void resync() {
+    for (Kind kind : controllers.keySet()) {
+      for (Resource r : cache.list(kind, null)) {
+        enqueue(kind, key(r));
+      }
+    }
+  }
+
+  private void enqueue(Kind kind, NamespacedName key) {
+    Controller c = controllers.get(kind);
+    if (c != null) {
+      c.enqueue(key);
+    }
+  }
+
+  private void enqueueOwner(Resource r, Kind ownerKind) {
+    OwnerReference ref = r.metadata.controllerRef();
+    if (ref != null && ownerKind.kindName().equals(ref.kind)) {
+      enqueue(ownerKind, new NamespacedName(r.metadata.namespace, ref.name));
+    }
+  }
+
+  private static NamespacedName key(Resource r) {
+    return NamespacedName.of(r);
+  }
+
+  @Override
+  public void close() {
+    autoscaler.close();
+    List<Controller> all = new ArrayList<>(controllers.values());
+    all.forEach(Controller::close);
+    cache.close();
+    timer.shutdownNow();
+  }
+}

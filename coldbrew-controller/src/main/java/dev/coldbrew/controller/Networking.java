@@ -1,0 +1,31 @@
+package dev.coldbrew.controller;
+
+import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.Revision;
+import java.util.List;
+
+/**
+ * What the reconcilers tell the data plane, in memory and at once (the store is not on this path):
+ * routing tables, each revision's serving settings, its SKS mode, and whether it has failed. The
+ * server implements it over the gateway; tests record the calls. Implementations are thread-safe
+ * and must not block.
+ */
+public interface Networking extends RoutingTable.Listener {
+  /** A revision exists or changed: its containerConcurrency and timeouts. */
+  void revisionChanged(Revision revision);
+
+  /** A revision is gone. */
+  void revisionRemoved(NamespacedName revision);
+
+  /** The revision's public endpoints are the activator ({@code Proxy}) or its instances ({@code Serve}). */
+  void modeChanged(NamespacedName revision, String mode);
+
+  /** The revision cannot serve (crash loop, deadline): requests for it are refused at once. */
+  void revisionFailed(NamespacedName revision, String reason, String message);
+
+  /** The revision can serve again. */
+  void revisionHealthy(NamespacedName revision);
+
+  /** The activator's addresses ({@code host:port}), listed as public endpoints in Proxy mode. */
+  List<String> activatorEndpoints();
+}

@@ -1,0 +1,223 @@
+package dev.coldbrew.controller;
+
+import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.model.Condition;
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.PodAutoscaler;
+import dev.coldbrew.api.model.Revision;
+import dev.coldbrew.api.model.ServerlessService;
+import dev.coldbrew.api.runtime.InstanceRuntime;
+import dev.coldbrew.api.stats.Stat;
+import dev.coldbrew.autoscaler.Decider;
+import dev.coldbrew.autoscaler.DeciderSpec;
+import dev.coldbrew.autoscaler.MetricCollector;
+import dev.coldbrew.autoscaler.PodAutoscalerDecision;
+import dev.coldbrew.autoscaler.PodAutoscalerLogic;
+import dev.coldbrew.autoscaler.PodAutoscalerSettings;
+import dev.coldbrew.autoscaler.PodAutoscalerState;
+import dev.coldbrew.autoscaler.ScaleResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The KPA: for each PodAutoscaler, a decider and its metric windows (Knative's multiscaler), ticked
+ * every 2 s and poked at once when load arrives at zero; and the reconcile that turns the decider's
+ * desired scale into instances through the PodAutoscaler logic (bounds, scale-to-zero gating),
+ * writes the PA's status and the SKS's mode. Stats arrive from data-plane threads; ticks from the
+ * timer; reconciles from workers: each revision's state is guarded by its own lock.
+ */
+final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
+  static final Duration TICK = Duration.ofSeconds(2);
+
+  private final ControllerContext ctx;
+  private final InstanceRuntime runtime;
+  private final ScheduledExecutorService timer;
+  private final Consumer<NamespacedName> enqueue;
+  private final Map<NamespacedName, Scaler> scalers = new ConcurrentHashMap<>();
+
+  PodAutoscalerReconciler(
+      ControllerContext ctx,
+      InstanceRuntime runtime,
+      ScheduledExecutorService timer,
+      Consumer<NamespacedName> enqueue) {
+    this.ctx = ctx;
+    this.runtime = runtime;
+    this.timer = timer;
+    this.enqueue = enqueue;
+  }
+
+  /** One revision's autoscaler: decider, windows and the PA's remembered state. */
+  private final class Scaler {
+    final NamespacedName key;
+    DeciderSpec spec;
+    PodAutoscalerSettings settings;
+    final Decider decider;
+    final MetricCollector collector;
+    PodAutoscalerState state;
+    String inputs;
+    ScheduledFuture<?> ticks;
+
+    Scaler(NamespacedName key, DeciderSpec spec, PodAutoscalerSettings settings, String inputs) {
+      Instant now = ctx.clock().instant();
+      this.key = key;
+      this.spec = spec;
+      this.settings = settings;
+      this.inputs = inputs;
+      this.decider = new Decider(spec, ready(key), now);
+      this.collector = new MetricCollector(spec);
+      this.state = PodAutoscalerState.initial(now);
+    }
+
+    /** One decider tick; re-reconciles the PA when the decision changed. */
+    synchronized void tick() {
+      Instant now = ctx.clock().instant();
+      ScaleResult r = decider.scale(now, ready(key), collector.stableAndPanic(now));
+      if (r.notifyChange()) {
+        enqueue.accept(key);
+      }
+    }
+
+    synchronized void record(Stat stat) {
+      collector.record(stat, ctx.clock().instant());
+      if (decider.shouldPoke(stat.averageConcurrentRequests())) {
+        tick();
+      }
+    }
+  }
+
+  /** A data-plane report: into the revision's windows; a poke when it is at zero. */
+  @Override
+  public void accept(Stat stat) {
+    Scaler s = scalers.get(stat.revision());
+    if (s != null) {
+      s.record(stat);
+    }
+  }
+
+  private int ready(NamespacedName key) {
+    return runtime.instances(key).ready().size();
+  }
+
+  @Override
+  public Duration reconcile(NamespacedName key) {
+    Optional<PodAutoscaler> cachedPa = ctx.get(Kind.POD_AUTOSCALER, key.namespace(), key.name());
+    Optional<Revision> cachedRev = ctx.get(Kind.REVISION, key.namespace(), key.name());
+    if (cachedPa.isEmpty() || cachedRev.isEmpty()) {
+      Scaler gone = scalers.remove(key);
+      if (gone != null && gone.ticks != null) {
+        gone.ticks.cancel(false);
+      }
+      return null;
+    }
+    PodAutoscaler pa = cachedPa.get();
+    Revision rev = cachedRev.get();
+    Map<String, String> annotations =
+        rev.metadata.annotations == null ? Map.of() : rev.metadata.annotations;
+    boolean reachable = !PodAutoscaler.UNREACHABLE.equals(pa.spec.reachability);
+    long cc = rev.spec.containerConcurrency == null ? 0 : rev.spec.containerConcurrency;
+    String inputs = annotations + "|" + cc + "|" + reachable;
+    DeciderSpec spec = DeciderSpec.from(ctx.config().autoscaler(), annotations, cc, reachable);
+    PodAutoscalerSettings settings =
+        PodAutoscalerSettings.from(ctx.config().autoscaler(), annotations, spec);
+    Scaler s = scalers.computeIfAbsent(key, k -> new Scaler(k, spec, settings, inputs));
+    PodAutoscalerDecision d;
+    int ready;
+    synchronized (s) {
+      if (s.ticks == null) {
+        long period = TICK.toMillis();
+        s.ticks = timer.scheduleAtFixedRate(s::tick, period, period, TimeUnit.MILLISECONDS);
+      }
+      if (!s.inputs.equals(inputs)) {
+        s.spec = spec;
+        s.settings = settings;
+        s.inputs = inputs;
+        s.decider.update(spec);
+      }
+      ready = ready(key);
+      d =
+          PodAutoscalerLogic.reconcile(
+              s.settings,
+              s.state,
+              ctx.clock().instant(),
+              s.decider.desiredScale(),
+              s.decider.excessBurstCapacity(),
+              ready);
+      s.state = d.state();
+    }
+    if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
+      runtime.scale(rev, d.applyScale());
+    }
+    writeSks(key, d);
+    writeStatus(pa, d.state(), ready);
+    return d.requeueAfter();
+  }
+
+  private void writeSks(NamespacedName key, PodAutoscalerDecision d) {
+    Optional<ServerlessService> cached = ctx.get(Kind.SERVERLESS_SERVICE, key.namespace(), key.name());
+    if (cached.isEmpty()) {
+      return;
+    }
+    ServerlessService sks = cached.get();
+    String mode = d.sksMode().value();
+    if (!mode.equals(sks.spec.mode) || !Objects.equals(sks.spec.numActivators, d.numActivators())) {
+      ServerlessService update = ResourceCodec.copy(sks);
+      update.spec.mode = mode;
+      update.spec.numActivators = d.numActivators();
+      ctx.store().update(update);
+    }
+  }
+
+  private void writeStatus(PodAutoscaler pa, PodAutoscalerState state, int ready) {
+    PodAutoscaler next = ResourceCodec.copy(pa);
+    if (next.status == null) {
+      next.status = new PodAutoscaler.PodAutoscalerStatus();
+    }
+    var st = next.status;
+    st.setCondition("Active", state.active().conditionStatus(), state.reason(), state.message(), ctx.clock());
+    st.setCondition(
+        "ScaleTargetInitialized",
+        state.scaleTargetInitialized() ? Condition.TRUE : Condition.UNKNOWN,
+        state.scaleTargetInitialized() ? null : "Queued",
+        null,
+        ctx.clock());
+    ServerlessService sks =
+        ctx.<ServerlessService>get(Kind.SERVERLESS_SERVICE, pa.metadata.namespace, pa.metadata.name)
+            .orElse(null);
+    Conditions.propagate(st, "SKSReady", sks == null ? null : sks.status, "NoHealthyBackends", null, ctx.clock());
+    Conditions.rollUp(st, ctx.clock(), "Active", "ScaleTargetInitialized", "SKSReady");
+    st.desiredScale = state.desiredScale();
+    st.actualScale = ready;
+    st.serviceName = pa.metadata.name;
+    st.metricsServiceName = pa.metadata.name + "-private";
+    st.observedGeneration = pa.metadata.generation;
+    ctx.writeStatusIfChanged(pa, next);
+  }
+
+  /** For the admin API and dashboards: whether the revision's decider is panicking. */
+  boolean panicking(NamespacedName key) {
+    Scaler s = scalers.get(key);
+    if (s == null) {
+      return false;
+    }
+    synchronized (s) {
+      return s.decider.panicking();
+    }
+  }
+
+  void close() {
+    scalers.values().forEach(s -> {
+      if (s.ticks != null) {
+        s.ticks.cancel(false);
+      }
+    });
+  }
+}

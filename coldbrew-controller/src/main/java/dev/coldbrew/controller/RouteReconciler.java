@@ -1,0 +1,234 @@
+package dev.coldbrew.controller;
+
+import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.model.Addressable;
+import dev.coldbrew.api.model.Condition;
+import dev.coldbrew.api.model.Configuration;
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.model.Revision;
+import dev.coldbrew.api.model.Route;
+import dev.coldbrew.api.model.TrafficTarget;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Route → resolved traffic and routing entries. Each target resolves to a Ready revision: a named
+ * one, or its configuration's latest ready one. Only when every target resolves does the Route
+ * take the new split (status.traffic and the gateway's entries); until then the previous split
+ * keeps serving, which is what makes a rollout lossless. Also marks the routing state of the
+ * revisions of the configurations it routes to ({@code active}/{@code reserve}), which the
+ * autoscaler reads as reachability.
+ */
+final class RouteReconciler implements Reconciler {
+  static final String ALL_TRAFFIC_ASSIGNED = "AllTrafficAssigned";
+  static final String INGRESS_READY = "IngressReady";
+  static final String CERTIFICATE_PROVISIONED = "CertificateProvisioned";
+
+  private final ControllerContext ctx;
+  private final RoutingTable.Listener listener;
+  /** route → its host entries, as last published. */
+  private final Map<NamespacedName, Map<String, List<RoutingTable.Split>>> entries =
+      new ConcurrentHashMap<>();
+  /** "Kind/ns/name" of a configuration or revision → the routes that reference it. */
+  private final Map<String, Set<NamespacedName>> dependents = new ConcurrentHashMap<>();
+
+  RouteReconciler(ControllerContext ctx, RoutingTable.Listener listener) {
+    this.ctx = ctx;
+    this.listener = listener;
+  }
+
+  /** The routes whose resolution depends on this configuration or revision. */
+  Set<NamespacedName> routesReferencing(Resource r) {
+    return dependents.getOrDefault(dependencyKey(r.resourceKind(), r.metadata.namespace, r.metadata.name), Set.of());
+  }
+
+  @Override
+  public Duration reconcile(NamespacedName key) {
+    Optional<Route> cached = ctx.get(Kind.ROUTE, key.namespace(), key.name());
+    if (cached.isEmpty()) {
+      if (entries.remove(key) != null) {
+        publish();
+      }
+      dependents.values().forEach(s -> s.remove(key));
+      return null;
+    }
+    Route route = cached.get();
+    Route next = ResourceCodec.copy(route);
+    if (next.status == null) {
+      next.status = new Route.RouteStatus();
+    }
+    var st = next.status;
+    String ns = route.metadata.namespace;
+    st.url = ctx.url(route.metadata.name, ns);
+    st.address = new Addressable(st.url);
+
+    List<TrafficTarget> resolved = new ArrayList<>();
+    Condition problem = null;
+    Set<String> configs = new HashSet<>();
+    dependents.values().forEach(s -> s.remove(key));
+    for (TrafficTarget t : route.spec.traffic == null ? List.<TrafficTarget>of() : route.spec.traffic) {
+      TrafficTarget r = new TrafficTarget(t);
+      r.configurationName = null;
+      if (t.revisionName != null) {
+        track(Kind.REVISION, ns, t.revisionName, key);
+        Revision rev = ctx.<Revision>get(Kind.REVISION, ns, t.revisionName).orElse(null);
+        if (rev == null) {
+          problem = first(problem, Condition.FALSE, "RevisionMissing",
+              "Revision \"" + t.revisionName + "\" referenced in traffic not found.");
+          continue;
+        }
+        Condition ready = rev.status == null ? null : rev.status.condition(Conditions.READY);
+        if (ready == null || !ready.isTrue()) {
+          problem = first(problem, ready != null && ready.isFalse() ? Condition.FALSE : Condition.UNKNOWN,
+              ready != null && ready.isFalse() ? "RevisionFailed" : "RevisionMissing",
+              "Revision \"" + t.revisionName + "\" is not ready.");
+          continue;
+        }
+        String cfg = rev.metadata.label(Labels.CONFIGURATION);
+        if (cfg != null) {
+          configs.add(cfg);
+        }
+      } else {
+        String cfgName = t.configurationName;
+        track(Kind.CONFIGURATION, ns, cfgName, key);
+        configs.add(cfgName);
+        Configuration cfg = ctx.<Configuration>get(Kind.CONFIGURATION, ns, cfgName).orElse(null);
+        String latest = cfg == null || cfg.status == null ? null : cfg.status.latestReadyRevisionName;
+        if (latest == null) {
+          Condition c = cfg == null || cfg.status == null ? null : cfg.status.condition(Conditions.READY);
+          boolean failed = c != null && c.isFalse();
+          problem = first(problem, failed ? Condition.FALSE : Condition.UNKNOWN,
+              failed ? "RevisionFailed" : "RevisionMissing",
+              cfg == null
+                  ? "Configuration \"" + cfgName + "\" referenced in traffic not found."
+                  : failed
+                      ? c.message
+                      : "Configuration \"" + cfgName + "\" is waiting for a Revision to become ready.");
+          continue;
+        }
+        track(Kind.REVISION, ns, latest, key);
+        r.revisionName = latest;
+        r.latestRevision = true;
+      }
+      if (r.tag != null) {
+        r.url = ctx.url(r.tag + "-" + route.metadata.name, ns);
+      }
+      resolved.add(r);
+    }
+    if (problem == null) {
+      st.traffic = merge(resolved);
+      st.setCondition(ALL_TRAFFIC_ASSIGNED, Condition.TRUE, null, null, ctx.clock());
+      publish(key, hosts(route, st.traffic));
+      markRoutingState(ns, configs, st.traffic);
+    } else {
+      st.setCondition(ALL_TRAFFIC_ASSIGNED, problem.status, problem.reason, problem.message, ctx.clock());
+    }
+    boolean published = entries.containsKey(key);
+    st.setCondition(INGRESS_READY, published ? Condition.TRUE : Condition.UNKNOWN,
+        published ? null : "Uninitialized",
+        published ? null : "Waiting for load balancer to be ready", ctx.clock());
+    st.setCondition(CERTIFICATE_PROVISIONED, Condition.TRUE, "TLSNotEnabled",
+        "autoTLS is not enabled", ctx.clock());
+    Conditions.rollUp(st, ctx.clock(), ALL_TRAFFIC_ASSIGNED, INGRESS_READY, CERTIFICATE_PROVISIONED);
+    st.observedGeneration = route.metadata.generation;
+    ctx.writeStatusIfChanged(route, next);
+    return null;
+  }
+
+  private static Condition first(Condition have, String status, String reason, String message) {
+    return have != null ? have : new Condition("", status, reason, message);
+  }
+
+  private void track(Kind kind, String ns, String name, NamespacedName route) {
+    dependents.computeIfAbsent(dependencyKey(kind, ns, name), k -> ConcurrentHashMap.newKeySet()).add(route);
+  }
+
+  private static String dependencyKey(Kind kind, String ns, String name) {
+    return kind.kindName() + "/" + ns + "/" + name;
+  }
+
+  /** Identical (tag, revision, latestRevision) targets merged by adding percents. */
+  static List<TrafficTarget> merge(List<TrafficTarget> targets) {
+    Map<String, TrafficTarget> merged = new LinkedHashMap<>();
+    for (TrafficTarget t : targets) {
+      String k = t.tag + "|" + t.revisionName + "|" + t.latestRevision;
+      TrafficTarget m = merged.get(k);
+      if (m == null) {
+        merged.put(k, new TrafficTarget(t));
+      } else {
+        m.percent = (m.percent == null ? 0 : m.percent) + (t.percent == null ? 0 : t.percent);
+      }
+    }
+    return new ArrayList<>(merged.values());
+  }
+
+  /** The route's hosts: its own with the split (0 % omitted), and one per tag at 100 %. */
+  private Map<String, List<RoutingTable.Split>> hosts(Route route, List<TrafficTarget> traffic) {
+    String ns = route.metadata.namespace;
+    String base = route.metadata.name + "." + ns + "." + ctx.domain();
+    Map<String, Long> split = new LinkedHashMap<>();
+    Map<String, List<RoutingTable.Split>> hosts = new HashMap<>();
+    for (TrafficTarget t : traffic) {
+      long p = t.percent == null ? 0 : t.percent;
+      if (p > 0) {
+        split.merge(t.revisionName, p, Long::sum);
+      }
+      if (t.tag != null) {
+        hosts.put(t.tag + "-" + base, List.of(new RoutingTable.Split(new NamespacedName(ns, t.revisionName), 100)));
+      }
+    }
+    List<RoutingTable.Split> main = new ArrayList<>();
+    split.forEach((rev, p) -> main.add(new RoutingTable.Split(new NamespacedName(ns, rev), p)));
+    hosts.put(base, List.copyOf(main));
+    return hosts;
+  }
+
+  private void publish(NamespacedName key, Map<String, List<RoutingTable.Split>> hosts) {
+    if (!Objects.equals(entries.put(key, hosts), hosts)) {
+      publish();
+    }
+  }
+
+  private synchronized void publish() {
+    Map<String, List<RoutingTable.Split>> all = new HashMap<>();
+    entries.values().forEach(all::putAll);
+    listener.routingChanged(new RoutingTable(all));
+  }
+
+  /** active for revisions in the split, reserve for the other revisions of its configurations. */
+  private void markRoutingState(String ns, Set<String> configs, List<TrafficTarget> traffic) {
+    Set<String> routed = new HashSet<>();
+    traffic.forEach(t -> routed.add(t.revisionName));
+    for (String cfgName : configs) {
+      Configuration cfg = ctx.<Configuration>get(Kind.CONFIGURATION, ns, cfgName).orElse(null);
+      if (cfg == null) {
+        continue;
+      }
+      for (Resource r : ctx.cache().listOwnedBy(Kind.REVISION, cfg.metadata.uid)) {
+        String want = routed.contains(r.metadata.name) ? "active" : "reserve";
+        if (!want.equals(r.metadata.label(Labels.ROUTING_STATE))
+            && !("reserve".equals(want) && "pending".equals(r.metadata.label(Labels.ROUTING_STATE))
+                && isLatestCreated(cfg, r))) {
+          Revision copy = (Revision) ResourceCodec.copy(r);
+          copy.metadata.labels().put(Labels.ROUTING_STATE, want);
+          ctx.store().update(copy);
+        }
+      }
+    }
+  }
+
+  private static boolean isLatestCreated(Configuration cfg, Resource rev) {
+    return cfg.status != null && rev.metadata.name.equals(cfg.status.latestCreatedRevisionName);
+  }
+}

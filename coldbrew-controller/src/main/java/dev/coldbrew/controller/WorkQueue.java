@@ -1,0 +1,105 @@
+package dev.coldbrew.controller;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A keyed work queue with client-go's semantics: a key waiting to be processed is queued once
+ * however often it is added (de-duplication); a key being processed is not handed to a second
+ * worker, and if it is added meanwhile it is processed again after {@link #done}. Failed keys come
+ * back after an exponential backoff per key. Thread-safe.
+ */
+final class WorkQueue<K> {
+  private final ArrayDeque<K> queue = new ArrayDeque<>();
+  private final Set<K> dirty = new HashSet<>();
+  private final Set<K> processing = new HashSet<>();
+  private final Map<K, Integer> failures = new HashMap<>();
+  private final ScheduledExecutorService timer;
+  private final Duration baseDelay;
+  private final Duration maxDelay;
+  private boolean shutdown;
+
+  WorkQueue(ScheduledExecutorService timer, Duration baseDelay, Duration maxDelay) {
+    this.timer = timer;
+    this.baseDelay = baseDelay;
+    this.maxDelay = maxDelay;
+  }
+
+  /** Queues the key unless it is already waiting. */
+  synchronized void add(K key) {
+    if (shutdown || !dirty.add(key)) {
+      return;
+    }
+    if (!processing.contains(key)) {
+      queue.add(key);
+      notify();
+    }
+  }
+
+  /** Adds the key after a delay. */
+  void addAfter(K key, Duration delay) {
+    if (delay.isZero() || delay.isNegative()) {
+      add(key);
+      return;
+    }
+    synchronized (this) {
+      if (shutdown) {
+        return;
+      }
+    }
+    timer.schedule(() -> add(key), delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Adds the key after its backoff: base × 2^(failures − 1), at most the maximum. */
+  void addRateLimited(K key) {
+    int n;
+    synchronized (this) {
+      n = failures.merge(key, 1, Integer::sum);
+    }
+    long nanos = baseDelay.toNanos() << Math.min(n - 1, 30);
+    addAfter(key, Duration.ofNanos(Math.min(nanos <= 0 ? Long.MAX_VALUE : nanos, maxDelay.toNanos())));
+  }
+
+  /** Clears the key's failure count after a success. */
+  synchronized void forget(K key) {
+    failures.remove(key);
+  }
+
+  /** Waits for a key; null once shut down. */
+  synchronized K take() throws InterruptedException {
+    while (queue.isEmpty() && !shutdown) {
+      wait();
+    }
+    if (shutdown) {
+      return null;
+    }
+    K key = queue.poll();
+    processing.add(key);
+    dirty.remove(key);
+    return key;
+  }
+
+  /** Marks the key processed; re-queues it if it was added meanwhile. */
+  synchronized void done(K key) {
+    processing.remove(key);
+    if (dirty.contains(key)) {
+      queue.add(key);
+      notify();
+    }
+  }
+
+  synchronized int length() {
+    return queue.size();
+  }
+
+  synchronized void shutdown() {
+    shutdown = true;
+    notifyAll();
+  }
+}
