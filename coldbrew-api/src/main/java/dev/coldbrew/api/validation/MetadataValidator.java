@@ -108,7 +108,7 @@ final class MetadataValidator {
       for (Map.Entry<String, String> e : m.labels.entrySet()) {
         String p = path + ".labels." + e.getKey();
         if (!Names.isQualifiedName(e.getKey())) {
-          errors.add(FieldError.invalid(p, e.getKey(), qualifiedNameExpected("label key")));
+          errors.add(FieldError.invalid(p, e.getKey(), qualifiedNameExpected("a label key")));
         }
         if (e.getValue() != null && !Names.isLabelValue(e.getValue())) {
           errors.add(
@@ -125,7 +125,7 @@ final class MetadataValidator {
       for (Map.Entry<String, String> e : m.annotations.entrySet()) {
         String p = path + ".annotations." + e.getKey();
         if (!Names.isQualifiedName(e.getKey())) {
-          errors.add(FieldError.invalid(p, e.getKey(), qualifiedNameExpected("annotation key")));
+          errors.add(FieldError.invalid(p, e.getKey(), qualifiedNameExpected("an annotation key")));
         }
         if (e.getValue() == null) {
           errors.add(FieldError.invalid(p, null, "a string"));
@@ -153,8 +153,7 @@ final class MetadataValidator {
   }
 
   private static String qualifiedNameExpected(String what) {
-    return "a "
-        + what
+    return what
         + ": an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_'"
         + " and '.', starting and ending with a letter or digit";
   }
