@@ -1,18 +1,131 @@
 package dev.coldbrew.api.autoscaling;
 
+import dev.coldbrew.api.codec.Durations;
 import dev.coldbrew.api.validation.FieldError;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
 
 /**
  * The {@code autoscaling.knative.dev/*} annotations of a Revision template: their keys (with
  * Knative's legacy camelCase aliases), validation, and typed reads. Thread-safe (stateless).
+ *
+ * <p>Typed reads assume the annotations passed {@link #validate}; a malformed value read anyway
+ * throws {@link IllegalArgumentException}.
  */
 public final class AutoscalingAnnotations {
   public static final String GROUP = "autoscaling.knative.dev";
   public static final String PREFIX = GROUP + "/";
 
+  /** {@code serving.knative.dev/progress-deadline}: how long a rollout may take to get ready. */
+  public static final String PROGRESS_DEADLINE = "serving.knative.dev/progress-deadline";
+
+  /** Knative's default {@code progress-deadline} (config-deployment). */
+  public static final Duration DEFAULT_PROGRESS_DEADLINE = Duration.ofSeconds(600);
+
+  /** The values of {@code metric-aggregation-algorithm}. */
+  public static final String LINEAR = "linear";
+
+  public static final String WEIGHTED_EXPONENTIAL = "weighted-exponential";
+
+  private static final Duration WINDOW_MIN = Duration.ofSeconds(6);
+  private static final Duration WINDOW_MAX = Duration.ofHours(1);
+
+  /** One annotation: its name under {@link #PREFIX} and its legacy aliases (first present wins). */
+  public enum Key {
+    CLASS("class"),
+    METRIC("metric"),
+    TARGET("target"),
+    TARGET_UTILIZATION_PERCENTAGE(
+        "target-utilization-percentage", "targetUtilizationPercentage"),
+    TARGET_BURST_CAPACITY("target-burst-capacity", "targetBurstCapacity"),
+    MIN_SCALE("min-scale", "minScale"),
+    MAX_SCALE("max-scale", "maxScale"),
+    INITIAL_SCALE("initial-scale", "initialScale"),
+    ACTIVATION_SCALE("activation-scale"),
+    WINDOW("window"),
+    PANIC_WINDOW_PERCENTAGE("panic-window-percentage", "panicWindowPercentage"),
+    PANIC_THRESHOLD_PERCENTAGE("panic-threshold-percentage", "panicThresholdPercentage"),
+    SCALE_DOWN_DELAY("scale-down-delay", "scaleDownDelay"),
+    SCALE_TO_ZERO_POD_RETENTION_PERIOD(
+        "scale-to-zero-pod-retention-period", "scaleToZeroPodRetentionPeriod"),
+    METRIC_AGGREGATION_ALGORITHM("metric-aggregation-algorithm", "metricAggregationAlgorithm");
+
+    private final List<String> names;
+
+    Key(String... names) {
+      this.names = List.of(names);
+    }
+
+    /** The canonical key, e.g. {@code min-scale}. */
+    public String key() {
+      return names.get(0);
+    }
+
+    /** The full annotation name, e.g. {@code autoscaling.knative.dev/min-scale}. */
+    public String annotation() {
+      return PREFIX + key();
+    }
+
+    /** The annotation actually present (the first of the name and its aliases), or null. */
+    String present(Map<String, String> annotations) {
+      for (String n : names) {
+        if (annotations.containsKey(PREFIX + n)) {
+          return PREFIX + n;
+        }
+      }
+      return null;
+    }
+  }
+
   private AutoscalingAnnotations() {}
+
+  /** The raw value of an annotation (by its name or an alias), trimmed. */
+  public static Optional<String> string(Map<String, String> annotations, Key key) {
+    String name = key.present(annotations);
+    if (name == null || annotations.get(name) == null) {
+      return Optional.empty();
+    }
+    return Optional.of(annotations.get(name).trim());
+  }
+
+  /** A float annotation. */
+  public static OptionalDouble number(Map<String, String> annotations, Key key) {
+    Optional<String> v = string(annotations, key);
+    return v.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(parseDouble(v.get()));
+  }
+
+  /** An integer annotation. */
+  public static OptionalInt integer(Map<String, String> annotations, Key key) {
+    Optional<String> v = string(annotations, key);
+    return v.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(v.get()));
+  }
+
+  /** A duration annotation ({@code 60s}, {@code 1m}, or seconds). */
+  public static Optional<Duration> duration(Map<String, String> annotations, Key key) {
+    return string(annotations, key).map(Durations::parse);
+  }
+
+  /** {@code serving.knative.dev/progress-deadline}, if set. */
+  public static Optional<Duration> progressDeadline(Map<String, String> annotations) {
+    String v = annotations.get(PROGRESS_DEADLINE);
+    return v == null ? Optional.empty() : Optional.of(Durations.parse(v.trim()));
+  }
+
+  /** {@code metric}: {@code concurrency} unless set. */
+  public static String metric(Map<String, String> annotations) {
+    return string(annotations, Key.METRIC).orElse("concurrency");
+  }
+
+  /** Whether {@code metric-aggregation-algorithm} asks for the weighted-exponential average. */
+  public static boolean weightedExponential(Map<String, String> annotations) {
+    return string(annotations, Key.METRIC_AGGREGATION_ALGORITHM)
+        .map(v -> v.equals(WEIGHTED_EXPONENTIAL) || v.equals("weightedExponential"))
+        .orElse(false);
+  }
 
   /**
    * Checks every {@code autoscaling.knative.dev/*} annotation for type, range and consistency (min
@@ -26,6 +139,159 @@ public final class AutoscalingAnnotations {
       AutoscalerConfig config,
       String pathPrefix,
       List<FieldError> errors) {
-    // Implemented by the autoscaler work (issue 3).
+    Checker c = new Checker(annotations, pathPrefix, errors);
+    c.string(Key.CLASS)
+        .filter(v -> !v.equals(AutoscalerConfig.KPA_CLASS))
+        .ifPresent(
+            v ->
+                c.error(
+                    Key.CLASS,
+                    v,
+                    AutoscalerConfig.KPA_CLASS + " (the only class Coldbrew runs)"));
+    c.string(Key.METRIC)
+        .filter(v -> !v.equals("concurrency") && !v.equals("rps"))
+        .ifPresent(v -> c.error(Key.METRIC, v, "concurrency or rps"));
+    c.number(Key.TARGET, 0.01, Double.MAX_VALUE, ">= 0.01");
+    c.number(Key.TARGET_UTILIZATION_PERCENTAGE, 1, 100, "1..100");
+    OptionalDouble tbc = c.number(Key.TARGET_BURST_CAPACITY, -1, Double.MAX_VALUE, ">= 0 or -1");
+    if (tbc.isPresent() && tbc.getAsDouble() < 0 && tbc.getAsDouble() != -1) {
+      c.error(Key.TARGET_BURST_CAPACITY, c.raw(Key.TARGET_BURST_CAPACITY), ">= 0 or -1");
+    }
+    OptionalInt min = c.integer(Key.MIN_SCALE, 0, "an integer >= 0");
+    OptionalInt max = c.integer(Key.MAX_SCALE, 0, "an integer >= 0");
+    int effectiveMin = min.orElse(config.minScale());
+    int effectiveMax = max.orElse(config.maxScale());
+    if (max.isPresent() && effectiveMax != 0 && effectiveMax < effectiveMin) {
+      c.error(Key.MAX_SCALE, c.raw(Key.MAX_SCALE), ">= min-scale (" + effectiveMin + ") or 0");
+    } else if (min.isPresent() && effectiveMax != 0 && effectiveMax < effectiveMin) {
+      c.error(Key.MIN_SCALE, c.raw(Key.MIN_SCALE), "<= max-scale (" + effectiveMax + ")");
+    }
+    if (max.isPresent()
+        && config.maxScaleLimit() > 0
+        && (effectiveMax == 0 || effectiveMax > config.maxScaleLimit())) {
+      c.error(Key.MAX_SCALE, c.raw(Key.MAX_SCALE), "1.." + config.maxScaleLimit());
+    }
+    OptionalInt initial = c.integer(Key.INITIAL_SCALE, 0, "an integer >= 0");
+    if (initial.isPresent() && initial.getAsInt() == 0 && !config.allowZeroInitialScale()) {
+      c.error(
+          Key.INITIAL_SCALE,
+          c.raw(Key.INITIAL_SCALE),
+          ">= 1 (0 needs allow-zero-initial-scale: true in the autoscaler config)");
+    }
+    OptionalInt activation = c.integer(Key.ACTIVATION_SCALE, 2, "an integer >= 2");
+    if (activation.isPresent() && activation.getAsInt() >= 2) {
+      int a = activation.getAsInt();
+      if (a < effectiveMin || (effectiveMax != 0 && a > effectiveMax)) {
+        c.error(
+            Key.ACTIVATION_SCALE,
+            c.raw(Key.ACTIVATION_SCALE),
+            "within min-scale.."
+                + (effectiveMax == 0 ? "" : "max-scale")
+                + " ("
+                + effectiveMin
+                + ".."
+                + (effectiveMax == 0 ? "" : effectiveMax)
+                + ")");
+      }
+    }
+    c.duration(Key.WINDOW, WINDOW_MIN, WINDOW_MAX, true);
+    c.number(Key.PANIC_WINDOW_PERCENTAGE, 1, 100, "1..100");
+    c.number(Key.PANIC_THRESHOLD_PERCENTAGE, 110, 1000, "110..1000");
+    c.duration(Key.SCALE_DOWN_DELAY, Duration.ZERO, Duration.ofHours(1), true);
+    c.duration(Key.SCALE_TO_ZERO_POD_RETENTION_PERIOD, Duration.ZERO, Duration.ofHours(1), false);
+    c.string(Key.METRIC_AGGREGATION_ALGORITHM)
+        .filter(
+            v -> !v.equals(LINEAR) && !v.equals(WEIGHTED_EXPONENTIAL) && !v.equals("weightedExponential"))
+        .ifPresent(
+            v -> c.error(Key.METRIC_AGGREGATION_ALGORITHM, v, "linear or weighted-exponential"));
+    String deadline = annotations.get(PROGRESS_DEADLINE);
+    if (deadline != null) {
+      String path = pathPrefix + "." + PROGRESS_DEADLINE;
+      try {
+        Duration d = Durations.parse(deadline);
+        if (d.isNegative() || d.toNanosPart() != 0) {
+          errors.add(FieldError.invalid(path, deadline, "whole seconds >= 0s"));
+        }
+      } catch (IllegalArgumentException e) {
+        errors.add(new FieldError(path, e.getMessage()));
+      }
+    }
+  }
+
+  private static double parseDouble(String v) {
+    double d = Double.parseDouble(v);
+    if (Double.isNaN(d) || Double.isInfinite(d)) {
+      throw new NumberFormatException(v);
+    }
+    return d;
+  }
+
+  /** Reads annotations for validation, recording errors instead of throwing. */
+  private record Checker(Map<String, String> annotations, String prefix, List<FieldError> errors) {
+    String raw(Key key) {
+      return AutoscalingAnnotations.string(annotations, key).orElse(null);
+    }
+
+    Optional<String> string(Key key) {
+      return AutoscalingAnnotations.string(annotations, key);
+    }
+
+    void error(Key key, String value, String expected) {
+      errors.add(FieldError.invalid(prefix + "." + key.present(annotations), value, expected));
+    }
+
+    OptionalDouble number(Key key, double min, double max, String expected) {
+      String v = raw(key);
+      if (v == null) {
+        return OptionalDouble.empty();
+      }
+      try {
+        double d = parseDouble(v);
+        if (d < min || d > max) {
+          error(key, v, expected);
+          return OptionalDouble.empty();
+        }
+        return OptionalDouble.of(d);
+      } catch (NumberFormatException e) {
+        error(key, v, "a number " + expected);
+        return OptionalDouble.empty();
+      }
+    }
+
+    OptionalInt integer(Key key, int min, String expected) {
+      String v = raw(key);
+      if (v == null) {
+        return OptionalInt.empty();
+      }
+      try {
+        int n = Integer.parseInt(v);
+        if (n < min) {
+          error(key, v, expected);
+          return OptionalInt.empty();
+        }
+        return OptionalInt.of(n);
+      } catch (NumberFormatException e) {
+        error(key, v, expected);
+        return OptionalInt.empty();
+      }
+    }
+
+    void duration(Key key, Duration min, Duration max, boolean wholeSeconds) {
+      String v = raw(key);
+      if (v == null) {
+        return;
+      }
+      String range = Durations.format(min) + ".." + Durations.format(max);
+      try {
+        Duration d = Durations.parse(v);
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+          error(key, v, range);
+        } else if (wholeSeconds && d.toNanosPart() != 0) {
+          error(key, v, "whole seconds in " + range);
+        }
+      } catch (IllegalArgumentException e) {
+        error(key, v, "a duration such as 60s or 1m in " + range);
+      }
+    }
   }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
@@ -14,11 +16,15 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.validation.FieldError;
@@ -44,6 +50,8 @@ public final class ResourceCodec {
                   YAMLFactory.builder()
                       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                      .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+                      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                       .build())
               .build());
 
@@ -89,7 +97,17 @@ public final class ResourceCodec {
       if (e instanceof ValidationException v) {
         throw v;
       }
-      throw new ValidationException(new FieldError("", "not valid YAML or JSON: " + brief(e)));
+      String where = "";
+      if (e instanceof JsonProcessingException j && j.getLocation() != null) {
+        where =
+            " (line "
+                + j.getLocation().getLineNr()
+                + ", column "
+                + j.getLocation().getColumnNr()
+                + ")";
+      }
+      throw new ValidationException(
+          new FieldError("", "not valid YAML or JSON" + where + ": " + brief(e)));
     }
     return out;
   }
@@ -101,8 +119,12 @@ public final class ResourceCodec {
     }
     if ("List".equals(obj.path("kind").asText()) && obj.has("items")) {
       JsonNode items = obj.get("items");
+      if (items.isNull()) {
+        return;
+      }
       if (!items.isArray()) {
-        throw new ValidationException(FieldError.invalid("items", items.getNodeType(), "a list"));
+        throw new ValidationException(
+            new FieldError(where + " items", describe(items) + " (expected: a list)"));
       }
       for (int i = 0; i < items.size(); i++) {
         addDocument(items.get(i), where + " items[" + i + "]", out);
@@ -147,20 +169,135 @@ public final class ResourceCodec {
     return decode(doc, kind.newResource().getClass());
   }
 
-  /** Decodes one document into {@code type}, reporting every bad field at once. */
+  /**
+   * Decodes one document into {@code type}, reporting every bad field at once. Problems Jackson
+   * cannot skip (a number out of range, a value of the wrong shape) are recorded, the bad value is
+   * dropped from a copy of the document, and decoding starts again, until the rest decodes.
+   */
   public static <T> T decode(JsonNode doc, Class<T> type) {
-    Collector problems = new Collector();
-    T value;
-    try {
-      value = JSON.reader().withHandler(problems).forType(type).readValue(doc);
-    } catch (IOException | IllegalArgumentException e) {
-      problems.errors.add(new FieldError(pathOf(e), brief(e)));
-      value = null;
+    List<FieldError> fatal = new ArrayList<>();
+    JsonNode tree = doc;
+    for (int attempt = 0; attempt <= MAX_DECODE_ATTEMPTS; attempt++) {
+      Collector problems = new Collector();
+      try {
+        T value = JSON.reader().withHandler(problems).forType(type).readValue(tree);
+        if (problems.errors.isEmpty() && fatal.isEmpty()) {
+          return value;
+        }
+        fatal.addAll(problems.errors);
+        throw new ValidationException(fatal);
+      } catch (IOException | IllegalArgumentException e) {
+        List<Object> refs = pathRefs(e);
+        fatal.add(describeFailure(e, render(refs), at(tree, refs)));
+        if (tree == doc) {
+          tree = doc.deepCopy();
+        }
+        if (!remove(tree, refs)) {
+          fatal.addAll(problems.errors);
+          break;
+        }
+      }
     }
-    if (!problems.errors.isEmpty()) {
-      throw new ValidationException(problems.errors);
+    throw new ValidationException(fatal);
+  }
+
+  private static final int MAX_DECODE_ATTEMPTS = 100;
+
+  private static FieldError describeFailure(Exception e, String path, JsonNode bad) {
+    Class<?> target = null;
+    for (Throwable t = e; t != null && target == null; t = t.getCause()) {
+      if (t instanceof MismatchedInputException m) {
+        target = m.getTargetType();
+      } else if (t instanceof InputCoercionException c) {
+        target = c.getTargetType();
+      }
+      if (t.getCause() == t) {
+        break;
+      }
     }
-    return value;
+    if (bad == null || target == null) {
+      return new FieldError(path, brief(e));
+    }
+    String expected = Collector.expected(target);
+    if (bad.isNumber() && ("an integer".equals(expected))) {
+      expected = bad.isIntegralNumber() ? "an integer in range" : expected;
+    }
+    return new FieldError(path, describe(bad) + " (expected: " + expected + ")");
+  }
+
+  /** A value for a message: strings quoted, containers named. */
+  private static String describe(JsonNode node) {
+    if (node.isObject()) {
+      return "an object";
+    }
+    if (node.isArray()) {
+      return "a list";
+    }
+    if (node.isTextual()) {
+      return "\"" + node.asText() + "\"";
+    }
+    return node.toString();
+  }
+
+  private static List<Object> pathRefs(Exception e) {
+    List<Object> refs = new ArrayList<>();
+    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException jme) {
+      for (var ref : jme.getPath()) {
+        if (ref.getFieldName() != null) {
+          refs.add(ref.getFieldName());
+        } else if (ref.getIndex() >= 0) {
+          refs.add(ref.getIndex());
+        }
+      }
+    }
+    return refs;
+  }
+
+  private static String render(List<Object> refs) {
+    StringBuilder sb = new StringBuilder();
+    for (Object ref : refs) {
+      if (ref instanceof Integer i) {
+        sb.append('[').append(i).append(']');
+      } else {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(ref);
+      }
+    }
+    return sb.toString();
+  }
+
+  private static JsonNode at(JsonNode tree, List<Object> refs) {
+    JsonNode node = tree;
+    for (Object ref : refs) {
+      node = ref instanceof Integer i ? node.get(i) : node.get((String) ref);
+      if (node == null) {
+        return null;
+      }
+    }
+    return node;
+  }
+
+  /** Drops the value at {@code refs}: an object field is removed, a list item becomes null. */
+  private static boolean remove(JsonNode tree, List<Object> refs) {
+    if (refs.isEmpty()) {
+      return false;
+    }
+    JsonNode parent = at(tree, refs.subList(0, refs.size() - 1));
+    Object last = refs.get(refs.size() - 1);
+    if (parent instanceof ObjectNode o && last instanceof String field && o.has(field)) {
+      o.remove(field);
+      return true;
+    }
+    if (parent instanceof ArrayNode a
+        && last instanceof Integer i
+        && i < a.size()
+        && !a.get(i).isNull()) {
+      a.set(i, NullNode.getInstance());
+      return true;
+    }
+    return false;
   }
 
   /** Decodes YAML or JSON text holding exactly one resource. */
@@ -229,28 +366,17 @@ public final class ResourceCodec {
     return at > 0 ? m.substring(0, at) : m;
   }
 
-  private static String pathOf(Exception e) {
-    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException jme) {
-      StringBuilder sb = new StringBuilder();
-      for (var ref : jme.getPath()) {
-        if (ref.getFieldName() != null) {
-          if (sb.length() > 0) {
-            sb.append('.');
-          }
-          sb.append(ref.getFieldName());
-        } else if (ref.getIndex() >= 0) {
-          sb.append('[').append(ref.getIndex()).append(']');
-        }
-      }
-      return sb.toString();
-    }
-    return "";
-  }
-
   /** The path of the parser's current position: {@code spec.traffic[1].percent}. */
   static String path(JsonParser p, String leaf) {
+    return path(p, leaf, false);
+  }
+
+  private static String path(JsonParser p, String leaf, boolean atContainerStart) {
     Deque<String> parts = new ArrayDeque<>();
     JsonStreamContext ctx = p.getParsingContext();
+    if (atContainerStart && ctx.getParent() != null) {
+      ctx = ctx.getParent();
+    }
     if (leaf != null) {
       parts.push(leaf);
       ctx = ctx.getParent() != null && ctx.inObject() ? ctx.getParent() : ctx;
@@ -294,7 +420,8 @@ public final class ResourceCodec {
         DeserializationContext ctxt, JavaType targetType, JsonToken t, JsonParser p, String msg)
         throws IOException {
       String found = t == null ? "nothing" : describe(t, p);
-      errors.add(FieldError.invalid(path(p, null), found, expected(targetType)));
+      String at = path(p, null, t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT);
+      errors.add(new FieldError(at, found + " (expected: " + expected(targetType) + ")"));
       p.skipChildren();
       return null;
     }
@@ -326,7 +453,7 @@ public final class ResourceCodec {
       return expected(type.getRawClass());
     }
 
-    private static String expected(Class<?> raw) {
+    static String expected(Class<?> raw) {
       if (raw == Long.class || raw == Integer.class || raw == long.class || raw == int.class) {
         return "an integer";
       }
@@ -338,6 +465,9 @@ public final class ResourceCodec {
       }
       if (List.class.isAssignableFrom(raw)) {
         return "a list";
+      }
+      if (Double.class == raw || double.class == raw) {
+        return "a number";
       }
       return "an object";
     }
