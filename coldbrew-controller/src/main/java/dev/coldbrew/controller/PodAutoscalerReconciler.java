@@ -17,6 +17,7 @@ import dev.coldbrew.autoscaler.PodAutoscalerLogic;
 import dev.coldbrew.autoscaler.PodAutoscalerSettings;
 import dev.coldbrew.autoscaler.PodAutoscalerState;
 import dev.coldbrew.autoscaler.ScaleResult;
+import dev.coldbrew.autoscaler.SksMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -66,7 +67,12 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     String inputs;
     ScheduledFuture<?> ticks;
 
-    Scaler(NamespacedName key, DeciderSpec spec, PodAutoscalerSettings settings, String inputs) {
+    Scaler(
+        NamespacedName key,
+        DeciderSpec spec,
+        PodAutoscalerSettings settings,
+        String inputs,
+        boolean initializedBefore) {
       Instant now = ctx.clock().instant();
       this.key = key;
       this.spec = spec;
@@ -74,7 +80,27 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
       this.inputs = inputs;
       this.decider = new Decider(spec, ready(key), now);
       this.collector = new MetricCollector(spec);
-      this.state = PodAutoscalerState.initial(now);
+      // A revision that reached its initial scale in an earlier run restarts at zero, inactive
+      // (its instances ended with that run); a new one starts activating.
+      this.state =
+          initializedBefore
+              ? new PodAutoscalerState(
+                  PodAutoscalerState.Active.INACTIVE,
+                  PodAutoscalerState.NO_TRAFFIC,
+                  now,
+                  true,
+                  SksMode.PROXY,
+                  now,
+                  0)
+              : PodAutoscalerState.initial(now);
+    }
+
+    /**
+     * The instances a revision starts with, as Knative creates its Deployment: the initial scale
+     * for a new revision, the minimum for one that was initialized before.
+     */
+    int startScale() {
+      return state.scaleTargetInitialized() ? settings.minScale() : settings.initialScale();
     }
 
     /** One decider tick; re-reconciles the PA when the decision changed. */
@@ -128,11 +154,15 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     DeciderSpec spec = DeciderSpec.from(ctx.config().autoscaler(), annotations, cc, reachable);
     PodAutoscalerSettings settings =
         PodAutoscalerSettings.from(ctx.config().autoscaler(), annotations, spec);
-    Scaler s = scalers.computeIfAbsent(key, k -> new Scaler(k, spec, settings, inputs));
+    boolean initializedBefore = pa.status != null && pa.status.isTrue("ScaleTargetInitialized");
+    Scaler s =
+        scalers.computeIfAbsent(
+            key, k -> new Scaler(k, spec, settings, inputs, initializedBefore));
     PodAutoscalerDecision d;
     int ready;
     synchronized (s) {
       if (s.ticks == null) {
+        runtime.scale(rev, s.startScale());
         long period = TICK.toMillis();
         s.ticks = timer.scheduleAtFixedRate(s::tick, period, period, TimeUnit.MILLISECONDS);
       }

@@ -1,5 +1,7 @@
 package dev.coldbrew.api.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /**
  * A Knative status condition: {@code type}, {@code status} ("True", "False" or "Unknown"), and why.
  */
@@ -24,10 +26,12 @@ public class Condition {
     this.message = message;
   }
 
+  @JsonIgnore
   public boolean isTrue() {
     return TRUE.equals(status);
   }
 
+  @JsonIgnore
   public boolean isFalse() {
     return FALSE.equals(status);
   }

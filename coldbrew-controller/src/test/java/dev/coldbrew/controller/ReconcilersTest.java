@@ -1,0 +1,254 @@
+package dev.coldbrew.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.model.Configuration;
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.model.Revision;
+import dev.coldbrew.api.model.Route;
+import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.model.TrafficTarget;
+import dev.coldbrew.api.runtime.ContainerHealth;
+import dev.coldbrew.api.validation.Defaults;
+import dev.coldbrew.api.validation.Validation;
+import dev.coldbrew.api.validation.ValidationContext;
+import dev.coldbrew.store.SqliteStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The reconcilers over a real SQLite store and a fake runtime (no processes). */
+class ReconcilersTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final ValidationContext CTX = ValidationContext.standard();
+
+  @TempDir Path dir;
+  SqliteStore store;
+  FakeRuntime runtime;
+  RecordingNetworking net;
+  ControllerManager manager;
+
+  @BeforeEach
+  void start() throws Exception {
+    store = SqliteStore.open(dir);
+    runtime = new FakeRuntime();
+    net = new RecordingNetworking();
+    manager = new ControllerManager(store, runtime, net, CTX, "localhost", 8080, Clock.systemUTC());
+    manager.start();
+  }
+
+  @AfterEach
+  void stop() {
+    manager.close();
+    store.close();
+  }
+
+  private Resource apply(String yaml) {
+    Resource r = Defaults.apply(ResourceCodec.decodeOne(yaml), CTX.defaults());
+    Validation.validate(r, CTX);
+    Optional<Resource> old = store.get(r.resourceKind(), r.metadata.namespace, r.metadata.name);
+    if (old.isEmpty()) {
+      return store.create(r);
+    }
+    r.metadata.resourceVersion = old.get().metadata.resourceVersion;
+    Validation.validateUpdate(old.get(), r, CTX);
+    return store.update(r);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T extends Resource> T get(Kind kind, String name) {
+    return (T) store.get(kind, "default", name).orElse(null);
+  }
+
+  private static String hello(String target, String extra) {
+    return """
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata:
+          name: hello
+          labels: {team: blue}
+        spec:
+          template:
+            spec:
+              containers:
+                - command: [java]
+                  args: [-jar, hello.jar]
+                  env: [{name: TARGET, value: %s}]
+        %s""".formatted(target, extra);
+  }
+
+  private void awaitReady(Kind kind, String name) {
+    try {
+      awaitReadyOnce(kind, name);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      StringBuilder sb = new StringBuilder();
+      for (Kind k : Kind.values()) {
+        store.list(k, null).items().forEach(r -> sb.append(ResourceCodec.toYaml(r)).append("---\n"));
+      }
+      throw new AssertionError(kind + " " + name + " not ready; the store holds:\n" + sb, e);
+    }
+  }
+
+  private void awaitReadyOnce(Kind kind, String name) {
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Resource r = get(kind, name);
+              return r != null && r.status() != null && r.status().isTrue("Ready")
+                  && r.status().observedGeneration.equals(r.metadata.generation);
+            });
+  }
+
+  @Test
+  void serviceBecomesReadyWithItsChildrenNamedAndOwned() {
+    Service svc = (Service) apply(hello("World", ""));
+    awaitReady(Kind.SERVICE, "hello");
+
+    Configuration cfg = get(Kind.CONFIGURATION, "hello");
+    Route route = get(Kind.ROUTE, "hello");
+    Revision rev = get(Kind.REVISION, "hello-00001");
+    assertThat(cfg.metadata.controllerRef().uid).isEqualTo(svc.metadata.uid);
+    assertThat(route.metadata.controllerRef().uid).isEqualTo(svc.metadata.uid);
+    assertThat(rev.metadata.controllerRef().uid).isEqualTo(cfg.metadata.uid);
+    assertThat(cfg.metadata.labels).containsEntry("team", "blue").containsEntry(Labels.SERVICE, "hello");
+    assertThat(rev.metadata.labels)
+        .containsEntry(Labels.SERVICE, "hello")
+        .containsEntry(Labels.CONFIGURATION, "hello")
+        .containsEntry(Labels.CONFIGURATION_GENERATION, "1");
+    assertThat(rev.spec.container().env.get(0).value).isEqualTo("World");
+
+    Service ready = get(Kind.SERVICE, "hello");
+    assertThat(ready.status.url).isEqualTo("http://hello.default.localhost:8080");
+    assertThat(ready.status.latestCreatedRevisionName).isEqualTo("hello-00001");
+    assertThat(ready.status.latestReadyRevisionName).isEqualTo("hello-00001");
+    assertThat(ready.status.traffic).singleElement().satisfies(t -> {
+      assertThat(t.revisionName).isEqualTo("hello-00001");
+      assertThat(t.percent).isEqualTo(100);
+      assertThat(t.latestRevision).isTrue();
+    });
+    assertThat(net.table.hosts().get("hello.default.localhost"))
+        .containsExactly(new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 100));
+    assertThat((Resource) get(Kind.POD_AUTOSCALER, "hello-00001")).isNotNull();
+    assertThat((Resource) get(Kind.SERVERLESS_SERVICE, "hello-00001")).isNotNull();
+  }
+
+  @Test
+  void revisionsAreStampedOnlyWhenTheTemplateChanges() {
+    apply(hello("World", ""));
+    awaitReady(Kind.SERVICE, "hello");
+
+    apply(hello("World", "  traffic: [{latestRevision: true, percent: 100, tag: current}]"));
+    await().atMost(WAIT).until(() -> {
+      Route r = get(Kind.ROUTE, "hello");
+      return r.status != null && r.status.traffic != null && "current".equals(r.status.traffic.get(0).tag);
+    });
+    assertThat(store.list(Kind.REVISION, "default").items()).hasSize(1);
+
+    apply(hello("Coldbrew", ""));
+    await().atMost(WAIT).until(() -> get(Kind.REVISION, "hello-00002") != null);
+    awaitReady(Kind.SERVICE, "hello");
+    await().atMost(WAIT).until(() -> {
+      Service s = get(Kind.SERVICE, "hello");
+      return "hello-00002".equals(s.status.latestReadyRevisionName)
+          && "hello-00002".equals(s.status.traffic.get(0).revisionName);
+    });
+    assertThat(store.list(Kind.REVISION, "default").items()).hasSize(2);
+  }
+
+  @Test
+  void templateNameNamesTheRevision() {
+    apply(hello("World", "").replace("    spec:\n      containers", "    metadata: {name: hello-v1}\n    spec:\n      containers"));
+    awaitReady(Kind.SERVICE, "hello");
+    assertThat((Revision) get(Kind.REVISION, "hello-v1")).isNotNull();
+  }
+
+  @Test
+  void trafficSplitAndTagsResolveToRevisionsAndHosts() {
+    apply(hello("One", ""));
+    awaitReady(Kind.SERVICE, "hello");
+    apply(hello("Two", ""));
+    await().atMost(WAIT).until(() -> {
+      Service s = get(Kind.SERVICE, "hello");
+      return "hello-00002".equals(s.status.latestReadyRevisionName);
+    });
+    apply(hello("Two", """
+          traffic:
+            - {revisionName: hello-00001, percent: 50, tag: one}
+            - {latestRevision: true, percent: 50, tag: latest}
+        """));
+    await().atMost(WAIT).until(() -> {
+      Route r = get(Kind.ROUTE, "hello");
+      return r.status.traffic != null && r.status.traffic.size() == 2;
+    });
+    List<TrafficTarget> traffic = ((Route) get(Kind.ROUTE, "hello")).status.traffic;
+    assertThat(traffic).extracting(t -> t.revisionName).containsExactly("hello-00001", "hello-00002");
+    assertThat(traffic).extracting(t -> t.url)
+        .containsExactly("http://one-hello.default.localhost:8080", "http://latest-hello.default.localhost:8080");
+    assertThat(net.table.hosts().get("hello.default.localhost")).containsExactlyInAnyOrder(
+        new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 50),
+        new RoutingTable.Split(new NamespacedName("default", "hello-00002"), 50));
+    assertThat(net.table.hosts().get("one-hello.default.localhost"))
+        .containsExactly(new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 100));
+    await().atMost(WAIT).until(() ->
+        "active".equals(((Revision) get(Kind.REVISION, "hello-00001")).metadata.label(Labels.ROUTING_STATE)));
+  }
+
+  @Test
+  void newRevisionTakesNoTrafficUntilReady() {
+    apply(hello("One", ""));
+    awaitReady(Kind.SERVICE, "hello");
+    runtime.autoReady = false;
+    apply(hello("Two", ""));
+    await().atMost(WAIT).until(() -> get(Kind.REVISION, "hello-00002") != null);
+    await().atMost(WAIT).until(() -> runtime.scaled.containsKey(new NamespacedName("default", "hello-00002")));
+    Service s = get(Kind.SERVICE, "hello");
+    assertThat(s.status.traffic.get(0).revisionName).isEqualTo("hello-00001");
+    assertThat(net.table.hosts().get("hello.default.localhost"))
+        .containsExactly(new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 100));
+  }
+
+  @Test
+  void crashingRevisionIsNotReadyWithExitCodeAndRefused() {
+    runtime.autoReady = false;
+    apply(hello("World", ""));
+    NamespacedName rev = new NamespacedName("default", "hello-00001");
+    await().atMost(WAIT).until(() -> runtime.scaled.containsKey(rev));
+    runtime.setReady(rev, 0, ContainerHealth.failing("ExitCode3", "boom"));
+    await().atMost(WAIT).until(() -> {
+      Revision r = get(Kind.REVISION, "hello-00001");
+      return r.status != null && r.status.condition("Ready") != null && r.status.condition("Ready").isFalse();
+    });
+    Revision r = get(Kind.REVISION, "hello-00001");
+    assertThat(r.status.condition("ContainerHealthy").reason).isEqualTo("ExitCode3");
+    assertThat(r.status.condition("ContainerHealthy").message).isEqualTo("boom");
+    assertThat(net.failures.containsKey(rev)).isTrue();
+    await().atMost(WAIT).until(() -> {
+      Service s = get(Kind.SERVICE, "hello");
+      return s.status != null && s.status.condition("Ready") != null && s.status.condition("Ready").isFalse();
+    });
+  }
+
+  @Test
+  void deletingTheServiceDeletesEverythingItOwns() {
+    apply(hello("World", ""));
+    awaitReady(Kind.SERVICE, "hello");
+    store.delete(Kind.SERVICE, "default", "hello");
+    for (Kind k : List.of(Kind.CONFIGURATION, Kind.ROUTE, Kind.REVISION, Kind.POD_AUTOSCALER,
+        Kind.SERVERLESS_SERVICE, Kind.ENDPOINTS)) {
+      assertThat(store.list(k, "default").items()).as(k.plural()).isEmpty();
+    }
+    await().atMost(WAIT).until(() -> runtime.removed.contains(new NamespacedName("default", "hello-00001")));
+    await().atMost(WAIT).until(() -> !net.table.hosts().containsKey("hello.default.localhost"));
+  }
+}

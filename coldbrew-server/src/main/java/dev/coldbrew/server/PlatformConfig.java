@@ -1,0 +1,123 @@
+package dev.coldbrew.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.coldbrew.api.autoscaling.AutoscalerConfig;
+import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.config.DefaultsConfig;
+import dev.coldbrew.api.config.DeploymentConfig;
+import dev.coldbrew.api.config.DomainConfig;
+import dev.coldbrew.api.validation.FieldError;
+import dev.coldbrew.api.validation.ValidationContext;
+import dev.coldbrew.api.validation.ValidationException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The config file ({@code --config coldbrew.yaml}): sections named after Knative's ConfigMaps and
+ * holding their keys — {@code autoscaler:} (config-autoscaler), {@code defaults:}
+ * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain).
+ * Every bad key in every section is reported at once. Immutable and thread-safe.
+ */
+public record PlatformConfig(
+    AutoscalerConfig autoscaler,
+    DefaultsConfig defaults,
+    DeploymentConfig deployment,
+    DomainConfig domain) {
+
+  private static final List<String> SECTIONS = List.of("autoscaler", "defaults", "deployment", "domain");
+
+  /** Knative's defaults everywhere. */
+  public static PlatformConfig defaults() {
+    return new PlatformConfig(
+        AutoscalerConfig.defaults(),
+        DefaultsConfig.defaults(),
+        DeploymentConfig.defaults(),
+        DomainConfig.defaults());
+  }
+
+  /** What validation and defaulting of user resources need. */
+  public ValidationContext validationContext() {
+    return new ValidationContext(defaults, deployment, domain, autoscaler, true);
+  }
+
+  /**
+   * Reads a config file.
+   *
+   * @throws ValidationException naming the file and every bad key
+   */
+  public static PlatformConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ValidationException(
+          new FieldError("--config", "cannot read " + file + " (" + e.getMessage() + ")"));
+    }
+    return parse(text, file.toString());
+  }
+
+  /** Parses config text; {@code source} names it in errors. */
+  public static PlatformConfig parse(String text, String source) {
+    JsonNode root;
+    try {
+      root = text.isBlank() ? null : ResourceCodec.yaml().readTree(text);
+    } catch (IOException e) {
+      throw new ValidationException(
+          new FieldError("", source + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")"));
+    }
+    if (root == null || root.isNull() || root.isMissingNode()) {
+      return defaults();
+    }
+    if (!root.isObject()) {
+      throw new ValidationException(
+          FieldError.invalid("", root.getNodeType().toString().toLowerCase(java.util.Locale.ROOT),
+              "a map of sections: " + String.join(", ", SECTIONS)));
+    }
+    List<FieldError> errors = new ArrayList<>();
+    Map<String, Map<String, Object>> sections = new LinkedHashMap<>();
+    root.fields()
+        .forEachRemaining(
+            e -> {
+              if (!SECTIONS.contains(e.getKey())) {
+                errors.add(
+                    FieldError.invalid(e.getKey(), "unknown section", String.join(", ", SECTIONS)));
+              } else if (!e.getValue().isObject() && !e.getValue().isNull()) {
+                errors.add(FieldError.invalid(e.getKey(), e.getValue().toString(), "a map of keys"));
+              } else {
+                Map<String, Object> values = new LinkedHashMap<>();
+                e.getValue()
+                    .fields()
+                    .forEachRemaining(
+                        kv ->
+                            values.put(
+                                kv.getKey(),
+                                kv.getValue().isValueNode() ? kv.getValue().asText() : kv.getValue().toString()));
+                sections.put(e.getKey(), values);
+              }
+            });
+    AutoscalerConfig as = read(errors, () -> AutoscalerConfig.fromMap("autoscaler", sections.getOrDefault("autoscaler", Map.of())), AutoscalerConfig.defaults());
+    DefaultsConfig df = read(errors, () -> DefaultsConfig.fromMap("defaults", sections.getOrDefault("defaults", Map.of())), DefaultsConfig.defaults());
+    DeploymentConfig dp = read(errors, () -> DeploymentConfig.fromMap("deployment", sections.getOrDefault("deployment", Map.of())), DeploymentConfig.defaults());
+    DomainConfig dm = read(errors, () -> DomainConfig.fromMap("domain", sections.getOrDefault("domain", Map.of())), DomainConfig.defaults());
+    if (!errors.isEmpty()) {
+      List<FieldError> named = new ArrayList<>();
+      errors.forEach(e -> named.add(new FieldError(e.path(), e.message() + " in " + source)));
+      throw new ValidationException(named);
+    }
+    return new PlatformConfig(as, df, dp, dm);
+  }
+
+  private static <T> T read(List<FieldError> errors, java.util.function.Supplier<T> parse, T fallback) {
+    try {
+      return parse.get();
+    } catch (ValidationException e) {
+      errors.addAll(e.errors());
+      return fallback;
+    }
+  }
+}
