@@ -5,6 +5,7 @@ import dev.coldbrew.cli.commands.ApplyCommand;
 import dev.coldbrew.cli.commands.DeleteCommand;
 import dev.coldbrew.cli.commands.DescribeCommand;
 import dev.coldbrew.cli.commands.GetCommand;
+import dev.coldbrew.cli.commands.LogsCommand;
 import dev.coldbrew.cli.commands.RevisionCommand;
 import dev.coldbrew.cli.commands.RouteCommand;
 import dev.coldbrew.cli.commands.ServeCommand;
@@ -24,6 +25,7 @@ import picocli.CommandLine.ScopeType;
     description = "Knative Serving on one machine: HTTP apps that scale to zero.",
     subcommands = {
       ServeCommand.class,
+      LogsCommand.class,
       ApplyCommand.class,
       GetCommand.class,
       DescribeCommand.class,

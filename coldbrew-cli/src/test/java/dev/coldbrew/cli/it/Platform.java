@@ -1,0 +1,158 @@
+package dev.coldbrew.cli.it;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code coldbrew serve} started from the built jar as its own process, on free ports and a
+ * data dir of the test's, and the CLI run against it as further processes. Used by the end-to-end
+ * tests; everything it starts it stops.
+ */
+final class Platform implements AutoCloseable {
+  static final Path JAR = Path.of("target", "coldbrew.jar").toAbsolutePath();
+  static final Path TEST_CLASSES = Path.of("target", "test-classes").toAbsolutePath();
+
+  final Path dataDir;
+  final int httpPort;
+  final int adminPort;
+  final Path log;
+  private final List<String> extraArgs;
+  private Process serve;
+
+  Platform(Path dir, String... extraArgs) throws IOException {
+    this.dataDir = dir.resolve("data");
+    this.httpPort = freePort();
+    this.adminPort = freePort();
+    this.log = dir.resolve("serve.log");
+    this.extraArgs = List.of(extraArgs);
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Starts serve and waits until /healthz answers. */
+  Platform start() throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(
+        java(), "-jar", JAR.toString(), "serve",
+        "--http-port", String.valueOf(httpPort),
+        "--admin-port", String.valueOf(adminPort),
+        "--data-dir", dataDir.toString()));
+    cmd.addAll(extraArgs);
+    serve = new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
+    HttpClient http = HttpClient.newHttpClient();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      if (!serve.isAlive()) {
+        throw new AssertionError("serve exited " + serve.exitValue() + ":\n" + Files.readString(log));
+      }
+      try {
+        return http.send(HttpRequest.newBuilder(URI.create(admin("/healthz"))).build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+      } catch (IOException e) {
+        return false;
+      }
+    });
+    return this;
+  }
+
+  String admin(String path) {
+    return "http://127.0.0.1:" + adminPort + path;
+  }
+
+  /** Sends SIGTERM and waits for a clean exit. */
+  int stop() throws InterruptedException {
+    if (serve == null) {
+      return 0;
+    }
+    serve.destroy();
+    if (!serve.waitFor(60, TimeUnit.SECONDS)) {
+      serve.destroyForcibly().waitFor();
+    }
+    return serve.exitValue();
+  }
+
+  /** SIGKILL: the platform dies without cleaning up. */
+  void kill() throws InterruptedException {
+    serve.destroyForcibly().waitFor();
+  }
+
+  long pid() {
+    return serve.pid();
+  }
+
+  /** Runs {@code coldbrew ARGS} (the real jar) against this platform. */
+  Result cli(String... args) throws IOException, InterruptedException {
+    return run(null, args);
+  }
+
+  /** Runs the CLI with {@code stdin} as standard input. */
+  Result run(String stdin, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(java(), "-jar", JAR.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("COLDBREW_SERVER", "http://127.0.0.1:" + adminPort);
+    Process p = pb.start();
+    if (stdin != null) {
+      p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
+    p.getOutputStream().close();
+    var out = p.getInputStream().readAllBytes();
+    var err = p.getErrorStream().readAllBytes();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("coldbrew " + args + " did not finish");
+    }
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+  }
+
+  static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** A command line that runs one of the test apps in this module's test classes. */
+  static List<String> app(String mainClass) {
+    return List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+        "-cp", TEST_CLASSES.toString(), mainClass);
+  }
+
+  /** The YAML flow list of {@link #app}. */
+  static String appYaml(String mainClass) {
+    StringBuilder sb = new StringBuilder("[");
+    List<String> a = app(mainClass);
+    for (int i = 0; i < a.size(); i++) {
+      sb.append(i == 0 ? "" : ", ").append('"').append(a.get(i)).append('"');
+    }
+    return sb.append(']').toString();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop();
+  }
+
+  /** A CLI run's exit code and output. */
+  record Result(int code, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+    }
+  }
+}

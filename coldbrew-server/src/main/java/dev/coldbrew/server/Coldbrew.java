@@ -1,0 +1,275 @@
+package dev.coldbrew.server;
+
+import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.validation.FieldError;
+import dev.coldbrew.api.validation.ValidationException;
+import dev.coldbrew.controller.ControllerManager;
+import dev.coldbrew.dataplane.DataPlane;
+import dev.coldbrew.dataplane.DataPlaneOptions;
+import dev.coldbrew.runtime.local.LocalRuntime;
+import dev.coldbrew.runtime.local.LocalRuntimeOptions;
+import dev.coldbrew.store.SqliteStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The platform on one machine: the SQLite store, the local runtime, the data plane (gateway,
+ * activator, queues), the reconcilers and the admin API, wired together and started in that
+ * order (orphans from a run that died are ended before anything starts), and closed in reverse.
+ * Thread-safe.
+ */
+public final class Coldbrew implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Coldbrew.class);
+
+  private final ServerOptions options;
+  private final List<AutoCloseable> closeOnStop = new ArrayList<>();
+  private SqliteStore store;
+  private LocalRuntime runtime;
+  private DataPlane dataPlane;
+  private ControllerManager controller;
+  private Vertx adminVertx;
+  private AdminApi admin;
+  private Admission admission;
+  private int gatewayPort;
+  private int adminPort;
+
+  private Coldbrew(ServerOptions options) {
+    this.options = options;
+  }
+
+  /**
+   * Starts everything and applies the options' manifests.
+   *
+   * @throws ValidationException for a bad manifest (nothing is left running)
+   * @throws IllegalStateException when a port is taken or the store cannot be opened
+   */
+  public static Coldbrew start(ServerOptions options, PrintStream out) throws Exception {
+    Coldbrew c = new Coldbrew(options);
+    try {
+      c.startAll(out);
+      return c;
+    } catch (Exception | Error e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private void startAll(PrintStream out) throws Exception {
+    Path dataDir = options.dataDir().toAbsolutePath();
+    store = SqliteStore.open(dataDir);
+    closeOnStop.add(store);
+
+    var forward = new ForwardingStatSink();
+    dataPlane =
+        new DataPlane(
+            DataPlaneOptions.defaults().withBind(options.bindAddress(), options.httpPort()),
+            forward);
+    closeOnStop.add(dataPlane);
+    runtime =
+        new LocalRuntime(
+            LocalRuntimeOptions.builder(dataDir).drainer(dataPlane).build());
+    closeOnStop.add(runtime);
+    runtime.subscribe(inst -> dataPlane.updateInstances(inst.revision(), inst.ready()));
+    try {
+      gatewayPort = dataPlane.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(
+          "--http-port: cannot listen on "
+              + options.bindAddress()
+              + ":"
+              + options.httpPort()
+              + " ("
+              + e.getCause().getMessage()
+              + ")",
+          e.getCause());
+    }
+
+    controller =
+        new ControllerManager(
+            store,
+            runtime,
+            new GatewayNetworking(dataPlane),
+            options.config().validationContext(),
+            options.effectiveDomain(),
+            gatewayPort,
+            Clock.systemUTC());
+    closeOnStop.add(controller);
+    forward.target = controller.statSink();
+    controller.start();
+
+    admission = new Admission(store, options.config().validationContext());
+    adminVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(8));
+    admin = new AdminApi(adminVertx, store, admission, adminToken(dataDir));
+    new LogsApi(runtime.logs(), store).mount(admin);
+    try {
+      adminPort =
+          admin
+              .listen(options.adminBindAddress(), options.adminPort())
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(
+          "--admin-port: cannot listen on "
+              + options.adminBindAddress()
+              + ":"
+              + options.adminPort()
+              + " ("
+              + e.getCause().getMessage()
+              + ")",
+          e.getCause());
+    }
+    admin.markReady();
+    LOG.info(
+        "gateway on {}:{}, admin API on {}:{}, data in {}",
+        options.bindAddress(),
+        gatewayPort,
+        options.adminBindAddress(),
+        adminPort,
+        dataDir);
+    applyManifests(out);
+  }
+
+  private void applyManifests(PrintStream out) throws IOException {
+    List<FieldError> errors = new ArrayList<>();
+    List<Resource> parsed = new ArrayList<>();
+    for (Path p : options.manifests()) {
+      List<Path> files = new ArrayList<>();
+      if (Files.isDirectory(p)) {
+        try (var s = Files.list(p)) {
+          s.filter(f -> f.toString().matches(".*\\.(ya?ml|json)$")).sorted().forEach(files::add);
+        }
+      } else {
+        files.add(p);
+      }
+      for (Path f : files) {
+        String text;
+        try {
+          text = Files.readString(f);
+        } catch (IOException e) {
+          errors.add(new FieldError("-f", f + ": cannot read (" + e.getMessage() + ")"));
+          continue;
+        }
+        try {
+          for (var doc : ResourceCodec.split(text)) {
+            parsed.add(ResourceCodec.decode(doc));
+          }
+        } catch (ValidationException e) {
+          e.errors().forEach(fe -> errors.add(new FieldError(f + (fe.path().isEmpty() ? "" : ": " + fe.path()), fe.message())));
+        }
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new ValidationException(errors);
+    }
+    for (Resource r : parsed) {
+      Admission.Applied a;
+      try {
+        a = admission.apply(r);
+      } catch (ValidationException e) {
+        List<FieldError> named = new ArrayList<>();
+        e.errors().forEach(fe -> named.add(new FieldError(r + (fe.path().isEmpty() ? "" : ": " + fe.path()), fe.message())));
+        throw new ValidationException(named);
+      }
+      String kind = r.kind.toLowerCase(java.util.Locale.ROOT) + "." + r.resourceKind().group();
+      out.println(kind + "/" + r.metadata.name + " " + a.outcome().word());
+      if (a.resource() instanceof Service s) {
+        out.println("  URL: http://" + s.metadata.name + "." + s.metadata.namespace + "." + options.effectiveDomain()
+            + (gatewayPort == 80 ? "" : ":" + gatewayPort));
+      }
+    }
+    out.flush();
+  }
+
+  /**
+   * The admin token: none while the admin API is on loopback; otherwise read from, or generated
+   * into, {@code <dataDir>/admin-token} with mode 0600.
+   */
+  private String adminToken(Path dataDir) throws IOException {
+    if (InetAddress.getByName(options.adminBindAddress()).isLoopbackAddress()) {
+      return null;
+    }
+    Path file = dataDir.resolve("admin-token");
+    if (Files.exists(file)) {
+      return Files.readString(file).trim();
+    }
+    byte[] b = new byte[32];
+    new SecureRandom().nextBytes(b);
+    String token = HexFormat.of().formatHex(b);
+    Files.writeString(file, token + "\n");
+    try {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system
+    }
+    LOG.info("admin API on {} requires the bearer token in {}", options.adminBindAddress(), file);
+    return token;
+  }
+
+  public int gatewayPort() {
+    return gatewayPort;
+  }
+
+  public int adminPort() {
+    return adminPort;
+  }
+
+  /** Stops the admin API, the reconcilers, every instance (draining), the gateway, the store. */
+  @Override
+  public void close() {
+    if (admin != null) {
+      admin.close();
+    }
+    if (adminVertx != null) {
+      adminVertx.close();
+    }
+    for (int i = closeOnStop.size() - 1; i >= 0; i--) {
+      AutoCloseable c = closeOnStop.get(i);
+      if (c == dataPlane) {
+        continue; // after the runtime: draining instances still need the gateway
+      }
+      closeQuietly(c);
+      if (c == runtime && dataPlane != null) {
+        closeQuietly(dataPlane);
+      }
+    }
+    closeOnStop.clear();
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.warn("while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+    }
+  }
+
+  /** Lets the data plane be built before the controller it reports to. */
+  private static final class ForwardingStatSink implements dev.coldbrew.api.stats.Stat.Sink {
+    volatile dev.coldbrew.api.stats.Stat.Sink target;
+
+    @Override
+    public void accept(dev.coldbrew.api.stats.Stat stat) {
+      var t = target;
+      if (t != null) {
+        t.accept(stat);
+      }
+    }
+  }
+}

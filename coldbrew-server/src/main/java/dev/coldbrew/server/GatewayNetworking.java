@@ -1,0 +1,73 @@
+package dev.coldbrew.server;
+
+import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.Revision;
+import dev.coldbrew.controller.Labels;
+import dev.coldbrew.controller.Networking;
+import dev.coldbrew.controller.RoutingTable;
+import dev.coldbrew.dataplane.DataPlane;
+import dev.coldbrew.dataplane.Mode;
+import dev.coldbrew.dataplane.RevisionConfig;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The reconcilers' {@link Networking} over the in-process data plane. Thread-safe. */
+final class GatewayNetworking implements Networking {
+  private final DataPlane dataPlane;
+
+  GatewayNetworking(DataPlane dataPlane) {
+    this.dataPlane = dataPlane;
+  }
+
+  @Override
+  public void routingChanged(RoutingTable table) {
+    Map<String, List<dev.coldbrew.dataplane.RoutingTable.Target>> routes = new HashMap<>();
+    table.hosts().forEach((host, splits) -> {
+      List<dev.coldbrew.dataplane.RoutingTable.Target> targets = new ArrayList<>();
+      splits.forEach(s -> targets.add(new dev.coldbrew.dataplane.RoutingTable.Target(s.revision(), (int) s.percent())));
+      routes.put(host, targets);
+    });
+    dataPlane.updateRoutes(dev.coldbrew.dataplane.RoutingTable.of(routes));
+  }
+
+  @Override
+  public void revisionChanged(Revision rev) {
+    var spec = rev.spec;
+    dataPlane.updateRevision(
+        new RevisionConfig(
+            NamespacedName.of(rev),
+            rev.metadata.label(Labels.SERVICE),
+            rev.metadata.label(Labels.CONFIGURATION),
+            spec.containerConcurrency == null ? 0 : spec.containerConcurrency.intValue(),
+            spec.timeoutSeconds == null ? 0 : spec.timeoutSeconds.intValue(),
+            spec.responseStartTimeoutSeconds == null ? null : spec.responseStartTimeoutSeconds.intValue(),
+            spec.idleTimeoutSeconds == null ? null : spec.idleTimeoutSeconds.intValue()));
+  }
+
+  @Override
+  public void revisionRemoved(NamespacedName revision) {
+    dataPlane.removeRevision(revision);
+  }
+
+  @Override
+  public void modeChanged(NamespacedName revision, String mode) {
+    dataPlane.updateMode(revision, "Serve".equals(mode) ? Mode.SERVE : Mode.PROXY);
+  }
+
+  @Override
+  public void revisionFailed(NamespacedName revision, String reason, String message) {
+    dataPlane.failRevision(revision, reason, message);
+  }
+
+  @Override
+  public void revisionHealthy(NamespacedName revision) {
+    dataPlane.clearFailure(revision);
+  }
+
+  @Override
+  public List<String> activatorEndpoints() {
+    return List.of(dataPlane.activatorAddress());
+  }
+}
