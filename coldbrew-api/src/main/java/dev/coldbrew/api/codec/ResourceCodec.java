@@ -50,6 +50,7 @@ public final class ResourceCodec {
                   YAMLFactory.builder()
                       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                      .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
                       .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
                       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                       .build())
