@@ -369,14 +369,11 @@ public final class ResourceCodec {
 
   /** The path of the parser's current position: {@code spec.traffic[1].percent}. */
   static String path(JsonParser p, String leaf) {
-    return path(p, leaf, false);
-  }
-
-  private static String path(JsonParser p, String leaf, boolean atContainerStart) {
     Deque<String> parts = new ArrayDeque<>();
     JsonStreamContext ctx = p.getParsingContext();
-    if (atContainerStart && ctx.getParent() != null) {
-      ctx = ctx.getParent();
+    JsonToken t = p.currentToken();
+    if ((t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) && ctx.getParent() != null) {
+      ctx = ctx.getParent(); // the parser has entered the value: start from its container
     }
     if (leaf != null) {
       parts.push(leaf);
@@ -421,7 +418,7 @@ public final class ResourceCodec {
         DeserializationContext ctxt, JavaType targetType, JsonToken t, JsonParser p, String msg)
         throws IOException {
       String found = t == null ? "nothing" : describe(t, p);
-      String at = path(p, null, t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT);
+      String at = path(p, null);
       errors.add(new FieldError(at, found + " (expected: " + expected(targetType) + ")"));
       p.skipChildren();
       return null;
