@@ -274,6 +274,16 @@ class ResourceCodecTest {
   }
 
   @Test
+  void deeplyNestedInputIsRejectedNotACrash() {
+    String deepYaml = HEAD + "  labels: " + "[".repeat(5000) + "]".repeat(5000) + "\n";
+    assertThat(errors(() -> ResourceCodec.split(deepYaml).forEach(ResourceCodec::decode)))
+        .isNotEmpty();
+    String deepJson = "{\"a\":".repeat(5000) + "1" + "}".repeat(5000);
+    assertThat(errors(() -> ResourceCodec.split(deepJson).forEach(ResourceCodec::decode)))
+        .isNotEmpty();
+  }
+
+  @Test
   void copyIsDeep() {
     Service s = (Service) ResourceCodec.decodeOne(HEAD + "  labels: {a: b}\n");
     Service c = ResourceCodec.copy(s);
