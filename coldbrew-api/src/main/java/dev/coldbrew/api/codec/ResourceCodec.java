@@ -43,6 +43,9 @@ import java.util.Optional;
  * one list of documents. Thread-safe.
  */
 public final class ResourceCodec {
+  /** How many unskippable bad values one document may report before decoding gives up. */
+  private static final int MAX_DECODE_ATTEMPTS = 100;
+
   private static final ObjectMapper JSON = configure(JsonMapper.builder().build());
   private static final ObjectMapper YAML =
       configure(
@@ -201,8 +204,6 @@ public final class ResourceCodec {
     }
     throw new ValidationException(fatal);
   }
-
-  private static final int MAX_DECODE_ATTEMPTS = 100;
 
   private static FieldError describeFailure(Exception e, String path, JsonNode bad) {
     Class<?> target = null;
