@@ -44,7 +44,10 @@ class DeciderSpecTest {
     assertThat(s.targetValue()).isCloseTo(50, within(1e-9));
     DeciderSpec tiny =
         DeciderSpec.from(
-            DEFAULTS, Map.of(P + "target", "0.01", P + "target-utilization-percentage", "1"), 0, true);
+            DEFAULTS,
+            Map.of(P + "target", "0.01", P + "target-utilization-percentage", "1"),
+            0,
+            true);
     assertThat(tiny.targetValue()).as("max(0.01, 0.0001)").isEqualTo(0.01);
   }
 
@@ -58,7 +61,8 @@ class DeciderSpecTest {
         .as("30.6 s rounds to 31 s")
         .isEqualTo(Duration.ofSeconds(31));
     assertThat(DeciderSpec.panicWindow(Duration.ofSeconds(6), 1)).isEqualTo(Duration.ofSeconds(1));
-    assertThat(DeciderSpec.panicWindow(Duration.ofMinutes(10), 10)).isEqualTo(Duration.ofMinutes(1));
+    assertThat(DeciderSpec.panicWindow(Duration.ofMinutes(10), 10))
+        .isEqualTo(Duration.ofMinutes(1));
   }
 
   @Test

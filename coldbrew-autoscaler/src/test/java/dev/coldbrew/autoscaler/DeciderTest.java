@@ -152,7 +152,12 @@ class DeciderTest {
   void scaleDownDelayIsBypassedWhenUnreachable() {
     Decider d =
         new Decider(
-            spec().target(1, 1).threshold(1000).delay(Duration.ofSeconds(4)).reachable(false).build(),
+            spec()
+                .target(1, 1)
+                .threshold(1000)
+                .delay(Duration.ofSeconds(4))
+                .reachable(false)
+                .build(),
             0,
             at(0));
     assertThat(desired(d, 0, 1, 5, 0)).isEqualTo(5);

@@ -132,7 +132,8 @@ class PodAutoscalerLogicTest {
 
   @Test
   void desiredZeroBeforeAFullStableWindowOfActivityScalesToOneAndWaits() {
-    PodAutoscalerSettings s = settings(Map.of("autoscaling.knative.dev/target-burst-capacity", "0"));
+    PodAutoscalerSettings s =
+        settings(Map.of("autoscaling.knative.dev/target-burst-capacity", "0"));
     PodAutoscalerState active =
         new PodAutoscalerState(Active.ACTIVE, null, at(40), true, SksMode.SERVE, null, 1);
     PodAutoscalerDecision d = PodAutoscalerLogic.reconcile(s, active, at(70), 0, 0, 1);
@@ -197,13 +198,15 @@ class PodAutoscalerLogicTest {
     DeciderSpec spec =
         DeciderSpec.from(DEFAULTS, Map.of("autoscaling.knative.dev/min-scale", "3"), 0, false);
     PodAutoscalerSettings s =
-        PodAutoscalerSettings.from(DEFAULTS, Map.of("autoscaling.knative.dev/min-scale", "3"), spec);
+        PodAutoscalerSettings.from(
+            DEFAULTS, Map.of("autoscaling.knative.dev/min-scale", "3"), spec);
     assertThat(s.minScale()).isZero();
   }
 
   @Test
   void scaleToZeroDisabledKeepsOneInstance() {
-    AutoscalerConfig noZero = AutoscalerConfig.fromMap("autoscaler", Map.of("enable-scale-to-zero", "false"));
+    AutoscalerConfig noZero =
+        AutoscalerConfig.fromMap("autoscaler", Map.of("enable-scale-to-zero", "false"));
     DeciderSpec spec = DeciderSpec.from(noZero, Map.of(), 0, true);
     PodAutoscalerSettings s = PodAutoscalerSettings.from(noZero, Map.of(), spec);
     PodAutoscalerState active =
@@ -215,14 +218,15 @@ class PodAutoscalerLogicTest {
 
   @Test
   void activationThatNeverGetsReadyTimesOutAfterProgressDeadlinePlus30s() {
-    PodAutoscalerSettings s =
-        settings(Map.of("serving.knative.dev/progress-deadline", "60s"));
+    PodAutoscalerSettings s = settings(Map.of("serving.knative.dev/progress-deadline", "60s"));
     assertThat(s.activationTimeout()).isEqualTo(Duration.ofSeconds(90));
     PodAutoscalerState activating =
         new PodAutoscalerState(
             Active.ACTIVATING, PodAutoscalerState.QUEUED, at(10), true, SksMode.PROXY, at(0), 1);
     PodAutoscalerDecision d = PodAutoscalerLogic.reconcile(s, activating, at(100), 0, -111, 0);
-    assertThat(d.applyScale()).as("exactly 90 s: not yet").isEqualTo(PodAutoscalerDecision.DONT_CHANGE);
+    assertThat(d.applyScale())
+        .as("exactly 90 s: not yet")
+        .isEqualTo(PodAutoscalerDecision.DONT_CHANGE);
     assertThat(d.requeueAfter()).isEqualTo(Duration.ofSeconds(90));
     assertThat(d.state().active()).isEqualTo(Active.ACTIVATING);
 
@@ -243,7 +247,8 @@ class PodAutoscalerLogicTest {
         .isEqualTo(SksMode.SERVE);
     assertThat(PodAutoscalerLogic.reconcile(s, active, at(10), 2, -1, 2).sksMode())
         .isEqualTo(SksMode.PROXY);
-    PodAutoscalerDecision serveWithoutReady = PodAutoscalerLogic.reconcile(s, active, at(10), 2, 5, 0);
+    PodAutoscalerDecision serveWithoutReady =
+        PodAutoscalerLogic.reconcile(s, active, at(10), 2, 5, 0);
     assertThat(serveWithoutReady.sksMode()).isEqualTo(SksMode.SERVE);
     assertThat(serveWithoutReady.state().proxySince())
         .as("no ready instance: the activator stays in the path")

@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class AutoscalingAnnotationsTest {
   private static final String PATH = "spec.template.metadata.annotations";
@@ -127,7 +127,8 @@ class AutoscalingAnnotationsTest {
   void progressDeadlineMustBeWholeSeconds() {
     assertThat(errors("serving.knative.dev/progress-deadline", "1.5s"))
         .containsExactly(
-            PATH + ".serving.knative.dev/progress-deadline: \"1.5s\" (expected: whole seconds >= 0s)");
+            PATH
+                + ".serving.knative.dev/progress-deadline: \"1.5s\" (expected: whole seconds >= 0s)");
   }
 
   @Test

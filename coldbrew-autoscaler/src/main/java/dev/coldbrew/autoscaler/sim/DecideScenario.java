@@ -259,8 +259,9 @@ public final class DecideScenario {
         number(n, "activatorCapacity", path, base.activatorCapacity(), 1, ">= 1", errors);
     Duration window = base.stableWindow();
     if (n.has("stableWindow")) {
+      int before = errors.size();
       window = duration(n.get("stableWindow"), path + ".stableWindow", errors);
-      if (window.compareTo(Duration.ofSeconds(1)) < 0) {
+      if (errors.size() == before && window.compareTo(Duration.ofSeconds(1)) < 0) {
         errors.add(
             FieldError.invalid(path + ".stableWindow", text(n.get("stableWindow")), ">= 1s"));
       }
@@ -324,6 +325,11 @@ public final class DecideScenario {
     return n.isTextual() ? n.asText() : n.toString();
   }
 
+  /** A value as it appears in an error: strings quoted, numbers and booleans bare. */
+  private static Object value(JsonNode n) {
+    return n.isNumber() ? n.numberValue() : n.isBoolean() ? n.asBoolean() : text(n);
+  }
+
   private static double observed(JsonNode s, String key, String path, List<FieldError> errors) {
     if (!s.has(key)) {
       errors.add(new FieldError(path + "." + key, "missing required field (or set noData: true)"));
@@ -331,7 +337,7 @@ public final class DecideScenario {
     }
     JsonNode v = s.get(key);
     if (!v.isNumber() || v.asDouble() < 0) {
-      errors.add(FieldError.invalid(path + "." + key, text(v), "a number >= 0"));
+      errors.add(FieldError.invalid(path + "." + key, value(v), "a number >= 0"));
       return 0;
     }
     return v.asDouble();
@@ -350,7 +356,7 @@ public final class DecideScenario {
     }
     JsonNode v = n.get(key);
     if (!v.isNumber() || v.asDouble() < min) {
-      errors.add(FieldError.invalid(path + "." + key, text(v), expected));
+      errors.add(FieldError.invalid(path + "." + key, value(v), expected));
       return dflt;
     }
     return v.asDouble();
@@ -363,7 +369,7 @@ public final class DecideScenario {
     }
     JsonNode v = n.get(key);
     if (!v.isIntegralNumber() || v.asInt() < 0) {
-      errors.add(FieldError.invalid(path + "." + key, text(v), "an integer >= 0"));
+      errors.add(FieldError.invalid(path + "." + key, value(v), "an integer >= 0"));
       return dflt;
     }
     return v.asInt();
@@ -371,7 +377,7 @@ public final class DecideScenario {
 
   private static boolean bool(JsonNode v, String path, List<FieldError> errors) {
     if (!v.isBoolean()) {
-      errors.add(FieldError.invalid(path, text(v), "true or false"));
+      errors.add(FieldError.invalid(path, value(v), "true or false"));
       return false;
     }
     return v.asBoolean();
@@ -382,7 +388,7 @@ public final class DecideScenario {
       return Decider.READY_UNKNOWN;
     }
     if (!v.isIntegralNumber() || v.asInt() < 0) {
-      errors.add(FieldError.invalid(path, text(v), "an integer >= 0 or \"error\""));
+      errors.add(FieldError.invalid(path, value(v), "an integer >= 0 or \"error\""));
       return 0;
     }
     return v.asInt();
@@ -399,7 +405,7 @@ public final class DecideScenario {
       return Durations.parse(v.asText());
     } catch (IllegalArgumentException e) {
       errors.add(
-          FieldError.invalid(path, text(v), "a duration such as 60s, 1m, 500ms, or seconds"));
+          FieldError.invalid(path, value(v), "a duration such as 60s, 1m, 500ms, or seconds"));
       return Duration.ZERO;
     }
   }
