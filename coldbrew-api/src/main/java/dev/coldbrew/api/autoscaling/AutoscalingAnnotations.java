@@ -218,6 +218,26 @@ public final class AutoscalingAnnotations {
     }
   }
 
+  /**
+   * Rejects {@code autoscaling.knative.dev/*} annotations where they have no effect: on a
+   * Service's, Configuration's or Route's own metadata.
+   *
+   * @param pathPrefix e.g. {@code metadata.annotations}
+   */
+  public static void rejectOutsideTemplate(
+      Map<String, String> annotations, String pathPrefix, List<FieldError> errors) {
+    annotations.keySet().stream()
+        .filter(k -> k.startsWith(PREFIX))
+        .sorted()
+        .forEach(
+            k ->
+                errors.add(
+                    new FieldError(
+                        pathPrefix + "." + k,
+                        "autoscaling annotations must be put under"
+                            + " spec.template.metadata.annotations")));
+  }
+
   private static double parseDouble(String v) {
     double d = Double.parseDouble(v);
     if (Double.isNaN(d) || Double.isInfinite(d)) {

@@ -145,4 +145,16 @@ class AutoscalingAnnotationsTest {
                 Map.of(AutoscalingAnnotations.PROGRESS_DEADLINE, "90s")))
         .hasValue(Duration.ofSeconds(90));
   }
+
+  @Test
+  void autoscalingAnnotationsOutsideTheTemplateAreRejected() {
+    List<FieldError> errors = new ArrayList<>();
+    AutoscalingAnnotations.rejectOutsideTemplate(
+        Map.of(P + "min-scale", "1", "example.com/owner", "me"), "metadata.annotations", errors);
+    assertThat(errors)
+        .extracting(FieldError::toString)
+        .containsExactly(
+            "metadata.annotations.autoscaling.knative.dev/min-scale: autoscaling annotations must"
+                + " be put under spec.template.metadata.annotations");
+  }
 }
