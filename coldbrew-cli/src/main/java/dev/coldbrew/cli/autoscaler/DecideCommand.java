@@ -17,10 +17,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "decide",
     mixinStandardHelpOptions = true,
-    description = {
-      "Run Knative's KPA decider on the observations of a scenario file and print, per step,",
-      "the desired instance count, the excess burst capacity and whether it is panicking."
-    })
+    description =
+        "Run Knative's KPA decider on the observations of a scenario file and print, per step,"
+            + " the desired instance count, the excess burst capacity and whether it panics.")
 public final class DecideCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -27,12 +27,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "simulate",
     mixinStandardHelpOptions = true,
-    description = {
-      "Simulate a Revision under a load trace: metric windows, the KPA decider every 2 s (poked",
-      "at zero), the PodAutoscaler's bounds and scale-to-zero, instances that take --cold-start",
-      "to get ready. Prints every tick, then instance-seconds, cold starts, peak instances and",
-      "how long requests waited."
-    })
+    description =
+        "Simulate a Revision under a load trace: metric windows, the KPA decider every 2 s (poked"
+            + " at zero), the PodAutoscaler's bounds and scale-to-zero, instances that take"
+            + " --cold-start to get ready. Prints every tick, then instance-seconds, cold starts,"
+            + " peak instances and how long requests waited.")
 public final class SimulateCommand implements Callable<Integer> {
   private static final String ANNOTATIONS_PATH = "spec.template.metadata.annotations";
 
