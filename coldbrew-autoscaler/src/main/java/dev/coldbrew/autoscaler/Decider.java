@@ -10,10 +10,11 @@ import java.time.Instant;
  *
  * <p>Per tick: {@code R = max(1, ready)}; {@code maxUp = ceil(upRate × R)}; {@code maxDown =
  * floor(R / downRate)} when reachable, else 0; the stable and panic counts {@code ceil(value /
- * target)} are clamped to {@code [maxDown, maxUp]} and raised to the activation scale when non-zero.
- * Panic starts (or is extended) when the unclamped panic count over R reaches the threshold, and
- * ends when it did not for more than a stable window; while panicking the count never goes down.
- * A scale-down delay then keeps the maximum of the last {@code delay} worth of 2-second slots.
+ * target)} are clamped to {@code [maxDown, maxUp]} and raised to the activation scale when
+ * non-zero. Panic starts (or is extended) when the unclamped panic count over R reaches the
+ * threshold, and ends when it did not for more than a stable window; while panicking the count
+ * never goes down. A scale-down delay then keeps the maximum of the last {@code delay} worth of
+ * 2-second slots.
  *
  * <p>A new decider that sees more than one ready instance starts in panic, so a restarted platform
  * does not scale down before a stable window has passed. Pure: no threads, no I/O, time is passed
@@ -142,8 +143,8 @@ public final class Decider {
   }
 
   /**
-   * Whether a stat with this concurrency must trigger an immediate tick (the poke): the last desired
-   * count was 0 and load arrived.
+   * Whether a stat with this concurrency must trigger an immediate tick (the poke): the last
+   * desired count was 0 and load arrived.
    */
   public boolean shouldPoke(double statConcurrency) {
     return desiredScale == 0 && statConcurrency > 0;

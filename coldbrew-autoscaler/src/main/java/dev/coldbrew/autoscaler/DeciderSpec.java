@@ -81,7 +81,8 @@ public record DeciderSpec(
         total = Math.min(total, containerConcurrency);
       }
     }
-    var tuAnnotation = AutoscalingAnnotations.number(annotations, Key.TARGET_UTILIZATION_PERCENTAGE);
+    var tuAnnotation =
+        AutoscalingAnnotations.number(annotations, Key.TARGET_UTILIZATION_PERCENTAGE);
     if (tuAnnotation.isPresent()) {
       tu = tuAnnotation.getAsDouble() / 100;
     }

@@ -6,9 +6,9 @@ import java.time.Instant;
 
 /**
  * Knative's KPA reconciler as a pure function (KPA.md §4–5, notes §1.10): from the decider's
- * desired scale to the instance count to apply, the PA's {@code Active} condition, the SKS mode
- * and {@code numActivators}. The owner calls {@link #reconcile} after each notifying decision, when
- * the ready count changes, and when {@code requeueAfter} expires.
+ * desired scale to the instance count to apply, the PA's {@code Active} condition, the SKS mode and
+ * {@code numActivators}. The owner calls {@link #reconcile} after each notifying decision, when the
+ * ready count changes, and when {@code requeueAfter} expires.
  *
  * <p>Order of one pass: clamp to {@code [min, max]} (initial scale is the minimum until first
  * reached); gate a desired 0 (scale to 1 until the PA has been Active for a stable window; then go
@@ -155,11 +155,7 @@ public final class PodAutoscalerLogic {
   }
 
   private static PodAutoscalerState computeActiveCondition(
-      PodAutoscalerSettings settings,
-      PodAutoscalerState state,
-      Instant now,
-      int want,
-      int ready) {
+      PodAutoscalerSettings settings, PodAutoscalerState state, Instant now, int want, int ready) {
     int minReady =
         state.scaleTargetInitialized()
             ? Math.max(settings.minScale(), 1)

@@ -39,8 +39,7 @@ public final class AutoscalingAnnotations {
     CLASS("class"),
     METRIC("metric"),
     TARGET("target"),
-    TARGET_UTILIZATION_PERCENTAGE(
-        "target-utilization-percentage", "targetUtilizationPercentage"),
+    TARGET_UTILIZATION_PERCENTAGE("target-utilization-percentage", "targetUtilizationPercentage"),
     TARGET_BURST_CAPACITY("target-burst-capacity", "targetBurstCapacity"),
     MIN_SCALE("min-scale", "minScale"),
     MAX_SCALE("max-scale", "maxScale"),
@@ -145,9 +144,7 @@ public final class AutoscalingAnnotations {
         .ifPresent(
             v ->
                 c.error(
-                    Key.CLASS,
-                    v,
-                    AutoscalerConfig.KPA_CLASS + " (the only class Coldbrew runs)"));
+                    Key.CLASS, v, AutoscalerConfig.KPA_CLASS + " (the only class Coldbrew runs)"));
     c.string(Key.METRIC)
         .filter(v -> !v.equals("concurrency") && !v.equals("rps"))
         .ifPresent(v -> c.error(Key.METRIC, v, "concurrency or rps"));
@@ -201,7 +198,10 @@ public final class AutoscalingAnnotations {
     c.duration(Key.SCALE_TO_ZERO_POD_RETENTION_PERIOD, Duration.ZERO, Duration.ofHours(1), false);
     c.string(Key.METRIC_AGGREGATION_ALGORITHM)
         .filter(
-            v -> !v.equals(LINEAR) && !v.equals(WEIGHTED_EXPONENTIAL) && !v.equals("weightedExponential"))
+            v ->
+                !v.equals(LINEAR)
+                    && !v.equals(WEIGHTED_EXPONENTIAL)
+                    && !v.equals("weightedExponential"))
         .ifPresent(
             v -> c.error(Key.METRIC_AGGREGATION_ALGORITHM, v, "linear or weighted-exponential"));
     String deadline = annotations.get(PROGRESS_DEADLINE);
@@ -216,6 +216,26 @@ public final class AutoscalingAnnotations {
         errors.add(new FieldError(path, e.getMessage()));
       }
     }
+  }
+
+  /**
+   * Rejects {@code autoscaling.knative.dev/*} annotations where they have no effect: on a
+   * Service's, Configuration's or Route's own metadata.
+   *
+   * @param pathPrefix e.g. {@code metadata.annotations}
+   */
+  public static void rejectOutsideTemplate(
+      Map<String, String> annotations, String pathPrefix, List<FieldError> errors) {
+    annotations.keySet().stream()
+        .filter(k -> k.startsWith(PREFIX))
+        .sorted()
+        .forEach(
+            k ->
+                errors.add(
+                    new FieldError(
+                        pathPrefix + "." + k,
+                        "autoscaling annotations must be put under"
+                            + " spec.template.metadata.annotations")));
   }
 
   private static double parseDouble(String v) {

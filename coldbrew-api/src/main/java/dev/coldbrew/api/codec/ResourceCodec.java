@@ -43,6 +43,9 @@ import java.util.Optional;
  * one list of documents. Thread-safe.
  */
 public final class ResourceCodec {
+  /** How many unskippable bad values one document may report before decoding gives up. */
+  private static final int MAX_DECODE_ATTEMPTS = 100;
+
   private static final ObjectMapper JSON = configure(JsonMapper.builder().build());
   private static final ObjectMapper YAML =
       configure(
@@ -50,6 +53,7 @@ public final class ResourceCodec {
                   YAMLFactory.builder()
                       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                      .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
                       .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
                       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                       .build())
@@ -200,8 +204,6 @@ public final class ResourceCodec {
     }
     throw new ValidationException(fatal);
   }
-
-  private static final int MAX_DECODE_ATTEMPTS = 100;
 
   private static FieldError describeFailure(Exception e, String path, JsonNode bad) {
     Class<?> target = null;
@@ -368,14 +370,11 @@ public final class ResourceCodec {
 
   /** The path of the parser's current position: {@code spec.traffic[1].percent}. */
   static String path(JsonParser p, String leaf) {
-    return path(p, leaf, false);
-  }
-
-  private static String path(JsonParser p, String leaf, boolean atContainerStart) {
     Deque<String> parts = new ArrayDeque<>();
     JsonStreamContext ctx = p.getParsingContext();
-    if (atContainerStart && ctx.getParent() != null) {
-      ctx = ctx.getParent();
+    JsonToken t = p.currentToken();
+    if ((t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) && ctx.getParent() != null) {
+      ctx = ctx.getParent(); // the parser has entered the value: start from its container
     }
     if (leaf != null) {
       parts.push(leaf);
@@ -420,7 +419,7 @@ public final class ResourceCodec {
         DeserializationContext ctxt, JavaType targetType, JsonToken t, JsonParser p, String msg)
         throws IOException {
       String found = t == null ? "nothing" : describe(t, p);
-      String at = path(p, null, t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT);
+      String at = path(p, null);
       errors.add(new FieldError(at, found + " (expected: " + expected(targetType) + ")"));
       p.skipChildren();
       return null;

@@ -52,7 +52,7 @@ final class ConfigReader {
     try {
       long n = Long.parseLong(v);
       if (n < min || n > max) {
-        error(key, v, expected);
+        error(key, n, expected);
         return dflt;
       }
       return n;

@@ -6,5 +6,6 @@ import picocli.CommandLine.Command;
 @Command(
     name = "autoscaler",
     description = "Run the autoscaler offline: decide on given observations, simulate a trace.",
-    mixinStandardHelpOptions = true)
+    mixinStandardHelpOptions = true,
+    subcommands = {DecideCommand.class, SimulateCommand.class})
 public class AutoscalerCommand {}
