@@ -108,6 +108,7 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
             .setMaxInitialLineLength(options.maxInitialLineLength())
             .setTcpNoDelay(true)
             .setCompressionSupported(false)
+            .setHttp2ClearTextEnabled(false)
             .setHandle100ContinueAutomatically(false);
     HttpServer s =
         vertx

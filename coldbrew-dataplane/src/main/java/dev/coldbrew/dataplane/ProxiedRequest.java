@@ -219,9 +219,9 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     }
     bodyBytes += chunk.length();
     if (bodyBytes > dp.maxBodyBytes) {
-      upstream.reset();
       respond(413, DataPlane.BODY_TOO_LARGE, false);
       finish();
+      upstream.reset();
       return;
     }
     if (idleNanos != 0) {
