@@ -1,0 +1,506 @@
+package dev.coldbrew.dataplane;
+
+import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.runtime.Instance;
+import dev.coldbrew.api.runtime.InstanceDrainer;
+import dev.coldbrew.api.stats.Stat;
+import dev.coldbrew.dataplane.activator.Throttler;
+import dev.coldbrew.dataplane.queue.ConcurrencyStats;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.HostAndPort;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane: the gateway (host → weighted split → revision), each revision's activator and
+ * each instance's queue, in one process on Vert.x event loops. The server feeds it routing tables,
+ * revision configs, ready instances and SKS modes; it reports load to a {@link Stat.Sink} every
+ * second (and at once on a revision's first request, the poke), and tells the runtime when an
+ * instance that left the ready set has finished its requests ({@link InstanceDrainer}).
+ *
+ * <p>Thread-safe. Every {@code update…} method may be called from any thread and never blocks on
+ * I/O; it swaps immutable snapshots that request threads read without locking. Held requests are
+ * released by {@link #updateInstances} on the calling thread's turn (no polling). {@link #close()}
+ * blocks and must not be called from an event loop. The {@code Stat.Sink} is called from event
+ * loops and must not block.
+ */
+public final class DataPlane implements InstanceDrainer, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
+  static final String ACTIVATOR_TIMEOUT = "activator request timeout\n";
+  static final String REQUEST_TIMEOUT = "request timeout\n";
+  static final String BODY_TOO_LARGE = "request body too large\n";
+
+  /** What {@link #publicEndpoints} reports for the in-process activator. */
+  public static final String ACTIVATOR = "activator";
+
+  final Vertx vertx;
+  final HttpClient client;
+  final Headers headers;
+  final long maxBodyBytes;
+  final int defaultTimeoutSeconds;
+  final String retryAfter;
+  private final DataPlaneOptions options;
+  private final Stat.Sink sink;
+  private final Clock clock;
+  private final LongSupplier nanoTime;
+  private final ConcurrentHashMap<NamespacedName, RevisionState> revisions =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, InstanceQueue> queues = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<HttpConnection, ConnectionState> connections =
+      new ConcurrentHashMap<>();
+  private volatile RoutingTable routes = RoutingTable.EMPTY;
+  private volatile HttpServer server;
+  private volatile int port = -1;
+  private long statsTimer = -1;
+
+  /** A data plane with its own event loops, reporting load to {@code sink}. Call {@link #start}. */
+  public DataPlane(DataPlaneOptions options, Stat.Sink sink) {
+    this(options, sink, Clock.systemUTC(), System::nanoTime);
+  }
+
+  DataPlane(DataPlaneOptions options, Stat.Sink sink, Clock clock, LongSupplier nanoTime) {
+    this.options = options;
+    this.sink = sink;
+    this.clock = clock;
+    this.nanoTime = nanoTime;
+    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.eventLoops()));
+    this.client =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setKeepAlive(true)
+                .setKeepAliveTimeout((int) options.backendKeepAliveTimeout().toSeconds())
+                .setConnectTimeout((int) options.backendConnectTimeout().toMillis())
+                .setTcpNoDelay(true),
+            new PoolOptions().setHttp1MaxSize(options.backendPoolSizePerInstance()));
+    this.headers = new Headers(options.hopByHopHeaders());
+    this.maxBodyBytes = options.maxBodyBytes();
+    this.defaultTimeoutSeconds = options.defaultTimeoutSeconds();
+    this.retryAfter = Integer.toString(options.retryAfterSeconds());
+  }
+
+  /** Binds the gateway; completes with the bound port. */
+  public CompletionStage<Integer> start() {
+    HttpServerOptions serverOptions =
+        new HttpServerOptions()
+            .setHost(options.bindHost())
+            .setPort(options.port())
+            .setMaxHeaderSize(options.maxHeaderSize())
+            .setMaxInitialLineLength(options.maxInitialLineLength())
+            .setTcpNoDelay(true)
+            .setCompressionSupported(false)
+            .setHttp2ClearTextEnabled(false)
+            .setHandle100ContinueAutomatically(false);
+    HttpServer s =
+        vertx
+            .createHttpServer(serverOptions)
+            .connectionHandler(this::onConnection)
+            .requestHandler(this::handle);
+    return s.listen()
+        .map(
+            bound -> {
+              server = bound;
+              port = bound.actualPort();
+              statsTimer = vertx.setPeriodic(1000, id -> reportStats());
+              log.info("gateway listening on {}:{}", options.bindHost(), port);
+              return port;
+            })
+        .toCompletionStage();
+  }
+
+  /** Stops listening, drops connections and stops the event loops. Blocks; not on an event loop. */
+  @Override
+  public void close() {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("closing the data plane: {}", e.toString());
+    }
+  }
+
+  /** The bound port, or -1 before {@link #start} completed. */
+  public int port() {
+    return port;
+  }
+
+  // ---- updates from the server
+
+  /** Replaces the routing table. */
+  public void updateRoutes(RoutingTable table) {
+    routes = table;
+  }
+
+  /** Adds or replaces a revision's config. */
+  public void updateRevision(RevisionConfig config) {
+    RevisionState existing = revisions.get(config.revision());
+    if (existing == null) {
+      existing =
+          revisions.computeIfAbsent(
+              config.revision(),
+              k -> new RevisionState(config, options.maxHeldRequestsPerRevision(), nanoTime()));
+    }
+    existing.config = config;
+    existing.throttler.updateConcurrency(config.containerConcurrency());
+  }
+
+  /** Forgets a revision; requests still held for it get 503. */
+  public void removeRevision(NamespacedName revision) {
+    RevisionState state = revisions.remove(revision);
+    if (state != null) {
+      evictHeld(state, "revision " + revision + " was removed\n");
+      updateQueues(state, List.of());
+    }
+  }
+
+  /**
+   * The revision's ready instances (its private endpoints), in the runtime's order. Held requests
+   * are sent to a new instance at once. An instance that left keeps its in-flight requests; {@link
+   * #awaitIdle} says when they are done.
+   */
+  public void updateInstances(NamespacedName revision, List<Instance> ready) {
+    RevisionState state = state(revision);
+    updateQueues(state, ready);
+    state.throttler.updateInstances(ready);
+  }
+
+  /** The revision's SKS mode. */
+  public void updateMode(NamespacedName revision, Mode mode) {
+    state(revision).mode = mode;
+  }
+
+  /**
+   * Marks the revision failed (crash loop, progress deadline): held and new requests get 503 at
+   * once, naming the revision and {@code reason}, until {@link #clearFailure}.
+   */
+  public void failRevision(NamespacedName revision, String reason, String message) {
+    RevisionState state = state(revision);
+    String body =
+        "revision "
+            + revision
+            + " cannot serve: "
+            + reason
+            + (message == null || message.isEmpty() ? "" : ": " + message)
+            + "\n";
+    state.failure = new RevisionState.Failure(reason, message, body);
+    evictHeld(state, body);
+  }
+
+  /** The revision serves again. */
+  public void clearFailure(NamespacedName revision) {
+    RevisionState state = revisions.get(revision);
+    if (state != null) {
+      state.failure = null;
+    }
+  }
+
+  /**
+   * The revision's public endpoints as {@code host:port}: in Proxy mode (or with no ready instance)
+   * the in-process activator, reported as the gateway's own address; in Serve mode the ready
+   * instances.
+   */
+  public List<String> publicEndpoints(NamespacedName revision) {
+    RevisionState state = revisions.get(revision);
+    InstanceQueue[] ready = state == null ? RevisionState.NO_QUEUES : state.ready;
+    if (state == null || state.mode == Mode.PROXY || ready.length == 0) {
+      return List.of(activatorAddress());
+    }
+    List<String> out = new ArrayList<>(ready.length);
+    for (InstanceQueue q : ready) {
+      out.add(q.instance.address());
+    }
+    return out;
+  }
+
+  /** Where the activator listens: the gateway itself ({@code bindHost:port}). */
+  public String activatorAddress() {
+    return options.bindHost() + ":" + (port >= 0 ? port : options.port());
+  }
+
+  /** Requests the activator holds for the revision now (for status and tests). */
+  public int heldRequests(NamespacedName revision) {
+    RevisionState state = revisions.get(revision);
+    return state == null ? 0 : state.throttler.held();
+  }
+
+  @Override
+  public CompletionStage<Void> awaitIdle(String instanceId, Duration timeout) {
+    InstanceQueue q = queues.get(instanceId);
+    if (q == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return q.idle().completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  // ---- the gateway
+
+  private void handle(HttpServerRequest req) {
+    ConnectionState conn = connections.get(req.connection());
+    if (conn != null) {
+      conn.requestStarted(req);
+    }
+    HostAndPort authority = req.authority();
+    if (authority == null || authority.host().isEmpty()) {
+      reject(req, 400, "missing or malformed Host header\n");
+      return;
+    }
+    String host = lowerCase(authority.host());
+    RoutingTable.HostRoute route = routes.route(host);
+    if (route == null) {
+      reject(req, 404, "no route for host " + host + "\n");
+      return;
+    }
+    String te = req.getHeader("transfer-encoding");
+    String cl = req.getHeader("content-length");
+    if (te != null && (cl != null || !te.equalsIgnoreCase("chunked"))) {
+      reject(req, 400, "unsupported or conflicting Transfer-Encoding\n");
+      return;
+    }
+    if (cl != null) {
+      long length = parseLength(cl);
+      if (length < 0) {
+        reject(req, 400, "malformed Content-Length\n");
+        return;
+      }
+      if (length > maxBodyBytes) {
+        reject(req, 413, BODY_TOO_LARGE);
+        return;
+      }
+    }
+    RevisionState rev = state(route.pick());
+    RevisionState.Failure failure = rev.failure;
+    if (failure != null) {
+      reject(req, 503, failure.body());
+      return;
+    }
+    boolean webSocket = "websocket".equalsIgnoreCase(req.getHeader("upgrade"));
+    new ProxiedRequest(this, req, rev, webSocket).start();
+  }
+
+  /** Answers at once; closes the connection if the body was not read. */
+  private static void reject(HttpServerRequest req, int status, String body) {
+    boolean bodyUnread = !req.isEnded();
+    var res = req.response().setStatusCode(status).putHeader("content-type", "text/plain");
+    if (bodyUnread) {
+      res.putHeader("connection", "close");
+    }
+    res.end(body)
+        .onComplete(
+            v -> {
+              if (bodyUnread) {
+                req.connection().close();
+              }
+            });
+  }
+
+  private static String lowerCase(String host) {
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        return host.toLowerCase(java.util.Locale.ROOT);
+      }
+    }
+    return host;
+  }
+
+  private static long parseLength(String value) {
+    if (value.isEmpty() || value.length() > 18) {
+      return -1;
+    }
+    long n = 0;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  }
+
+  // ---- header-read timeout
+
+  private void onConnection(HttpConnection conn) {
+    ConnectionState state = new ConnectionState(conn);
+    connections.put(conn, state);
+    conn.closeHandler(
+        v -> {
+          connections.remove(conn);
+          state.cancel();
+        });
+    state.arm();
+  }
+
+  /**
+   * One client connection: it must deliver a request's headers within the header-read timeout of
+   * opening or of its previous response ending. Confined to the connection's event loop.
+   */
+  private final class ConnectionState implements Handler<Void> {
+    private final HttpConnection conn;
+    private long timer = -1;
+    private int active;
+
+    ConnectionState(HttpConnection conn) {
+      this.conn = conn;
+    }
+
+    void requestStarted(HttpServerRequest req) {
+      active++;
+      cancel();
+      req.response().endHandler(this);
+    }
+
+    /** The response ended. */
+    @Override
+    public void handle(Void v) {
+      if (--active == 0) {
+        arm();
+      }
+    }
+
+    void arm() {
+      cancel();
+      timer =
+          vertx.setTimer(
+              options.headerReadTimeout().toMillis(),
+              id -> {
+                timer = -1;
+                if (active == 0) {
+                  conn.close();
+                }
+              });
+    }
+
+    void cancel() {
+      if (timer != -1) {
+        vertx.cancelTimer(timer);
+        timer = -1;
+      }
+    }
+  }
+
+  // ---- internals used by ProxiedRequest
+
+  long nanoTime() {
+    return nanoTime.getAsLong();
+  }
+
+  InstanceQueue queue(String instanceId) {
+    return queues.get(instanceId);
+  }
+
+  void queueExit(InstanceQueue q) {
+    if (q.exit()) {
+      queues.remove(q.instance.id(), q);
+    }
+  }
+
+  void poke(NamespacedName revision) {
+    sink.accept(new Stat(revision, clock.millis(), ACTIVATOR, 1, 0, 1, 0));
+  }
+
+  String heldFullBody(RevisionState rev) {
+    return "revision "
+        + rev.key
+        + ": too many requests waiting for an instance ("
+        + options.maxHeldRequestsPerRevision()
+        + "); retry later\n";
+  }
+
+  String queueFullBody(RevisionState rev) {
+    return "revision " + rev.key + ": instance queue full; retry later\n";
+  }
+
+  String badGatewayBody(RevisionState rev, String instanceId, String detail) {
+    return "revision " + rev.key + ", instance " + instanceId + ": " + detail + "\n";
+  }
+
+  private RevisionState state(NamespacedName revision) {
+    RevisionState state = revisions.get(revision);
+    if (state != null) {
+      return state;
+    }
+    return revisions.computeIfAbsent(
+        revision,
+        k ->
+            new RevisionState(
+                RevisionConfig.defaults(k), options.maxHeldRequestsPerRevision(), nanoTime()));
+  }
+
+  private void evictHeld(RevisionState state, String body) {
+    for (Throttler.Waiter w : state.throttler.evictAll()) {
+      ProxiedRequest.of(w).evict(body);
+    }
+  }
+
+  private void updateQueues(RevisionState state, List<Instance> ready) {
+    int cc = state.config.containerConcurrency();
+    Map<String, InstanceQueue> kept = new HashMap<>();
+    InstanceQueue[] next = new InstanceQueue[ready.size()];
+    for (int i = 0; i < next.length; i++) {
+      Instance inst = ready.get(i);
+      InstanceQueue q =
+          queues.compute(
+              inst.id(),
+              (id, old) ->
+                  old != null && old.instance.equals(inst)
+                      ? old
+                      : new InstanceQueue(
+                          inst, state.key, cc, options.queueDepthPerConcurrency(), nanoTime()));
+      q.setReady(true);
+      next[i] = q;
+      kept.put(inst.id(), q);
+    }
+    InstanceQueue[] previous = state.ready;
+    state.ready = next;
+    for (InstanceQueue q : previous) {
+      if (kept.get(q.instance.id()) != q && q.setReady(false)) {
+        queues.remove(q.instance.id(), q);
+      }
+    }
+  }
+
+  // ---- stats
+
+  private void reportStats() {
+    long now = nanoTime();
+    long millis = clock.millis();
+    for (InstanceQueue q : queues.values()) {
+      ConcurrencyStats.Report r = q.stats.report(now);
+      sink.accept(
+          new Stat(
+              q.revision,
+              millis,
+              q.instance.id(),
+              r.averageConcurrency(),
+              r.averageProxiedConcurrency(),
+              r.requestCount(),
+              r.proxiedRequestCount()));
+    }
+    for (RevisionState rev : revisions.values()) {
+      ConcurrencyStats.Report r = rev.activatorStats.report(now);
+      if (r != null) {
+        sink.accept(
+            new Stat(rev.key, millis, ACTIVATOR, r.averageConcurrency(), 0, r.requestCount(), 0));
+      }
+    }
+  }
+}

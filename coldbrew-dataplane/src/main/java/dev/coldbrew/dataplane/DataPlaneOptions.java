@@ -1,0 +1,186 @@
+package dev.coldbrew.dataplane;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every pool size, queue bound and timeout of the data plane, in one place. {@link #defaults()}
+ * gives each its default; the reason for each is on its accessor below. Immutable.
+ *
+ * @param bindHost where the gateway listens: loopback, since the local product serves this machine
+ *     (ARCHITECTURE.md §7)
+ * @param port the gateway port, 8080 as in Knative's URLs here; 0 picks a free port (tests)
+ * @param eventLoops event-loop threads for the gateway and its backend connections: one per core,
+ *     since throughput follows cores (ARCHITECTURE.md §6: p99 follows thread count, so a loaded
+ *     machine may prefer 1)
+ * @param backendPoolSizePerInstance pooled keep-alive HTTP/1.1 connections per instance: 100, as
+ *     Knative's activator transport keeps 100 per host; requests beyond wait for a connection
+ * @param maxHeldRequestsPerRevision requests the activator holds per revision before answering 503
+ *     with {@code Retry-After}: 10 000, Knative's revision breaker queue depth
+ * @param queueDepthPerConcurrency waiting requests per unit of containerConcurrency in an
+ *     instance's queue: 10, Knative's queue-proxy ({@code 10 × cc} waiting, 503 beyond)
+ * @param retryAfterSeconds the {@code Retry-After} of an overload 503: 1 s, the autoscaler's tick
+ *     rate is 2 s and a cold start about as long, so a client retries about when capacity exists
+ * @param maxHeaderSize total request header bytes before 431: 8 KiB, Netty's and nginx's default
+ *     line budget; large cookies fit, header floods do not
+ * @param maxInitialLineLength request line bytes before 414: 8 KiB, nginx's large-header buffer
+ *     size; longer URIs are almost always abuse
+ * @param maxBodyBytes request body bytes before 413: 32 MiB, Cloud Run's HTTP/1 request limit; a
+ *     declared longer {@code Content-Length} is refused before anything is proxied
+ * @param headerReadTimeout a connection must deliver a request's complete headers within this of
+ *     being opened or of its previous response ending, else it is closed (slowloris): 10 s, as
+ *     haproxy's {@code timeout http-request}, which is also how long an idle keep-alive client
+ *     connection stays open
+ * @param backendConnectTimeout opening a connection to an instance: 1 s, loopback connects are
+ *     immediate, so a slow one means the instance is gone and another may be tried
+ * @param backendKeepAliveTimeout how long an idle pooled backend connection is kept: 30 s, well
+ *     under common app servers' idle timeouts (Node 5 s is the exception: its close is retried as a
+ *     failed connect)
+ * @param defaultTimeoutSeconds a revision's {@code timeoutSeconds} when it gives 0: 300, Knative's
+ *     {@code revision-timeout-seconds}
+ * @param hopByHopHeaders headers that describe one connection and are never forwarded either way
+ *     (RFC 9110 §7.6.1), plus those named in {@code Connection}; lower case
+ */
+public record DataPlaneOptions(
+    String bindHost,
+    int port,
+    int eventLoops,
+    int backendPoolSizePerInstance,
+    int maxHeldRequestsPerRevision,
+    int queueDepthPerConcurrency,
+    int retryAfterSeconds,
+    int maxHeaderSize,
+    int maxInitialLineLength,
+    long maxBodyBytes,
+    Duration headerReadTimeout,
+    Duration backendConnectTimeout,
+    Duration backendKeepAliveTimeout,
+    int defaultTimeoutSeconds,
+    List<String> hopByHopHeaders) {
+
+  public DataPlaneOptions {
+    hopByHopHeaders = List.copyOf(hopByHopHeaders);
+    atLeast("port", port, 0);
+    atLeast("eventLoops", eventLoops, 1);
+    atLeast("backendPoolSizePerInstance", backendPoolSizePerInstance, 1);
+    atLeast("maxHeldRequestsPerRevision", maxHeldRequestsPerRevision, 0);
+    atLeast("queueDepthPerConcurrency", queueDepthPerConcurrency, 0);
+    atLeast("retryAfterSeconds", retryAfterSeconds, 0);
+    atLeast("maxHeaderSize", maxHeaderSize, 256);
+    atLeast("maxInitialLineLength", maxInitialLineLength, 64);
+    atLeast("maxBodyBytes", maxBodyBytes, 0);
+    atLeast("defaultTimeoutSeconds", defaultTimeoutSeconds, 1);
+  }
+
+  /** The defaults, with the reasons given above. */
+  public static DataPlaneOptions defaults() {
+    return new DataPlaneOptions(
+        "127.0.0.1",
+        8080,
+        Math.max(1, Runtime.getRuntime().availableProcessors()),
+        100,
+        10_000,
+        10,
+        1,
+        8192,
+        8192,
+        32L * 1024 * 1024,
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(30),
+        300,
+        List.of(
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade"));
+  }
+
+  public DataPlaneOptions withBind(String bindHost, int port) {
+    return new DataPlaneOptions(
+        bindHost,
+        port,
+        eventLoops,
+        backendPoolSizePerInstance,
+        maxHeldRequestsPerRevision,
+        queueDepthPerConcurrency,
+        retryAfterSeconds,
+        maxHeaderSize,
+        maxInitialLineLength,
+        maxBodyBytes,
+        headerReadTimeout,
+        backendConnectTimeout,
+        backendKeepAliveTimeout,
+        defaultTimeoutSeconds,
+        hopByHopHeaders);
+  }
+
+  public DataPlaneOptions withEventLoops(int eventLoops) {
+    return new DataPlaneOptions(
+        bindHost,
+        port,
+        eventLoops,
+        backendPoolSizePerInstance,
+        maxHeldRequestsPerRevision,
+        queueDepthPerConcurrency,
+        retryAfterSeconds,
+        maxHeaderSize,
+        maxInitialLineLength,
+        maxBodyBytes,
+        headerReadTimeout,
+        backendConnectTimeout,
+        backendKeepAliveTimeout,
+        defaultTimeoutSeconds,
+        hopByHopHeaders);
+  }
+
+  public DataPlaneOptions withMaxHeldRequestsPerRevision(int maxHeldRequestsPerRevision) {
+    return new DataPlaneOptions(
+        bindHost,
+        port,
+        eventLoops,
+        backendPoolSizePerInstance,
+        maxHeldRequestsPerRevision,
+        queueDepthPerConcurrency,
+        retryAfterSeconds,
+        maxHeaderSize,
+        maxInitialLineLength,
+        maxBodyBytes,
+        headerReadTimeout,
+        backendConnectTimeout,
+        backendKeepAliveTimeout,
+        defaultTimeoutSeconds,
+        hopByHopHeaders);
+  }
+
+  public DataPlaneOptions withLimits(
+      int maxHeaderSize, int maxInitialLineLength, long maxBodyBytes, Duration headerReadTimeout) {
+    return new DataPlaneOptions(
+        bindHost,
+        port,
+        eventLoops,
+        backendPoolSizePerInstance,
+        maxHeldRequestsPerRevision,
+        queueDepthPerConcurrency,
+        retryAfterSeconds,
+        maxHeaderSize,
+        maxInitialLineLength,
+        maxBodyBytes,
+        headerReadTimeout,
+        backendConnectTimeout,
+        backendKeepAliveTimeout,
+        defaultTimeoutSeconds,
+        hopByHopHeaders);
+  }
+
+  private static void atLeast(String name, long value, long min) {
+    if (value < min) {
+      throw new IllegalArgumentException(name + ": " + value + " (expected: >= " + min + ")");
+    }
+  }
+}

@@ -1,0 +1,462 @@
+package dev.coldbrew.dataplane;
+
+import dev.coldbrew.dataplane.activator.InstanceTracker;
+import dev.coldbrew.dataplane.activator.Throttler;
+import dev.coldbrew.dataplane.queue.Breaker;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetSocket;
+
+/**
+ * One client request on its way to an instance: through the activator (held in the revision's
+ * {@link Throttler} until an instance has a free slot), then the instance's queue ({@link
+ * Breaker}), then a pooled backend connection, streaming the body both ways with back-pressure.
+ *
+ * <p>State machine, confined to the request's event loop: grants that arrive on other threads are
+ * moved onto it. Every exit (response ended, 502, 503, 504, client gone) goes through {@link
+ * #finish()}, which gives back exactly what was taken: the throttler slot, the breaker slot, the
+ * queue assignment and the stats.
+ */
+final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<Long> {
+  private static final int NEW = 0;
+  private static final int HELD = 1;
+  private static final int QUEUED = 2;
+  private static final int SENDING = 3;
+  private static final int DONE = 4;
+  private static final long SECOND = 1_000_000_000L;
+
+  private final DataPlane dp;
+  private final HttpServerRequest req;
+  private final HttpServerResponse res;
+  private final Context ctx;
+  private final RevisionState rev;
+  private final boolean webSocket;
+  private final long overallDeadline;
+  private final long responseStartDeadline;
+  private final long idleNanos;
+  private long lastActivity;
+  private long timerId = -1;
+  private int phase = NEW;
+
+  private boolean inActivator;
+  private InstanceTracker tracker;
+  private InstanceQueue queue;
+  private boolean proxied;
+  private boolean breakerSlot;
+  private boolean queueStatsIn;
+  private HttpClientRequest upstream;
+  private HttpClientResponse upstreamResponse;
+  private long bodyBytes;
+
+  ProxiedRequest(DataPlane dp, HttpServerRequest req, RevisionState rev, boolean webSocket) {
+    this.dp = dp;
+    this.req = req;
+    this.res = req.response();
+    this.ctx = Vertx.currentContext();
+    this.rev = rev;
+    this.webSocket = webSocket;
+    RevisionConfig config = rev.config;
+    long now = dp.nanoTime();
+    int timeout = config.timeoutSeconds() > 0 ? config.timeoutSeconds() : dp.defaultTimeoutSeconds;
+    this.overallDeadline = now + timeout * SECOND;
+    Integer start = config.responseStartTimeoutSeconds();
+    this.responseStartDeadline = start != null && start > 0 ? now + start * SECOND : 0;
+    Integer idle = config.idleTimeoutSeconds();
+    this.idleNanos = idle != null && idle > 0 ? idle * SECOND : 0;
+    this.lastActivity = now;
+  }
+
+  void start() {
+    req.pause();
+    res.closeHandler(v -> onClientGone());
+    armTimer(dp.nanoTime());
+    InstanceQueue[] ready = rev.ready;
+    if (rev.mode == Mode.SERVE && ready.length > 0) {
+      enterQueue(rev.nextQueue(ready), false);
+    } else {
+      enterActivator();
+    }
+  }
+
+  // ---- activator
+
+  private void enterActivator() {
+    inActivator = true;
+    if (rev.activatorStats.requestIn(dp.nanoTime())) {
+      dp.poke(rev.key);
+    }
+    phase = HELD;
+    if (rev.throttler.acquire(this) == Throttler.Result.REJECTED) {
+      phase = NEW;
+      respond(503, dp.heldFullBody(rev), true);
+      finish();
+    }
+  }
+
+  @Override
+  public void onGranted(InstanceTracker instance) {
+    if (Vertx.currentContext() == ctx) {
+      granted(instance);
+    } else {
+      ctx.runOnContext(v -> granted(instance));
+    }
+  }
+
+  private void granted(InstanceTracker instance) {
+    if (phase == DONE) {
+      rev.throttler.release(instance);
+      return;
+    }
+    tracker = instance;
+    InstanceQueue q = dp.queue(instance.instance().id());
+    if (q == null) {
+      respond(502, dp.badGatewayBody(rev, instance.instance().id(), "instance is gone"), false);
+      finish();
+      return;
+    }
+    enterQueue(q, true);
+  }
+
+  // ---- queue
+
+  private void enterQueue(InstanceQueue q, boolean viaActivator) {
+    queue = q;
+    proxied = viaActivator;
+    q.enter();
+    if (q.breaker == null) {
+      sendUpstream();
+      return;
+    }
+    phase = QUEUED;
+    if (q.breaker.acquire(this) == Breaker.Result.REJECTED) {
+      respond(503, dp.queueFullBody(rev), true);
+      finish();
+    }
+  }
+
+  @Override
+  public void onGranted() {
+    if (Vertx.currentContext() == ctx) {
+      breakerGranted();
+    } else {
+      ctx.runOnContext(v -> breakerGranted());
+    }
+  }
+
+  private void breakerGranted() {
+    if (phase == DONE) {
+      queue.breaker.release();
+      return;
+    }
+    breakerSlot = true;
+    sendUpstream();
+  }
+
+  // ---- upstream
+
+  private void sendUpstream() {
+    phase = SENDING;
+    queue.stats.requestIn(dp.nanoTime(), proxied);
+    queueStatsIn = true;
+    RequestOptions options =
+        new RequestOptions()
+            .setServer(queue.address)
+            .setHost(queue.instance.host())
+            .setPort(queue.instance.port())
+            .setMethod(req.method())
+            .setURI(req.uri());
+    dp.client.request(options).onComplete(this::onUpstreamRequest);
+  }
+
+  private void onUpstreamRequest(AsyncResult<HttpClientRequest> ar) {
+    if (ar.failed()) {
+      if (phase != DONE) {
+        respond(
+            502,
+            dp.badGatewayBody(rev, queue.instance.id(), "connect: " + ar.cause().getMessage()),
+            false);
+        finish();
+      }
+      return;
+    }
+    HttpClientRequest up = ar.result();
+    if (phase == DONE) {
+      up.reset();
+      return;
+    }
+    upstream = up;
+    if (req.authority() != null) {
+      up.authority(req.authority());
+    }
+    dp.headers.copyRequest(req, up.headers(), webSocket);
+    up.exceptionHandler(this::onUpstreamError);
+    if (webSocket) {
+      up.connect().onComplete(this::onUpstreamResponse);
+      return;
+    }
+    up.response().onComplete(this::onUpstreamResponse);
+    String te = req.getHeader("transfer-encoding");
+    if (te != null) {
+      up.setChunked(true);
+    }
+    up.drainHandler(v -> req.resume());
+    req.handler(this::onRequestChunk);
+    req.endHandler(v -> up.end());
+    req.resume();
+  }
+
+  private void onRequestChunk(Buffer chunk) {
+    if (phase == DONE) {
+      return;
+    }
+    bodyBytes += chunk.length();
+    if (bodyBytes > dp.maxBodyBytes) {
+      respond(413, DataPlane.BODY_TOO_LARGE, false);
+      finish();
+      upstream.reset();
+      return;
+    }
+    if (idleNanos != 0) {
+      lastActivity = dp.nanoTime();
+    }
+    upstream.write(chunk);
+    if (upstream.writeQueueFull()) {
+      req.pause();
+    }
+  }
+
+  private void onUpstreamResponse(AsyncResult<HttpClientResponse> ar) {
+    if (ar.failed()) {
+      onUpstreamError(ar.cause());
+      return;
+    }
+    HttpClientResponse resp = ar.result();
+    if (phase == DONE) {
+      upstream.reset();
+      return;
+    }
+    upstreamResponse = resp;
+    res.setStatusCode(resp.statusCode());
+    res.setStatusMessage(resp.statusMessage());
+    boolean upgraded = webSocket && resp.statusCode() == 101;
+    dp.headers.copyResponse(resp.headers(), res.headers(), upgraded);
+    if (upgraded) {
+      tunnel(resp.netSocket());
+      return;
+    }
+    if (resp.headers().get("content-length") == null && hasBody(resp.statusCode())) {
+      res.setChunked(true);
+      res.writeHead();
+    }
+    res.drainHandler(v -> resp.resume());
+    resp.handler(this::onResponseChunk);
+    resp.exceptionHandler(this::onUpstreamError);
+    resp.endHandler(v -> onResponseEnd());
+  }
+
+  private boolean hasBody(int status) {
+    return status >= 200 && status != 204 && status != 304 && !"HEAD".equals(req.method().name());
+  }
+
+  private void onResponseChunk(Buffer chunk) {
+    if (phase == DONE) {
+      return;
+    }
+    if (idleNanos != 0) {
+      lastActivity = dp.nanoTime();
+    }
+    res.write(chunk);
+    if (res.writeQueueFull()) {
+      upstreamResponse.pause();
+    }
+  }
+
+  private void onResponseEnd() {
+    if (phase == DONE) {
+      return;
+    }
+    res.end();
+    finish();
+  }
+
+  /**
+   * WebSocket: after the instance's 101, the two connections exchange raw bytes until either
+   * closes.
+   */
+  private void tunnel(NetSocket backend) {
+    cancelTimer();
+    req.toNetSocket()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                backend.close();
+                finish();
+                return;
+              }
+              NetSocket front = ar.result();
+              front.pipeTo(backend);
+              backend.pipeTo(front);
+              front.closeHandler(v -> backend.close());
+              backend.closeHandler(
+                  v -> {
+                    front.close();
+                    finish();
+                  });
+            });
+  }
+
+  private void onUpstreamError(Throwable cause) {
+    if (phase == DONE) {
+      return;
+    }
+    if (!res.headWritten()) {
+      respond(502, dp.badGatewayBody(rev, queue.instance.id(), String.valueOf(cause)), false);
+    } else {
+      req.connection().close();
+    }
+    finish();
+  }
+
+  private void onClientGone() {
+    if (phase == DONE) {
+      return;
+    }
+    if (upstream != null) {
+      upstream.reset();
+    }
+    finish();
+  }
+
+  // ---- timeouts
+
+  private void armTimer(long now) {
+    long next = overallDeadline;
+    if (responseStartDeadline != 0 && upstreamResponse == null) {
+      next = Math.min(next, responseStartDeadline);
+    }
+    if (idleNanos != 0) {
+      next = Math.min(next, lastActivity + idleNanos);
+    }
+    long delayMillis = Math.max(1, (next - now + 999_999) / 1_000_000);
+    timerId = dp.vertx.setTimer(delayMillis, this);
+  }
+
+  private void cancelTimer() {
+    if (timerId != -1) {
+      dp.vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+  }
+
+  /** The timer fired: time out if a deadline passed, else wait for the next one. */
+  @Override
+  public void handle(Long id) {
+    timerId = -1;
+    if (phase == DONE) {
+      return;
+    }
+    long now = dp.nanoTime();
+    boolean expired =
+        now >= overallDeadline
+            || (responseStartDeadline != 0
+                && upstreamResponse == null
+                && now >= responseStartDeadline)
+            || (idleNanos != 0 && now - lastActivity >= idleNanos);
+    if (!expired) {
+      armTimer(now);
+      return;
+    }
+    if (upstream != null) {
+      upstream.reset();
+    }
+    if (!res.headWritten()) {
+      respond(504, inActivator ? DataPlane.ACTIVATOR_TIMEOUT : DataPlane.REQUEST_TIMEOUT, false);
+    } else {
+      req.connection().close();
+    }
+    finish();
+  }
+
+  // ---- exits
+
+  private void respond(int status, String body, boolean retryAfter) {
+    if (res.ended() || res.closed() || res.headWritten()) {
+      return;
+    }
+    res.headers().clear();
+    res.setStatusCode(status);
+    res.putHeader("content-type", "text/plain; charset=utf-8");
+    if (retryAfter) {
+      res.putHeader("retry-after", dp.retryAfter);
+    }
+    boolean bodyUnread = !req.isEnded();
+    if (bodyUnread) {
+      res.putHeader("connection", "close");
+    }
+    res.end(body)
+        .onComplete(
+            v -> {
+              if (bodyUnread) {
+                req.connection().close();
+              }
+            });
+  }
+
+  /** Gives back what this request took; idempotent. */
+  private void finish() {
+    if (phase == DONE) {
+      return;
+    }
+    int was = phase;
+    phase = DONE;
+    cancelTimer();
+    long now = dp.nanoTime();
+    if (was == HELD && tracker == null) {
+      rev.throttler.cancel(this); // false: a grant is on its way and granted() gives it back
+    }
+    if (was == QUEUED && !breakerSlot) {
+      queue.breaker.cancel(this); // likewise breakerGranted()
+    }
+    if (queueStatsIn) {
+      queue.stats.requestOut(now, proxied);
+    }
+    if (breakerSlot) {
+      queue.breaker.release();
+    }
+    if (queue != null) {
+      dp.queueExit(queue);
+    }
+    if (tracker != null) {
+      rev.throttler.release(tracker);
+    }
+    if (inActivator) {
+      rev.activatorStats.requestOut(now);
+    }
+  }
+
+  /** The revision failed while this request was held: answer 503 now. */
+  void evict(String body) {
+    if (Vertx.currentContext() != ctx) {
+      ctx.runOnContext(v -> evict(body));
+      return;
+    }
+    if (phase == DONE) {
+      return;
+    }
+    respond(503, body, false);
+    finish();
+  }
+
+  /** Held requests for a failed revision are evicted by the data plane; see {@link #evict}. */
+  static ProxiedRequest of(Throttler.Waiter w) {
+    return (ProxiedRequest) w;
+  }
+}

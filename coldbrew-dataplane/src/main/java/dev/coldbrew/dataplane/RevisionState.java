@@ -1,0 +1,41 @@
+package dev.coldbrew.dataplane;
+
+import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.dataplane.activator.ActivatorStats;
+import dev.coldbrew.dataplane.activator.Throttler;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Everything the data plane keeps per revision: its config, mode, failure, ready queues (a snapshot
+ * array), its activator throttler and stats. Fields are swapped whole through volatile references;
+ * request threads never lock to read them.
+ */
+final class RevisionState {
+  static final InstanceQueue[] NO_QUEUES = new InstanceQueue[0];
+
+  /** Why the revision cannot serve, and the 503 body that says so. */
+  record Failure(String reason, String message, String body) {}
+
+  final NamespacedName key;
+  final Throttler throttler;
+  final ActivatorStats activatorStats;
+  volatile RevisionConfig config;
+  volatile Mode mode = Mode.PROXY;
+  volatile Failure failure;
+  volatile InstanceQueue[] ready = NO_QUEUES;
+  private int roundRobin;
+
+  RevisionState(RevisionConfig config, int maxHeld, long nowNanos) {
+    this.key = config.revision();
+    this.config = config;
+    this.throttler =
+        new Throttler(config.containerConcurrency(), maxHeld, ThreadLocalRandom.current());
+    this.activatorStats = new ActivatorStats(nowNanos);
+  }
+
+  /** Serve mode's choice among ready instances: round robin (a racy counter is fine). */
+  InstanceQueue nextQueue(InstanceQueue[] queues) {
+    int i = Math.floorMod(roundRobin++, queues.length);
+    return queues[i];
+  }
+}

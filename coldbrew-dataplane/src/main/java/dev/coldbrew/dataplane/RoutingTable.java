@@ -1,0 +1,101 @@
+package dev.coldbrew.dataplane;
+
+import dev.coldbrew.api.model.NamespacedName;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The gateway's routing table: host name (lower case, no port) → the traffic split across
+ * revisions. A Route's default host maps to its {@code (revision, percent)} targets; each tag host
+ * ({@code tag-route.ns.domain}) maps to its single revision at 100 %. Immutable; the gateway swaps
+ * whole tables, so a request sees one table from start to end.
+ */
+public final class RoutingTable {
+
+  /** One traffic target: {@code percent} of the host's requests go to {@code revision}. */
+  public record Target(NamespacedName revision, int percent) {}
+
+  public static final RoutingTable EMPTY = new RoutingTable(Map.of());
+
+  private final Map<String, HostRoute> hosts;
+
+  private RoutingTable(Map<String, HostRoute> hosts) {
+    this.hosts = hosts;
+  }
+
+  /**
+   * Builds a table. Each host's percents must be 0..100 and sum to 100.
+   *
+   * @throws IllegalArgumentException naming the host and the bad value
+   */
+  public static RoutingTable of(Map<String, List<Target>> routes) {
+    Map<String, HostRoute> hosts = new HashMap<>();
+    for (Map.Entry<String, List<Target>> e : routes.entrySet()) {
+      String host = e.getKey().toLowerCase(Locale.ROOT);
+      hosts.put(host, HostRoute.of(host, e.getValue()));
+    }
+    return new RoutingTable(Map.copyOf(hosts));
+  }
+
+  /** The hosts served, lower case. */
+  public java.util.Set<String> hosts() {
+    return hosts.keySet();
+  }
+
+  /** The route for a lower-case host, or null. */
+  HostRoute route(String host) {
+    return hosts.get(host);
+  }
+
+  /** One host's split: cumulative percents, picked with one random roll per request. */
+  static final class HostRoute {
+    private final NamespacedName[] revisions;
+    private final int[] cumulative;
+
+    private HostRoute(NamespacedName[] revisions, int[] cumulative) {
+      this.revisions = revisions;
+      this.cumulative = cumulative;
+    }
+
+    static HostRoute of(String host, List<Target> targets) {
+      if (targets.isEmpty()) {
+        throw new IllegalArgumentException("routes[" + host + "]: no targets (expected: >= 1)");
+      }
+      NamespacedName[] revisions = new NamespacedName[targets.size()];
+      int[] cumulative = new int[targets.size()];
+      int sum = 0;
+      for (int i = 0; i < revisions.length; i++) {
+        Target t = targets.get(i);
+        if (t.percent() < 0 || t.percent() > 100) {
+          throw new IllegalArgumentException(
+              "routes[" + host + "][" + i + "].percent: " + t.percent() + " (expected: 0..100)");
+        }
+        sum += t.percent();
+        revisions[i] = t.revision();
+        cumulative[i] = sum;
+      }
+      if (sum != 100) {
+        throw new IllegalArgumentException(
+            "routes[" + host + "]: percents sum to " + sum + " (expected: 100)");
+      }
+      return new HostRoute(revisions, cumulative);
+    }
+
+    /** The revision for a roll in 0..99. */
+    NamespacedName pick(int roll) {
+      for (int i = 0; i < cumulative.length; i++) {
+        if (roll < cumulative[i]) {
+          return revisions[i];
+        }
+      }
+      return revisions[revisions.length - 1];
+    }
+
+    NamespacedName pick() {
+      return revisions.length == 1 ? revisions[0] : pick(ThreadLocalRandom.current().nextInt(100));
+    }
+  }
+}

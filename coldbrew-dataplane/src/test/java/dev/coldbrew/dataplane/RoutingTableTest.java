@@ -1,0 +1,60 @@
+package dev.coldbrew.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.coldbrew.api.model.NamespacedName;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RoutingTableTest {
+  private static final NamespacedName V1 = new NamespacedName("default", "hello-00001");
+  private static final NamespacedName V2 = new NamespacedName("default", "hello-00002");
+
+  @Test
+  void splitsByPercentWithinABinomialBound() {
+    RoutingTable table =
+        RoutingTable.of(
+            Map.of(
+                "Hello.Default.localhost",
+                List.of(new RoutingTable.Target(V1, 30), new RoutingTable.Target(V2, 70))));
+    RoutingTable.HostRoute route = table.route("hello.default.localhost");
+    int v1 = 0;
+    for (int i = 0; i < 1000; i++) {
+      if (route.pick() == V1) {
+        v1++;
+      }
+    }
+    // mean 300, sd = sqrt(1000 * 0.3 * 0.7) ≈ 14.5; ±5 sd
+    assertThat(v1).isBetween(228, 372);
+  }
+
+  @Test
+  void rollsMapExactlyOntoPercents() {
+    RoutingTable.HostRoute route =
+        RoutingTable.HostRoute.of(
+            "h", List.of(new RoutingTable.Target(V1, 30), new RoutingTable.Target(V2, 70)));
+    int v1 = 0;
+    for (int roll = 0; roll < 100; roll++) {
+      if (route.pick(roll) == V1) {
+        v1++;
+      }
+    }
+    assertThat(v1).isEqualTo(30);
+  }
+
+  @Test
+  void rejectsSplitsThatDoNotSumTo100() {
+    assertThatThrownBy(() -> RoutingTable.of(Map.of("h", List.of(new RoutingTable.Target(V1, 90)))))
+        .hasMessage("routes[h]: percents sum to 90 (expected: 100)");
+    assertThatThrownBy(
+            () -> RoutingTable.of(Map.of("h", List.of(new RoutingTable.Target(V1, 120)))))
+        .hasMessage("routes[h][0].percent: 120 (expected: 0..100)");
+  }
+
+  @Test
+  void unknownHostHasNoRoute() {
+    assertThat(RoutingTable.EMPTY.route("x")).isNull();
+  }
+}
