@@ -32,7 +32,7 @@ public record PlatformConfig(
   private static final List<String> SECTIONS = List.of("autoscaler", "defaults", "deployment", "domain");
 
   /** Knative's defaults everywhere. */
-  public static PlatformConfig defaults() {
+  public static PlatformConfig standard() {
     return new PlatformConfig(
         AutoscalerConfig.defaults(),
         DefaultsConfig.defaults(),
@@ -71,7 +71,7 @@ public record PlatformConfig(
           new FieldError("", source + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")"));
     }
     if (root == null || root.isNull() || root.isMissingNode()) {
-      return defaults();
+      return standard();
     }
     if (!root.isObject()) {
       throw new ValidationException(

@@ -33,7 +33,7 @@ public record ServerOptions(
   /** The defaults of {@code coldbrew serve}. */
   public static ServerOptions defaults() {
     return new ServerOptions(
-        8080, 8081, "127.0.0.1", "127.0.0.1", Path.of(".coldbrew"), null, PlatformConfig.defaults(), List.of());
+        8080, 8081, "127.0.0.1", "127.0.0.1", Path.of(".coldbrew"), null, PlatformConfig.standard(), List.of());
   }
 
   /** The domain in URLs. */

@@ -58,7 +58,7 @@ public class ServeCommand implements Callable<Integer> {
     if (domain != null && !domain.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")) {
       throw new UserException("--domain: \"" + domain + "\" (expected: a lowercase DNS name such as localhost or example.com)");
     }
-    PlatformConfig cfg = config == null ? PlatformConfig.defaults() : PlatformConfig.load(config);
+    PlatformConfig cfg = config == null ? PlatformConfig.standard() : PlatformConfig.load(config);
     ServerOptions opts =
         new ServerOptions(httpPort, adminPort, bindAddress, adminBindAddress, dataDir, domain, cfg, manifests);
     PrintStream out = System.out;

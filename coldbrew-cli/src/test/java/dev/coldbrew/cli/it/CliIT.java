@@ -1,0 +1,186 @@
+package dev.coldbrew.cli.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real jar's CLI against a real {@code serve}: kn's verbs, tables, errors and exit codes. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliIT {
+  @TempDir Path dir;
+  Platform platform;
+
+  @BeforeAll
+  void start() throws Exception {
+    platform = new Platform(dir).start();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    platform.close();
+  }
+
+  private Path manifest(String name, String yaml) throws Exception {
+    Path p = dir.resolve(name);
+    Files.writeString(p, yaml);
+    return p;
+  }
+
+  private static String service(String name, String target) {
+    return """
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata:
+          name: %s
+        spec:
+          template:
+            metadata:
+              annotations:
+                autoscaling.knative.dev/min-scale: "0"
+            spec:
+              containers:
+                - command: %s
+                  env: [{name: TARGET, value: %s}]
+        """.formatted(name, Platform.appYaml(EchoApp.class.getName()), target);
+  }
+
+  @Test
+  void applyCreatesThenReportsUnchangedThenConfigured() throws Exception {
+    Path m = manifest("a.yaml", service("apply-me", "one"));
+    var r = platform.cli("apply", "-f", m.toString());
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).isEqualTo("service.serving.knative.dev/apply-me created\n");
+    r = platform.cli("apply", "-f", m.toString());
+    assertThat(r.out()).as(r.toString()).isEqualTo("service.serving.knative.dev/apply-me unchanged\n");
+    r = platform.cli("apply", "-f", manifest("a2.yaml", service("apply-me", "two")).toString());
+    assertThat(r.out()).as(r.toString()).isEqualTo("service.serving.knative.dev/apply-me configured\n");
+    r = platform.run(service("from-stdin", "x"), "apply", "-f", "-");
+    assertThat(r.out()).as(r.toString()).isEqualTo("service.serving.knative.dev/from-stdin created\n");
+  }
+
+  @Test
+  void serviceListPrintsKnColumns() throws Exception {
+    platform.cli("apply", "-f", manifest("l.yaml", service("listed", "x")).toString());
+    var r = platform.cli("service", "list");
+    assertThat(r.code()).as(r.toString()).isZero();
+    String[] lines = r.out().split("\n");
+    assertThat(lines[0].split("\\s+"))
+        .containsExactly("NAME", "URL", "LATEST", "AGE", "CONDITIONS", "READY", "REASON");
+    assertThat(r.out()).contains("listed").contains("http://listed.default.localhost:" + platform.httpPort);
+    r = platform.cli("route", "list");
+    assertThat(r.out().split("\n")[0].split("\\s+")).containsExactly("NAME", "URL", "READY");
+    r = platform.cli("revision", "list");
+    assertThat(r.out().split("\n")[0].split("\\s+")).containsExactly(
+        "NAME", "SERVICE", "TRAFFIC", "TAGS", "GENERATION", "AGE", "CONDITIONS", "READY", "REASON");
+    assertThat(r.out()).contains("listed-00001");
+  }
+
+  @Test
+  void invalidManifestIsRefusedWithEveryFieldError() throws Exception {
+    Path m = manifest("bad.yaml", """
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata:
+          name: Bad_Name
+        spec:
+          template:
+            spec:
+              containerConcurrency: 5000
+              containers:
+                - image: nginx
+          traffic:
+            - {latestRevision: true, percent: 120}
+        """);
+    var r = platform.cli("apply", "-f", m.toString());
+    assertThat(r.code()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("metadata.name")
+        .contains("spec.template.spec.containerConcurrency: 5000 (expected: 0..1000)")
+        .contains("spec.traffic[0].percent: 120 (expected: 0..100)")
+        .contains("command");
+    assertThat(platform.cli("get", "ksvc", "Bad_Name").code()).isEqualTo(1);
+  }
+
+  @Test
+  void unknownFieldIsNamedWithItsPath() throws Exception {
+    var r = platform.run("""
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata: {name: typo}
+        spec:
+          template:
+            spec:
+              containers:
+                - command: [x]
+                  enviroment: []
+        """, "apply", "-f", "-");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("spec.template.spec.containers[0].enviroment: unknown field");
+  }
+
+  @Test
+  void createUpdateDescribeAndDeleteLikeKn() throws Exception {
+    String[] cmd = Platform.app(EchoApp.class.getName()).stream()
+        .flatMap(a -> java.util.stream.Stream.of(a == Platform.app(EchoApp.class.getName()).get(0) ? "--cmd" : "--arg", a))
+        .toArray(String[]::new);
+    var args = new java.util.ArrayList<>(java.util.List.of("service", "create", "made", "--no-wait", "-e", "TARGET=kn", "--scale-min", "0"));
+    args.addAll(java.util.List.of(cmd));
+    var r = platform.cli(args.toArray(String[]::new));
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).isEqualTo("Service 'made' created in namespace 'default'.\n");
+    r = platform.cli(args.toArray(String[]::new));
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("already exists");
+
+    r = platform.cli("service", "update", "made", "--no-wait", "-e", "TARGET=two");
+    assertThat(r.code()).as(r.toString()).isZero();
+    r = platform.cli("get", "ksvc", "made", "-o", "yaml");
+    assertThat(r.out()).contains("value: two").contains("autoscaling.knative.dev/min-scale: \"0\"");
+    r = platform.cli("service", "describe", "made");
+    assertThat(r.out()).contains("Name:").contains("made").contains("Conditions:");
+    r = platform.cli("service", "describe", "made", "-o", "url");
+    assertThat(r.out().trim()).isEqualTo("http://made.default.localhost:" + platform.httpPort);
+
+    r = platform.cli("service", "delete", "made");
+    assertThat(r.out()).isEqualTo("Service 'made' successfully deleted in namespace 'default'.\n");
+    r = platform.cli("service", "delete", "made");
+    assertThat(r.code()).isEqualTo(1);
+    r = platform.cli("revision", "list", "-s", "made");
+    assertThat(r.out()).doesNotContain("made-0000");
+  }
+
+  @Test
+  void badFlagsExitNonZeroNamingTheFlag() throws Exception {
+    var r = platform.cli("service", "create", "x", "--scale", "a..b", "--cmd", "true", "--no-wait");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--scale");
+    r = platform.cli("service", "create", "x", "--env", "NOEQUALS", "--cmd", "true", "--no-wait");
+    assertThat(r.err()).contains("--env: \"NOEQUALS\" (expected: KEY=VALUE)");
+    r = platform.cli("get", "widgets");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("KIND: \"widgets\"");
+    r = platform.cli("service", "list", "--no-such-flag");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--no-such-flag");
+    r = platform.cli("service", "list", "--server", "http://127.0.0.1:1");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("cannot reach the Coldbrew API at http://127.0.0.1:1");
+  }
+
+  @Test
+  void serveRefusesBadFlagsAndConfigNamingTheKey() throws Exception {
+    var r = platform.cli("serve", "--http-port", "70000");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--http-port: 70000 (expected: 0..65535)");
+    Path cfg = manifest("bad-config.yaml", "autoscaler:\n  stable-window: 3s\n  no-such-key: 1\nnetworking: {}\n");
+    r = platform.cli("serve", "--config", cfg.toString(), "--data-dir", dir.resolve("other").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("autoscaler.stable-window").contains("autoscaler.no-such-key").contains("networking");
+  }
+}
