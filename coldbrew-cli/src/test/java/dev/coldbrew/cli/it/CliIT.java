@@ -13,11 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** The real jar's CLI against a real {@code serve}: kn's verbs, tables, errors and exit codes. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CliIT {
-  @TempDir Path dir;
+  Path dir;
   Platform platform;
 
   @BeforeAll
-  void start() throws Exception {
+  void start(@TempDir Path tmp) throws Exception {
+    dir = tmp;
     platform = new Platform(dir).start();
   }
 
