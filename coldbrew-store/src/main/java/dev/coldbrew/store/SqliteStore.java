@@ -37,8 +37,10 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -436,8 +438,7 @@ public final class SqliteStore implements Store {
 
   // ---------------------------------------------------------------- writes
 
-  @Override
-  public Resource create(Resource resource) {
+  private WriteOp createOp(Resource resource) {
     Kind kind = resource.resourceKind();
     String ns = resource.metadata.namespace;
     String name = resource.metadata.name;
@@ -451,85 +452,81 @@ public final class SqliteStore implements Store {
     }
     ObjectNode tree = ResourceCodec.toTree(resource);
     tree.remove("status");
-    return submit(
-        new WriteOp(kind, ns, name) {
-          @Override
-          String apply(Tx tx) throws SQLException {
-            String actual = name;
-            if (generate) {
-              for (int attempt = 0; ; attempt++) {
-                actual = resource.metadata.generateName + randomSuffix();
-                if (tx.read(kind, ns, actual) == null) {
-                  break;
-                }
-                if (attempt == 8) {
-                  throw new StoreException(
-                      Reason.ALREADY_EXISTS,
-                      describe(kind, ns, actual) + " already exists; no free generated name");
-                }
-              }
-            } else if (tx.read(kind, ns, actual) != null) {
+    return new WriteOp(kind, ns, name) {
+      @Override
+      String apply(Tx tx) throws SQLException {
+        String actual = name;
+        if (generate) {
+          for (int attempt = 0; ; attempt++) {
+            actual = resource.metadata.generateName + randomSuffix();
+            if (tx.read(kind, ns, actual) == null) {
+              break;
+            }
+            if (attempt == 8) {
               throw new StoreException(
                   Reason.ALREADY_EXISTS,
-                  describe(kind, ns, actual) + " already exists; update it instead");
+                  describe(kind, ns, actual) + " already exists; no free generated name");
             }
-            long rv = tx.nextResourceVersion();
-            normalize(tree, kind);
-            ObjectNode meta = meta(tree);
-            meta.put("name", actual);
-            meta.put("namespace", ns);
-            meta.put("uid", UUID.randomUUID().toString());
-            meta.put("generation", 1L);
-            meta.put("resourceVersion", Long.toString(rv));
-            meta.put(
-                "creationTimestamp",
-                Instant.now(options.clock()).truncatedTo(ChronoUnit.SECONDS).toString());
-            return tx.insert(kind, ns, actual, tree, rv);
           }
-        });
+        } else if (tx.read(kind, ns, actual) != null) {
+          throw new StoreException(
+              Reason.ALREADY_EXISTS,
+              describe(kind, ns, actual) + " already exists; update it instead");
+        }
+        long rv = tx.nextResourceVersion();
+        normalize(tree, kind);
+        ObjectNode meta = meta(tree);
+        meta.put("name", actual);
+        meta.put("namespace", ns);
+        meta.put("uid", UUID.randomUUID().toString());
+        meta.put("generation", 1L);
+        meta.put("resourceVersion", Long.toString(rv));
+        meta.put(
+            "creationTimestamp",
+            Instant.now(options.clock()).truncatedTo(ChronoUnit.SECONDS).toString());
+        return tx.insert(kind, ns, actual, tree, rv);
+      }
+    };
   }
 
-  @Override
-  public Resource update(Resource resource) {
+  private WriteOp updateOp(Resource resource) {
     Kind kind = resource.resourceKind();
     String ns = resource.metadata.namespace;
     String name = resource.metadata.name;
     long expected = expectedVersion(resource);
     ObjectNode tree = ResourceCodec.toTree(resource);
-    return submit(
-        new WriteOp(kind, ns, name) {
-          @Override
-          String apply(Tx tx) throws SQLException {
-            Stored stored = tx.readForWrite(this, expected);
-            ObjectNode oldTree = stored.tree();
-            normalize(tree, kind);
-            ObjectNode oldMeta = meta(oldTree);
-            ObjectNode meta = meta(tree);
-            for (String f : List.of("name", "namespace", "uid", "creationTimestamp")) {
-              meta.set(f, oldMeta.get(f));
-            }
-            tree.remove("status");
-            if (oldTree.has("status")) {
-              tree.set("status", oldTree.get("status"));
-            }
-            long generation = oldMeta.path("generation").asLong(1);
-            if (!specOf(tree).equals(specOf(oldTree))) {
-              generation++;
-            }
-            meta.put("generation", generation);
-            meta.put("resourceVersion", Long.toString(stored.resourceVersion()));
-            if (ResourceCodec.toJson(tree).equals(stored.json())) {
-              return stored.json();
-            }
-            long rv = tx.nextResourceVersion();
-            meta.put("resourceVersion", Long.toString(rv));
-            return tx.replace(kind, ns, name, tree, rv, true);
-          }
-        });
+    return new WriteOp(kind, ns, name) {
+      @Override
+      String apply(Tx tx) throws SQLException {
+        Stored stored = tx.readForWrite(this, expected);
+        ObjectNode oldTree = stored.tree();
+        normalize(tree, kind);
+        ObjectNode oldMeta = meta(oldTree);
+        ObjectNode meta = meta(tree);
+        for (String f : List.of("name", "namespace", "uid", "creationTimestamp")) {
+          meta.set(f, oldMeta.get(f));
+        }
+        tree.remove("status");
+        if (oldTree.has("status")) {
+          tree.set("status", oldTree.get("status"));
+        }
+        long generation = oldMeta.path("generation").asLong(1);
+        if (!specOf(tree).equals(specOf(oldTree))) {
+          generation++;
+        }
+        meta.put("generation", generation);
+        meta.put("resourceVersion", Long.toString(stored.resourceVersion()));
+        if (ResourceCodec.toJson(tree).equals(stored.json())) {
+          return stored.json();
+        }
+        long rv = tx.nextResourceVersion();
+        meta.put("resourceVersion", Long.toString(rv));
+        return tx.replace(kind, ns, name, tree, rv, true);
+      }
+    };
   }
 
-  @Override
-  public Resource updateStatus(Resource resource) {
+  private WriteOp updateStatusOp(Resource resource) {
     Kind kind = resource.resourceKind();
     String ns = resource.metadata.namespace;
     String name = resource.metadata.name;
@@ -538,50 +535,47 @@ public final class SqliteStore implements Store {
     }
     long expected = expectedVersion(resource);
     JsonNode status = ResourceCodec.toTree(resource).get("status");
-    return submit(
-        new WriteOp(kind, ns, name) {
-          @Override
-          String apply(Tx tx) throws SQLException {
-            Stored stored = tx.readForWrite(this, expected);
-            ObjectNode tree = stored.tree();
-            tree.remove("status");
-            if (status != null && !status.isNull()) {
-              tree.set("status", status);
-            }
-            if (ResourceCodec.toJson(tree).equals(stored.json())) {
-              return stored.json();
-            }
-            long rv = tx.nextResourceVersion();
-            meta(tree).put("resourceVersion", Long.toString(rv));
-            return tx.replace(kind, ns, name, tree, rv, false);
-          }
-        });
+    return new WriteOp(kind, ns, name) {
+      @Override
+      String apply(Tx tx) throws SQLException {
+        Stored stored = tx.readForWrite(this, expected);
+        ObjectNode tree = stored.tree();
+        tree.remove("status");
+        if (status != null && !status.isNull()) {
+          tree.set("status", status);
+        }
+        if (ResourceCodec.toJson(tree).equals(stored.json())) {
+          return stored.json();
+        }
+        long rv = tx.nextResourceVersion();
+        meta(tree).put("resourceVersion", Long.toString(rv));
+        return tx.replace(kind, ns, name, tree, rv, false);
+      }
+    };
   }
 
-  @Override
-  public void delete(Kind kind, String namespace, String name) {
-    submit(
-        new WriteOp(kind, namespace, name) {
-          @Override
-          String apply(Tx tx) throws SQLException {
-            Stored root = tx.read(kind, namespace, name);
-            if (root == null) {
-              throw notFound(kind, namespace, name);
-            }
-            ArrayDeque<Stored> pending = new ArrayDeque<>();
-            Set<String> seen = new HashSet<>();
-            pending.add(root);
-            while (!pending.isEmpty()) {
-              Stored s = pending.poll();
-              if (!seen.add(s.uid())) {
-                continue;
-              }
-              tx.remove(s);
-              pending.addAll(tx.ownedBy(s.uid()));
-            }
-            return root.json();
+  private WriteOp deleteOp(Kind kind, String namespace, String name) {
+    return new WriteOp(kind, namespace, name) {
+      @Override
+      String apply(Tx tx) throws SQLException {
+        Stored root = tx.read(kind, namespace, name);
+        if (root == null) {
+          throw notFound(kind, namespace, name);
+        }
+        ArrayDeque<Stored> pending = new ArrayDeque<>();
+        Set<String> seen = new HashSet<>();
+        pending.add(root);
+        while (!pending.isEmpty()) {
+          Stored s = pending.poll();
+          if (!seen.add(s.uid())) {
+            continue;
           }
-        });
+          tx.remove(s);
+          pending.addAll(tx.ownedBy(s.uid()));
+        }
+        return root.json();
+      }
+    };
   }
 
   private static boolean isEmpty(String s) {
@@ -656,14 +650,59 @@ public final class SqliteStore implements Store {
     return sb.toString();
   }
 
-  private Resource submit(WriteOp op) {
+  @Override
+  public Resource create(Resource resource) {
+    return await(enqueue(createOp(resource)));
+  }
+
+  @Override
+  public Resource update(Resource resource) {
+    return await(enqueue(updateOp(resource)));
+  }
+
+  @Override
+  public Resource updateStatus(Resource resource) {
+    return await(enqueue(updateStatusOp(resource)));
+  }
+
+  @Override
+  public void delete(Kind kind, String namespace, String name) {
+    await(enqueue(deleteOp(kind, namespace, name)));
+  }
+
+  @Override
+  public CompletableFuture<Resource> createAsync(Resource resource) {
+    return async(() -> createOp(resource));
+  }
+
+  @Override
+  public CompletableFuture<Resource> updateAsync(Resource resource) {
+    return async(() -> updateOp(resource));
+  }
+
+  @Override
+  public CompletableFuture<Resource> updateStatusAsync(Resource resource) {
+    return async(() -> updateStatusOp(resource));
+  }
+
+  @Override
+  public CompletableFuture<Void> deleteAsync(Kind kind, String namespace, String name) {
+    return async(() -> deleteOp(kind, namespace, name)).thenApply(r -> null);
+  }
+
+  private WriteOp enqueue(WriteOp op) {
     checkOpen();
     writes.add(op);
-    if (closed) {
-      // close() may have drained the queue before this write arrived
+    if (closed && writes.remove(op)) {
+      // close() drained the queue before this write arrived
       op.done.completeExceptionally(
           new StoreException(Reason.UNAVAILABLE, "the store " + dbFile + " is closed"));
     }
+    return op;
+  }
+
+  /** Waits for the write in the caller's thread and decodes the result there. */
+  private Resource await(WriteOp op) {
     try {
       String json = op.done.get();
       return ResourceCodec.fromStoredJson(json);
@@ -678,12 +717,40 @@ public final class SqliteStore implements Store {
     } catch (ExecutionException e) {
       if (e.getCause() instanceof StoreException se) {
         // rethrown in the caller's thread, with its stack
-        StoreException copy = new StoreException(se.reason(), se.getMessage(), se.getCause());
-        throw copy;
+        throw new StoreException(se.reason(), se.getMessage(), se);
       }
       throw new IllegalStateException(
           "writing " + describe(op.kind, op.namespace, op.name) + " failed", e.getCause());
     }
+  }
+
+  /**
+   * Completes off the writer thread, so that callers' dependent stages never run on (and stall) the
+   * writer.
+   */
+  private CompletableFuture<Resource> async(Supplier<WriteOp> write) {
+    CompletableFuture<Resource> out = new CompletableFuture<>();
+    WriteOp op;
+    try {
+      op = enqueue(write.get());
+    } catch (RuntimeException e) {
+      out.completeExceptionally(e);
+      return out;
+    }
+    op.done.whenCompleteAsync(
+        (json, error) -> {
+          if (error != null) {
+            out.completeExceptionally(error);
+            return;
+          }
+          try {
+            out.complete(json == null ? null : ResourceCodec.fromStoredJson(json));
+          } catch (RuntimeException e) {
+            out.completeExceptionally(e);
+          }
+        },
+        ForkJoinPool.commonPool());
+    return out;
   }
 
   /** One caller's write: applied by the writer thread inside the batch transaction. */

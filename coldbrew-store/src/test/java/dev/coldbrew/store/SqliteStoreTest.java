@@ -264,4 +264,26 @@ class SqliteStoreTest {
     assertThat(store.get(Kind.CONFIGURATION, "default", "other")).isPresent();
     assertThat(route.metadata.uid).isNotNull();
   }
+
+  @Test
+  void asyncWritesShareCommitsAndFailWithStoreExceptions() {
+    SqliteStore store = open();
+    List<java.util.concurrent.CompletableFuture<Resource>> creates = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      creates.add(store.createAsync(service("async-" + i)));
+    }
+    Set<String> versions = new HashSet<>();
+    for (var f : creates) {
+      versions.add(f.join().metadata.resourceVersion);
+    }
+    assertThat(versions).hasSize(50);
+
+    var duplicate = store.createAsync(service("async-0"));
+    assertThatThrownBy(duplicate::join)
+        .hasCauseInstanceOf(StoreException.class)
+        .hasMessageContaining("Service default/async-0 already exists");
+    store.deleteAsync(Kind.SERVICE, "default", "async-1").join();
+    assertThat(store.get(Kind.SERVICE, "default", "async-1")).isEmpty();
+    assertThat(store.list(Kind.SERVICE, null).items()).hasSize(49);
+  }
 }
