@@ -358,7 +358,7 @@ public final class SqliteStore implements Store {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "SELECT json FROM resources WHERE kind = ? AND namespace = ? AND name = ?")) {
-            ps.setString(1, kind.name());
+            ps.setString(1, kind.kindName());
             ps.setString(2, namespace);
             ps.setString(3, name);
             try (ResultSet rs = ps.executeQuery()) {
@@ -384,7 +384,7 @@ public final class SqliteStore implements Store {
                     ? "SELECT json FROM resources WHERE kind = ? ORDER BY namespace, name"
                     : "SELECT json FROM resources WHERE kind = ? AND namespace = ? ORDER BY name";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
-              ps.setString(1, kind.name());
+              ps.setString(1, kind.kindName());
               if (namespace != null) {
                 ps.setString(2, namespace);
               }
@@ -511,12 +511,12 @@ public final class SqliteStore implements Store {
           tree.set("status", oldTree.get("status"));
         }
         long generation = oldMeta.path("generation").asLong(1);
-        if (!specOf(tree).equals(specOf(oldTree))) {
+        if (!sameJson(specOf(tree), specOf(oldTree))) {
           generation++;
         }
         meta.put("generation", generation);
         meta.put("resourceVersion", Long.toString(stored.resourceVersion()));
-        if (ResourceCodec.toJson(tree).equals(stored.json())) {
+        if (sameJson(tree, oldTree)) {
           return stored.json();
         }
         long rv = tx.nextResourceVersion();
@@ -539,12 +539,13 @@ public final class SqliteStore implements Store {
       @Override
       String apply(Tx tx) throws SQLException {
         Stored stored = tx.readForWrite(this, expected);
-        ObjectNode tree = stored.tree();
+        ObjectNode oldTree = stored.tree();
+        ObjectNode tree = oldTree.deepCopy();
         tree.remove("status");
         if (status != null && !status.isNull()) {
           tree.set("status", status);
         }
-        if (ResourceCodec.toJson(tree).equals(stored.json())) {
+        if (sameJson(tree, oldTree)) {
           return stored.json();
         }
         long rv = tx.nextResourceVersion();
@@ -622,6 +623,15 @@ public final class SqliteStore implements Store {
     return kind.kindName() + " " + ns + "/" + name;
   }
 
+  private static Kind kindNamed(String kindName) {
+    for (Kind k : Kind.values()) {
+      if (k.kindName().equals(kindName)) {
+        return k;
+      }
+    }
+    throw new StoreException(Reason.CORRUPT, "unknown kind \"" + kindName + "\" stored");
+  }
+
   private static ObjectNode meta(ObjectNode tree) {
     JsonNode m = tree.get("metadata");
     if (m instanceof ObjectNode o) {
@@ -636,10 +646,25 @@ public final class SqliteStore implements Store {
   }
 
   /** Everything but identity, metadata and status: what {@code generation} counts changes of. */
-  private static String specOf(ObjectNode tree) {
+  private static ObjectNode specOf(ObjectNode tree) {
     ObjectNode spec = tree.deepCopy();
     spec.remove(List.of("apiVersion", "kind", "metadata", "status"));
-    return ResourceCodec.toJson(spec);
+    return spec;
+  }
+
+  /** Equal as JSON: key order does not matter, and 1 as an int equals 1 as a long. */
+  private static boolean sameJson(JsonNode a, JsonNode b) {
+    return a.equals(SqliteStore::compareLeaves, b);
+  }
+
+  private static int compareLeaves(JsonNode a, JsonNode b) {
+    if (a.equals(b)) {
+      return 0;
+    }
+    if (a.isNumber() && b.isNumber()) {
+      return a.decimalValue().compareTo(b.decimalValue());
+    }
+    return 1;
   }
 
   private String randomSuffix() {
@@ -939,7 +964,7 @@ public final class SqliteStore implements Store {
     }
 
     Stored read(Kind kind, String ns, String name) throws SQLException {
-      select.setString(1, kind.name());
+      select.setString(1, kind.kindName());
       select.setString(2, ns);
       select.setString(3, name);
       try (ResultSet rs = select.executeQuery()) {
@@ -971,7 +996,7 @@ public final class SqliteStore implements Store {
 
     String insert(Kind kind, String ns, String name, ObjectNode tree, long rv) throws SQLException {
       String json = ResourceCodec.toJson(tree);
-      insert.setString(1, kind.name());
+      insert.setString(1, kind.kindName());
       insert.setString(2, ns);
       insert.setString(3, name);
       insert.setString(4, meta(tree).path("uid").asText());
@@ -988,7 +1013,7 @@ public final class SqliteStore implements Store {
       String json = ResourceCodec.toJson(tree);
       update.setLong(1, rv);
       update.setString(2, json);
-      update.setString(3, kind.name());
+      update.setString(3, kind.kindName());
       update.setString(4, ns);
       update.setString(5, name);
       update.executeUpdate();
@@ -1001,7 +1026,7 @@ public final class SqliteStore implements Store {
     }
 
     void remove(Stored s) throws SQLException {
-      delete.setString(1, s.kind().name());
+      delete.setString(1, s.kind().kindName());
       delete.setString(2, s.namespace());
       delete.setString(3, s.name());
       delete.executeUpdate();
@@ -1026,7 +1051,7 @@ public final class SqliteStore implements Store {
         while (rs.next()) {
           out.add(
               new Stored(
-                  Kind.valueOf(rs.getString(1)),
+                  kindNamed(rs.getString(1)),
                   rs.getString(2),
                   rs.getString(3),
                   rs.getString(4),
@@ -1049,7 +1074,7 @@ public final class SqliteStore implements Store {
           continue;
         }
         insertOwner.setString(1, uid);
-        insertOwner.setString(2, kind.name());
+        insertOwner.setString(2, kind.kindName());
         insertOwner.setString(3, ns);
         insertOwner.setString(4, name);
         insertOwner.executeUpdate();
@@ -1057,7 +1082,7 @@ public final class SqliteStore implements Store {
     }
 
     private void deleteOwners(Kind kind, String ns, String name) throws SQLException {
-      deleteOwners.setString(1, kind.name());
+      deleteOwners.setString(1, kind.kindName());
       deleteOwners.setString(2, ns);
       deleteOwners.setString(3, name);
       deleteOwners.executeUpdate();

@@ -286,4 +286,29 @@ class SqliteStoreTest {
     assertThat(store.get(Kind.SERVICE, "default", "async-1")).isEmpty();
     assertThat(store.list(Kind.SERVICE, null).items()).hasSize(49);
   }
+
+  @Test
+  void updateThatChangesNothingWritesNothing() {
+    SqliteStore store = open();
+    Resource created = store.create(service("hello"));
+    Recorder rec = new Recorder();
+    toClose.add(store.watch(1, rec));
+    Service fresh = service("hello");
+    fresh.metadata.resourceVersion = created.metadata.resourceVersion;
+
+    Resource same = store.update(fresh);
+    Resource changed = store.update(withRv(service("default", "hello", "example/hello:2"), same));
+
+    assertThat(same.metadata.resourceVersion).isEqualTo("1");
+    assertThat(same.metadata.uid).isEqualTo(created.metadata.uid);
+    assertThat(changed.metadata.resourceVersion).isEqualTo("2");
+    assertThat(changed.metadata.generation).isEqualTo(2L);
+    await().atMost(WAIT).until(() -> rec.size() == 1);
+    assertThat(rec.summary()).containsExactly("MODIFIED Service default/hello");
+  }
+
+  private static Service withRv(Service s, Resource from) {
+    s.metadata.resourceVersion = from.metadata.resourceVersion;
+    return s;
+  }
 }
