@@ -121,6 +121,15 @@ public final class SqliteStore implements Store {
   private final SecureRandom random = new SecureRandom();
   private volatile boolean closed;
 
+  /** Queued by {@link #close}: the writer commits what is ahead of it, then stops. */
+  private final WriteOp stop =
+      new WriteOp(null, null, null) {
+        @Override
+        String apply(Tx tx) {
+          throw new IllegalStateException("never applied");
+        }
+      };
+
   /** The last resourceVersion assigned; written only by the writer thread. */
   private volatile long resourceVersion;
 
@@ -818,25 +827,33 @@ public final class SqliteStore implements Store {
       writeConn.setAutoCommit(false);
     } catch (SQLException e) {
       LOG.error("store writer cannot start on {}", dbFile, e);
+      closed = true;
       failAll(new StoreException(Reason.UNAVAILABLE, "the store " + dbFile + " cannot write", e));
       return;
     }
-    while (true) {
+    boolean stopping = false;
+    while (!stopping) {
       batch.clear();
       try {
-        WriteOp first = writes.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          if (closed && writes.isEmpty()) {
-            break;
-          }
-          continue;
-        }
-        batch.add(first);
+        batch.add(writes.take());
       } catch (InterruptedException e) {
         break;
       }
       writes.drainTo(batch, options.maxBatchWrites() - 1);
-      commitBatch(tx, batch);
+      int at = batch.indexOf(stop);
+      if (at >= 0) {
+        // writes queued before close() are committed; any that raced past it are refused
+        stopping = true;
+        StoreException closedError =
+            new StoreException(Reason.UNAVAILABLE, "the store " + dbFile + " is closed");
+        for (WriteOp late : batch.subList(at + 1, batch.size())) {
+          late.done.completeExceptionally(closedError);
+        }
+        batch.subList(at, batch.size()).clear();
+      }
+      if (!batch.isEmpty()) {
+        commitBatch(tx, batch);
+      }
     }
     tx.closeStatements();
   }
@@ -1127,6 +1144,7 @@ public final class SqliteStore implements Store {
       }
       closed = true;
     }
+    writes.add(stop);
     try {
       writer.join();
     } catch (InterruptedException e) {

@@ -41,7 +41,7 @@ class KillNineIT {
         if (!line.equals("started")) {
           acknowledged.add(line);
         }
-        if (acknowledged.size() == 1500) {
+        if (acknowledged.size() == 800) {
           child.destroyForcibly();
           break;
         }
@@ -52,7 +52,7 @@ class KillNineIT {
     // destroyForcibly() is SIGKILL on POSIX: no shutdown hook or finally block runs in the child
     assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(child.exitValue()).isNotZero();
-    assertThat(acknowledged).hasSize(1500);
+    assertThat(acknowledged).hasSize(800);
 
     try (SqliteStore store = SqliteStore.open(data)) {
       Set<String> stored =

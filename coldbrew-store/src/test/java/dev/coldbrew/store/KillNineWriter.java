@@ -14,7 +14,7 @@ public final class KillNineWriter {
   public static void main(String[] args) throws Exception {
     SqliteStore store = SqliteStore.open(Path.of(args[0]));
     List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < 8; t++) {
       int id = t;
       Thread th =
           new Thread(
