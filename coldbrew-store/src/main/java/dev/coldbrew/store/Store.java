@@ -79,9 +79,11 @@ public interface Store extends AutoCloseable {
   Watch watch(long fromResourceVersion, WatchListener listener);
 
   /**
-   * {@link #create}, without blocking: the future completes once the write is durable, on a thread
-   * that is not the store's writer, and fails with the same {@link StoreException}s. Writes issued
-   * together (sync or async) share one commit, so pipelining them is how one thread writes fast.
+   * {@link #create}, without blocking: the future completes once the write is durable and fails
+   * with the same {@link StoreException}s. It completes on a store thread that is not the writer;
+   * dependent stages run there unless added with an {@code ...Async} method, so they must not
+   * block. Writes issued together (sync or async) share one commit, so pipelining them is how one
+   * thread writes fast.
    */
   CompletableFuture<Resource> createAsync(Resource resource);
 
