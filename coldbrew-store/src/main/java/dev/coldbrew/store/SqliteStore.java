@@ -13,6 +13,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -207,7 +208,9 @@ public final class SqliteStore implements Store {
                 + dataDir.resolve(LOCK_FILE)
                 + "); stop it or use another data directory");
       }
-      createPrivateFile(dbFile);
+      if (!Files.exists(dbFile)) {
+        initialize(dbFile);
+      }
       conn = connect(dbFile);
       checkAndMigrate(conn, dbFile);
       return new SqliteStore(dbFile, options, lockChannel, lock, conn);
@@ -328,34 +331,60 @@ public final class SqliteStore implements Store {
               + SCHEMA_VERSION
               + "); use that version or newer, or move the file away to start empty");
     }
-    if (version == 0 && tables > 0) {
+    if (version == 0) {
       throw new StoreException(
           Reason.CORRUPT,
           dbFile
-              + " is an SQLite database but not a Coldbrew store; it was left untouched: move it"
-              + " away or choose another data directory");
+              + (tables == 0 ? " is empty" : " is an SQLite database but not a Coldbrew store")
+              + "; it was left untouched: "
+              + what);
     }
     try (Statement s = conn.createStatement()) {
       s.execute("PRAGMA journal_mode=WAL");
       s.execute("PRAGMA synchronous=FULL");
       s.execute("PRAGMA busy_timeout=10000");
-      if (version == 0) {
-        conn.setAutoCommit(false);
-        s.execute(
-            "CREATE TABLE resources (kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT"
-                + " NULL, uid TEXT NOT NULL, resource_version INTEGER NOT NULL, json TEXT NOT"
-                + " NULL, PRIMARY KEY (kind, namespace, name)) WITHOUT ROWID");
-        s.execute(
-            "CREATE TABLE owner_refs (owner_uid TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT"
-                + " NOT NULL, name TEXT NOT NULL, PRIMARY KEY (owner_uid, kind, namespace, name))"
-                + " WITHOUT ROWID");
-        s.execute("CREATE INDEX owner_refs_child ON owner_refs (kind, namespace, name)");
-        s.execute("CREATE TABLE sequence (id INTEGER PRIMARY KEY, resource_version INTEGER)");
-        s.execute("INSERT INTO sequence VALUES (1, 0)");
-        s.execute("PRAGMA user_version=" + SCHEMA_VERSION);
-        conn.commit();
-        conn.setAutoCommit(true);
-      }
+    }
+  }
+
+  /**
+   * Creates a new store file: the schema is written to a temporary file that is then renamed, so
+   * {@code coldbrew.db} either does not exist or has a schema, and an empty one means damage.
+   */
+  private static void initialize(Path dbFile) throws IOException, SQLException {
+    if (Files.exists(dbFile.resolveSibling(DB_FILE + "-wal"))) {
+      throw new StoreException(
+          Reason.CORRUPT,
+          dbFile
+              + " is missing but its write-ahead log "
+              + DB_FILE
+              + "-wal is there; restore the database from a backup, or move the log away to"
+              + " start with an empty store");
+    }
+    Path tmp = dbFile.resolveSibling(DB_FILE + ".init");
+    Files.deleteIfExists(tmp);
+    createPrivateFile(tmp);
+    try (Connection c = connect(tmp);
+        Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.execute(
+          "CREATE TABLE resources (kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT"
+              + " NULL, uid TEXT NOT NULL, resource_version INTEGER NOT NULL, json TEXT NOT"
+              + " NULL, PRIMARY KEY (kind, namespace, name)) WITHOUT ROWID");
+      s.execute(
+          "CREATE TABLE owner_refs (owner_uid TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT"
+              + " NOT NULL, name TEXT NOT NULL, PRIMARY KEY (owner_uid, kind, namespace, name))"
+              + " WITHOUT ROWID");
+      s.execute("CREATE INDEX owner_refs_child ON owner_refs (kind, namespace, name)");
+      s.execute("CREATE TABLE sequence (id INTEGER PRIMARY KEY, resource_version INTEGER)");
+      s.execute("INSERT INTO sequence VALUES (1, 0)");
+      s.execute("PRAGMA user_version=" + SCHEMA_VERSION);
+      c.commit();
+    }
+    Files.move(tmp, dbFile, StandardCopyOption.ATOMIC_MOVE);
+    try (FileChannel dir = FileChannel.open(dbFile.getParent(), StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException notSupported) {
+      // directories cannot be opened for sync on every platform; the rename is still atomic
     }
   }
 

@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +63,20 @@ class SqliteStoreFileTest {
             StoreException.class, e -> assertThat(e.reason()).isEqualTo(Reason.CORRUPT))
         .hasMessageContaining(db().toAbsolutePath().toString());
     assertThat(Files.readAllBytes(db())).isEqualTo(truncated);
+  }
+
+  @Test
+  void emptiedFileStopsOpenInsteadOfStartingEmpty() throws Exception {
+    try (SqliteStore store = SqliteStore.open(data())) {
+      store.create(service("hello"));
+    }
+    Files.write(db(), new byte[0]);
+
+    assertThatThrownBy(() -> SqliteStore.open(data()))
+        .isInstanceOfSatisfying(
+            StoreException.class, e -> assertThat(e.reason()).isEqualTo(Reason.CORRUPT))
+        .hasMessageContaining(db().toAbsolutePath() + " is empty");
+    assertThat(Files.size(db())).isZero();
   }
 
   @Test
@@ -115,10 +130,12 @@ class SqliteStoreFileTest {
       store.create(service("x"));
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(nested)))
           .isEqualTo("rwx------");
-      assertThat(
-              PosixFilePermissions.toString(
-                  Files.getPosixFilePermissions(nested.resolve(SqliteStore.DB_FILE))))
-          .isEqualTo("rw-------");
+      for (String file : List.of(SqliteStore.DB_FILE, SqliteStore.DB_FILE + "-wal")) {
+        assertThat(
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(nested.resolve(file))))
+            .as(file)
+            .isEqualTo("rw-------");
+      }
     }
   }
 
