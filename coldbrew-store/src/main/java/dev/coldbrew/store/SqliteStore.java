@@ -494,11 +494,12 @@ public final class SqliteStore implements Store {
     Kind kind = resource.resourceKind();
     String ns = resource.metadata.namespace;
     String name = resource.metadata.name;
+    String generateName = resource.metadata.generateName;
     boolean generate = name == null || name.isEmpty();
     if (isEmpty(ns)) {
       throw invalid(kind, ns, name, "metadata.namespace: empty (expected: a namespace)");
     }
-    if (generate && isEmpty(resource.metadata.generateName)) {
+    if (generate && isEmpty(generateName)) {
       throw invalid(
           kind, ns, name, "metadata.name: empty (expected: a name, or metadata.generateName)");
     }
@@ -510,7 +511,7 @@ public final class SqliteStore implements Store {
         String actual = name;
         if (generate) {
           for (int attempt = 0; ; attempt++) {
-            actual = resource.metadata.generateName + randomSuffix();
+            actual = generateName + randomSuffix();
             if (tx.read(kind, ns, actual) == null) {
               break;
             }

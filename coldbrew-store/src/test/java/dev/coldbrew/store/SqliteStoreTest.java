@@ -307,6 +307,33 @@ class SqliteStoreTest {
     assertThat(rec.summary()).containsExactly("MODIFIED Service default/hello");
   }
 
+  @Test
+  void concurrentUpdatesFromTheSameReadLetExactlyOneWin() {
+    SqliteStore store = open();
+    Service v1 = (Service) store.create(service("hello"));
+    List<java.util.concurrent.CompletableFuture<Resource>> updates = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Service change = ResourceCodec.copy(v1);
+      change.spec.template.spec.container().image = "example/hello:" + (i + 2);
+      updates.add(store.updateAsync(change));
+    }
+
+    List<Resource> won = new ArrayList<>();
+    List<Reason> lost = new ArrayList<>();
+    for (var f : updates) {
+      try {
+        won.add(f.join());
+      } catch (java.util.concurrent.CompletionException e) {
+        lost.add(((StoreException) e.getCause()).reason());
+      }
+    }
+    assertThat(won).hasSize(1);
+    assertThat(lost).hasSize(7).containsOnly(Reason.CONFLICT);
+    Service now = (Service) store.get(Kind.SERVICE, "default", "hello").orElseThrow();
+    assertThat(ResourceCodec.toJson(now)).isEqualTo(ResourceCodec.toJson(won.get(0)));
+    assertThat(now.metadata.resourceVersion).isEqualTo("2");
+  }
+
   private static Service withRv(Service s, Resource from) {
     s.metadata.resourceVersion = from.metadata.resourceVersion;
     return s;
