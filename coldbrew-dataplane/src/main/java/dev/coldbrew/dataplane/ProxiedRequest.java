@@ -199,6 +199,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     dp.headers.copyRequest(req, up.headers(), webSocket);
     up.exceptionHandler(this::onUpstreamError);
     if (webSocket) {
+      req.resume(); // an upgrade request has no body; its end must be seen before the tunnel
       up.connect().onComplete(this::onUpstreamResponse);
       return;
     }

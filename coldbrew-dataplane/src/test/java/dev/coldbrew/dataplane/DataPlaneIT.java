@@ -355,6 +355,37 @@ class DataPlaneIT {
                                 && s.requestCount() == 1));
   }
 
+  @Test
+  void passesWebSocketsThrough() throws Exception {
+    HttpServer wsServer =
+        vertx.createHttpServer().webSocketHandler(ws -> ws.handler(b -> ws.write(b)));
+    get(wsServer.listen(0, "127.0.0.1"));
+    Instance instance = new Instance("ws", "127.0.0.1", wsServer.actualPort());
+    config(0, 0);
+    serve(instance);
+    io.vertx.core.http.WebSocketConnectOptions options =
+        new io.vertx.core.http.WebSocketConnectOptions();
+    // the WebSocket client resolves the host it is given, so route the loopback address
+    dataPlane.updateRoutes(
+        RoutingTable.of(Map.of("127.0.0.1", List.of(new RoutingTable.Target(REV, 100)))));
+    options.setHost("127.0.0.1").setPort(port).setURI("/ws");
+    String rawReply =
+        raw(
+            "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    assertThat(rawReply)
+        .startsWith("HTTP/1.1 101")
+        .contains("sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    var wsClient = vertx.createWebSocketClient();
+    io.vertx.core.http.WebSocket ws = get(wsClient.connect(options));
+    CompletableFuture<String> echoed = new CompletableFuture<>();
+    ws.handler(b -> echoed.complete(b.toString()));
+    ws.writeTextMessage("hi there");
+    assertThat(echoed.get(30, TimeUnit.SECONDS)).isEqualTo("hi there");
+    get(ws.close());
+    get(wsServer.close());
+  }
+
   // ---- hostile HTTP over raw sockets
 
   private String raw(String request) throws Exception {
