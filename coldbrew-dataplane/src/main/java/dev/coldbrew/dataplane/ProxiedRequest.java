@@ -173,7 +173,12 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
             .setPort(queue.instance.port())
             .setMethod(req.method())
             .setURI(req.uri());
-    dp.client.request(options).onComplete(this::onUpstreamRequest);
+    try {
+      dp.client.request(options).onComplete(this::onUpstreamRequest);
+    } catch (IllegalStateException closing) { // the data plane is closing
+      respond(502, dp.badGatewayBody(rev, queue.instance.id(), closing.getMessage()), false);
+      finish();
+    }
   }
 
   private void onUpstreamRequest(AsyncResult<HttpClientRequest> ar) {
@@ -330,10 +335,10 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     if (phase == DONE) {
       return;
     }
+    finish();
     if (upstream != null) {
       upstream.reset();
     }
-    finish();
   }
 
   // ---- timeouts
@@ -375,15 +380,15 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
       armTimer(now);
       return;
     }
-    if (upstream != null) {
-      upstream.reset();
-    }
     if (!res.headWritten()) {
       respond(504, inActivator ? DataPlane.ACTIVATOR_TIMEOUT : DataPlane.REQUEST_TIMEOUT, false);
     } else {
       req.connection().close();
     }
     finish();
+    if (upstream != null) {
+      upstream.reset(); // after finish(): the reset's error must not turn the 504 into a 502
+    }
   }
 
   // ---- exits

@@ -251,6 +251,19 @@ class DataPlaneIT {
   }
 
   @Test
+  void responseStartTimeoutIs504WhenTheInstanceSendsNothing() throws Exception {
+    Instance silent = backend(req -> {});
+    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 300, 1, null));
+    serve(silent);
+    Reply reply = get(send(HOST, "/"));
+    assertThat(reply.status()).isEqualTo(504);
+    assertThat(reply.body()).isEqualTo("request timeout\n");
+    // the instance is free again: nothing stays in flight
+    get(dataPlane.awaitIdle(silent.id(), Duration.ofSeconds(30)));
+    assertThat(dataPlane.queue(silent.id()).stats.concurrency()).isZero();
+  }
+
+  @Test
   void failedRevisionAnswers503AtOnceNamingIt() throws Exception {
     config(0, 0);
     CompletableFuture<Reply> held = send(HOST, "/");
