@@ -55,6 +55,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
   private HttpClientRequest upstream;
   private HttpClientResponse upstreamResponse;
   private long bodyBytes;
+  private boolean retried;
 
   ProxiedRequest(DataPlane dp, HttpServerRequest req, RevisionState rev, boolean webSocket) {
     this.dp = dp;
@@ -183,6 +184,9 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
 
   private void onUpstreamRequest(AsyncResult<HttpClientRequest> ar) {
     if (ar.failed()) {
+      if (phase != DONE && !retried && reroute()) {
+        return;
+      }
       if (phase != DONE) {
         respond(
             502,
@@ -217,6 +221,48 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     req.handler(this::onRequestChunk);
     req.endHandler(v -> up.end());
     req.resume();
+  }
+
+  /**
+   * The connection to the instance could not be opened, so nothing was sent: give back its slots
+   * and try once more, through the activator (which may pick another instance) or, in Serve mode,
+   * on the next ready instance. False if there is nowhere else to go.
+   */
+  private boolean reroute() {
+    InstanceQueue failed = queue;
+    InstanceQueue next = null;
+    if (!inActivator) {
+      InstanceQueue[] ready = rev.ready;
+      if (ready.length < 2) {
+        return false;
+      }
+      next = rev.nextQueue(ready);
+      if (next == failed) {
+        next = rev.nextQueue(ready);
+      }
+    }
+    retried = true;
+    failed.stats.requestOut(dp.nanoTime(), proxied);
+    queueStatsIn = false;
+    if (breakerSlot) {
+      failed.breaker.release();
+      breakerSlot = false;
+    }
+    dp.queueExit(failed);
+    queue = null;
+    if (next != null) {
+      enterQueue(next, false);
+      return true;
+    }
+    rev.throttler.release(tracker);
+    tracker = null;
+    phase = HELD;
+    if (rev.throttler.acquire(this) == Throttler.Result.REJECTED) {
+      phase = NEW;
+      respond(503, dp.heldFullBody(rev), true);
+      finish();
+    }
+    return true;
   }
 
   private void onRequestChunk(Buffer chunk) {
@@ -380,12 +426,12 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
       armTimer(now);
       return;
     }
+    finish();
     if (!res.headWritten()) {
       respond(504, inActivator ? DataPlane.ACTIVATOR_TIMEOUT : DataPlane.REQUEST_TIMEOUT, false);
     } else {
       req.connection().close();
     }
-    finish();
     if (upstream != null) {
       upstream.reset(); // after finish(): the reset's error must not turn the 504 into a 502
     }

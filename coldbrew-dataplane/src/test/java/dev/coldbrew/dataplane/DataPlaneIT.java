@@ -247,7 +247,7 @@ class DataPlaneIT {
     Reply reply = get(send(HOST, "/"));
     assertThat(reply.status()).isEqualTo(504);
     assertThat(reply.body()).isEqualTo("activator request timeout\n");
-    assertThat(dataPlane.heldRequests(REV)).isZero();
+    await().atMost(Duration.ofSeconds(30)).until(() -> dataPlane.heldRequests(REV) == 0);
   }
 
   @Test
@@ -318,6 +318,20 @@ class DataPlaneIT {
         });
     for (CompletableFuture<Reply> r : replies) {
       assertThat(get(r).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void connectionThatCannotBeOpenedIsTriedOnAnotherInstance() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+      closedPort = probe.getLocalPort();
+    }
+    Instance gone = new Instance("gone", "127.0.0.1", closedPort);
+    config(0, 0);
+    serve(gone, okBackend());
+    for (int i = 0; i < 6; i++) {
+      assertThat(get(send(HOST, "/")).status()).isEqualTo(200);
     }
   }
 
@@ -412,6 +426,14 @@ class DataPlaneIT {
       int n = in.read(buf);
       return n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.ISO_8859_1);
     }
+  }
+
+  @Test
+  void hostIsForwardedExactlyAsSent() throws Exception {
+    config(0, 0);
+    serve(backend(req -> req.response().end("host=" + req.getHeader("host"))));
+    String response = raw("GET / HTTP/1.1\r\nHost: Hello.Default.Localhost\r\n\r\n");
+    assertThat(response).startsWith("HTTP/1.1 200").endsWith("host=Hello.Default.Localhost");
   }
 
   @Test
