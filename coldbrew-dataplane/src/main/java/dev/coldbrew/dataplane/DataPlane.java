@@ -174,7 +174,8 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   /**
    * The revision's ready instances (its private endpoints), in the runtime's order. Held requests
    * are sent to a new instance at once. An instance that left keeps its in-flight requests; {@link
-   * #awaitIdle} says when they are done.
+   * #awaitIdle} says when they are done. Call {@link #updateRevision} first: an instance's queue
+   * takes the revision's containerConcurrency when the instance first appears.
    */
   public void updateInstances(NamespacedName revision, List<Instance> ready) {
     RevisionState state = state(revision);
