@@ -72,6 +72,8 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   private volatile HttpServer server;
   private volatile int port = -1;
   private long statsTimer = -1;
+  private HttpServerOptions serverOptions;
+  private boolean strictDecoderWarned;
 
   /** A data plane with its own event loops, reporting load to {@code sink}. Call {@link #start}. */
   public DataPlane(DataPlaneOptions options, Stat.Sink sink) {
@@ -100,7 +102,7 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
 
   /** Binds the gateway; completes with the bound port. */
   public CompletionStage<Integer> start() {
-    HttpServerOptions serverOptions =
+    serverOptions =
         new HttpServerOptions()
             .setHost(options.bindHost())
             .setPort(options.port())
@@ -340,6 +342,12 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   // ---- header-read timeout
 
   private void onConnection(HttpConnection conn) {
+    if (!StrictRequestDecoder.install(conn, serverOptions) && !strictDecoderWarned) {
+      strictDecoderWarned = true;
+      log.warn(
+          "could not install the strict HTTP decoder: Content-Length beside Transfer-Encoding"
+              + " is accepted (Content-Length dropped) instead of refused");
+    }
     ConnectionState state = new ConnectionState(conn);
     connections.put(conn, state);
     conn.closeHandler(
