@@ -442,6 +442,11 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     return "revision " + rev.key + ", instance " + instanceId + ": " + detail + "\n";
   }
 
+  /** The revision's state, for tests; null if unknown. */
+  RevisionState revisionState(NamespacedName revision) {
+    return revisions.get(revision);
+  }
+
   private RevisionState state(NamespacedName revision) {
     RevisionState state = revisions.get(revision);
     if (state != null) {

@@ -230,6 +230,50 @@ class DataPlaneIT {
   }
 
   @Test
+  void proxyModeUnderLoadAnswersEveryRequestAndGivesEverySlotBack() throws Exception {
+    Instance a = okBackend();
+    Instance b = okBackend();
+    config(2, 0);
+    dataPlane.updateInstances(REV, List.of(a, b)); // mode stays Proxy: every request is throttled
+    HttpClient keepAlive =
+        vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(20));
+    List<Future<Integer>> replies = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      replies.add(
+          keepAlive
+              .request(
+                  new RequestOptions()
+                      .setServer(
+                          io.vertx.core.net.SocketAddress.inetSocketAddress(port, "127.0.0.1"))
+                      .setHost(HOST)
+                      .setPort(port)
+                      .setURI("/"))
+              .compose(r -> r.send().compose(resp -> resp.body().map(x -> resp.statusCode()))));
+    }
+    for (Future<Integer> f : replies) {
+      assertThat(get(f)).isEqualTo(200);
+    }
+    RevisionState rev = dataPlane.revisionState(REV);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                rev.throttler.inFlight() == 0
+                    && dataPlane.queue(a.id()).breaker.inFlight() == 0
+                    && dataPlane.queue(b.id()).breaker.inFlight() == 0);
+    // both instances served, and the queues counted those requests as proxied
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                stats.stream()
+                        .anyMatch(s -> s.podName().equals(a.id()) && s.proxiedRequestCount() > 0)
+                    && stats.stream()
+                        .anyMatch(s -> s.podName().equals(b.id()) && s.proxiedRequestCount() > 0));
+    assertThat(stats).anyMatch(s -> s.podName().equals("activator") && s.requestCount() > 0);
+  }
+
+  @Test
   void rejectsBeyondTheHeldBoundWithRetryAfter() throws Exception {
     start(DataPlaneOptions.defaults().withMaxHeldRequestsPerRevision(1));
     config(1, 0);
