@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -319,7 +320,7 @@ public final class LocalRuntime implements InstanceRuntime {
     }
 
     void cancelTimers() {
-      for (ScheduledFuture<?> f : List.of(readinessTask, livenessTask, restartTask)) {
+      for (ScheduledFuture<?> f : Arrays.asList(readinessTask, livenessTask, restartTask)) {
         if (f != null) {
           f.cancel(false);
         }

@@ -1,0 +1,263 @@
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Cold-start harness, run as a single-file program ({@code java bench/src/ColdStart.java ...}).
+ *
+ * <ul>
+ *   <li>{@code app NAME RUNS OUT -- CMD...}: the app's own start. Spawns CMD with {@code PORT} set,
+ *       polls the port from spawn (0.2 ms apart) until a {@code GET /} gets a status line, kills
+ *       the process; RUNS times. Writes {@code NAME app_ms VALUE} lines to OUT.
+ *   <li>{@code coldbrew GATEWAY ADMIN SERVE_PID RUNS OUT HOST...}: Coldbrew's cold start. For each
+ *       run and each host (a service {@code H.default.localhost} with revision {@code H-00001}):
+ *       waits until the revision has no instance process, sends {@code GET /} and records the time
+ *       to the first byte and to the whole response, and, watched from outside, when the instance
+ *       process appeared (its parent is SERVE_PID) and when its port first accepted a connection.
+ * </ul>
+ *
+ * All on 127.0.0.1; every wait is bounded.
+ */
+public class ColdStart {
+  static final long POLL_NANOS = 200_000;
+
+  public static void main(String[] args) throws Exception {
+    if (args[0].equals("app")) {
+      app(args);
+    } else {
+      coldbrew(args);
+    }
+  }
+
+  // ---------------------------------------------------------------- the app alone
+
+  static void app(String[] args) throws Exception {
+    String name = args[1];
+    int runs = Integer.parseInt(args[2]);
+    Path out = Path.of(args[3]);
+    List<String> cmd = List.of(args).subList(5, args.length);
+    StringBuilder sb = new StringBuilder();
+    for (int r = 0; r < runs; r++) {
+      int port;
+      try (var s = new java.net.ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      pb.environment().put("PORT", Integer.toString(port));
+      long t0 = System.nanoTime();
+      Process p = pb.start();
+      p.getOutputStream().close();
+      long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
+      long ok = -1;
+      while (System.nanoTime() < deadline && p.isAlive()) {
+        if (httpOk(port)) {
+          ok = System.nanoTime();
+          break;
+        }
+        LockSupport.parkNanos(POLL_NANOS);
+      }
+      stop(p);
+      if (ok < 0) {
+        System.err.println(name + ": run " + r + " never answered");
+        continue;
+      }
+      sb.append(name).append("\tapp_ms\t").append(ms(ok - t0)).append('\n');
+    }
+    Files.writeString(out, sb.toString(), java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+  }
+
+  static void stop(Process p) throws InterruptedException {
+    p.descendants().forEach(ProcessHandle::destroy);
+    p.destroy();
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Connects, sends GET /, and reads a status line; false on any failure. */
+  static boolean httpOk(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      s.setSoTimeout(5000);
+      s.getOutputStream()
+          .write(
+              "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      byte[] b = new byte[12];
+      int n = s.getInputStream().readNBytes(b, 0, 12);
+      return n == 12 && new String(b, StandardCharsets.US_ASCII).startsWith("HTTP/1.");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static boolean accepts(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- through Coldbrew
+
+  static void coldbrew(String[] args) throws Exception {
+    String[] gw = args[1].split(":");
+    String admin = args[2];
+    long servePid = Long.parseLong(args[3]);
+    int runs = Integer.parseInt(args[4]);
+    Path out = Path.of(args[5]);
+    List<String> hosts = List.of(args).subList(6, args.length);
+    for (int r = 0; r < runs; r++) {
+      for (String h : hosts) {
+        StringBuilder sb = new StringBuilder();
+        if (!awaitZero(admin, h, servePid)) {
+          System.err.println(h + ": did not scale to zero in time; skipping run " + r);
+          continue;
+        }
+        Sample s = measure(gw[0], Integer.parseInt(gw[1]), h, servePid);
+        if (s == null) {
+          continue;
+        }
+        sb.append(h).append("\tcoldbrew_ms\t").append(ms(s.done - s.t0)).append('\n');
+        sb.append(h).append("\tfirst_byte_ms\t").append(ms(s.firstByte - s.t0)).append('\n');
+        if (s.spawn > 0) {
+          sb.append(h).append("\tpoke_to_spawn_ms\t").append(ms(s.spawn - s.t0)).append('\n');
+          if (s.listen > 0) {
+            sb.append(h).append("\tspawn_to_listen_ms\t").append(ms(s.listen - s.spawn)).append('\n');
+            sb.append(h).append("\tlisten_to_first_byte_ms\t").append(ms(s.firstByte - s.listen)).append('\n');
+          }
+        }
+        System.err.println(h + " run " + r + ": " + ms(s.done - s.t0) + " ms");
+        Files.writeString(out, sb.toString(), java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.APPEND);
+      }
+    }
+  }
+
+  record Sample(long t0, long spawn, long listen, long firstByte, long done) {}
+
+  /** Waits (≤ 120 s) until the revision's private endpoints are empty and no child of the platform runs it. */
+  static boolean awaitZero(String admin, String host, long servePid) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      String body = get(admin + "/api/v1/namespaces/default/endpoints/" + host + "-00001-private");
+      boolean noEndpoints = body != null && !body.contains("\"addresses\"");
+      boolean noChild =
+          ProcessHandle.of(servePid).map(p -> p.children().noneMatch(c -> isOf(c, host))).orElse(true);
+      if (noEndpoints && noChild) {
+        Thread.sleep(300); // let the platform settle (SKS back to Proxy mode)
+        return true;
+      }
+      Thread.sleep(100);
+    }
+    return false;
+  }
+
+  static boolean isOf(ProcessHandle c, String host) {
+    return environ(c.pid()).getOrDefault("K_SERVICE", "").equals(host);
+  }
+
+  static Map<String, String> environ(long pid) {
+    try {
+      String s = Files.readString(Path.of("/proc/" + pid + "/environ"), StandardCharsets.ISO_8859_1);
+      java.util.HashMap<String, String> m = new java.util.HashMap<>();
+      for (String kv : s.split("\0")) {
+        int i = kv.indexOf('=');
+        if (i > 0) {
+          m.put(kv.substring(0, i), kv.substring(i + 1));
+        }
+      }
+      return m;
+    } catch (IOException e) {
+      return Map.of();
+    }
+  }
+
+  static String get(String url) {
+    try {
+      HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+      c.setConnectTimeout(2000);
+      c.setReadTimeout(5000);
+      try (InputStream in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
+        return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Sends the request on this thread; a watcher thread sees the instance process appear (a new
+   * child of the platform whose K_SERVICE is the host) and its PORT accept a connection.
+   */
+  static Sample measure(String gwHost, int gwPort, String host, long servePid) throws Exception {
+    long[] seen = {0, 0};
+    ProcessHandle serve = ProcessHandle.of(servePid).orElseThrow();
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress(gwHost, gwPort), 1000);
+    s.setSoTimeout(60_000);
+    s.setTcpNoDelay(true);
+    Thread watcher =
+        new Thread(
+            () -> {
+              long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+              int port = -1;
+              while (System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()) {
+                if (seen[0] == 0) {
+                  ProcessHandle c =
+                      serve.children().filter(ch -> isOf(ch, host)).findFirst().orElse(null);
+                  if (c != null) {
+                    seen[0] = System.nanoTime();
+                    port = Integer.parseInt(environ(c.pid()).getOrDefault("PORT", "-1"));
+                  }
+                } else if (port > 0 && accepts(port)) {
+                  seen[1] = System.nanoTime();
+                  return;
+                }
+                LockSupport.parkNanos(POLL_NANOS);
+              }
+            });
+    byte[] req =
+        ("GET / HTTP/1.1\r\nHost: " + host + ".default.localhost\r\nConnection: close\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+    OutputStream o = s.getOutputStream();
+    long t0 = System.nanoTime();
+    watcher.start();
+    o.write(req);
+    InputStream in = s.getInputStream();
+    int first = in.read();
+    long firstByte = System.nanoTime();
+    byte[] rest = in.readAllBytes();
+    long done = System.nanoTime();
+    s.close();
+    watcher.interrupt();
+    watcher.join(5000);
+    String head = (char) first + new String(rest, 0, Math.min(rest.length, 20), StandardCharsets.US_ASCII);
+    if (!head.startsWith("HTTP/1.1 200")) {
+      System.err.println(host + ": unexpected response " + head);
+      return null;
+    }
+    return new Sample(t0, seen[0], seen[1], firstByte, done);
+  }
+
+  static String ms(long nanos) {
+    return String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6);
+  }
+}
