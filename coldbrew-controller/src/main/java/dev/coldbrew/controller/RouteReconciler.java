@@ -75,6 +75,7 @@ final class RouteReconciler implements Reconciler {
 
     List<TrafficTarget> resolved = new ArrayList<>();
     Condition problem = null;
+    String failedRevision = null;
     Set<String> configs = new HashSet<>();
     dependents.values().forEach(s -> s.remove(key));
     for (TrafficTarget t : route.spec.traffic == null ? List.<TrafficTarget>of() : route.spec.traffic) {
@@ -108,6 +109,9 @@ final class RouteReconciler implements Reconciler {
         if (latest == null) {
           Condition c = cfg == null || cfg.status == null ? null : cfg.status.condition(Conditions.READY);
           boolean failed = c != null && c.isFalse();
+          if (failed && failedRevision == null) {
+            failedRevision = cfg.status.latestCreatedRevisionName;
+          }
           problem = first(problem, failed ? Condition.FALSE : Condition.UNKNOWN,
               failed ? "RevisionFailed" : "RevisionMissing",
               cfg == null
@@ -133,6 +137,14 @@ final class RouteReconciler implements Reconciler {
       markRoutingState(ns, configs, st.traffic);
     } else {
       st.setCondition(ALL_TRAFFIC_ASSIGNED, problem.status, problem.reason, problem.message, ctx.clock());
+      if (failedRevision != null && !entries.containsKey(key)) {
+        // Nothing ever served here: send the route's requests to the failed revision, which the
+        // data plane refuses at once with its reason, rather than answering "no such host".
+        TrafficTarget t = new TrafficTarget();
+        t.revisionName = failedRevision;
+        t.percent = 100L;
+        publish(key, hosts(route, List.of(t)));
+      }
     }
     boolean published = entries.containsKey(key);
     st.setCondition(INGRESS_READY, published ? Condition.TRUE : Condition.UNKNOWN,
