@@ -245,8 +245,24 @@ class LocalRuntimeIT {
                 .substring("child-pid=".length()));
     assertThat(alive(childPid)).isTrue();
 
-    rt.scale(rev, 0);
+    rt.remove(key);
+    assertThat(rt.instances(key)).isEqualTo(RevisionInstances.none(key));
     await().until(() -> !alive(pid) && !alive(childPid));
+  }
+
+  @Test
+  void closeStopsEveryInstanceAndClearsTheRecord() {
+    LocalRuntime rt = runtime(b -> {});
+    Revision rev = revision("closing-00001", Map.of());
+    NamespacedName key = NamespacedName.of(rev);
+    rt.scale(rev, 1);
+    await().until(() -> rt.instances(key).ready().size() == 1);
+    long pid = pidOf(rt, rt.instances(key).ready().get(0).id());
+
+    rt.close();
+    assertThat(alive(pid)).isFalse();
+    assertThat(new OrphanRecord(rt.options().dataDir()).read()).isEmpty();
+    assertThat(last(key).total()).isZero();
   }
 
   @Test
