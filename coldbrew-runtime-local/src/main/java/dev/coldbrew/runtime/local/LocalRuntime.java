@@ -130,6 +130,7 @@ public final class LocalRuntime implements InstanceRuntime {
     return logStore;
   }
 
+  /** The options this runtime was built with. */
   public LocalRuntimeOptions options() {
     return options;
   }
@@ -598,28 +599,43 @@ public final class LocalRuntime implements InstanceRuntime {
       finish(i);
       return;
     }
-    log.debug("instance {} stopping (drain: {})", i.id, drain);
     Runnable drainThenTerminate =
         () -> {
-          log.debug("instance {} draining", i.id);
           CompletableFuture<Void> drained =
               drain
                   ? drainBounded(i.id, i.rev.template.timeout())
                   : CompletableFuture.completedFuture(null);
-          drained.whenComplete(
-              (v, e) ->
-                  terminate(p)
-                      .whenComplete(
-                          (x, y) -> {
-                            synchronized (lock) {
-                              finish(i);
-                            }
-                          }));
+          // the drainer may complete on an event loop: signal and scan /proc on our threads
+          drained.whenComplete((v, e) -> runOrInline(() -> terminateThenFinish(i, p)));
         };
     try {
       notifier.execute(drainThenTerminate);
     } catch (RejectedExecutionException e) {
       drainThenTerminate.run();
+    }
+  }
+
+  private void terminateThenFinish(InstanceProcess i, Process p) {
+    CompletableFuture<Void> gone;
+    try {
+      gone = terminate(p);
+    } catch (RuntimeException e) {
+      log.error("terminating instance {} failed", i.id, e);
+      gone = CompletableFuture.completedFuture(null);
+    }
+    gone.whenComplete(
+        (x, y) -> {
+          synchronized (lock) {
+            finish(i);
+          }
+        });
+  }
+
+  private void runOrInline(Runnable r) {
+    try {
+      scheduler.execute(guarded(r));
+    } catch (RejectedExecutionException e) {
+      r.run();
     }
   }
 
