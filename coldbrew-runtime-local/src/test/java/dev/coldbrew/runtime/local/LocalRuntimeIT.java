@@ -142,7 +142,7 @@ class LocalRuntimeIT {
         .during(Duration.ofSeconds(5))
         .atMost(Duration.ofSeconds(7))
         .until(() -> starts(rt, key) <= 5);
-    assertThat(starts(rt, key)).isGreaterThanOrEqualTo(3);
+    await().until(() -> starts(rt, key) >= 3); // it does keep restarting
     assertThat(rt.instances(key).health().reason()).isEqualTo("ExitCode3");
   }
 
