@@ -62,11 +62,11 @@ import org.slf4j.LoggerFactory;
  * dev.coldbrew.api.runtime.InstanceDrainer#awaitIdle} (bounded by the revision's timeout), then
  * SIGTERM to the process and its descendants, SIGKILL to what is left after the grace period.
  *
- * <p>Each process's pid and start instant are kept in an {@link OrphanRecord}; a new runtime on the
- * same data directory ends the recorded processes that are still alive with the same start instant
- * (so a reused pid is never hit) before it starts any. Descendants of an instance are found when it
- * is stopped; those of a process that exited on its own, or of an orphan whose parent is gone, are
- * not tracked.
+ * <p>Each process's pid and start instant are kept in {@code <dataDir>/runtime/instances.pids}; a
+ * new runtime on the same data directory ends the recorded processes that are still alive with the
+ * same start instant (so a reused pid is never hit) before it starts any. Descendants of an
+ * instance are found when it is stopped; those of a process that exited on its own, or of an orphan
+ * whose parent is gone, are not tracked.
  *
  * <p>Thread-safe. State changes happen under one lock, never held across a probe, a drain or a
  * wait; {@link #scale} and {@link #remove} return at once. Listeners are called in order on one
