@@ -130,6 +130,32 @@ class CliIT {
   }
 
   @Test
+  void applyOfADirectoryKeepsFileOrderAndAppliesTheSameResourceInOrder() throws Exception {
+    Path d = Files.createDirectories(dir.resolve("ordered"));
+    Files.writeString(d.resolve("a.yaml"), service("order-a", "x"));
+    Files.writeString(
+        d.resolve("b.yaml"),
+        service("order-b", "one")
+            + "---\n"
+            + service("order-b", "two")
+            + "---\n"
+            + "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: Bad_Name}\n");
+    Files.writeString(d.resolve("c.yaml"), service("order-c", "x"));
+    var r = platform.cli("apply", "-f", d.toString());
+    assertThat(r.code()).as(r.toString()).isEqualTo(1);
+    assertThat(r.out())
+        .isEqualTo(
+            """
+            service.serving.knative.dev/order-a created
+            service.serving.knative.dev/order-b created
+            service.serving.knative.dev/order-b configured
+            service.serving.knative.dev/order-c created
+            """);
+    assertThat(r.err()).contains("metadata.name");
+    assertThat(platform.cli("get", "ksvc", "order-b", "-o", "yaml").out()).contains("two");
+  }
+
+  @Test
   void unknownFieldIsNamedWithItsPath() throws Exception {
     var r =
         platform.run(
