@@ -12,6 +12,7 @@ import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.autoscaler.Decider;
 import dev.coldbrew.autoscaler.DeciderSpec;
 import dev.coldbrew.autoscaler.MetricCollector;
+import dev.coldbrew.autoscaler.Observed;
 import dev.coldbrew.autoscaler.PodAutoscalerDecision;
 import dev.coldbrew.autoscaler.PodAutoscalerLogic;
 import dev.coldbrew.autoscaler.PodAutoscalerSettings;
@@ -44,6 +45,7 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
   private final ScheduledExecutorService timer;
   private final Consumer<NamespacedName> enqueue;
   private final Map<NamespacedName, Scaler> scalers = new ConcurrentHashMap<>();
+  volatile AutoscalerObserver observer = AutoscalerObserver.NONE;
 
   PodAutoscalerReconciler(
       ControllerContext ctx,
@@ -66,6 +68,7 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     PodAutoscalerState state;
     String inputs;
     ScheduledFuture<?> ticks;
+    Observed observed = new Observed(0, 0);
 
     Scaler(
         NamespacedName key,
@@ -106,10 +109,32 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     /** One decider tick; re-reconciles the PA when the decision changed. */
     synchronized void tick() {
       Instant now = ctx.clock().instant();
-      ScaleResult r = decider.scale(now, ready(key), collector.stableAndPanic(now));
+      int ready = ready(key);
+      Observed o = collector.stableAndPanic(now);
+      ScaleResult r = decider.scale(now, ready, o);
+      if (o != null) {
+        observed = o;
+      }
+      publish(ready);
       if (r.notifyChange()) {
         enqueue.accept(key);
       }
+    }
+
+    /** Tells the observer this revision's latest decision; called holding the lock. */
+    void publish(int ready) {
+      observer.decided(
+          key,
+          new AutoscalerObserver.Decision(
+              decider.desiredScale(),
+              ready,
+              state.desiredScale(),
+              decider.panicking(),
+              observed.stable(),
+              observed.panic(),
+              spec.targetValue(),
+              decider.excessBurstCapacity(),
+              state.sksMode().value()));
     }
 
     synchronized void record(Stat stat) {
@@ -142,6 +167,9 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
       if (gone != null && gone.ticks != null) {
         gone.ticks.cancel(false);
       }
+      if (gone != null) {
+        observer.removed(key);
+      }
       return null;
     }
     PodAutoscaler pa = cachedPa.get();
@@ -156,8 +184,7 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
         PodAutoscalerSettings.from(ctx.config().autoscaler(), annotations, spec);
     boolean initializedBefore = pa.status != null && pa.status.isTrue("ScaleTargetInitialized");
     Scaler s =
-        scalers.computeIfAbsent(
-            key, k -> new Scaler(k, spec, settings, inputs, initializedBefore));
+        scalers.computeIfAbsent(key, k -> new Scaler(k, spec, settings, inputs, initializedBefore));
     PodAutoscalerDecision d;
     int ready;
     synchronized (s) {
@@ -182,6 +209,7 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
               s.decider.excessBurstCapacity(),
               ready);
       s.state = d.state();
+      s.publish(ready);
     }
     if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
       runtime.scale(rev, d.applyScale());
@@ -192,7 +220,8 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
   }
 
   private void writeSks(NamespacedName key, PodAutoscalerDecision d) {
-    Optional<ServerlessService> cached = ctx.get(Kind.SERVERLESS_SERVICE, key.namespace(), key.name());
+    Optional<ServerlessService> cached =
+        ctx.get(Kind.SERVERLESS_SERVICE, key.namespace(), key.name());
     if (cached.isEmpty()) {
       return;
     }
@@ -212,7 +241,8 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
       next.status = new PodAutoscaler.PodAutoscalerStatus();
     }
     var st = next.status;
-    st.setCondition("Active", state.active().conditionStatus(), state.reason(), state.message(), ctx.clock());
+    st.setCondition(
+        "Active", state.active().conditionStatus(), state.reason(), state.message(), ctx.clock());
     st.setCondition(
         "ScaleTargetInitialized",
         state.scaleTargetInitialized() ? Condition.TRUE : Condition.UNKNOWN,
@@ -222,7 +252,8 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     ServerlessService sks =
         ctx.<ServerlessService>get(Kind.SERVERLESS_SERVICE, pa.metadata.namespace, pa.metadata.name)
             .orElse(null);
-    Conditions.propagate(st, "SKSReady", sks == null ? null : sks.status, "NoHealthyBackends", null, ctx.clock());
+    Conditions.propagate(
+        st, "SKSReady", sks == null ? null : sks.status, "NoHealthyBackends", null, ctx.clock());
     Conditions.rollUp(st, ctx.clock(), "Active", "ScaleTargetInitialized", "SKSReady");
     st.desiredScale = state.desiredScale();
     st.actualScale = ready;
@@ -244,10 +275,13 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
   }
 
   void close() {
-    scalers.values().forEach(s -> {
-      if (s.ticks != null) {
-        s.ticks.cancel(false);
-      }
-    });
+    scalers
+        .values()
+        .forEach(
+            s -> {
+              if (s.ticks != null) {
+                s.ticks.cancel(false);
+              }
+            });
   }
 }
