@@ -21,6 +21,16 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Run Coldbrew: gateway, activator, autoscaler, admin API; apply manifests given with -f.")
 public class ServeCommand implements Callable<Integer> {
+  @Option(
+      names = "--cold-start-header",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Add Coldbrew-Cold-Start: <milliseconds> to responses that waited for an instance"
+              + " (default: on; --no-cold-start-header turns it off).")
+  boolean coldStartHeader;
+
   @Option(names = "--http-port", defaultValue = "8080", paramLabel = "PORT", description = "Gateway port (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
@@ -60,7 +70,16 @@ public class ServeCommand implements Callable<Integer> {
     }
     PlatformConfig cfg = config == null ? PlatformConfig.standard() : PlatformConfig.load(config);
     ServerOptions opts =
-        new ServerOptions(httpPort, adminPort, bindAddress, adminBindAddress, dataDir, domain, cfg, manifests);
+        new ServerOptions(
+            httpPort,
+            adminPort,
+            bindAddress,
+            adminBindAddress,
+            dataDir,
+            domain,
+            cfg,
+            manifests,
+            coldStartHeader);
     PrintStream out = System.out;
     Coldbrew platform;
     try {
@@ -71,7 +90,7 @@ public class ServeCommand implements Callable<Integer> {
       throw new UserException(e.getMessage());
     }
     out.printf(
-        "Coldbrew is serving: gateway http://%s:%d, admin API http://%s:%d, data in %s%n",
+        "Coldbrew is serving: gateway http://%s:%d, admin API and dashboard http://%s:%d, data in %s%n",
         bindAddress, platform.gatewayPort(), adminBindAddress, platform.adminPort(), dataDir.toAbsolutePath());
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);

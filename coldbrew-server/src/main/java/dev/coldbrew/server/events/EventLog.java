@@ -9,14 +9,18 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What happened on the platform, like Kubernetes events: scale-ups and downs, cold starts, SKS mode
- * changes, instances that started or exited. Kept in memory, bounded by age and count (the oldest
+ * changes, instances that started or exited. Each is also logged, one line per event. Kept in memory, bounded by age and count (the oldest
  * go first), and streamed to watchers as they are recorded. Thread-safe; watchers are called on the
  * recording thread and must not block.
  */
 public final class EventLog {
+  private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);
+
   /** Kubernetes keeps events for an hour. */
   public static final Duration DEFAULT_MAX_AGE = Duration.ofHours(1);
 
@@ -56,6 +60,11 @@ public final class EventLog {
   /** Records an event that happened now. */
   public void record(String namespace, String type, String reason, String object, String message) {
     Event e = new Event(clock.instant(), namespace, type, reason, object, message);
+    if (Event.WARNING.equals(type)) {
+      LOG.warn("{} {}/{}: {}", reason, namespace, object, message);
+    } else {
+      LOG.info("{} {}/{}: {}", reason, namespace, object, message);
+    }
     synchronized (events) {
       events.addLast(e);
       while (events.size() > maxCount) {

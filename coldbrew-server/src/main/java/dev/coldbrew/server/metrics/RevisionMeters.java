@@ -40,6 +40,13 @@ public final class RevisionMeters {
     2000, 5000, 10000, 20000, 50000, 100000
   };
 
+  /** Cold starts take from tens of milliseconds (a tiny binary) to minutes (a big JVM app). */
+  private static final Duration[] COLD_START_BUCKETS = {
+    Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+    Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10),
+    Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(300)
+  };
+
   private static final String[] CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
 
   /**
@@ -87,9 +94,7 @@ public final class RevisionMeters {
             Timer.builder("coldbrew_cold_start")
                 .description("How long requests waited for a revision at zero to get an instance")
                 .tags(tags)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(10))
-                .maximumExpectedValue(Duration.ofMinutes(5))
+                .serviceLevelObjectives(COLD_START_BUCKETS)
                 .register(registry));
     instanceStarts =
         add(

@@ -154,29 +154,27 @@ public final class Telemetry implements RequestObserver, AutoscalerObserver, Ins
     Decision before = meters(revision).decided(d);
     String object = "revision/" + revision.name();
     String ns = revision.namespace();
-    if (before == null) {
-      return;
-    }
-    if (d.requestedPods() >= 0
-        && before.requestedPods() >= 0
-        && d.requestedPods() != before.requestedPods()) {
-      boolean up = d.requestedPods() > before.requestedPods();
+    // A revision starts with no instances, in Proxy mode.
+    int wasRequested = before == null ? 0 : Math.max(0, before.requestedPods());
+    if (d.requestedPods() >= 0 && d.requestedPods() != wasRequested) {
+      boolean up = d.requestedPods() > wasRequested;
       events.record(
           ns,
           EventLog.Event.NORMAL,
           up ? "ScaledUp" : "ScaledDown",
           object,
-          "scaled from " + before.requestedPods() + " to " + d.requestedPods() + " instances");
+          "scaled from " + wasRequested + " to " + d.requestedPods() + " instances");
     }
-    if (!d.sksMode().equals(before.sksMode())) {
+    String wasMode = before == null ? "Proxy" : before.sksMode();
+    if (!d.sksMode().equals(wasMode)) {
       events.record(
           ns,
           EventLog.Event.NORMAL,
           "SKSModeChanged",
           "sks/" + revision.name(),
-          "mode " + before.sksMode() + " -> " + d.sksMode());
+          "mode " + wasMode + " -> " + d.sksMode());
     }
-    if (d.panicMode() != before.panicMode()) {
+    if (before != null && d.panicMode() != before.panicMode()) {
       events.record(
           ns,
           EventLog.Event.NORMAL,
