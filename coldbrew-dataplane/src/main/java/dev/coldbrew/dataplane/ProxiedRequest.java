@@ -315,7 +315,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     boolean upgraded = webSocket && resp.statusCode() == 101;
     dp.headers.copyResponse(resp.headers(), res.headers(), upgraded);
     if (coldStartNanos >= 0 && dp.coldStartHeader) {
-      res.headers().set("coldbrew-cold-start", Long.toString(coldStartNanos / 1_000_000));
+      res.headers().set("Coldbrew-Cold-Start", Long.toString(coldStartNanos / 1_000_000));
     }
     if (upgraded) {
       tunnel(resp.netSocket());

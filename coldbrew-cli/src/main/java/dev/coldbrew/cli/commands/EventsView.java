@@ -39,23 +39,22 @@ final class EventsView {
         out.printf(WATCH_FORMAT, "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
         out.flush();
       }
-      cmd.client()
-          .stream(
-              path + "?watch=true",
-              line -> {
-                if (line.isBlank()) {
-                  return;
-                }
-                JsonNode e = parse(line);
-                out.printf(
-                    WATCH_FORMAT,
-                    Table.age(e.path("lastTimestamp").asText(null), cmd.clock()),
-                    e.path("type").asText(),
-                    e.path("reason").asText(),
-                    object(e, all),
-                    e.path("message").asText());
-                out.flush();
-              });
+      cmd.client().stream(
+          path + "?watch=true",
+          line -> {
+            if (line.isBlank()) {
+              return;
+            }
+            JsonNode e = parse(line);
+            out.printf(
+                WATCH_FORMAT,
+                Table.age(e.path("lastTimestamp").asText(null), cmd.clock()),
+                e.path("type").asText(),
+                e.path("reason").asText(),
+                object(e, all),
+                e.path("message").asText());
+            out.flush();
+          });
       return 0;
     }
     JsonNode list = parse(cmd.client().getText(path));

@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What happened on the platform, like Kubernetes events: scale-ups and downs, cold starts, SKS mode
- * changes, instances that started or exited. Each is also logged, one line per event. Kept in memory, bounded by age and count (the oldest
- * go first), and streamed to watchers as they are recorded. Thread-safe; watchers are called on the
- * recording thread and must not block.
+ * changes, instances that started or exited. Each is also logged, one line per event. Kept in
+ * memory, bounded by age and count (the oldest go first), and streamed to watchers as they are
+ * recorded. Thread-safe; watchers are called on the recording thread and must not block.
  */
 public final class EventLog {
   private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);

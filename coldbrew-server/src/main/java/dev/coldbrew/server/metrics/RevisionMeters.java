@@ -80,7 +80,7 @@ public final class RevisionMeters {
   private final ArrayDeque<Sample> history = new ArrayDeque<>();
   private volatile AutoscalerObserver.Decision decision;
   private long lastSampleMillis = -1;
-  private long lastColdStartEventMillis = Long.MIN_VALUE;
+  private long lastColdStartEventMillis = Long.MIN_VALUE / 2;
   private String unhealthyReason;
 
   /** Counter and latency histogram of one response code class. */
