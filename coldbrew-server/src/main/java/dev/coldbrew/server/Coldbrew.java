@@ -9,11 +9,11 @@ import dev.coldbrew.controller.ControllerManager;
 import dev.coldbrew.dataplane.DataPlane;
 import dev.coldbrew.dataplane.DataPlaneOptions;
 import dev.coldbrew.runtime.local.LocalRuntime;
+import dev.coldbrew.runtime.local.LocalRuntimeOptions;
 import dev.coldbrew.server.dashboard.Dashboard;
 import dev.coldbrew.server.events.EventLog;
 import dev.coldbrew.server.events.EventsApi;
 import dev.coldbrew.server.metrics.Telemetry;
-import dev.coldbrew.runtime.local.LocalRuntimeOptions;
 import dev.coldbrew.store.SqliteStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The platform on one machine: the SQLite store, the local runtime, the data plane (gateway,
- * activator, queues), the reconcilers and the admin API, wired together and started in that
- * order (orphans from a run that died are ended before anything starts), and closed in reverse.
+ * activator, queues), the reconcilers and the admin API, wired together and started in that order
+ * (orphans from a run that died are ended before anything starts), and closed in reverse.
  * Thread-safe.
  */
 public final class Coldbrew implements AutoCloseable {
@@ -91,9 +91,7 @@ public final class Coldbrew implements AutoCloseable {
     Telemetry telemetry =
         new Telemetry(events, Clock.systemUTC(), this::revisionLabels, dataPlane::heldRequests);
     dataPlane.observe(telemetry, options.coldStartHeader());
-    runtime =
-        new LocalRuntime(
-            LocalRuntimeOptions.builder(dataDir).drainer(dataPlane).build());
+    runtime = new LocalRuntime(LocalRuntimeOptions.builder(dataDir).drainer(dataPlane).build());
     closeOnStop.add(runtime);
     runtime.subscribe(inst -> dataPlane.updateInstances(inst.revision(), inst.ready()));
     runtime.subscribe(telemetry);
@@ -196,7 +194,12 @@ public final class Coldbrew implements AutoCloseable {
             parsed.add(ResourceCodec.decode(doc));
           }
         } catch (ValidationException e) {
-          e.errors().forEach(fe -> errors.add(new FieldError(f + (fe.path().isEmpty() ? "" : ": " + fe.path()), fe.message())));
+          e.errors()
+              .forEach(
+                  fe ->
+                      errors.add(
+                          new FieldError(
+                              f + (fe.path().isEmpty() ? "" : ": " + fe.path()), fe.message())));
         }
       }
     }
@@ -209,14 +212,25 @@ public final class Coldbrew implements AutoCloseable {
         a = admission.apply(r);
       } catch (ValidationException e) {
         List<FieldError> named = new ArrayList<>();
-        e.errors().forEach(fe -> named.add(new FieldError(r + (fe.path().isEmpty() ? "" : ": " + fe.path()), fe.message())));
+        e.errors()
+            .forEach(
+                fe ->
+                    named.add(
+                        new FieldError(
+                            r + (fe.path().isEmpty() ? "" : ": " + fe.path()), fe.message())));
         throw new ValidationException(named);
       }
       String kind = r.kind.toLowerCase(java.util.Locale.ROOT) + "." + r.resourceKind().group();
       out.println(kind + "/" + r.metadata.name + " " + a.outcome().word());
       if (a.resource() instanceof Service s) {
-        out.println("  URL: http://" + s.metadata.name + "." + s.metadata.namespace + "." + options.effectiveDomain()
-            + (gatewayPort == 80 ? "" : ":" + gatewayPort));
+        out.println(
+            "  URL: http://"
+                + s.metadata.name
+                + "."
+                + s.metadata.namespace
+                + "."
+                + options.effectiveDomain()
+                + (gatewayPort == 80 ? "" : ":" + gatewayPort));
       }
     }
     out.flush();

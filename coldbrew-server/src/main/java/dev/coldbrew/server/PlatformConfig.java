@@ -29,7 +29,8 @@ public record PlatformConfig(
     DeploymentConfig deployment,
     DomainConfig domain) {
 
-  private static final List<String> SECTIONS = List.of("autoscaler", "defaults", "deployment", "domain");
+  private static final List<String> SECTIONS =
+      List.of("autoscaler", "defaults", "deployment", "domain");
 
   /** Knative's defaults everywhere. */
   public static PlatformConfig standard() {
@@ -68,14 +69,18 @@ public record PlatformConfig(
       root = text.isBlank() ? null : ResourceCodec.yaml().readTree(text);
     } catch (IOException e) {
       throw new ValidationException(
-          new FieldError("", source + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")"));
+          new FieldError(
+              "",
+              source + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")"));
     }
     if (root == null || root.isNull() || root.isMissingNode()) {
       return standard();
     }
     if (!root.isObject()) {
       throw new ValidationException(
-          FieldError.invalid("", root.getNodeType().toString().toLowerCase(java.util.Locale.ROOT),
+          FieldError.invalid(
+              "",
+              root.getNodeType().toString().toLowerCase(java.util.Locale.ROOT),
               "a map of sections: " + String.join(", ", SECTIONS)));
     }
     List<FieldError> errors = new ArrayList<>();
@@ -87,7 +92,8 @@ public record PlatformConfig(
                 errors.add(
                     FieldError.invalid(e.getKey(), "unknown section", String.join(", ", SECTIONS)));
               } else if (!e.getValue().isObject() && !e.getValue().isNull()) {
-                errors.add(FieldError.invalid(e.getKey(), e.getValue().toString(), "a map of keys"));
+                errors.add(
+                    FieldError.invalid(e.getKey(), e.getValue().toString(), "a map of keys"));
               } else {
                 Map<String, Object> values = new LinkedHashMap<>();
                 e.getValue()
@@ -96,14 +102,36 @@ public record PlatformConfig(
                         kv ->
                             values.put(
                                 kv.getKey(),
-                                kv.getValue().isValueNode() ? kv.getValue().asText() : kv.getValue().toString()));
+                                kv.getValue().isValueNode()
+                                    ? kv.getValue().asText()
+                                    : kv.getValue().toString()));
                 sections.put(e.getKey(), values);
               }
             });
-    AutoscalerConfig as = read(errors, () -> AutoscalerConfig.fromMap("autoscaler", sections.getOrDefault("autoscaler", Map.of())), AutoscalerConfig.defaults());
-    DefaultsConfig df = read(errors, () -> DefaultsConfig.fromMap("defaults", sections.getOrDefault("defaults", Map.of())), DefaultsConfig.defaults());
-    DeploymentConfig dp = read(errors, () -> DeploymentConfig.fromMap("deployment", sections.getOrDefault("deployment", Map.of())), DeploymentConfig.defaults());
-    DomainConfig dm = read(errors, () -> DomainConfig.fromMap("domain", sections.getOrDefault("domain", Map.of())), DomainConfig.defaults());
+    AutoscalerConfig as =
+        read(
+            errors,
+            () ->
+                AutoscalerConfig.fromMap(
+                    "autoscaler", sections.getOrDefault("autoscaler", Map.of())),
+            AutoscalerConfig.defaults());
+    DefaultsConfig df =
+        read(
+            errors,
+            () -> DefaultsConfig.fromMap("defaults", sections.getOrDefault("defaults", Map.of())),
+            DefaultsConfig.defaults());
+    DeploymentConfig dp =
+        read(
+            errors,
+            () ->
+                DeploymentConfig.fromMap(
+                    "deployment", sections.getOrDefault("deployment", Map.of())),
+            DeploymentConfig.defaults());
+    DomainConfig dm =
+        read(
+            errors,
+            () -> DomainConfig.fromMap("domain", sections.getOrDefault("domain", Map.of())),
+            DomainConfig.defaults());
     if (!errors.isEmpty()) {
       List<FieldError> named = new ArrayList<>();
       errors.forEach(e -> named.add(new FieldError(e.path(), e.message() + " in " + source)));
@@ -112,7 +140,8 @@ public record PlatformConfig(
     return new PlatformConfig(as, df, dp, dm);
   }
 
-  private static <T> T read(List<FieldError> errors, java.util.function.Supplier<T> parse, T fallback) {
+  private static <T> T read(
+      List<FieldError> errors, java.util.function.Supplier<T> parse, T fallback) {
     try {
       return parse.get();
     } catch (ValidationException e) {

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description = "Run Coldbrew: gateway, activator, autoscaler, admin API; apply manifests given with -f.")
+    description =
+        "Run Coldbrew: gateway, activator, autoscaler, admin API; apply manifests given with -f.")
 public class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--cold-start-header",
@@ -31,29 +32,59 @@ public class ServeCommand implements Callable<Integer> {
               + " (default: on; --no-cold-start-header turns it off).")
   boolean coldStartHeader;
 
-  @Option(names = "--http-port", defaultValue = "8080", paramLabel = "PORT", description = "Gateway port (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--http-port",
+      defaultValue = "8080",
+      paramLabel = "PORT",
+      description = "Gateway port (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
-  @Option(names = "--admin-port", defaultValue = "8081", paramLabel = "PORT", description = "Admin API, /metrics and dashboard port (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--admin-port",
+      defaultValue = "8081",
+      paramLabel = "PORT",
+      description = "Admin API, /metrics and dashboard port (default: ${DEFAULT-VALUE}).")
   int adminPort;
 
-  @Option(names = "--bind-address", defaultValue = "127.0.0.1", paramLabel = "ADDRESS", description = "Gateway address (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--bind-address",
+      defaultValue = "127.0.0.1",
+      paramLabel = "ADDRESS",
+      description = "Gateway address (default: ${DEFAULT-VALUE}).")
   String bindAddress;
 
-  @Option(names = "--admin-bind-address", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",
-      description = "Admin API address (default: ${DEFAULT-VALUE}); any non-loopback address requires the token written to <data-dir>/admin-token.")
+  @Option(
+      names = "--admin-bind-address",
+      defaultValue = "127.0.0.1",
+      paramLabel = "ADDRESS",
+      description =
+          "Admin API address (default: ${DEFAULT-VALUE}); any non-loopback address requires the token written to <data-dir>/admin-token.")
   String adminBindAddress;
 
-  @Option(names = "--data-dir", defaultValue = ".coldbrew", paramLabel = "DIR", description = "Where the store and logs live (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--data-dir",
+      defaultValue = ".coldbrew",
+      paramLabel = "DIR",
+      description = "Where the store and logs live (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(names = "--domain", paramLabel = "DOMAIN", description = "URL domain (default: the config's domain section, else localhost).")
+  @Option(
+      names = "--domain",
+      paramLabel = "DOMAIN",
+      description = "URL domain (default: the config's domain section, else localhost).")
   String domain;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML with Knative ConfigMap sections: autoscaler, defaults, deployment, domain.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "YAML with Knative ConfigMap sections: autoscaler, defaults, deployment, domain.")
   Path config;
 
-  @Option(names = {"-f", "--filename"}, paramLabel = "FILE|DIR", description = "Manifests to apply once started (repeatable).")
+  @Option(
+      names = {"-f", "--filename"},
+      paramLabel = "FILE|DIR",
+      description = "Manifests to apply once started (repeatable).")
   List<Path> manifests = new ArrayList<>();
 
   @Override
@@ -65,8 +96,12 @@ public class ServeCommand implements Callable<Integer> {
         throw new UserException("-f: " + m + " does not exist");
       }
     }
-    if (domain != null && !domain.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")) {
-      throw new UserException("--domain: \"" + domain + "\" (expected: a lowercase DNS name such as localhost or example.com)");
+    if (domain != null
+        && !domain.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")) {
+      throw new UserException(
+          "--domain: \""
+              + domain
+              + "\" (expected: a lowercase DNS name such as localhost or example.com)");
     }
     PlatformConfig cfg = config == null ? PlatformConfig.standard() : PlatformConfig.load(config);
     ServerOptions opts =
@@ -90,8 +125,13 @@ public class ServeCommand implements Callable<Integer> {
       throw new UserException(e.getMessage());
     }
     out.printf(
-        "Coldbrew is serving: gateway http://%s:%d, admin API and dashboard http://%s:%d, data in %s%n",
-        bindAddress, platform.gatewayPort(), adminBindAddress, platform.adminPort(), dataDir.toAbsolutePath());
+        "Coldbrew is serving: gateway http://%s:%d, admin API and dashboard http://%s:%d, data in"
+            + " %s%n",
+        bindAddress,
+        platform.gatewayPort(),
+        adminBindAddress,
+        platform.adminPort(),
+        dataDir.toAbsolutePath());
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

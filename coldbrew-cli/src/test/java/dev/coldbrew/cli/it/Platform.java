@@ -48,28 +48,45 @@ final class Platform implements AutoCloseable {
 
   /** Starts serve and waits until /healthz answers. */
   Platform start() throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        java(), "-jar", JAR.toString(), "serve",
-        "--http-port", String.valueOf(httpPort),
-        "--admin-port", String.valueOf(adminPort),
-        "--data-dir", dataDir.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java(),
+                "-jar",
+                JAR.toString(),
+                "serve",
+                "--http-port",
+                String.valueOf(httpPort),
+                "--admin-port",
+                String.valueOf(adminPort),
+                "--data-dir",
+                dataDir.toString()));
     cmd.addAll(extraArgs);
-    serve = new ProcessBuilder(cmd)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+    serve =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     HttpClient http = HttpClient.newHttpClient();
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-      if (!serve.isAlive()) {
-        throw new AssertionError("serve exited " + serve.exitValue() + ":\n" + Files.readString(log));
-      }
-      try {
-        return http.send(HttpRequest.newBuilder(URI.create(admin("/healthz"))).build(),
-            HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-      } catch (IOException e) {
-        return false;
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              if (!serve.isAlive()) {
+                throw new AssertionError(
+                    "serve exited " + serve.exitValue() + ":\n" + Files.readString(log));
+              }
+              try {
+                return http.send(
+                            HttpRequest.newBuilder(URI.create(admin("/healthz"))).build(),
+                            HttpResponse.BodyHandlers.ofString())
+                        .statusCode()
+                    == 200;
+              } catch (IOException e) {
+                return false;
+              }
+            });
     return this;
   }
 
@@ -120,7 +137,10 @@ final class Platform implements AutoCloseable {
       p.destroyForcibly();
       throw new AssertionError("coldbrew " + args + " did not finish");
     }
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    return new Result(
+        p.exitValue(),
+        new String(out, StandardCharsets.UTF_8),
+        new String(err, StandardCharsets.UTF_8));
   }
 
   static String java() {
@@ -129,8 +149,14 @@ final class Platform implements AutoCloseable {
 
   /** A command line that runs one of the test apps in this module's test classes. */
   static List<String> app(String mainClass) {
-    return List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-cp", TEST_CLASSES.toString(), mainClass);
+    return List.of(
+        java(),
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC",
+        "-Xshare:auto",
+        "-cp",
+        TEST_CLASSES.toString(),
+        mainClass);
   }
 
   /** The YAML flow list of {@link #app}. */
