@@ -20,8 +20,8 @@ public interface AutoscalerObserver {
    * @param desiredPods what the decider wants (before the PodAutoscaler's bounds); -1 before its
    *     first valid tick
    * @param actualPods ready instances
-   * @param requestedPods what the PodAutoscaler asked the runtime for (after bounds and
-   *     scale-to-zero gating)
+   * @param requestedPods what the PodAutoscaler last asked the runtime for (after bounds and
+   *     scale-to-zero gating); -1 before the first
    * @param panicMode whether the decider is panicking
    * @param stableRequestConcurrency observed concurrency over the stable window
    * @param panicRequestConcurrency observed concurrency over the panic window

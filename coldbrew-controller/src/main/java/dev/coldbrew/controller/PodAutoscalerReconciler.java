@@ -70,6 +70,9 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     ScheduledFuture<?> ticks;
     Observed observed = new Observed(0, 0);
 
+    /** The count last passed to {@code runtime.scale}; -1 before the first. */
+    int requested = -1;
+
     Scaler(
         NamespacedName key,
         DeciderSpec spec,
@@ -128,7 +131,7 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
           new AutoscalerObserver.Decision(
               decider.desiredScale(),
               ready,
-              state.desiredScale(),
+              requested,
               decider.panicking(),
               observed.stable(),
               observed.panic(),
@@ -189,7 +192,8 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     int ready;
     synchronized (s) {
       if (s.ticks == null) {
-        runtime.scale(rev, s.startScale());
+        s.requested = s.startScale();
+        runtime.scale(rev, s.requested);
         long period = TICK.toMillis();
         s.ticks = timer.scheduleAtFixedRate(s::tick, period, period, TimeUnit.MILLISECONDS);
       }
@@ -209,6 +213,9 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
               s.decider.excessBurstCapacity(),
               ready);
       s.state = d.state();
+      if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
+        s.requested = d.applyScale();
+      }
       s.publish(ready);
     }
     if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
