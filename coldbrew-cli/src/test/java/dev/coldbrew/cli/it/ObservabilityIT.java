@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -53,7 +54,36 @@ class ObservabilityIT {
 
   Path dir;
   Platform platform;
-  HttpResponse<String> coldResponse;
+  Reply coldResponse;
+
+  /** A gateway response: status and headers (lower-case names). */
+  record Reply(int status, Map<String, String> headers) {}
+
+  /**
+   * GET / on the gateway for {@code host} over a plain socket, so the test does not depend on the
+   * JDK client's restricted-header setting.
+   */
+  private Reply gatewayGet(String host) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", platform.httpPort)) {
+      s.setSoTimeout(120_000);
+      s.getOutputStream()
+          .write(
+              ("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+      int status = Integer.parseInt(in.readLine().split(" ")[1]);
+      Map<String, String> headers = new java.util.HashMap<>();
+      for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+        int colon = line.indexOf(':');
+        headers.put(
+            line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+            line.substring(colon + 1).trim());
+      }
+      return new Reply(status, headers);
+    }
+  }
 
   @BeforeAll
   void start(@TempDir Path tmp) throws Exception {
@@ -99,10 +129,10 @@ class ObservabilityIT {
   }
 
   /** The one request at zero: answered, and marked with how long it waited. */
-  private HttpResponse<String> coldStart() throws Exception {
+  private Reply coldStart() throws Exception {
     if (coldResponse == null) {
-      coldResponse = Http.get(platform, "dash.default.localhost", "/");
-      assertThat(coldResponse.statusCode()).isEqualTo(200);
+      coldResponse = gatewayGet("dash.default.localhost");
+      assertThat(coldResponse.status()).isEqualTo(200);
     }
     return coldResponse;
   }
@@ -178,11 +208,12 @@ class ObservabilityIT {
   @Test
   @Order(2)
   void aResponseThatWaitedForAnInstanceSaysHowLong() throws Exception {
-    String ms = coldStart().headers().firstValue("Coldbrew-Cold-Start").orElseThrow();
+    String ms = coldStart().headers().get("coldbrew-cold-start");
+    assertThat(ms).isNotNull();
     assertThat(Long.parseLong(ms)).isPositive();
-    HttpResponse<String> warm = Http.get(platform, "dash.default.localhost", "/");
-    assertThat(warm.statusCode()).isEqualTo(200);
-    assertThat(warm.headers().firstValue("Coldbrew-Cold-Start")).isEmpty();
+    Reply warm = gatewayGet("dash.default.localhost");
+    assertThat(warm.status()).isEqualTo(200);
+    assertThat(warm.headers()).doesNotContainKey("coldbrew-cold-start");
   }
 
   @Test
