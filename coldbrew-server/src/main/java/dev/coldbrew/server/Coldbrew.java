@@ -91,6 +91,7 @@ public final class Coldbrew implements AutoCloseable {
     Telemetry telemetry =
         new Telemetry(events, Clock.systemUTC(), this::revisionLabels, dataPlane::heldRequests);
     dataPlane.observe(telemetry, options.coldStartHeader());
+    closeOnStop.add(telemetry);
     runtime = new LocalRuntime(LocalRuntimeOptions.builder(dataDir).drainer(dataPlane).build());
     closeOnStop.add(runtime);
     runtime.subscribe(inst -> dataPlane.updateInstances(inst.revision(), inst.ready()));

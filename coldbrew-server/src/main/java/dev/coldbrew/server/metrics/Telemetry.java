@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * created once, when it is first seen, and removed with it. Thread-safe; every hook returns at
  * once.
  */
-public final class Telemetry implements RequestObserver, AutoscalerObserver, InstanceListener {
+public final class Telemetry
+    implements RequestObserver, AutoscalerObserver, InstanceListener, AutoCloseable {
   private static final Pattern REVISION_SUFFIX = Pattern.compile("-\\d{5}$");
 
   private final PrometheusMeterRegistry registry =
@@ -66,6 +67,13 @@ public final class Telemetry implements RequestObserver, AutoscalerObserver, Ins
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
+  }
+
+  /** Stops the JVM GC listener and closes the registry. */
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
   }
 
   /** Every meter in the Prometheus text format. */
