@@ -121,7 +121,7 @@ public class ServeCommand implements Callable<Integer> {
       platform = Coldbrew.start(opts, out);
     } catch (ValidationException e) {
       throw e;
-    } catch (IllegalStateException e) {
+    } catch (IllegalStateException | dev.coldbrew.store.StoreException e) {
       throw new UserException(e.getMessage());
     }
     out.printf(
