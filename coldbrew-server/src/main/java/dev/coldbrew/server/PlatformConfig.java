@@ -9,6 +9,7 @@ import dev.coldbrew.api.config.DomainConfig;
 import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.api.validation.ValidationException;
+import dev.coldbrew.dataplane.DataPlaneOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,16 +21,76 @@ import java.util.Map;
 /**
  * The config file ({@code --config coldbrew.yaml}): sections named after Knative's ConfigMaps and
  * holding their keys — {@code autoscaler:} (config-autoscaler), {@code defaults:}
- * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain).
- * Every bad key in every section is reported at once. Immutable and thread-safe.
+ * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain) —
+ * and {@code coldbrew:} for the platform's own limits ({@link Limits}). Every bad key in every section is reported at once. Immutable and thread-safe.
  */
 public record PlatformConfig(
     AutoscalerConfig autoscaler,
     DefaultsConfig defaults,
     DeploymentConfig deployment,
-    DomainConfig domain) {
+    DomainConfig domain,
+    Limits limits) {
 
-  private static final List<String> SECTIONS = List.of("autoscaler", "defaults", "deployment", "domain");
+  private static final List<String> SECTIONS =
+      List.of("autoscaler", "defaults", "deployment", "domain", "coldbrew");
+
+  /**
+   * The {@code coldbrew:} section: data plane bounds a user may want to change.
+   *
+   * @param maxHeldRequestsPerRevision {@code max-held-requests-per-revision}: requests the
+   *     activator holds per revision before answering 503 with {@code Retry-After} (10000)
+   * @param maxRequestBodyBytes {@code max-request-body-bytes}: request body bytes before 413 (32
+   *     MiB)
+   */
+  public record Limits(int maxHeldRequestsPerRevision, long maxRequestBodyBytes) {
+    static final String MAX_HELD = "max-held-requests-per-revision";
+    static final String MAX_BODY = "max-request-body-bytes";
+
+    /** The data plane's defaults. */
+    public static Limits defaults() {
+      DataPlaneOptions d = DataPlaneOptions.defaults();
+      return new Limits(d.maxHeldRequestsPerRevision(), d.maxBodyBytes());
+    }
+
+    /** These limits applied to data plane options. */
+    public DataPlaneOptions applyTo(DataPlaneOptions o) {
+      return o.withMaxHeldRequestsPerRevision(maxHeldRequestsPerRevision)
+          .withLimits(
+              o.maxHeaderSize(), o.maxInitialLineLength(), maxRequestBodyBytes, o.headerReadTimeout());
+    }
+
+    static Limits fromMap(String section, Map<String, Object> values) {
+      List<FieldError> errors = new ArrayList<>();
+      Limits d = defaults();
+      long held = d.maxHeldRequestsPerRevision();
+      long body = d.maxRequestBodyBytes();
+      for (var e : values.entrySet()) {
+        String path = section + "." + e.getKey();
+        switch (e.getKey()) {
+          case MAX_HELD -> held = number(errors, path, e.getValue(), Integer.MAX_VALUE, held);
+          case MAX_BODY -> body = number(errors, path, e.getValue(), Long.MAX_VALUE, body);
+          default -> errors.add(FieldError.invalid(path, "unknown key", MAX_HELD + ", " + MAX_BODY));
+        }
+      }
+      if (!errors.isEmpty()) {
+        throw new ValidationException(errors);
+      }
+      return new Limits((int) held, body);
+    }
+
+    private static long number(List<FieldError> errors, String path, Object value, long max, long fallback) {
+      try {
+        long n = Long.parseLong(String.valueOf(value).trim());
+        if (n >= 0 && n <= max) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      errors.add(FieldError.invalid(path, String.valueOf(value), "0.." + max));
+      return fallback;
+    }
+  }
 
   /** Knative's defaults everywhere. */
   public static PlatformConfig standard() {
@@ -37,7 +98,8 @@ public record PlatformConfig(
         AutoscalerConfig.defaults(),
         DefaultsConfig.defaults(),
         DeploymentConfig.defaults(),
-        DomainConfig.defaults());
+        DomainConfig.defaults(),
+        Limits.defaults());
   }
 
   /** What validation and defaulting of user resources need. */
@@ -104,12 +166,13 @@ public record PlatformConfig(
     DefaultsConfig df = read(errors, () -> DefaultsConfig.fromMap("defaults", sections.getOrDefault("defaults", Map.of())), DefaultsConfig.defaults());
     DeploymentConfig dp = read(errors, () -> DeploymentConfig.fromMap("deployment", sections.getOrDefault("deployment", Map.of())), DeploymentConfig.defaults());
     DomainConfig dm = read(errors, () -> DomainConfig.fromMap("domain", sections.getOrDefault("domain", Map.of())), DomainConfig.defaults());
+    Limits lm = read(errors, () -> Limits.fromMap("coldbrew", sections.getOrDefault("coldbrew", Map.of())), Limits.defaults());
     if (!errors.isEmpty()) {
       List<FieldError> named = new ArrayList<>();
       errors.forEach(e -> named.add(new FieldError(e.path(), e.message() + " in " + source)));
       throw new ValidationException(named);
     }
-    return new PlatformConfig(as, df, dp, dm);
+    return new PlatformConfig(as, df, dp, dm, lm);
   }
 
   private static <T> T read(List<FieldError> errors, java.util.function.Supplier<T> parse, T fallback) {

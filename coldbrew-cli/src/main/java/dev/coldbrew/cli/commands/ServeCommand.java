@@ -40,7 +40,7 @@ public class ServeCommand implements Callable<Integer> {
   @Option(names = "--domain", paramLabel = "DOMAIN", description = "URL domain (default: the config's domain section, else localhost).")
   String domain;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML with Knative ConfigMap sections: autoscaler, defaults, deployment, domain.")
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML with Knative ConfigMap sections (autoscaler, defaults, deployment, domain) and coldbrew (max-held-requests-per-revision, max-request-body-bytes).")
   Path config;
 
   @Option(names = {"-f", "--filename"}, paramLabel = "FILE|DIR", description = "Manifests to apply once started (repeatable).")
