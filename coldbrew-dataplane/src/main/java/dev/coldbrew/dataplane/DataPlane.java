@@ -72,6 +72,8 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   private volatile HttpServer server;
   private volatile int port = -1;
   private long statsTimer = -1;
+  private HttpServerOptions serverOptions;
+  private boolean strictDecoderWarned;
 
   /** A data plane with its own event loops, reporting load to {@code sink}. Call {@link #start}. */
   public DataPlane(DataPlaneOptions options, Stat.Sink sink) {
@@ -100,7 +102,7 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
 
   /** Binds the gateway; completes with the bound port. */
   public CompletionStage<Integer> start() {
-    HttpServerOptions serverOptions =
+    serverOptions =
         new HttpServerOptions()
             .setHost(options.bindHost())
             .setPort(options.port())
@@ -174,7 +176,8 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   /**
    * The revision's ready instances (its private endpoints), in the runtime's order. Held requests
    * are sent to a new instance at once. An instance that left keeps its in-flight requests; {@link
-   * #awaitIdle} says when they are done.
+   * #awaitIdle} says when they are done. Call {@link #updateRevision} first: an instance's queue
+   * takes the revision's containerConcurrency when the instance first appears.
    */
   public void updateInstances(NamespacedName revision, List<Instance> ready) {
     RevisionState state = state(revision);
@@ -339,6 +342,12 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   // ---- header-read timeout
 
   private void onConnection(HttpConnection conn) {
+    if (!StrictRequestDecoder.install(conn, serverOptions) && !strictDecoderWarned) {
+      strictDecoderWarned = true;
+      log.warn(
+          "could not install the strict HTTP decoder: Content-Length beside Transfer-Encoding"
+              + " is accepted (Content-Length dropped) instead of refused");
+    }
     ConnectionState state = new ConnectionState(conn);
     connections.put(conn, state);
     conn.closeHandler(
@@ -431,6 +440,11 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
 
   String badGatewayBody(RevisionState rev, String instanceId, String detail) {
     return "revision " + rev.key + ", instance " + instanceId + ": " + detail + "\n";
+  }
+
+  /** The revision's state, for tests; null if unknown. */
+  RevisionState revisionState(NamespacedName revision) {
+    return revisions.get(revision);
   }
 
   private RevisionState state(NamespacedName revision) {

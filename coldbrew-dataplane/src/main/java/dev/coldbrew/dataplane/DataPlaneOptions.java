@@ -33,9 +33,9 @@ import java.util.List;
  *     connection stays open
  * @param backendConnectTimeout opening a connection to an instance: 1 s, loopback connects are
  *     immediate, so a slow one means the instance is gone and another may be tried
- * @param backendKeepAliveTimeout how long an idle pooled backend connection is kept: 30 s, well
- *     under common app servers' idle timeouts (Node 5 s is the exception: its close is retried as a
- *     failed connect)
+ * @param backendKeepAliveTimeout how long an idle pooled backend connection is kept: 4 s, under
+ *     Node.js's 5 s default keep-alive, so the gateway closes an idle connection before the app
+ *     does (a request sent on a connection the app is closing would be a 502)
  * @param defaultTimeoutSeconds a revision's {@code timeoutSeconds} when it gives 0: 300, Knative's
  *     {@code revision-timeout-seconds}
  * @param hopByHopHeaders headers that describe one connection and are never forwarded either way
@@ -87,7 +87,7 @@ public record DataPlaneOptions(
         32L * 1024 * 1024,
         Duration.ofSeconds(10),
         Duration.ofSeconds(1),
-        Duration.ofSeconds(30),
+        Duration.ofSeconds(4),
         300,
         List.of(
             "connection",

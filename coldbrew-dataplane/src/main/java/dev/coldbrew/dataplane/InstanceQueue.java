@@ -60,14 +60,6 @@ final class InstanceQueue {
     return !ready && assigned == 0;
   }
 
-  synchronized boolean ready() {
-    return ready;
-  }
-
-  synchronized int assigned() {
-    return assigned;
-  }
-
   /** Completes when nothing is assigned. */
   synchronized CompletableFuture<Void> idle() {
     if (assigned == 0) {

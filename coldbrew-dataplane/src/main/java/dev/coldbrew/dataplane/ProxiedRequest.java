@@ -55,6 +55,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
   private HttpClientRequest upstream;
   private HttpClientResponse upstreamResponse;
   private long bodyBytes;
+  private boolean retried;
 
   ProxiedRequest(DataPlane dp, HttpServerRequest req, RevisionState rev, boolean webSocket) {
     this.dp = dp;
@@ -173,11 +174,19 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
             .setPort(queue.instance.port())
             .setMethod(req.method())
             .setURI(req.uri());
-    dp.client.request(options).onComplete(this::onUpstreamRequest);
+    try {
+      dp.client.request(options).onComplete(this::onUpstreamRequest);
+    } catch (IllegalStateException closing) { // the data plane is closing
+      respond(502, dp.badGatewayBody(rev, queue.instance.id(), closing.getMessage()), false);
+      finish();
+    }
   }
 
   private void onUpstreamRequest(AsyncResult<HttpClientRequest> ar) {
     if (ar.failed()) {
+      if (phase != DONE && !retried && reroute()) {
+        return;
+      }
       if (phase != DONE) {
         respond(
             502,
@@ -199,6 +208,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     dp.headers.copyRequest(req, up.headers(), webSocket);
     up.exceptionHandler(this::onUpstreamError);
     if (webSocket) {
+      req.resume(); // an upgrade request has no body; its end must be seen before the tunnel
       up.connect().onComplete(this::onUpstreamResponse);
       return;
     }
@@ -211,6 +221,48 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     req.handler(this::onRequestChunk);
     req.endHandler(v -> up.end());
     req.resume();
+  }
+
+  /**
+   * The connection to the instance could not be opened, so nothing was sent: give back its slots
+   * and try once more, through the activator (which may pick another instance) or, in Serve mode,
+   * on the next ready instance. False if there is nowhere else to go.
+   */
+  private boolean reroute() {
+    InstanceQueue failed = queue;
+    InstanceQueue next = null;
+    if (!inActivator) {
+      InstanceQueue[] ready = rev.ready;
+      if (ready.length < 2) {
+        return false;
+      }
+      next = rev.nextQueue(ready);
+      if (next == failed) {
+        next = rev.nextQueue(ready);
+      }
+    }
+    retried = true;
+    failed.stats.requestOut(dp.nanoTime(), proxied);
+    queueStatsIn = false;
+    if (breakerSlot) {
+      failed.breaker.release();
+      breakerSlot = false;
+    }
+    dp.queueExit(failed);
+    queue = null;
+    if (next != null) {
+      enterQueue(next, false);
+      return true;
+    }
+    rev.throttler.release(tracker);
+    tracker = null;
+    phase = HELD;
+    if (rev.throttler.acquire(this) == Throttler.Result.REJECTED) {
+      phase = NEW;
+      respond(503, dp.heldFullBody(rev), true);
+      finish();
+    }
+    return true;
   }
 
   private void onRequestChunk(Buffer chunk) {
@@ -329,10 +381,10 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     if (phase == DONE) {
       return;
     }
+    finish();
     if (upstream != null) {
       upstream.reset();
     }
-    finish();
   }
 
   // ---- timeouts
@@ -374,15 +426,15 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
       armTimer(now);
       return;
     }
-    if (upstream != null) {
-      upstream.reset();
-    }
+    finish();
     if (!res.headWritten()) {
       respond(504, inActivator ? DataPlane.ACTIVATOR_TIMEOUT : DataPlane.REQUEST_TIMEOUT, false);
     } else {
       req.connection().close();
     }
-    finish();
+    if (upstream != null) {
+      upstream.reset(); // after finish(): the reset's error must not turn the 504 into a 502
+    }
   }
 
   // ---- exits

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,7 @@ public final class ResourceCache implements AutoCloseable {
 
   private final Map<Kind, List<Consumer<Resource>>> handlers = new EnumMap<>(Kind.class);
   private final CountDownLatch synced = new CountDownLatch(1);
+  private final AtomicBoolean started = new AtomicBoolean();
   private final Object watchLock = new Object();
   private Watch watch;
   private volatile boolean closed;
@@ -77,6 +79,9 @@ public final class ResourceCache implements AutoCloseable {
    * @return this cache
    */
   public ResourceCache start() {
+    if (!started.compareAndSet(false, true)) {
+      throw new IllegalStateException("this cache is already started");
+    }
     relist();
     synced.countDown();
     return this;

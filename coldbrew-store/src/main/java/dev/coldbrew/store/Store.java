@@ -3,6 +3,7 @@ package dev.coldbrew.store;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where resources live: get, list, create, update with optimistic concurrency, delete with
@@ -15,7 +16,7 @@ import java.util.Optional;
  * returned by the read and write methods are new and belong to the caller; objects delivered to
  * watch listeners are shared between listeners and must be copied ({@link
  * dev.coldbrew.api.codec.ResourceCodec#copy}) before they are changed. Implementations are
- * thread-safe; write methods return only once the write is durable.
+ * thread-safe; write methods return (or their futures complete) only once the write is durable.
  */
 public interface Store extends AutoCloseable {
 
@@ -76,6 +77,24 @@ public interface Store extends AutoCloseable {
    * @return a handle that stops the watch when closed
    */
   Watch watch(long fromResourceVersion, WatchListener listener);
+
+  /**
+   * {@link #create}, without blocking: the future completes once the write is durable and fails
+   * with the same {@link StoreException}s. It completes on a store thread that is not the writer;
+   * dependent stages run there unless added with an {@code ...Async} method, so they must not
+   * block. Writes issued together (sync or async) share one commit, so pipelining them is how one
+   * thread writes fast.
+   */
+  CompletableFuture<Resource> createAsync(Resource resource);
+
+  /** {@link #update}, without blocking; see {@link #createAsync}. */
+  CompletableFuture<Resource> updateAsync(Resource resource);
+
+  /** {@link #updateStatus}, without blocking; see {@link #createAsync}. */
+  CompletableFuture<Resource> updateStatusAsync(Resource resource);
+
+  /** {@link #delete}, without blocking; see {@link #createAsync}. */
+  CompletableFuture<Void> deleteAsync(Kind kind, String namespace, String name);
 
   /** Stops writes and watches and releases the store. */
   @Override

@@ -264,4 +264,78 @@ class SqliteStoreTest {
     assertThat(store.get(Kind.CONFIGURATION, "default", "other")).isPresent();
     assertThat(route.metadata.uid).isNotNull();
   }
+
+  @Test
+  void asyncWritesShareCommitsAndFailWithStoreExceptions() {
+    SqliteStore store = open();
+    List<java.util.concurrent.CompletableFuture<Resource>> creates = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      creates.add(store.createAsync(service("async-" + i)));
+    }
+    Set<String> versions = new HashSet<>();
+    for (var f : creates) {
+      versions.add(f.join().metadata.resourceVersion);
+    }
+    assertThat(versions).hasSize(50);
+
+    var duplicate = store.createAsync(service("async-0"));
+    assertThatThrownBy(duplicate::join)
+        .hasCauseInstanceOf(StoreException.class)
+        .hasMessageContaining("Service default/async-0 already exists");
+    store.deleteAsync(Kind.SERVICE, "default", "async-1").join();
+    assertThat(store.get(Kind.SERVICE, "default", "async-1")).isEmpty();
+    assertThat(store.list(Kind.SERVICE, null).items()).hasSize(49);
+  }
+
+  @Test
+  void updateThatChangesNothingWritesNothing() {
+    SqliteStore store = open();
+    Resource created = store.create(service("hello"));
+    Recorder rec = new Recorder();
+    toClose.add(store.watch(1, rec));
+    Service fresh = service("hello");
+    fresh.metadata.resourceVersion = created.metadata.resourceVersion;
+
+    Resource same = store.update(fresh);
+    Resource changed = store.update(withRv(service("default", "hello", "example/hello:2"), same));
+
+    assertThat(same.metadata.resourceVersion).isEqualTo("1");
+    assertThat(same.metadata.uid).isEqualTo(created.metadata.uid);
+    assertThat(changed.metadata.resourceVersion).isEqualTo("2");
+    assertThat(changed.metadata.generation).isEqualTo(2L);
+    await().atMost(WAIT).until(() -> rec.size() == 1);
+    assertThat(rec.summary()).containsExactly("MODIFIED Service default/hello");
+  }
+
+  @Test
+  void concurrentUpdatesFromTheSameReadLetExactlyOneWin() {
+    SqliteStore store = open();
+    Service v1 = (Service) store.create(service("hello"));
+    List<java.util.concurrent.CompletableFuture<Resource>> updates = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Service change = ResourceCodec.copy(v1);
+      change.spec.template.spec.container().image = "example/hello:" + (i + 2);
+      updates.add(store.updateAsync(change));
+    }
+
+    List<Resource> won = new ArrayList<>();
+    List<Reason> lost = new ArrayList<>();
+    for (var f : updates) {
+      try {
+        won.add(f.join());
+      } catch (java.util.concurrent.CompletionException e) {
+        lost.add(((StoreException) e.getCause()).reason());
+      }
+    }
+    assertThat(won).hasSize(1);
+    assertThat(lost).hasSize(7).containsOnly(Reason.CONFLICT);
+    Service now = (Service) store.get(Kind.SERVICE, "default", "hello").orElseThrow();
+    assertThat(ResourceCodec.toJson(now)).isEqualTo(ResourceCodec.toJson(won.get(0)));
+    assertThat(now.metadata.resourceVersion).isEqualTo("2");
+  }
+
+  private static Service withRv(Service s, Resource from) {
+    s.metadata.resourceVersion = from.metadata.resourceVersion;
+    return s;
+  }
 }

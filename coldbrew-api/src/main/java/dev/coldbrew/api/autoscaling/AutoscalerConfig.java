@@ -1,6 +1,6 @@
 package dev.coldbrew.api.autoscaling;
 
-import dev.coldbrew.api.codec.Durations;
+import dev.coldbrew.api.config.ConfigReader;
 import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationException;
 import java.time.Duration;
@@ -99,12 +99,7 @@ public record AutoscalerConfig(
   public static AutoscalerConfig fromMap(String section, Map<String, ?> values) {
     AutoscalerConfig d = defaults();
     List<FieldError> errors = new ArrayList<>();
-    Reader r = new Reader(section, values, errors);
-    for (String key : values.keySet()) {
-      if (!KEYS.contains(key)) {
-        errors.add(FieldError.unknown(section + "." + key));
-      }
-    }
+    ConfigReader r = new ConfigReader(section, values, KEYS, errors);
     double ccPercent = r.number("container-concurrency-target-percentage", 70, 1, 100, "1..100");
     double ccDefault =
         r.number("container-concurrency-target-default", 100, 0.01, Double.MAX_VALUE, ">= 0.01");
@@ -189,90 +184,5 @@ public record AutoscalerConfig(
         max,
         limit,
         cls);
-  }
-
-  /** Typed reads of ConfigMap values that record errors instead of throwing. */
-  private record Reader(String section, Map<String, ?> values, List<FieldError> errors) {
-    private String raw(String key) {
-      Object v = values.get(key);
-      return v == null ? null : String.valueOf(v).trim();
-    }
-
-    double number(String key, double dflt, double min, double max, String expected) {
-      String v = raw(key);
-      if (v == null) {
-        return dflt;
-      }
-      try {
-        double d = Double.parseDouble(v);
-        if (Double.isNaN(d) || d < min || d > max) {
-          errors.add(FieldError.invalid(section + "." + key, v, expected));
-        }
-        return d;
-      } catch (NumberFormatException e) {
-        errors.add(FieldError.invalid(section + "." + key, v, "a number, " + expected));
-        return dflt;
-      }
-    }
-
-    long integer(String key, long dflt, long min, long max, String expected) {
-      String v = raw(key);
-      if (v == null) {
-        return dflt;
-      }
-      try {
-        long n = Long.parseLong(v);
-        if (n < min || n > max) {
-          errors.add(FieldError.invalid(section + "." + key, v, expected));
-          return dflt;
-        }
-        return n;
-      } catch (NumberFormatException e) {
-        errors.add(FieldError.invalid(section + "." + key, v, "an integer " + expected));
-        return dflt;
-      }
-    }
-
-    boolean bool(String key, boolean dflt) {
-      String v = raw(key);
-      if (v == null) {
-        return dflt;
-      }
-      if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
-        return Boolean.parseBoolean(v);
-      }
-      errors.add(FieldError.invalid(section + "." + key, v, "true or false"));
-      return dflt;
-    }
-
-    String string(String key, String dflt) {
-      String v = raw(key);
-      return v == null ? dflt : v;
-    }
-
-    Duration duration(String key, Duration dflt, Duration min, Duration max) {
-      String v = raw(key);
-      if (v == null) {
-        return dflt;
-      }
-      try {
-        Duration d = Durations.parse(v);
-        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-          errors.add(
-              FieldError.invalid(
-                  section + "." + key, v, Durations.format(min) + ".." + Durations.format(max)));
-        }
-        return d;
-      } catch (IllegalArgumentException e) {
-        errors.add(new FieldError(section + "." + key, e.getMessage()));
-        return dflt;
-      }
-    }
-
-    void wholeSeconds(String key, Duration d) {
-      if (d.toNanosPart() != 0 && raw(key) != null) {
-        errors.add(FieldError.invalid(section + "." + key, raw(key), "whole seconds"));
-      }
-    }
   }
 }

@@ -204,18 +204,6 @@ public final class AutoscalingAnnotations {
                     && !v.equals("weightedExponential"))
         .ifPresent(
             v -> c.error(Key.METRIC_AGGREGATION_ALGORITHM, v, "linear or weighted-exponential"));
-    String deadline = annotations.get(PROGRESS_DEADLINE);
-    if (deadline != null) {
-      String path = pathPrefix + "." + PROGRESS_DEADLINE;
-      try {
-        Duration d = Durations.parse(deadline);
-        if (d.isNegative() || d.toNanosPart() != 0) {
-          errors.add(FieldError.invalid(path, deadline, "whole seconds >= 0s"));
-        }
-      } catch (IllegalArgumentException e) {
-        errors.add(new FieldError(path, e.getMessage()));
-      }
-    }
   }
 
   /**

@@ -9,14 +9,17 @@ import java.util.Set;
 
 /**
  * Typed reads of ConfigMap-style values (strings or numbers) that record errors instead of
- * throwing, so a config section reports every bad key at once. Not thread-safe; one per read.
+ * throwing, so a config section reports every bad key at once: every config section's {@code
+ * fromMap} reads through one. Not thread-safe; one per read.
  */
-final class ConfigReader {
+public final class ConfigReader {
   private final String section;
   private final Map<String, ?> values;
   private final List<FieldError> errors;
 
-  ConfigReader(String section, Map<String, ?> values, Set<String> keys, List<FieldError> errors) {
+  /** Reads {@code values}; keys outside {@code keys} are reported as unknown at once. */
+  public ConfigReader(
+      String section, Map<String, ?> values, Set<String> keys, List<FieldError> errors) {
     this.section = section;
     this.values = values;
     this.errors = errors;
@@ -27,24 +30,24 @@ final class ConfigReader {
     }
   }
 
-  String path(String key) {
+  public String path(String key) {
     return section + "." + key;
   }
 
-  void error(String key, Object value, String expected) {
+  public void error(String key, Object value, String expected) {
     errors.add(FieldError.invalid(path(key), value, expected));
   }
 
-  boolean has(String key) {
+  public boolean has(String key) {
     return raw(key) != null;
   }
 
-  String raw(String key) {
+  public String raw(String key) {
     Object v = values.get(key);
     return v == null ? null : String.valueOf(v).trim();
   }
 
-  long integer(String key, long dflt, long min, long max, String expected) {
+  public long integer(String key, long dflt, long min, long max, String expected) {
     String v = raw(key);
     if (v == null) {
       return dflt;
@@ -62,7 +65,7 @@ final class ConfigReader {
     }
   }
 
-  boolean bool(String key, boolean dflt) {
+  public boolean bool(String key, boolean dflt) {
     String v = raw(key);
     if (v == null) {
       return dflt;
@@ -74,13 +77,13 @@ final class ConfigReader {
     return dflt;
   }
 
-  String string(String key, String dflt) {
+  public String string(String key, String dflt) {
     String v = raw(key);
     return v == null ? dflt : v;
   }
 
   /** A duration in whole seconds, {@code > 0}. */
-  Duration positiveWholeSeconds(String key, Duration dflt) {
+  public Duration positiveWholeSeconds(String key, Duration dflt) {
     String v = raw(key);
     if (v == null) {
       return dflt;
@@ -95,6 +98,49 @@ final class ConfigReader {
     } catch (IllegalArgumentException e) {
       errors.add(new FieldError(path(key), e.getMessage()));
       return dflt;
+    }
+  }
+
+  /** A number in {@code [min, max]}. */
+  public double number(String key, double dflt, double min, double max, String expected) {
+    String v = raw(key);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      double d = Double.parseDouble(v);
+      if (Double.isNaN(d) || d < min || d > max) {
+        error(key, v, expected);
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      error(key, v, "a number, " + expected);
+      return dflt;
+    }
+  }
+
+  /** A duration in {@code [min, max]}. */
+  public Duration duration(String key, Duration dflt, Duration min, Duration max) {
+    String v = raw(key);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      Duration d = Durations.parse(v);
+      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+        error(key, v, Durations.format(min) + ".." + Durations.format(max));
+      }
+      return d;
+    } catch (IllegalArgumentException e) {
+      errors.add(new FieldError(path(key), e.getMessage()));
+      return dflt;
+    }
+  }
+
+  /** Reports {@code d} unless it is whole seconds. */
+  public void wholeSeconds(String key, Duration d) {
+    if (d.toNanosPart() != 0 && raw(key) != null) {
+      error(key, raw(key), "whole seconds");
     }
   }
 }

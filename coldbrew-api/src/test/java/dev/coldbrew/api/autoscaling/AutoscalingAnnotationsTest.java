@@ -124,14 +124,6 @@ class AutoscalingAnnotationsTest {
   }
 
   @Test
-  void progressDeadlineMustBeWholeSeconds() {
-    assertThat(errors("serving.knative.dev/progress-deadline", "1.5s"))
-        .containsExactly(
-            PATH
-                + ".serving.knative.dev/progress-deadline: \"1.5s\" (expected: whole seconds >= 0s)");
-  }
-
-  @Test
   void typedReadsPreferTheCanonicalKeyOverAliases() {
     Map<String, String> a = Map.of(P + "min-scale", "2", P + "minScale", "7", P + "window", "1m");
     assertThat(AutoscalingAnnotations.integer(a, Key.MIN_SCALE)).hasValue(2);

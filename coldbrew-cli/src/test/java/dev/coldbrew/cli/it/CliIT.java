@@ -127,11 +127,11 @@ class CliIT {
 
   @Test
   void createUpdateDescribeAndDeleteLikeKn() throws Exception {
-    String[] cmd = Platform.app(EchoApp.class.getName()).stream()
-        .flatMap(a -> java.util.stream.Stream.of(a == Platform.app(EchoApp.class.getName()).get(0) ? "--cmd" : "--arg", a))
-        .toArray(String[]::new);
+    java.util.List<String> app = Platform.app(EchoApp.class.getName());
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("--cmd", app.get(0)));
+    app.subList(1, app.size()).forEach(a -> cmd.add("--arg=" + a));
     var args = new java.util.ArrayList<>(java.util.List.of("service", "create", "made", "--no-wait", "-e", "TARGET=kn", "--scale-min", "0"));
-    args.addAll(java.util.List.of(cmd));
+    args.addAll(cmd);
     var r = platform.cli(args.toArray(String[]::new));
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(r.out()).isEqualTo("Service 'made' created in namespace 'default'.\n");

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -319,7 +320,7 @@ public final class LocalRuntime implements InstanceRuntime {
     }
 
     void cancelTimers() {
-      for (ScheduledFuture<?> f : List.of(readinessTask, livenessTask, restartTask)) {
+      for (ScheduledFuture<?> f : Arrays.asList(readinessTask, livenessTask, restartTask)) {
         if (f != null) {
           f.cancel(false);
         }
@@ -423,7 +424,7 @@ public final class LocalRuntime implements InstanceRuntime {
       if (liveness != null) {
         i.livenessTask =
             scheduler.scheduleWithFixedDelay(
-                () -> livenessProbeAsync(i, gen),
+                guarded(() -> livenessProbeAsync(i, gen)),
                 liveness.initialDelay().plus(liveness.period()).toNanos(),
                 liveness.period().toNanos(),
                 TimeUnit.NANOSECONDS);
@@ -455,7 +456,7 @@ public final class LocalRuntime implements InstanceRuntime {
         publish(i.rev);
         i.readinessTask =
             scheduler.scheduleWithFixedDelay(
-                () -> readinessProbeAsync(i, gen),
+                guarded(() -> readinessProbeAsync(i, gen)),
                 probe.period().toNanos(),
                 probe.period().toNanos(),
                 TimeUnit.NANOSECONDS);
@@ -597,8 +598,10 @@ public final class LocalRuntime implements InstanceRuntime {
       finish(i);
       return;
     }
+    log.debug("instance {} stopping (drain: {})", i.id, drain);
     Runnable drainThenTerminate =
         () -> {
+          log.debug("instance {} draining", i.id);
           CompletableFuture<Void> drained =
               drain
                   ? drainBounded(i.id, i.rev.template.timeout())
@@ -656,6 +659,7 @@ public final class LocalRuntime implements InstanceRuntime {
   private CompletableFuture<Void> terminate(Process p) {
     ProcessHandle root = p.toHandle();
     List<ProcessHandle> tree = processTree(root);
+    log.debug("terminating {}", tree);
     tree.forEach(ProcessHandle::destroy);
     CompletableFuture<Void> gone = allExited(tree);
     ScheduledFuture<?> kill =
@@ -766,9 +770,21 @@ public final class LocalRuntime implements InstanceRuntime {
     return eof;
   }
 
+  /** Runs on the scheduler; a bug in a task is logged, not lost in a future nobody reads. */
+  private static Runnable guarded(Runnable r) {
+    return () -> {
+      try {
+        r.run();
+      } catch (Throwable t) {
+        log.error("runtime task failed", t);
+        throw t;
+      }
+    };
+  }
+
   private void execute(Runnable r) {
     try {
-      scheduler.execute(r);
+      scheduler.execute(guarded(r));
     } catch (RejectedExecutionException e) {
       // closed
     }
@@ -776,7 +792,7 @@ public final class LocalRuntime implements InstanceRuntime {
 
   private ScheduledFuture<?> schedule(Runnable r, long delayNanos) {
     try {
-      return scheduler.schedule(r, delayNanos, TimeUnit.NANOSECONDS);
+      return scheduler.schedule(guarded(r), delayNanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       return null;
     }

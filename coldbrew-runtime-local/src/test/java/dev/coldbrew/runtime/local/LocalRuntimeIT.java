@@ -169,7 +169,9 @@ class LocalRuntimeIT {
   void appGetsTheRuntimeContract() throws IOException {
     Path workDir = Files.createDirectories(tmp.resolve("cwd/work"));
     LocalRuntime rt = runtime(b -> b.defaultWorkingDir(tmp.resolve("cwd")));
-    Revision rev = revision("env-00001", Map.of("FOO", "bar", "BAR", "$(FOO)-x"));
+    Revision rev = revision("env-00001", Map.of());
+    // in order: a value may refer to the variables before it
+    rev.spec.container().env = List.of(new EnvVar("FOO", "bar"), new EnvVar("BAR", "$(FOO)-x"));
     rev.spec.container().workingDir = "work";
     rev.spec.container().args = List.of("--port=$(PORT)", "$$(PORT)");
     NamespacedName key = NamespacedName.of(rev);
@@ -272,7 +274,9 @@ class LocalRuntimeIT {
     assertThat(orphans).allMatch(e -> alive(e.pid()));
 
     // a live process whose pid is recorded with another start time: the pid was reused
-    Process stranger = new ProcessBuilder(TestApp.javaCommand()).start();
+    ProcessBuilder sleeper = new ProcessBuilder(TestApp.javaCommand());
+    sleeper.environment().put("MODE", "sleep");
+    Process stranger = sleeper.start();
     started.add(stranger.toHandle());
     stranger.getOutputStream().close();
     Instant strangerStart = stranger.info().startInstant().orElseThrow();
