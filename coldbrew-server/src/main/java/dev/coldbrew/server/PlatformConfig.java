@@ -61,34 +61,14 @@ public record PlatformConfig(
 
     static Limits fromMap(String section, Map<String, Object> values) {
       List<FieldError> errors = new ArrayList<>();
+      var r = new dev.coldbrew.api.config.ConfigReader(section, values, java.util.Set.of(MAX_HELD, MAX_BODY), errors);
       Limits d = defaults();
-      long held = d.maxHeldRequestsPerRevision();
-      long body = d.maxRequestBodyBytes();
-      for (var e : values.entrySet()) {
-        String path = section + "." + e.getKey();
-        switch (e.getKey()) {
-          case MAX_HELD -> held = number(errors, path, e.getValue(), Integer.MAX_VALUE, held);
-          case MAX_BODY -> body = number(errors, path, e.getValue(), Long.MAX_VALUE, body);
-          default -> errors.add(FieldError.invalid(path, "unknown key", MAX_HELD + ", " + MAX_BODY));
-        }
-      }
+      long held = r.integer(MAX_HELD, d.maxHeldRequestsPerRevision(), 0, Integer.MAX_VALUE, "0.." + Integer.MAX_VALUE);
+      long body = r.integer(MAX_BODY, d.maxRequestBodyBytes(), 0, Long.MAX_VALUE, ">= 0");
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);
       }
       return new Limits((int) held, body);
-    }
-
-    private static long number(List<FieldError> errors, String path, Object value, long max, long fallback) {
-      try {
-        long n = Long.parseLong(String.valueOf(value).trim());
-        if (n >= 0 && n <= max) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      errors.add(FieldError.invalid(path, String.valueOf(value), "0.." + max));
-      return fallback;
     }
   }
 

@@ -57,7 +57,11 @@ final class Load implements AutoCloseable {
         .header("Host", host)
         .timeout(Duration.ofSeconds(60))
         .build();
-    while (!stopped && System.nanoTime() < deadlineNanos && sent.incrementAndGet() <= maxRequests) {
+    while (!stopped && System.nanoTime() < deadlineNanos) {
+      if (sent.incrementAndGet() > maxRequests) {
+        sent.decrementAndGet();
+        return;
+      }
       try {
         HttpResponse<String> r = Http.CLIENT.send(req, HttpResponse.BodyHandlers.ofString());
         byStatus.computeIfAbsent(r.statusCode(), k -> new AtomicInteger()).incrementAndGet();
@@ -78,7 +82,6 @@ final class Load implements AutoCloseable {
         }
       }
     }
-    sent.decrementAndGet(); // the increment that ended the loop sent nothing
   }
 
   /** Answers so far. */

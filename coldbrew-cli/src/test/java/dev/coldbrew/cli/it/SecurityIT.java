@@ -250,9 +250,9 @@ class SecurityIT {
           no-such-limit: 1
         """);
     Map<List<String>, String> cases = new java.util.LinkedHashMap<>();
-    cases.put(List.of("serve", "--config", badCfg.toString()), "coldbrew.max-held-requests-per-revision: -1");
-    cases.put(List.of("serve", "--config", badCfg.toString(), "--data-dir", data.toString()), "coldbrew.max-request-body-bytes: lots");
-    cases.put(List.of("serve", "--config", badCfg.toString(), "--data-dir", data.toString()), "coldbrew.no-such-limit");
+    cases.put(List.of("serve", "--config", badCfg.toString()), "coldbrew.max-held-requests-per-revision");
+    cases.put(List.of("serve", "--config", badCfg.toString(), "--data-dir", data.toString()), "coldbrew.max-request-body-bytes");
+    cases.put(List.of("serve", "--config", badCfg.toString(), "--http-port", "0"), "coldbrew.no-such-limit");
     cases.put(List.of("serve", "--config", dir.resolve("missing.yaml").toString()), "--config");
     cases.put(List.of("serve", "--admin-port", "-5", "--data-dir", data.toString()), "--admin-port");
     cases.put(List.of("serve", "--http-port", "eighty", "--data-dir", data.toString()), "--http-port");
