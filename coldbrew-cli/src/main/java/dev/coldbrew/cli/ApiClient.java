@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The CLI's client for the admin API: Kubernetes-shaped paths, JSON bodies, errors decoded from
- * the Kubernetes {@code Status} object into {@link ApiException}. Thread-safe.
+ * The CLI's client for the admin API: Kubernetes-shaped paths, JSON bodies, errors decoded from the
+ * Kubernetes {@code Status} object into {@link ApiException}. Thread-safe.
  */
 public final class ApiClient {
   /** Where the admin API listens unless {@code --server} or {@code COLDBREW_SERVER} says. */
@@ -77,7 +77,8 @@ public final class ApiClient {
 
   /** PUT: update, with the resourceVersion the object carries (stale → 409). */
   public <T extends Resource> T update(Resource r) {
-    return decode(send("PUT", path(r.resourceKind(), r.metadata.namespace, r.metadata.name), body(r)));
+    return decode(
+        send("PUT", path(r.resourceKind(), r.metadata.namespace, r.metadata.name), body(r)));
   }
 
   /** Create or update from a manifest document; returns the result and what happened. */
@@ -208,7 +209,10 @@ public final class ApiClient {
       List<String> causes = new ArrayList<>();
       for (JsonNode c : body.path("details").path("causes")) {
         String field = c.path("field").asText("");
-        causes.add(field.isEmpty() ? c.path("message").asText() : field + ": " + c.path("message").asText());
+        causes.add(
+            field.isEmpty()
+                ? c.path("message").asText()
+                : field + ": " + c.path("message").asText());
       }
       throw new ApiException(
           resp.statusCode(), body.path("reason").asText(), body.path("message").asText(), causes);

@@ -50,7 +50,8 @@ public final class Main {
       names = "--token-file",
       scope = ScopeType.INHERIT,
       paramLabel = "FILE",
-      description = "Bearer token for an admin API bound beyond loopback (default: ./.coldbrew/admin-token).")
+      description =
+          "Bearer token for an admin API bound beyond loopback (default: ./.coldbrew/admin-token).")
   Path tokenFile;
 
   public static void main(String[] args) {
@@ -93,9 +94,7 @@ public final class Main {
     String token = System.getenv("COLDBREW_TOKEN");
     if (token == null) {
       token =
-          tokenFile != null
-              ? readTokenFile(tokenFile)
-              : ApiClient.readToken(Path.of(".coldbrew"));
+          tokenFile != null ? readTokenFile(tokenFile) : ApiClient.readToken(Path.of(".coldbrew"));
     }
     return new ApiClient(s, token);
   }

@@ -43,10 +43,7 @@ public final class Manifests {
       if (Files.isDirectory(p)) {
         try (Stream<Path> files = Files.list(p)) {
           for (Path f :
-              files
-                  .filter(f -> f.toString().matches(".*\\.(ya?ml|json)$"))
-                  .sorted()
-                  .toList()) {
+              files.filter(f -> f.toString().matches(".*\\.(ya?ml|json)$")).sorted().toList()) {
             add(f.toString(), readFile(f), out);
           }
         } catch (IOException e) {
@@ -64,7 +61,13 @@ public final class Manifests {
       return Files.readString(p);
     } catch (IOException e) {
       throw new UserException(
-          "-f " + p + ": cannot read file (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+          "-f "
+              + p
+              + ": cannot read file ("
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage()
+              + ")");
     }
   }
 

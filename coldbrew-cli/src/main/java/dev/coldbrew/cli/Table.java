@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A human table as {@code kn} and {@code kubectl} print them: upper-case headers, columns padded
- * to their widest cell and separated by three spaces. Also the shared cell renderings (age,
+ * A human table as {@code kn} and {@code kubectl} print them: upper-case headers, columns padded to
+ * their widest cell and separated by three spaces. Also the shared cell renderings (age,
  * conditions, ready, reason). Not thread-safe.
  */
 public final class Table {

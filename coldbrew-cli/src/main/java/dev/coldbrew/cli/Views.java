@@ -17,9 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/**
- * The human tables of each kind, with {@code kn}'s and {@code kubectl}'s columns. Stateless.
- */
+/** The human tables of each kind, with {@code kn}'s and {@code kubectl}'s columns. Stateless. */
 public final class Views {
   private Views() {}
 
@@ -49,21 +47,23 @@ public final class Views {
   static List<String> columns(Kind kind) {
     return switch (kind) {
       case SERVICE -> List.of("NAME", "URL", "LATEST", "AGE", "CONDITIONS", "READY", "REASON");
-      case CONFIGURATION -> List.of(
-          "NAME", "LATESTCREATED", "LATESTREADY", "AGE", "READY", "REASON");
-      case REVISION -> List.of(
-          "NAME",
-          "SERVICE",
-          "TRAFFIC",
-          "TAGS",
-          "GENERATION",
-          "AGE",
-          "CONDITIONS",
-          "READY",
-          "REASON");
+      case CONFIGURATION ->
+          List.of("NAME", "LATESTCREATED", "LATESTREADY", "AGE", "READY", "REASON");
+      case REVISION ->
+          List.of(
+              "NAME",
+              "SERVICE",
+              "TRAFFIC",
+              "TAGS",
+              "GENERATION",
+              "AGE",
+              "CONDITIONS",
+              "READY",
+              "REASON");
       case ROUTE -> List.of("NAME", "URL", "READY");
-      case SERVERLESS_SERVICE -> List.of(
-          "NAME", "MODE", "ACTIVATORS", "SERVICENAME", "PRIVATESERVICENAME", "READY", "REASON");
+      case SERVERLESS_SERVICE ->
+          List.of(
+              "NAME", "MODE", "ACTIVATORS", "SERVICENAME", "PRIVATESERVICENAME", "READY", "REASON");
       case POD_AUTOSCALER -> List.of("NAME", "DESIREDSCALE", "ACTUALSCALE", "READY", "REASON");
       case ENDPOINTS -> List.of("NAME", "ENDPOINTS");
     };
@@ -164,6 +164,7 @@ public final class Views {
       }
     }
     Long p = percent.get(rev.metadata.name);
-    return new Traffic(p == null || p == 0 ? "" : p + "%", tags.stream().collect(Collectors.joining(",")));
+    return new Traffic(
+        p == null || p == 0 ? "" : p + "%", tags.stream().collect(Collectors.joining(",")));
   }
 }

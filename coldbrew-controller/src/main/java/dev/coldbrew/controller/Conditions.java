@@ -34,7 +34,13 @@ final class Conditions {
   }
 
   /** Copies a child's Ready condition into the parent as {@code type}. */
-  static void propagate(Status parent, String type, Status child, String missingReason, String missingMessage, Clock clock) {
+  static void propagate(
+      Status parent,
+      String type,
+      Status child,
+      String missingReason,
+      String missingMessage,
+      Clock clock) {
     Condition c = child == null ? null : child.condition(READY);
     if (c == null) {
       parent.setCondition(type, Condition.UNKNOWN, missingReason, missingMessage, clock);

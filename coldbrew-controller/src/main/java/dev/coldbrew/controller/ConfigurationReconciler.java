@@ -17,8 +17,8 @@ import java.util.Optional;
 
 /**
  * Configuration → Revisions: stamps one immutable Revision per generation of the template, named
- * {@code <config>-00001}, {@code -00002}… or by the template's own name, and never for an
- * unchanged template (the store only bumps the generation when the spec changes). Tracks {@code
+ * {@code <config>-00001}, {@code -00002}… or by the template's own name, and never for an unchanged
+ * template (the store only bumps the generation when the spec changes). Tracks {@code
  * latestCreatedRevisionName} and {@code latestReadyRevisionName}: the ready one stays until a newer
  * one is ready, so traffic never moves to a revision that cannot serve.
  */
@@ -46,8 +46,12 @@ final class ConfigurationReconciler implements Reconciler {
     if (rev == null) {
       rev = (Revision) ctx.store().create(stamp(cfg, name));
     } else if (!ControllerContext.ownedBy(rev, cfg)) {
-      st.setCondition(Conditions.READY, Condition.FALSE, "RevisionFailed",
-          "Revision \"" + name + "\" exists and is not owned by this Configuration.", ctx.clock());
+      st.setCondition(
+          Conditions.READY,
+          Condition.FALSE,
+          "RevisionFailed",
+          "Revision \"" + name + "\" exists and is not owned by this Configuration.",
+          ctx.clock());
       st.observedGeneration = cfg.metadata.generation;
       ctx.writeStatusIfChanged(cfg, next);
       return null;
@@ -58,10 +62,17 @@ final class ConfigurationReconciler implements Reconciler {
       st.latestReadyRevisionName = name;
       st.setCondition(Conditions.READY, Condition.TRUE, null, null, ctx.clock());
     } else if (ready != null && ready.isFalse()) {
-      st.setCondition(Conditions.READY, Condition.FALSE, "RevisionFailed",
-          "Revision \"" + name + "\" failed with message: " + ready.message + ".", ctx.clock());
+      st.setCondition(
+          Conditions.READY,
+          Condition.FALSE,
+          "RevisionFailed",
+          "Revision \"" + name + "\" failed with message: " + ready.message + ".",
+          ctx.clock());
     } else {
-      st.setCondition(Conditions.READY, Condition.UNKNOWN, ready == null ? "Deploying" : ready.reason,
+      st.setCondition(
+          Conditions.READY,
+          Condition.UNKNOWN,
+          ready == null ? "Deploying" : ready.reason,
           "Configuration \"" + cfg.metadata.name + "\" is waiting for a Revision to become ready.",
           ctx.clock());
     }
@@ -77,7 +88,9 @@ final class ConfigurationReconciler implements Reconciler {
   /** The template's name, or {@code <config>-<5-digit generation>}. */
   static String revisionName(Configuration cfg) {
     String own = cfg.spec.template.metadata == null ? null : cfg.spec.template.metadata.name;
-    return own != null && !own.isEmpty() ? own : Names.revision(cfg.metadata.name, cfg.metadata.generation);
+    return own != null && !own.isEmpty()
+        ? own
+        : Names.revision(cfg.metadata.name, cfg.metadata.generation);
   }
 
   private static Revision stamp(Configuration cfg, String name) {

@@ -18,7 +18,12 @@ import java.util.Optional;
  * @param gatewayPort the port in URLs ({@code http://hello.default.localhost:8080}); 80 is omitted
  */
 public record ControllerContext(
-    Store store, ResourceCache cache, Clock clock, ValidationContext config, String domain, int gatewayPort) {
+    Store store,
+    ResourceCache cache,
+    Clock clock,
+    ValidationContext config,
+    String domain,
+    int gatewayPort) {
 
   /** The cached resource, shared (copy before changing). */
   @SuppressWarnings("unchecked")
@@ -28,7 +33,13 @@ public record ControllerContext(
 
   /** {@code http://{host}.{ns}.{domain}[:port]}. */
   String url(String host, String namespace) {
-    return "http://" + host + "." + namespace + "." + domain + (gatewayPort == 80 ? "" : ":" + gatewayPort);
+    return "http://"
+        + host
+        + "."
+        + namespace
+        + "."
+        + domain
+        + (gatewayPort == 80 ? "" : ":" + gatewayPort);
   }
 
   /** True when {@code child}'s controller reference is {@code owner}. */

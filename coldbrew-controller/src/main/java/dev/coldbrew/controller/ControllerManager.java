@@ -69,29 +69,39 @@ public final class ControllerManager implements AutoCloseable {
     add(Kind.SERVERLESS_SERVICE, new ServerlessServiceReconciler(ctx, runtime, networking), 2);
 
     cache.onEvent(Kind.SERVICE, r -> enqueue(Kind.SERVICE, key(r)));
-    cache.onEvent(Kind.CONFIGURATION, r -> {
-      enqueue(Kind.CONFIGURATION, key(r));
-      enqueueOwner(r, Kind.SERVICE);
-      routes.routesReferencing(r).forEach(k -> enqueue(Kind.ROUTE, k));
-    });
-    cache.onEvent(Kind.ROUTE, r -> {
-      enqueue(Kind.ROUTE, key(r));
-      enqueueOwner(r, Kind.SERVICE);
-    });
-    cache.onEvent(Kind.REVISION, r -> {
-      enqueue(Kind.REVISION, key(r));
-      enqueue(Kind.POD_AUTOSCALER, key(r));
-      enqueueOwner(r, Kind.CONFIGURATION);
-      routes.routesReferencing(r).forEach(k -> enqueue(Kind.ROUTE, k));
-    });
-    cache.onEvent(Kind.POD_AUTOSCALER, r -> {
-      enqueue(Kind.POD_AUTOSCALER, key(r));
-      enqueue(Kind.REVISION, key(r));
-    });
-    cache.onEvent(Kind.SERVERLESS_SERVICE, r -> {
-      enqueue(Kind.SERVERLESS_SERVICE, key(r));
-      enqueue(Kind.POD_AUTOSCALER, key(r));
-    });
+    cache.onEvent(
+        Kind.CONFIGURATION,
+        r -> {
+          enqueue(Kind.CONFIGURATION, key(r));
+          enqueueOwner(r, Kind.SERVICE);
+          routes.routesReferencing(r).forEach(k -> enqueue(Kind.ROUTE, k));
+        });
+    cache.onEvent(
+        Kind.ROUTE,
+        r -> {
+          enqueue(Kind.ROUTE, key(r));
+          enqueueOwner(r, Kind.SERVICE);
+        });
+    cache.onEvent(
+        Kind.REVISION,
+        r -> {
+          enqueue(Kind.REVISION, key(r));
+          enqueue(Kind.POD_AUTOSCALER, key(r));
+          enqueueOwner(r, Kind.CONFIGURATION);
+          routes.routesReferencing(r).forEach(k -> enqueue(Kind.ROUTE, k));
+        });
+    cache.onEvent(
+        Kind.POD_AUTOSCALER,
+        r -> {
+          enqueue(Kind.POD_AUTOSCALER, key(r));
+          enqueue(Kind.REVISION, key(r));
+        });
+    cache.onEvent(
+        Kind.SERVERLESS_SERVICE,
+        r -> {
+          enqueue(Kind.SERVERLESS_SERVICE, key(r));
+          enqueue(Kind.POD_AUTOSCALER, key(r));
+        });
     runtime.subscribe(
         inst -> {
           NamespacedName k = inst.revision();
@@ -112,7 +122,8 @@ public final class ControllerManager implements AutoCloseable {
       throw new IllegalStateException("the store cache did not sync within a minute");
     }
     controllers.values().forEach(Controller::start);
-    timer.scheduleAtFixedRate(this::resync, RESYNC.toMillis(), RESYNC.toMillis(), TimeUnit.MILLISECONDS);
+    timer.scheduleAtFixedRate(
+        this::resync, RESYNC.toMillis(), RESYNC.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Where the data plane's stats go. */

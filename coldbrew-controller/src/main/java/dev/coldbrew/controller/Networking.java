@@ -17,7 +17,10 @@ public interface Networking extends RoutingTable.Listener {
   /** A revision is gone. */
   void revisionRemoved(NamespacedName revision);
 
-  /** The revision's public endpoints are the activator ({@code Proxy}) or its instances ({@code Serve}). */
+  /**
+   * The revision's public endpoints are the activator ({@code Proxy}) or its instances ({@code
+   * Serve}).
+   */
   void modeChanged(NamespacedName revision, String mode);
 
   /** The revision cannot serve (crash loop, deadline): requests for it are refused at once. */

@@ -156,8 +156,7 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
         PodAutoscalerSettings.from(ctx.config().autoscaler(), annotations, spec);
     boolean initializedBefore = pa.status != null && pa.status.isTrue("ScaleTargetInitialized");
     Scaler s =
-        scalers.computeIfAbsent(
-            key, k -> new Scaler(k, spec, settings, inputs, initializedBefore));
+        scalers.computeIfAbsent(key, k -> new Scaler(k, spec, settings, inputs, initializedBefore));
     PodAutoscalerDecision d;
     int ready;
     synchronized (s) {
@@ -192,7 +191,8 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
   }
 
   private void writeSks(NamespacedName key, PodAutoscalerDecision d) {
-    Optional<ServerlessService> cached = ctx.get(Kind.SERVERLESS_SERVICE, key.namespace(), key.name());
+    Optional<ServerlessService> cached =
+        ctx.get(Kind.SERVERLESS_SERVICE, key.namespace(), key.name());
     if (cached.isEmpty()) {
       return;
     }
@@ -212,7 +212,8 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
       next.status = new PodAutoscaler.PodAutoscalerStatus();
     }
     var st = next.status;
-    st.setCondition("Active", state.active().conditionStatus(), state.reason(), state.message(), ctx.clock());
+    st.setCondition(
+        "Active", state.active().conditionStatus(), state.reason(), state.message(), ctx.clock());
     st.setCondition(
         "ScaleTargetInitialized",
         state.scaleTargetInitialized() ? Condition.TRUE : Condition.UNKNOWN,
@@ -222,7 +223,8 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     ServerlessService sks =
         ctx.<ServerlessService>get(Kind.SERVERLESS_SERVICE, pa.metadata.namespace, pa.metadata.name)
             .orElse(null);
-    Conditions.propagate(st, "SKSReady", sks == null ? null : sks.status, "NoHealthyBackends", null, ctx.clock());
+    Conditions.propagate(
+        st, "SKSReady", sks == null ? null : sks.status, "NoHealthyBackends", null, ctx.clock());
     Conditions.rollUp(st, ctx.clock(), "Active", "ScaleTargetInitialized", "SKSReady");
     st.desiredScale = state.desiredScale();
     st.actualScale = ready;
@@ -244,10 +246,13 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
   }
 
   void close() {
-    scalers.values().forEach(s -> {
-      if (s.ticks != null) {
-        s.ticks.cancel(false);
-      }
-    });
+    scalers
+        .values()
+        .forEach(
+            s -> {
+              if (s.ticks != null) {
+                s.ticks.cancel(false);
+              }
+            });
   }
 }

@@ -23,11 +23,11 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Revision → its PodAutoscaler and ServerlessService (same name, owned by it), its serving
- * settings in the data plane, and its status: {@code ResourcesAvailable} and {@code
- * ContainerHealthy} from the PodAutoscaler (initial scale reached once) and the runtime's health,
- * {@code ProgressDeadlineExceeded} when it never got ready in time, and the replica counts. A
- * revision scaled to zero stays Ready, as in Knative.
+ * Revision → its PodAutoscaler and ServerlessService (same name, owned by it), its serving settings
+ * in the data plane, and its status: {@code ResourcesAvailable} and {@code ContainerHealthy} from
+ * the PodAutoscaler (initial scale reached once) and the runtime's health, {@code
+ * ProgressDeadlineExceeded} when it never got ready in time, and the replica counts. A revision
+ * scaled to zero stays Ready, as in Knative.
  */
 final class RevisionReconciler implements Reconciler {
   static final String RESOURCES_AVAILABLE = "ResourcesAvailable";
@@ -68,16 +68,22 @@ final class RevisionReconciler implements Reconciler {
     Instant created = Instant.parse(rev.metadata.creationTimestamp);
     Duration requeue = null;
     if (!health.healthy()) {
-      st.setCondition(CONTAINER_HEALTHY, Condition.FALSE, health.reason(), health.message(), ctx.clock());
+      st.setCondition(
+          CONTAINER_HEALTHY, Condition.FALSE, health.reason(), health.message(), ctx.clock());
       if (!initialized) {
-        st.setCondition(RESOURCES_AVAILABLE, Condition.FALSE, health.reason(), health.message(), ctx.clock());
+        st.setCondition(
+            RESOURCES_AVAILABLE, Condition.FALSE, health.reason(), health.message(), ctx.clock());
       }
     } else if (initialized) {
       st.setCondition(CONTAINER_HEALTHY, Condition.TRUE, null, null, ctx.clock());
       st.setCondition(RESOURCES_AVAILABLE, Condition.TRUE, null, null, ctx.clock());
     } else if (!ctx.clock().instant().isBefore(created.plus(deadline))) {
-      st.setCondition(RESOURCES_AVAILABLE, Condition.FALSE, "ProgressDeadlineExceeded",
-          "Initial scale was never achieved", ctx.clock());
+      st.setCondition(
+          RESOURCES_AVAILABLE,
+          Condition.FALSE,
+          "ProgressDeadlineExceeded",
+          "Initial scale was never achieved",
+          ctx.clock());
       st.setCondition(CONTAINER_HEALTHY, Condition.UNKNOWN, "Deploying", null, ctx.clock());
     } else {
       st.setCondition(RESOURCES_AVAILABLE, Condition.UNKNOWN, "Deploying", null, ctx.clock());
@@ -138,7 +144,8 @@ final class RevisionReconciler implements Reconciler {
     want.spec.scaleTargetRef.name = rev.metadata.name + "-deployment";
     want.spec.reachability = reachability(rev);
     want.spec.protocolType = protocol(rev);
-    Optional<PodAutoscaler> have = ctx.get(Kind.POD_AUTOSCALER, rev.metadata.namespace, rev.metadata.name);
+    Optional<PodAutoscaler> have =
+        ctx.get(Kind.POD_AUTOSCALER, rev.metadata.namespace, rev.metadata.name);
     if (have.isEmpty()) {
       return (PodAutoscaler) ctx.store().create(want);
     }

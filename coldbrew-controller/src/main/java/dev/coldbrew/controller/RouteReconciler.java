@@ -24,11 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Route → resolved traffic and routing entries. Each target resolves to a Ready revision: a named
- * one, or its configuration's latest ready one. Only when every target resolves does the Route
- * take the new split (status.traffic and the gateway's entries); until then the previous split
- * keeps serving, which is what makes a rollout lossless. Also marks the routing state of the
- * revisions of the configurations it routes to ({@code active}/{@code reserve}), which the
- * autoscaler reads as reachability.
+ * one, or its configuration's latest ready one. Only when every target resolves does the Route take
+ * the new split (status.traffic and the gateway's entries); until then the previous split keeps
+ * serving, which is what makes a rollout lossless. Also marks the routing state of the revisions of
+ * the configurations it routes to ({@code active}/{@code reserve}), which the autoscaler reads as
+ * reachability.
  */
 final class RouteReconciler implements Reconciler {
   static final String ALL_TRAFFIC_ASSIGNED = "AllTrafficAssigned";
@@ -37,9 +37,11 @@ final class RouteReconciler implements Reconciler {
 
   private final ControllerContext ctx;
   private final RoutingTable.Listener listener;
+
   /** route → its host entries, as last published. */
   private final Map<NamespacedName, Map<String, List<RoutingTable.Split>>> entries =
       new ConcurrentHashMap<>();
+
   /** "Kind/ns/name" of a configuration or revision → the routes that reference it. */
   private final Map<String, Set<NamespacedName>> dependents = new ConcurrentHashMap<>();
 
@@ -50,7 +52,8 @@ final class RouteReconciler implements Reconciler {
 
   /** The routes whose resolution depends on this configuration or revision. */
   Set<NamespacedName> routesReferencing(Resource r) {
-    return dependents.getOrDefault(dependencyKey(r.resourceKind(), r.metadata.namespace, r.metadata.name), Set.of());
+    return dependents.getOrDefault(
+        dependencyKey(r.resourceKind(), r.metadata.namespace, r.metadata.name), Set.of());
   }
 
   @Override
@@ -75,24 +78,33 @@ final class RouteReconciler implements Reconciler {
 
     List<TrafficTarget> resolved = new ArrayList<>();
     Condition problem = null;
+    String failedRevision = null;
     Set<String> configs = new HashSet<>();
     dependents.values().forEach(s -> s.remove(key));
-    for (TrafficTarget t : route.spec.traffic == null ? List.<TrafficTarget>of() : route.spec.traffic) {
+    for (TrafficTarget t :
+        route.spec.traffic == null ? List.<TrafficTarget>of() : route.spec.traffic) {
       TrafficTarget r = new TrafficTarget(t);
       r.configurationName = null;
       if (t.revisionName != null) {
         track(Kind.REVISION, ns, t.revisionName, key);
         Revision rev = ctx.<Revision>get(Kind.REVISION, ns, t.revisionName).orElse(null);
         if (rev == null) {
-          problem = first(problem, Condition.FALSE, "RevisionMissing",
-              "Revision \"" + t.revisionName + "\" referenced in traffic not found.");
+          problem =
+              first(
+                  problem,
+                  Condition.FALSE,
+                  "RevisionMissing",
+                  "Revision \"" + t.revisionName + "\" referenced in traffic not found.");
           continue;
         }
         Condition ready = rev.status == null ? null : rev.status.condition(Conditions.READY);
         if (ready == null || !ready.isTrue()) {
-          problem = first(problem, ready != null && ready.isFalse() ? Condition.FALSE : Condition.UNKNOWN,
-              ready != null && ready.isFalse() ? "RevisionFailed" : "RevisionMissing",
-              "Revision \"" + t.revisionName + "\" is not ready.");
+          problem =
+              first(
+                  problem,
+                  ready != null && ready.isFalse() ? Condition.FALSE : Condition.UNKNOWN,
+                  ready != null && ready.isFalse() ? "RevisionFailed" : "RevisionMissing",
+                  "Revision \"" + t.revisionName + "\" is not ready.");
           continue;
         }
         String cfg = rev.metadata.label(Labels.CONFIGURATION);
@@ -104,17 +116,27 @@ final class RouteReconciler implements Reconciler {
         track(Kind.CONFIGURATION, ns, cfgName, key);
         configs.add(cfgName);
         Configuration cfg = ctx.<Configuration>get(Kind.CONFIGURATION, ns, cfgName).orElse(null);
-        String latest = cfg == null || cfg.status == null ? null : cfg.status.latestReadyRevisionName;
+        String latest =
+            cfg == null || cfg.status == null ? null : cfg.status.latestReadyRevisionName;
         if (latest == null) {
-          Condition c = cfg == null || cfg.status == null ? null : cfg.status.condition(Conditions.READY);
+          Condition c =
+              cfg == null || cfg.status == null ? null : cfg.status.condition(Conditions.READY);
           boolean failed = c != null && c.isFalse();
-          problem = first(problem, failed ? Condition.FALSE : Condition.UNKNOWN,
-              failed ? "RevisionFailed" : "RevisionMissing",
-              cfg == null
-                  ? "Configuration \"" + cfgName + "\" referenced in traffic not found."
-                  : failed
-                      ? c.message
-                      : "Configuration \"" + cfgName + "\" is waiting for a Revision to become ready.");
+          if (failed && failedRevision == null) {
+            failedRevision = cfg.status.latestCreatedRevisionName;
+          }
+          problem =
+              first(
+                  problem,
+                  failed ? Condition.FALSE : Condition.UNKNOWN,
+                  failed ? "RevisionFailed" : "RevisionMissing",
+                  cfg == null
+                      ? "Configuration \"" + cfgName + "\" referenced in traffic not found."
+                      : failed
+                          ? c.message
+                          : "Configuration \""
+                              + cfgName
+                              + "\" is waiting for a Revision to become ready.");
           continue;
         }
         track(Kind.REVISION, ns, latest, key);
@@ -132,15 +154,32 @@ final class RouteReconciler implements Reconciler {
       publish(key, hosts(route, st.traffic));
       markRoutingState(ns, configs, st.traffic);
     } else {
-      st.setCondition(ALL_TRAFFIC_ASSIGNED, problem.status, problem.reason, problem.message, ctx.clock());
+      st.setCondition(
+          ALL_TRAFFIC_ASSIGNED, problem.status, problem.reason, problem.message, ctx.clock());
+      if (failedRevision != null && !entries.containsKey(key)) {
+        // Nothing ever served here: send the route's requests to the failed revision, which the
+        // data plane refuses at once with its reason, rather than answering "no such host".
+        TrafficTarget t = new TrafficTarget();
+        t.revisionName = failedRevision;
+        t.percent = 100L;
+        publish(key, hosts(route, List.of(t)));
+      }
     }
     boolean published = entries.containsKey(key);
-    st.setCondition(INGRESS_READY, published ? Condition.TRUE : Condition.UNKNOWN,
+    st.setCondition(
+        INGRESS_READY,
+        published ? Condition.TRUE : Condition.UNKNOWN,
         published ? null : "Uninitialized",
-        published ? null : "Waiting for load balancer to be ready", ctx.clock());
-    st.setCondition(CERTIFICATE_PROVISIONED, Condition.TRUE, "TLSNotEnabled",
-        "autoTLS is not enabled", ctx.clock());
-    Conditions.rollUp(st, ctx.clock(), ALL_TRAFFIC_ASSIGNED, INGRESS_READY, CERTIFICATE_PROVISIONED);
+        published ? null : "Waiting for load balancer to be ready",
+        ctx.clock());
+    st.setCondition(
+        CERTIFICATE_PROVISIONED,
+        Condition.TRUE,
+        "TLSNotEnabled",
+        "autoTLS is not enabled",
+        ctx.clock());
+    Conditions.rollUp(
+        st, ctx.clock(), ALL_TRAFFIC_ASSIGNED, INGRESS_READY, CERTIFICATE_PROVISIONED);
     st.observedGeneration = route.metadata.generation;
     ctx.writeStatusIfChanged(route, next);
     return null;
@@ -151,7 +190,9 @@ final class RouteReconciler implements Reconciler {
   }
 
   private void track(Kind kind, String ns, String name, NamespacedName route) {
-    dependents.computeIfAbsent(dependencyKey(kind, ns, name), k -> ConcurrentHashMap.newKeySet()).add(route);
+    dependents
+        .computeIfAbsent(dependencyKey(kind, ns, name), k -> ConcurrentHashMap.newKeySet())
+        .add(route);
   }
 
   private static String dependencyKey(Kind kind, String ns, String name) {
@@ -185,7 +226,9 @@ final class RouteReconciler implements Reconciler {
         split.merge(t.revisionName, p, Long::sum);
       }
       if (t.tag != null) {
-        hosts.put(t.tag + "-" + base, List.of(new RoutingTable.Split(new NamespacedName(ns, t.revisionName), 100)));
+        hosts.put(
+            t.tag + "-" + base,
+            List.of(new RoutingTable.Split(new NamespacedName(ns, t.revisionName), 100)));
       }
     }
     List<RoutingTable.Split> main = new ArrayList<>();
@@ -218,7 +261,8 @@ final class RouteReconciler implements Reconciler {
       for (Resource r : ctx.cache().listOwnedBy(Kind.REVISION, cfg.metadata.uid)) {
         String want = routed.contains(r.metadata.name) ? "active" : "reserve";
         if (!want.equals(r.metadata.label(Labels.ROUTING_STATE))
-            && !("reserve".equals(want) && "pending".equals(r.metadata.label(Labels.ROUTING_STATE))
+            && !("reserve".equals(want)
+                && "pending".equals(r.metadata.label(Labels.ROUTING_STATE))
                 && isLatestCreated(cfg, r))) {
           Revision copy = (Revision) ResourceCodec.copy(r);
           copy.metadata.labels().put(Labels.ROUTING_STATE, want);

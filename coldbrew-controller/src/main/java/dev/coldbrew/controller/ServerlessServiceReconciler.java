@@ -27,7 +27,8 @@ final class ServerlessServiceReconciler implements Reconciler {
   private final InstanceRuntime runtime;
   private final Networking networking;
 
-  ServerlessServiceReconciler(ControllerContext ctx, InstanceRuntime runtime, Networking networking) {
+  ServerlessServiceReconciler(
+      ControllerContext ctx, InstanceRuntime runtime, Networking networking) {
     this.ctx = ctx;
     this.runtime = runtime;
     this.networking = networking;
@@ -35,7 +36,8 @@ final class ServerlessServiceReconciler implements Reconciler {
 
   @Override
   public Duration reconcile(NamespacedName key) {
-    Optional<ServerlessService> cached = ctx.get(Kind.SERVERLESS_SERVICE, key.namespace(), key.name());
+    Optional<ServerlessService> cached =
+        ctx.get(Kind.SERVERLESS_SERVICE, key.namespace(), key.name());
     if (cached.isEmpty()) {
       return null;
     }
@@ -45,7 +47,8 @@ final class ServerlessServiceReconciler implements Reconciler {
       ready.add(i.address());
     }
     boolean serve = ServerlessService.MODE_SERVE.equals(sks.spec.mode) && !ready.isEmpty();
-    networking.modeChanged(key, serve ? ServerlessService.MODE_SERVE : ServerlessService.MODE_PROXY);
+    networking.modeChanged(
+        key, serve ? ServerlessService.MODE_SERVE : ServerlessService.MODE_PROXY);
     writeEndpoints(sks, key.name() + "-private", ready, "Private");
     writeEndpoints(sks, key.name(), serve ? ready : networking.activatorEndpoints(), "Public");
 
@@ -57,14 +60,22 @@ final class ServerlessServiceReconciler implements Reconciler {
     st.serviceName = key.name();
     st.privateServiceName = key.name() + "-private";
     if (ready.isEmpty()) {
-      st.setCondition("EndpointsPopulated", Condition.UNKNOWN, "NoHealthyBackends",
-          "K8s Service is not ready", ctx.clock());
+      st.setCondition(
+          "EndpointsPopulated",
+          Condition.UNKNOWN,
+          "NoHealthyBackends",
+          "K8s Service is not ready",
+          ctx.clock());
     } else {
       st.setCondition("EndpointsPopulated", Condition.TRUE, null, null, ctx.clock());
     }
     boolean activatorInPath = !serve;
-    st.setCondition("ActivatorEndpointsPopulated", activatorInPath ? Condition.TRUE : Condition.FALSE,
-        activatorInPath ? "ActivatorEndpointsPopulated" : "ActivatorEndpointsNotPopulated", null, ctx.clock());
+    st.setCondition(
+        "ActivatorEndpointsPopulated",
+        activatorInPath ? Condition.TRUE : Condition.FALSE,
+        activatorInPath ? "ActivatorEndpointsPopulated" : "ActivatorEndpointsNotPopulated",
+        null,
+        ctx.clock());
     st.condition("ActivatorEndpointsPopulated").severity = "Info";
     Conditions.rollUp(st, ctx.clock(), "EndpointsPopulated");
     st.observedGeneration = sks.metadata.generation;
@@ -72,7 +83,8 @@ final class ServerlessServiceReconciler implements Reconciler {
     return null;
   }
 
-  private void writeEndpoints(ServerlessService sks, String name, List<String> addresses, String type) {
+  private void writeEndpoints(
+      ServerlessService sks, String name, List<String> addresses, String type) {
     Endpoints want = new Endpoints();
     want.metadata.name = name;
     want.metadata.namespace = sks.metadata.namespace;

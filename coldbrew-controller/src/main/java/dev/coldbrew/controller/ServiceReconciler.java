@@ -53,26 +53,52 @@ final class ServiceReconciler implements Reconciler {
     Route route = ensure(svc, desiredRoute(svc), Kind.ROUTE);
 
     if (cfg == null) {
-      st.setCondition(CONFIGURATIONS_READY, Condition.FALSE, "NotOwned",
-          "There is an existing Configuration \"" + svc.metadata.name + "\" that we do not own.", ctx.clock());
+      st.setCondition(
+          CONFIGURATIONS_READY,
+          Condition.FALSE,
+          "NotOwned",
+          "There is an existing Configuration \"" + svc.metadata.name + "\" that we do not own.",
+          ctx.clock());
     } else if (!current(cfg) || !sameSpec(cfg, svc)) {
-      st.setCondition(CONFIGURATIONS_READY, Condition.UNKNOWN, "OutOfDate",
-          "The Configuration is still working to reflect the latest desired specification.", ctx.clock());
+      st.setCondition(
+          CONFIGURATIONS_READY,
+          Condition.UNKNOWN,
+          "OutOfDate",
+          "The Configuration is still working to reflect the latest desired specification.",
+          ctx.clock());
     } else {
-      Conditions.propagate(st, CONFIGURATIONS_READY, cfg.status, "OutOfDate",
-          "The Configuration is still working to reflect the latest desired specification.", ctx.clock());
+      Conditions.propagate(
+          st,
+          CONFIGURATIONS_READY,
+          cfg.status,
+          "OutOfDate",
+          "The Configuration is still working to reflect the latest desired specification.",
+          ctx.clock());
       st.latestCreatedRevisionName = cfg.status.latestCreatedRevisionName;
       st.latestReadyRevisionName = cfg.status.latestReadyRevisionName;
     }
     if (route == null) {
-      st.setCondition(ROUTES_READY, Condition.FALSE, "NotOwned",
-          "There is an existing Route \"" + svc.metadata.name + "\" that we do not own.", ctx.clock());
+      st.setCondition(
+          ROUTES_READY,
+          Condition.FALSE,
+          "NotOwned",
+          "There is an existing Route \"" + svc.metadata.name + "\" that we do not own.",
+          ctx.clock());
     } else if (!current(route)) {
-      st.setCondition(ROUTES_READY, Condition.UNKNOWN, "OutOfDate",
-          "The Route is still working to reflect the latest desired specification.", ctx.clock());
+      st.setCondition(
+          ROUTES_READY,
+          Condition.UNKNOWN,
+          "OutOfDate",
+          "The Route is still working to reflect the latest desired specification.",
+          ctx.clock());
     } else {
-      Conditions.propagate(st, ROUTES_READY, route.status, "OutOfDate",
-          "The Route is still working to reflect the latest desired specification.", ctx.clock());
+      Conditions.propagate(
+          st,
+          ROUTES_READY,
+          route.status,
+          "OutOfDate",
+          "The Route is still working to reflect the latest desired specification.",
+          ctx.clock());
       st.url = route.status.url;
       st.address = route.status.url == null ? null : new Addressable(route.status.url);
       st.traffic = route.status.traffic;

@@ -63,7 +63,8 @@ final class WorkQueue<K> {
       n = failures.merge(key, 1, Integer::sum);
     }
     long nanos = baseDelay.toNanos() << Math.min(n - 1, 30);
-    addAfter(key, Duration.ofNanos(Math.min(nanos <= 0 ? Long.MAX_VALUE : nanos, maxDelay.toNanos())));
+    addAfter(
+        key, Duration.ofNanos(Math.min(nanos <= 0 ? Long.MAX_VALUE : nanos, maxDelay.toNanos())));
   }
 
   /** Clears the key's failure count after a success. */

@@ -84,7 +84,8 @@ class ReconcilersTest {
                 - command: [java]
                   args: [-jar, hello.jar]
                   env: [{name: TARGET, value: %s}]
-        %s""".formatted(target, extra);
+        %s"""
+        .formatted(target, extra);
   }
 
   private void awaitReady(Kind kind, String name) {
@@ -93,7 +94,10 @@ class ReconcilersTest {
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       StringBuilder sb = new StringBuilder();
       for (Kind k : Kind.values()) {
-        store.list(k, null).items().forEach(r -> sb.append(ResourceCodec.toYaml(r)).append("---\n"));
+        store
+            .list(k, null)
+            .items()
+            .forEach(r -> sb.append(ResourceCodec.toYaml(r)).append("---\n"));
       }
       throw new AssertionError(kind + " " + name + " not ready; the store holds:\n" + sb, e);
     }
@@ -105,7 +109,9 @@ class ReconcilersTest {
         .until(
             () -> {
               Resource r = get(kind, name);
-              return r != null && r.status() != null && r.status().isTrue("Ready")
+              return r != null
+                  && r.status() != null
+                  && r.status().isTrue("Ready")
                   && r.status().observedGeneration.equals(r.metadata.generation);
             });
   }
@@ -121,7 +127,9 @@ class ReconcilersTest {
     assertThat(cfg.metadata.controllerRef().uid).isEqualTo(svc.metadata.uid);
     assertThat(route.metadata.controllerRef().uid).isEqualTo(svc.metadata.uid);
     assertThat(rev.metadata.controllerRef().uid).isEqualTo(cfg.metadata.uid);
-    assertThat(cfg.metadata.labels).containsEntry("team", "blue").containsEntry(Labels.SERVICE, "hello");
+    assertThat(cfg.metadata.labels)
+        .containsEntry("team", "blue")
+        .containsEntry(Labels.SERVICE, "hello");
     assertThat(rev.metadata.labels)
         .containsEntry(Labels.SERVICE, "hello")
         .containsEntry(Labels.CONFIGURATION, "hello")
@@ -132,11 +140,14 @@ class ReconcilersTest {
     assertThat(ready.status.url).isEqualTo("http://hello.default.localhost:8080");
     assertThat(ready.status.latestCreatedRevisionName).isEqualTo("hello-00001");
     assertThat(ready.status.latestReadyRevisionName).isEqualTo("hello-00001");
-    assertThat(ready.status.traffic).singleElement().satisfies(t -> {
-      assertThat(t.revisionName).isEqualTo("hello-00001");
-      assertThat(t.percent).isEqualTo(100);
-      assertThat(t.latestRevision).isTrue();
-    });
+    assertThat(ready.status.traffic)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.revisionName).isEqualTo("hello-00001");
+              assertThat(t.percent).isEqualTo(100);
+              assertThat(t.latestRevision).isTrue();
+            });
     assertThat(net.table.hosts().get("hello.default.localhost"))
         .containsExactly(new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 100));
     assertThat((Resource) get(Kind.POD_AUTOSCALER, "hello-00001")).isNotNull();
@@ -149,26 +160,38 @@ class ReconcilersTest {
     awaitReady(Kind.SERVICE, "hello");
 
     apply(hello("World", "  traffic: [{latestRevision: true, percent: 100, tag: current}]"));
-    await().atMost(WAIT).until(() -> {
-      Route r = get(Kind.ROUTE, "hello");
-      return r.status != null && r.status.traffic != null && "current".equals(r.status.traffic.get(0).tag);
-    });
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Route r = get(Kind.ROUTE, "hello");
+              return r.status != null
+                  && r.status.traffic != null
+                  && "current".equals(r.status.traffic.get(0).tag);
+            });
     assertThat(store.list(Kind.REVISION, "default").items()).hasSize(1);
 
     apply(hello("Coldbrew", ""));
     await().atMost(WAIT).until(() -> get(Kind.REVISION, "hello-00002") != null);
     awaitReady(Kind.SERVICE, "hello");
-    await().atMost(WAIT).until(() -> {
-      Service s = get(Kind.SERVICE, "hello");
-      return "hello-00002".equals(s.status.latestReadyRevisionName)
-          && "hello-00002".equals(s.status.traffic.get(0).revisionName);
-    });
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Service s = get(Kind.SERVICE, "hello");
+              return "hello-00002".equals(s.status.latestReadyRevisionName)
+                  && "hello-00002".equals(s.status.traffic.get(0).revisionName);
+            });
     assertThat(store.list(Kind.REVISION, "default").items()).hasSize(2);
   }
 
   @Test
   void templateNameNamesTheRevision() {
-    apply(hello("World", "").replace("    spec:\n      containers", "    metadata: {name: hello-v1}\n    spec:\n      containers"));
+    apply(
+        hello("World", "")
+            .replace(
+                "    spec:\n      containers",
+                "    metadata: {name: hello-v1}\n    spec:\n      containers"));
     awaitReady(Kind.SERVICE, "hello");
     assertThat((Revision) get(Kind.REVISION, "hello-v1")).isNotNull();
   }
@@ -178,30 +201,51 @@ class ReconcilersTest {
     apply(hello("One", ""));
     awaitReady(Kind.SERVICE, "hello");
     apply(hello("Two", ""));
-    await().atMost(WAIT).until(() -> {
-      Service s = get(Kind.SERVICE, "hello");
-      return "hello-00002".equals(s.status.latestReadyRevisionName);
-    });
-    apply(hello("Two", """
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Service s = get(Kind.SERVICE, "hello");
+              return "hello-00002".equals(s.status.latestReadyRevisionName);
+            });
+    apply(
+        hello(
+            "Two",
+            """
           traffic:
             - {revisionName: hello-00001, percent: 50, tag: one}
             - {latestRevision: true, percent: 50, tag: latest}
         """));
-    await().atMost(WAIT).until(() -> {
-      Route r = get(Kind.ROUTE, "hello");
-      return r.status.traffic != null && r.status.traffic.size() == 2;
-    });
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Route r = get(Kind.ROUTE, "hello");
+              return r.status.traffic != null && r.status.traffic.size() == 2;
+            });
     List<TrafficTarget> traffic = ((Route) get(Kind.ROUTE, "hello")).status.traffic;
-    assertThat(traffic).extracting(t -> t.revisionName).containsExactly("hello-00001", "hello-00002");
-    assertThat(traffic).extracting(t -> t.url)
-        .containsExactly("http://one-hello.default.localhost:8080", "http://latest-hello.default.localhost:8080");
-    assertThat(net.table.hosts().get("hello.default.localhost")).containsExactlyInAnyOrder(
-        new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 50),
-        new RoutingTable.Split(new NamespacedName("default", "hello-00002"), 50));
+    assertThat(traffic)
+        .extracting(t -> t.revisionName)
+        .containsExactly("hello-00001", "hello-00002");
+    assertThat(traffic)
+        .extracting(t -> t.url)
+        .containsExactly(
+            "http://one-hello.default.localhost:8080",
+            "http://latest-hello.default.localhost:8080");
+    assertThat(net.table.hosts().get("hello.default.localhost"))
+        .containsExactlyInAnyOrder(
+            new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 50),
+            new RoutingTable.Split(new NamespacedName("default", "hello-00002"), 50));
     assertThat(net.table.hosts().get("one-hello.default.localhost"))
         .containsExactly(new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 100));
-    await().atMost(WAIT).until(() ->
-        "active".equals(((Revision) get(Kind.REVISION, "hello-00001")).metadata.label(Labels.ROUTING_STATE)));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                "active"
+                    .equals(
+                        ((Revision) get(Kind.REVISION, "hello-00001"))
+                            .metadata.label(Labels.ROUTING_STATE)));
   }
 
   @Test
@@ -211,7 +255,9 @@ class ReconcilersTest {
     runtime.autoReady = false;
     apply(hello("Two", ""));
     await().atMost(WAIT).until(() -> get(Kind.REVISION, "hello-00002") != null);
-    await().atMost(WAIT).until(() -> runtime.scaled.containsKey(new NamespacedName("default", "hello-00002")));
+    await()
+        .atMost(WAIT)
+        .until(() -> runtime.scaled.containsKey(new NamespacedName("default", "hello-00002")));
     Service s = get(Kind.SERVICE, "hello");
     assertThat(s.status.traffic.get(0).revisionName).isEqualTo("hello-00001");
     assertThat(net.table.hosts().get("hello.default.localhost"))
@@ -225,18 +271,28 @@ class ReconcilersTest {
     NamespacedName rev = new NamespacedName("default", "hello-00001");
     await().atMost(WAIT).until(() -> runtime.scaled.containsKey(rev));
     runtime.setReady(rev, 0, ContainerHealth.failing("ExitCode3", "boom"));
-    await().atMost(WAIT).until(() -> {
-      Revision r = get(Kind.REVISION, "hello-00001");
-      return r.status != null && r.status.condition("Ready") != null && r.status.condition("Ready").isFalse();
-    });
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Revision r = get(Kind.REVISION, "hello-00001");
+              return r.status != null
+                  && r.status.condition("Ready") != null
+                  && r.status.condition("Ready").isFalse();
+            });
     Revision r = get(Kind.REVISION, "hello-00001");
     assertThat(r.status.condition("ContainerHealthy").reason).isEqualTo("ExitCode3");
     assertThat(r.status.condition("ContainerHealthy").message).isEqualTo("boom");
     assertThat(net.failures.containsKey(rev)).isTrue();
-    await().atMost(WAIT).until(() -> {
-      Service s = get(Kind.SERVICE, "hello");
-      return s.status != null && s.status.condition("Ready") != null && s.status.condition("Ready").isFalse();
-    });
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Service s = get(Kind.SERVICE, "hello");
+              return s.status != null
+                  && s.status.condition("Ready") != null
+                  && s.status.condition("Ready").isFalse();
+            });
   }
 
   @Test
@@ -244,11 +300,19 @@ class ReconcilersTest {
     apply(hello("World", ""));
     awaitReady(Kind.SERVICE, "hello");
     store.delete(Kind.SERVICE, "default", "hello");
-    for (Kind k : List.of(Kind.CONFIGURATION, Kind.ROUTE, Kind.REVISION, Kind.POD_AUTOSCALER,
-        Kind.SERVERLESS_SERVICE, Kind.ENDPOINTS)) {
+    for (Kind k :
+        List.of(
+            Kind.CONFIGURATION,
+            Kind.ROUTE,
+            Kind.REVISION,
+            Kind.POD_AUTOSCALER,
+            Kind.SERVERLESS_SERVICE,
+            Kind.ENDPOINTS)) {
       assertThat(store.list(k, "default").items()).as(k.plural()).isEmpty();
     }
-    await().atMost(WAIT).until(() -> runtime.removed.contains(new NamespacedName("default", "hello-00001")));
+    await()
+        .atMost(WAIT)
+        .until(() -> runtime.removed.contains(new NamespacedName("default", "hello-00001")));
     await().atMost(WAIT).until(() -> !net.table.hosts().containsKey("hello.default.localhost"));
   }
 }

@@ -29,13 +29,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin HTTP API: Kubernetes-shaped paths over the store for every kind ({@code
  * /apis/serving.knative.dev/v1/namespaces/{ns}/services[/{name}]}, {@code
- * /api/v1/namespaces/{ns}/endpoints}), GET/list, POST, PUT, DELETE, and apply as {@code PATCH}
- * with {@code application/apply-patch+yaml|json}; errors as Kubernetes {@code Status}. Store
- * calls run on worker threads, never on the event loop. A bearer token is required when one is
- * configured; no CORS headers are ever sent.
+ * /api/v1/namespaces/{ns}/endpoints}), GET/list, POST, PUT, DELETE, and apply as {@code PATCH} with
+ * {@code application/apply-patch+yaml|json}; errors as Kubernetes {@code Status}. Store calls run
+ * on worker threads, never on the event loop. A bearer token is required when one is configured; no
+ * CORS headers are ever sent.
  */
 public final class AdminApi {
   private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
+
   /** Manifests are small; anything larger is refused before it is buffered. */
   static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -43,7 +44,8 @@ public final class AdminApi {
   private final Store store;
   private final Admission admission;
   private final String token;
-  private final java.util.Map<String, ExtraRoute> extra = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, ExtraRoute> extra =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean ready;
   private HttpServer server;
 
@@ -97,7 +99,10 @@ public final class AdminApi {
       return;
     }
     if (token != null && !authorized(req)) {
-      send(req, ApiStatus.of(401, "Unauthorized", "a bearer token is required (see the data dir's admin-token)"));
+      send(
+          req,
+          ApiStatus.of(
+              401, "Unauthorized", "a bearer token is required (see the data dir's admin-token)"));
       return;
     }
     for (var e : extra.entrySet()) {
@@ -144,15 +149,21 @@ public final class AdminApi {
   private void withBody(HttpServerRequest req, Target t, HttpMethod m) {
     String len = req.getHeader("Content-Length");
     if (len != null && len.length() < 12 && Long.parseLong(len) > MAX_BODY_BYTES) {
-      send(req, ApiStatus.of(413, "RequestEntityTooLarge", "body over " + MAX_BODY_BYTES + " bytes"));
+      send(
+          req,
+          ApiStatus.of(413, "RequestEntityTooLarge", "body over " + MAX_BODY_BYTES + " bytes"));
       return;
     }
     req.body()
-        .onFailure(e -> send(req, ApiStatus.of(400, "BadRequest", "cannot read body: " + e.getMessage())))
+        .onFailure(
+            e -> send(req, ApiStatus.of(400, "BadRequest", "cannot read body: " + e.getMessage())))
         .onSuccess(
             body -> {
               if (body.length() > MAX_BODY_BYTES) {
-                send(req, ApiStatus.of(413, "RequestEntityTooLarge", "body over " + MAX_BODY_BYTES + " bytes"));
+                send(
+                    req,
+                    ApiStatus.of(
+                        413, "RequestEntityTooLarge", "body over " + MAX_BODY_BYTES + " bytes"));
                 return;
               }
               if (m.equals(HttpMethod.PATCH)) {
@@ -163,7 +174,8 @@ public final class AdminApi {
                       ApiStatus.of(
                           415,
                           "UnsupportedMediaType",
-                          "PATCH takes application/apply-patch+yaml or +json (server-side apply), not " + ct));
+                          "PATCH takes application/apply-patch+yaml or +json (server-side apply), not "
+                              + ct));
                   return;
                 }
               }
@@ -207,14 +219,18 @@ public final class AdminApi {
       r.metadata.namespace = t.namespace;
     } else if (!r.metadata.namespace.equals(t.namespace)) {
       throw new ValidationException(
-          FieldError.invalid("metadata.namespace", r.metadata.namespace, t.namespace + " (the namespace of the path)"));
+          FieldError.invalid(
+              "metadata.namespace",
+              r.metadata.namespace,
+              t.namespace + " (the namespace of the path)"));
     }
     if (t.name != null) {
       if (r.metadata.name == null || r.metadata.name.isEmpty()) {
         r.metadata.name = t.name;
       } else if (!r.metadata.name.equals(t.name)) {
         throw new ValidationException(
-            FieldError.invalid("metadata.name", r.metadata.name, t.name + " (the name in the path)"));
+            FieldError.invalid(
+                "metadata.name", r.metadata.name, t.name + " (the name in the path)"));
       }
     }
     return r;
@@ -277,7 +293,8 @@ public final class AdminApi {
       return false;
     }
     return MessageDigest.isEqual(
-        h.substring(7).trim().getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+        h.substring(7).trim().getBytes(StandardCharsets.UTF_8),
+        token.getBytes(StandardCharsets.UTF_8));
   }
 
   /** A parsed resource path: kind, namespace (null = all), name (null = collection). */

@@ -67,8 +67,8 @@ public final class Admission {
   }
 
   /**
-   * Creates the resource or, when it exists, makes its spec, labels and annotations those of
-   * {@code r} (the manifest owns them), retrying on concurrent changes.
+   * Creates the resource or, when it exists, makes its spec, labels and annotations those of {@code
+   * r} (the manifest owns them), retrying on concurrent changes.
    */
   public Applied apply(Resource input) {
     requireUserKind(input.resourceKind());

@@ -11,7 +11,8 @@ import dev.coldbrew.store.StoreException;
  * Errors as the Kubernetes API server writes them: a {@code Status} object with code, reason,
  * message and, for invalid input, {@code details.causes} naming each bad field. Stateless.
  */
-public record ApiStatus(int code, String reason, String message, java.util.List<FieldError> causes) {
+public record ApiStatus(
+    int code, String reason, String message, java.util.List<FieldError> causes) {
 
   /** The Status for an exception thrown while serving a request. */
   public static ApiStatus of(Throwable t, String subject) {
@@ -21,12 +22,12 @@ public record ApiStatus(int code, String reason, String message, java.util.List<
     if (t instanceof StoreException s) {
       return switch (s.reason()) {
         case NOT_FOUND -> new ApiStatus(404, "NotFound", s.getMessage(), java.util.List.of());
-        case ALREADY_EXISTS -> new ApiStatus(
-            409, "AlreadyExists", s.getMessage(), java.util.List.of());
+        case ALREADY_EXISTS ->
+            new ApiStatus(409, "AlreadyExists", s.getMessage(), java.util.List.of());
         case CONFLICT -> new ApiStatus(409, "Conflict", s.getMessage(), java.util.List.of());
         case INVALID -> new ApiStatus(422, "Invalid", s.getMessage(), java.util.List.of());
-        case CORRUPT, UNAVAILABLE -> new ApiStatus(
-            503, "ServiceUnavailable", s.getMessage(), java.util.List.of());
+        case CORRUPT, UNAVAILABLE ->
+            new ApiStatus(503, "ServiceUnavailable", s.getMessage(), java.util.List.of());
       };
     }
     return new ApiStatus(500, "InternalError", "internal error: " + t, java.util.List.of());
@@ -49,7 +50,11 @@ public record ApiStatus(int code, String reason, String message, java.util.List<
       ArrayNode arr = n.putObject("details").putArray("causes");
       for (FieldError e : causes) {
         ObjectNode c = arr.addObject();
-        c.put("reason", e.message().startsWith("unknown field") ? "FieldValueNotSupported" : "FieldValueInvalid");
+        c.put(
+            "reason",
+            e.message().startsWith("unknown field")
+                ? "FieldValueNotSupported"
+                : "FieldValueInvalid");
         c.put("message", e.message());
         c.put("field", e.path());
       }

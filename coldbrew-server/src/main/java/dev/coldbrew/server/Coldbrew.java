@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The platform on one machine: the SQLite store, the local runtime, the data plane (gateway,
- * activator, queues), the reconcilers and the admin API, wired together and started in that
- * order (orphans from a run that died are ended before anything starts), and closed in reverse.
+ * activator, queues), the reconcilers and the admin API, wired together and started in that order
+ * (orphans from a run that died are ended before anything starts), and closed in reverse.
  * Thread-safe.
  */
 public final class Coldbrew implements AutoCloseable {
@@ -85,9 +85,7 @@ public final class Coldbrew implements AutoCloseable {
                 .withBind(options.bindAddress(), options.httpPort()),
             forward);
     closeOnStop.add(dataPlane);
-    runtime =
-        new LocalRuntime(
-            LocalRuntimeOptions.builder(dataDir).drainer(dataPlane).build());
+    runtime = new LocalRuntime(LocalRuntimeOptions.builder(dataDir).drainer(dataPlane).build());
     closeOnStop.add(runtime);
     runtime.subscribe(inst -> dataPlane.updateInstances(inst.revision(), inst.ready()));
     try {
@@ -175,7 +173,12 @@ public final class Coldbrew implements AutoCloseable {
             parsed.add(ResourceCodec.decode(doc));
           }
         } catch (ValidationException e) {
-          e.errors().forEach(fe -> errors.add(new FieldError(f + (fe.path().isEmpty() ? "" : ": " + fe.path()), fe.message())));
+          e.errors()
+              .forEach(
+                  fe ->
+                      errors.add(
+                          new FieldError(
+                              f + (fe.path().isEmpty() ? "" : ": " + fe.path()), fe.message())));
         }
       }
     }
@@ -188,14 +191,25 @@ public final class Coldbrew implements AutoCloseable {
         a = admission.apply(r);
       } catch (ValidationException e) {
         List<FieldError> named = new ArrayList<>();
-        e.errors().forEach(fe -> named.add(new FieldError(r + (fe.path().isEmpty() ? "" : ": " + fe.path()), fe.message())));
+        e.errors()
+            .forEach(
+                fe ->
+                    named.add(
+                        new FieldError(
+                            r + (fe.path().isEmpty() ? "" : ": " + fe.path()), fe.message())));
         throw new ValidationException(named);
       }
       String kind = r.kind.toLowerCase(java.util.Locale.ROOT) + "." + r.resourceKind().group();
       out.println(kind + "/" + r.metadata.name + " " + a.outcome().word());
       if (a.resource() instanceof Service s) {
-        out.println("  URL: http://" + s.metadata.name + "." + s.metadata.namespace + "." + options.effectiveDomain()
-            + (gatewayPort == 80 ? "" : ":" + gatewayPort));
+        out.println(
+            "  URL: http://"
+                + s.metadata.name
+                + "."
+                + s.metadata.namespace
+                + "."
+                + options.effectiveDomain()
+                + (gatewayPort == 80 ? "" : ":" + gatewayPort));
       }
     }
     out.flush();

@@ -24,11 +24,18 @@ final class GatewayNetworking implements Networking {
   @Override
   public void routingChanged(RoutingTable table) {
     Map<String, List<dev.coldbrew.dataplane.RoutingTable.Target>> routes = new HashMap<>();
-    table.hosts().forEach((host, splits) -> {
-      List<dev.coldbrew.dataplane.RoutingTable.Target> targets = new ArrayList<>();
-      splits.forEach(s -> targets.add(new dev.coldbrew.dataplane.RoutingTable.Target(s.revision(), (int) s.percent())));
-      routes.put(host, targets);
-    });
+    table
+        .hosts()
+        .forEach(
+            (host, splits) -> {
+              List<dev.coldbrew.dataplane.RoutingTable.Target> targets = new ArrayList<>();
+              splits.forEach(
+                  s ->
+                      targets.add(
+                          new dev.coldbrew.dataplane.RoutingTable.Target(
+                              s.revision(), (int) s.percent())));
+              routes.put(host, targets);
+            });
     dataPlane.updateRoutes(dev.coldbrew.dataplane.RoutingTable.of(routes));
   }
 
@@ -42,7 +49,9 @@ final class GatewayNetworking implements Networking {
             rev.metadata.label(Labels.CONFIGURATION),
             spec.containerConcurrency == null ? 0 : spec.containerConcurrency.intValue(),
             spec.timeoutSeconds == null ? 0 : spec.timeoutSeconds.intValue(),
-            spec.responseStartTimeoutSeconds == null ? null : spec.responseStartTimeoutSeconds.intValue(),
+            spec.responseStartTimeoutSeconds == null
+                ? null
+                : spec.responseStartTimeoutSeconds.intValue(),
             spec.idleTimeoutSeconds == null ? null : spec.idleTimeoutSeconds.intValue()));
   }
 

@@ -12,8 +12,8 @@ import java.util.List;
 /**
  * {@code GET /logs/namespaces/{ns}/services/{name}?revision=R&tail=N&follow=true}: the instance
  * logs behind {@code coldbrew logs}, as text lines prefixed {@code [instance-id]}; with {@code
- * follow} the response stays open and new lines are sent as they are written (polled every 200
- * ms, on a worker thread).
+ * follow} the response stays open and new lines are sent as they are written (polled every 200 ms,
+ * on a worker thread).
  */
 final class LogsApi {
   static final String PREFIX = "/logs/";
@@ -34,7 +34,8 @@ final class LogsApi {
   private void handle(HttpServerRequest req) {
     String[] p = req.path().substring(PREFIX.length()).split("/");
     if (p.length != 4 || !p[0].equals("namespaces") || !p[2].equals("services")) {
-      AdminApi.send(req, ApiStatus.of(404, "NotFound", "expected /logs/namespaces/{ns}/services/{name}"));
+      AdminApi.send(
+          req, ApiStatus.of(404, "NotFound", "expected /logs/namespaces/{ns}/services/{name}"));
       return;
     }
     String ns = p[1];
@@ -44,7 +45,12 @@ final class LogsApi {
     try {
       tail = Integer.parseInt(req.getParam("tail", "-1"));
     } catch (NumberFormatException e) {
-      AdminApi.send(req, ApiStatus.of(400, "BadRequest", "tail: \"" + req.getParam("tail") + "\" (expected: a whole number >= 0)"));
+      AdminApi.send(
+          req,
+          ApiStatus.of(
+              400,
+              "BadRequest",
+              "tail: \"" + req.getParam("tail") + "\" (expected: a whole number >= 0)"));
       return;
     }
     if (tail < 0) {
@@ -62,7 +68,11 @@ final class LogsApi {
               if (!known && first.isEmpty()) {
                 throw new dev.coldbrew.store.StoreException(
                     dev.coldbrew.store.StoreException.Reason.NOT_FOUND,
-                    "service \"" + service + "\" not found in namespace \"" + ns + "\" and no logs of it");
+                    "service \""
+                        + service
+                        + "\" not found in namespace \""
+                        + ns
+                        + "\" and no logs of it");
               }
               return new Object[] {cursor, first};
             },

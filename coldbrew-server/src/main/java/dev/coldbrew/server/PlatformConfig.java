@@ -3,6 +3,7 @@ package dev.coldbrew.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.config.ConfigReader;
 import dev.coldbrew.api.config.DefaultsConfig;
 import dev.coldbrew.api.config.DeploymentConfig;
 import dev.coldbrew.api.config.DomainConfig;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The config file ({@code --config coldbrew.yaml}): sections named after Knative's ConfigMaps and
@@ -61,9 +63,11 @@ public record PlatformConfig(
 
     static Limits fromMap(String section, Map<String, Object> values) {
       List<FieldError> errors = new ArrayList<>();
-      var r = new dev.coldbrew.api.config.ConfigReader(section, values, java.util.Set.of(MAX_HELD, MAX_BODY), errors);
+      var r = new ConfigReader(section, values, Set.of(MAX_HELD, MAX_BODY), errors);
       Limits d = defaults();
-      long held = r.integer(MAX_HELD, d.maxHeldRequestsPerRevision(), 0, Integer.MAX_VALUE, "0.." + Integer.MAX_VALUE);
+      long held =
+          r.integer(
+              MAX_HELD, d.maxHeldRequestsPerRevision(), 0, Integer.MAX_VALUE, "0.." + Integer.MAX_VALUE);
       long body = r.integer(MAX_BODY, d.maxRequestBodyBytes(), 0, Long.MAX_VALUE, ">= 0");
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);
@@ -110,14 +114,18 @@ public record PlatformConfig(
       root = text.isBlank() ? null : ResourceCodec.yaml().readTree(text);
     } catch (IOException e) {
       throw new ValidationException(
-          new FieldError("", source + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")"));
+          new FieldError(
+              "",
+              source + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")"));
     }
     if (root == null || root.isNull() || root.isMissingNode()) {
       return standard();
     }
     if (!root.isObject()) {
       throw new ValidationException(
-          FieldError.invalid("", root.getNodeType().toString().toLowerCase(java.util.Locale.ROOT),
+          FieldError.invalid(
+              "",
+              root.getNodeType().toString().toLowerCase(java.util.Locale.ROOT),
               "a map of sections: " + String.join(", ", SECTIONS)));
     }
     List<FieldError> errors = new ArrayList<>();
@@ -129,7 +137,8 @@ public record PlatformConfig(
                 errors.add(
                     FieldError.invalid(e.getKey(), "unknown section", String.join(", ", SECTIONS)));
               } else if (!e.getValue().isObject() && !e.getValue().isNull()) {
-                errors.add(FieldError.invalid(e.getKey(), e.getValue().toString(), "a map of keys"));
+                errors.add(
+                    FieldError.invalid(e.getKey(), e.getValue().toString(), "a map of keys"));
               } else {
                 Map<String, Object> values = new LinkedHashMap<>();
                 e.getValue()
@@ -138,15 +147,41 @@ public record PlatformConfig(
                         kv ->
                             values.put(
                                 kv.getKey(),
-                                kv.getValue().isValueNode() ? kv.getValue().asText() : kv.getValue().toString()));
+                                kv.getValue().isValueNode()
+                                    ? kv.getValue().asText()
+                                    : kv.getValue().toString()));
                 sections.put(e.getKey(), values);
               }
             });
-    AutoscalerConfig as = read(errors, () -> AutoscalerConfig.fromMap("autoscaler", sections.getOrDefault("autoscaler", Map.of())), AutoscalerConfig.defaults());
-    DefaultsConfig df = read(errors, () -> DefaultsConfig.fromMap("defaults", sections.getOrDefault("defaults", Map.of())), DefaultsConfig.defaults());
-    DeploymentConfig dp = read(errors, () -> DeploymentConfig.fromMap("deployment", sections.getOrDefault("deployment", Map.of())), DeploymentConfig.defaults());
-    DomainConfig dm = read(errors, () -> DomainConfig.fromMap("domain", sections.getOrDefault("domain", Map.of())), DomainConfig.defaults());
-    Limits lm = read(errors, () -> Limits.fromMap("coldbrew", sections.getOrDefault("coldbrew", Map.of())), Limits.defaults());
+    AutoscalerConfig as =
+        read(
+            errors,
+            () ->
+                AutoscalerConfig.fromMap(
+                    "autoscaler", sections.getOrDefault("autoscaler", Map.of())),
+            AutoscalerConfig.defaults());
+    DefaultsConfig df =
+        read(
+            errors,
+            () -> DefaultsConfig.fromMap("defaults", sections.getOrDefault("defaults", Map.of())),
+            DefaultsConfig.defaults());
+    DeploymentConfig dp =
+        read(
+            errors,
+            () ->
+                DeploymentConfig.fromMap(
+                    "deployment", sections.getOrDefault("deployment", Map.of())),
+            DeploymentConfig.defaults());
+    DomainConfig dm =
+        read(
+            errors,
+            () -> DomainConfig.fromMap("domain", sections.getOrDefault("domain", Map.of())),
+            DomainConfig.defaults());
+    Limits lm =
+        read(
+            errors,
+            () -> Limits.fromMap("coldbrew", sections.getOrDefault("coldbrew", Map.of())),
+            Limits.defaults());
     if (!errors.isEmpty()) {
       List<FieldError> named = new ArrayList<>();
       errors.forEach(e -> named.add(new FieldError(e.path(), e.message() + " in " + source)));
@@ -155,7 +190,8 @@ public record PlatformConfig(
     return new PlatformConfig(as, df, dp, dm, lm);
   }
 
-  private static <T> T read(List<FieldError> errors, java.util.function.Supplier<T> parse, T fallback) {
+  private static <T> T read(
+      List<FieldError> errors, java.util.function.Supplier<T> parse, T fallback) {
     try {
       return parse.get();
     } catch (ValidationException e) {

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * How {@code coldbrew serve} runs: ports, addresses, where data lives, the config, and manifests
- * to apply at start. Immutable.
+ * How {@code coldbrew serve} runs: ports, addresses, where data lives, the config, and manifests to
+ * apply at start. Immutable.
  *
  * @param httpPort the gateway's port (8080); 0 picks a free one
  * @param adminPort the admin API's port (8081); 0 picks a free one
@@ -33,7 +33,14 @@ public record ServerOptions(
   /** The defaults of {@code coldbrew serve}. */
   public static ServerOptions defaults() {
     return new ServerOptions(
-        8080, 8081, "127.0.0.1", "127.0.0.1", Path.of(".coldbrew"), null, PlatformConfig.standard(), List.of());
+        8080,
+        8081,
+        "127.0.0.1",
+        "127.0.0.1",
+        Path.of(".coldbrew"),
+        null,
+        PlatformConfig.standard(),
+        List.of());
   }
 
   /** The domain in URLs. */

@@ -2,11 +2,11 @@ package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.Manifests;
-import dev.coldbrew.api.validation.ValidationException;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -60,8 +60,9 @@ public class DescribeCommand extends ClientCommand {
         case "yaml" -> out.print(ResourceCodec.toYaml(r));
         case "json" -> out.println(ResourceCodec.toPrettyJson(r));
         case "url" -> out.println(url(r));
-        default -> throw new UserException(
-            "-o/--output: \"" + output + "\" (expected: yaml, json or url)");
+        default ->
+            throw new UserException(
+                "-o/--output: \"" + output + "\" (expected: yaml, json or url)");
       }
       out.flush();
       return 0;
@@ -124,8 +125,7 @@ public class DescribeCommand extends ClientCommand {
       }
       for (TrafficTarget t : traffic) {
         String name = t.revisionName == null ? "?" : t.revisionName;
-        String label =
-            Boolean.TRUE.equals(t.latestRevision) ? "@latest (" + name + ")" : name;
+        String label = Boolean.TRUE.equals(t.latestRevision) ? "@latest (" + name + ")" : name;
         out.printf(
             "  %4s  %s%s%n",
             (t.percent == null ? 0 : t.percent) + "%",
@@ -157,8 +157,7 @@ public class DescribeCommand extends ClientCommand {
             "%s%-10s %s%n",
             indent,
             "Command:",
-            String.join(" ", c.command)
-                + (c.args == null ? "" : " " + String.join(" ", c.args)));
+            String.join(" ", c.command) + (c.args == null ? "" : " " + String.join(" ", c.args)));
       }
       if (c.image != null) {
         out.printf("%s%-10s %s%n", indent, "Image:", c.image);
@@ -199,7 +198,8 @@ public class DescribeCommand extends ClientCommand {
     void labels(String name, Map<String, String> map) {
       if (map != null && !map.isEmpty()) {
         StringBuilder sb = new StringBuilder();
-        map.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+        map.forEach(
+            (k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append('=').append(v));
         field(name, sb);
       }
     }

@@ -63,7 +63,9 @@ public class GetCommand extends ClientCommand {
       return 0;
     }
     List<Service> services =
-        kind == Kind.REVISION ? client.list(Kind.SERVICE, allNamespaces ? null : namespace) : List.of();
+        kind == Kind.REVISION
+            ? client.list(Kind.SERVICE, allNamespaces ? null : namespace)
+            : List.of();
     Views.table(kind, items, allNamespaces, !output.noHeaders, services, clock).print(out());
     return 0;
   }

@@ -48,7 +48,10 @@ public class OutputOptions {
         single && items.size() == 1
             ? items.get(0)
             : Map.of("apiVersion", "v1", "kind", "List", "items", items);
-    out.print(output.equals("json") ? ResourceCodec.toPrettyJson(value) + "\n" : ResourceCodec.toYaml(value));
+    out.print(
+        output.equals("json")
+            ? ResourceCodec.toPrettyJson(value) + "\n"
+            : ResourceCodec.toYaml(value));
     out.flush();
   }
 }

@@ -16,19 +16,32 @@ import picocli.CommandLine.Parameters;
     aliases = {"revisions", "rev"},
     mixinStandardHelpOptions = true,
     description = "Manage revisions.",
-    subcommands = {RevisionCommand.ListCmd.class, RevisionCommand.Describe.class, RevisionCommand.Delete.class})
+    subcommands = {
+      RevisionCommand.ListCmd.class,
+      RevisionCommand.Describe.class,
+      RevisionCommand.Delete.class
+    })
 public class RevisionCommand {
 
   /** {@code revision list [NAME] [-s SERVICE]}. */
-  @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List revisions.")
+  @Command(
+      name = "list",
+      aliases = "ls",
+      mixinStandardHelpOptions = true,
+      description = "List revisions.")
   public static class ListCmd extends ClientCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME")
     String name;
 
-    @Option(names = {"-s", "--service"}, paramLabel = "SERVICE", description = "Only this service's revisions.")
+    @Option(
+        names = {"-s", "--service"},
+        paramLabel = "SERVICE",
+        description = "Only this service's revisions.")
     String service;
 
-    @Option(names = {"-A", "--all-namespaces"}, description = "List in every namespace.")
+    @Option(
+        names = {"-A", "--all-namespaces"},
+        description = "List in every namespace.")
     boolean all;
 
     @Mixin OutputOptions output;
@@ -41,17 +54,25 @@ public class RevisionCommand {
           name,
           all,
           output,
-          service == null ? null : r -> service.equals(r.metadata.label("serving.knative.dev/service")));
+          service == null
+              ? null
+              : r -> service.equals(r.metadata.label("serving.knative.dev/service")));
     }
   }
 
   /** {@code revision describe NAME}. */
-  @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show a revision in detail.")
+  @Command(
+      name = "describe",
+      mixinStandardHelpOptions = true,
+      description = "Show a revision in detail.")
   public static class Describe extends ClientCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "yaml or json.")
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FORMAT",
+        description = "yaml or json.")
     String output;
 
     @Override

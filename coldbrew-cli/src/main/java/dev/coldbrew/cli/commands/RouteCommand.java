@@ -17,12 +17,18 @@ import picocli.CommandLine.Parameters;
 public class RouteCommand {
 
   /** {@code route list [NAME]}. */
-  @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List routes.")
+  @Command(
+      name = "list",
+      aliases = "ls",
+      mixinStandardHelpOptions = true,
+      description = "List routes.")
   public static class ListCmd extends ClientCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME")
     String name;
 
-    @Option(names = {"-A", "--all-namespaces"}, description = "List in every namespace.")
+    @Option(
+        names = {"-A", "--all-namespaces"},
+        description = "List in every namespace.")
     boolean all;
 
     @Mixin OutputOptions output;
@@ -34,12 +40,18 @@ public class RouteCommand {
   }
 
   /** {@code route describe NAME}. */
-  @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show a route in detail.")
+  @Command(
+      name = "describe",
+      mixinStandardHelpOptions = true,
+      description = "Show a route in detail.")
   public static class Describe extends ClientCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "yaml, json or url.")
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FORMAT",
+        description = "yaml, json or url.")
     String output;
 
     @Override

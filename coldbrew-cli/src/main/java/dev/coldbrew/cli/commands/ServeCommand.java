@@ -19,31 +19,63 @@ import picocli.CommandLine.Option;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description = "Run Coldbrew: gateway, activator, autoscaler, admin API; apply manifests given with -f.")
+    description =
+        "Run Coldbrew: gateway, activator, autoscaler, admin API; apply manifests given with -f.")
 public class ServeCommand implements Callable<Integer> {
-  @Option(names = "--http-port", defaultValue = "8080", paramLabel = "PORT", description = "Gateway port (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--http-port",
+      defaultValue = "8080",
+      paramLabel = "PORT",
+      description = "Gateway port (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
-  @Option(names = "--admin-port", defaultValue = "8081", paramLabel = "PORT", description = "Admin API, /metrics and dashboard port (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--admin-port",
+      defaultValue = "8081",
+      paramLabel = "PORT",
+      description = "Admin API, /metrics and dashboard port (default: ${DEFAULT-VALUE}).")
   int adminPort;
 
-  @Option(names = "--bind-address", defaultValue = "127.0.0.1", paramLabel = "ADDRESS", description = "Gateway address (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--bind-address",
+      defaultValue = "127.0.0.1",
+      paramLabel = "ADDRESS",
+      description = "Gateway address (default: ${DEFAULT-VALUE}).")
   String bindAddress;
 
-  @Option(names = "--admin-bind-address", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",
-      description = "Admin API address (default: ${DEFAULT-VALUE}); any non-loopback address requires the token written to <data-dir>/admin-token.")
+  @Option(
+      names = "--admin-bind-address",
+      defaultValue = "127.0.0.1",
+      paramLabel = "ADDRESS",
+      description =
+          "Admin API address (default: ${DEFAULT-VALUE}); any non-loopback address requires the token written to <data-dir>/admin-token.")
   String adminBindAddress;
 
-  @Option(names = "--data-dir", defaultValue = ".coldbrew", paramLabel = "DIR", description = "Where the store and logs live (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--data-dir",
+      defaultValue = ".coldbrew",
+      paramLabel = "DIR",
+      description = "Where the store and logs live (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(names = "--domain", paramLabel = "DOMAIN", description = "URL domain (default: the config's domain section, else localhost).")
+  @Option(
+      names = "--domain",
+      paramLabel = "DOMAIN",
+      description = "URL domain (default: the config's domain section, else localhost).")
   String domain;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML with Knative ConfigMap sections (autoscaler, defaults, deployment, domain) and coldbrew (max-held-requests-per-revision, max-request-body-bytes).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "YAML with Knative ConfigMap sections (autoscaler, defaults, deployment, domain) and"
+              + " coldbrew (max-held-requests-per-revision, max-request-body-bytes).")
   Path config;
 
-  @Option(names = {"-f", "--filename"}, paramLabel = "FILE|DIR", description = "Manifests to apply once started (repeatable).")
+  @Option(
+      names = {"-f", "--filename"},
+      paramLabel = "FILE|DIR",
+      description = "Manifests to apply once started (repeatable).")
   List<Path> manifests = new ArrayList<>();
 
   @Override
@@ -55,12 +87,17 @@ public class ServeCommand implements Callable<Integer> {
         throw new UserException("-f: " + m + " does not exist");
       }
     }
-    if (domain != null && !domain.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")) {
-      throw new UserException("--domain: \"" + domain + "\" (expected: a lowercase DNS name such as localhost or example.com)");
+    if (domain != null
+        && !domain.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")) {
+      throw new UserException(
+          "--domain: \""
+              + domain
+              + "\" (expected: a lowercase DNS name such as localhost or example.com)");
     }
     PlatformConfig cfg = config == null ? PlatformConfig.standard() : PlatformConfig.load(config);
     ServerOptions opts =
-        new ServerOptions(httpPort, adminPort, bindAddress, adminBindAddress, dataDir, domain, cfg, manifests);
+        new ServerOptions(
+            httpPort, adminPort, bindAddress, adminBindAddress, dataDir, domain, cfg, manifests);
     PrintStream out = System.out;
     Coldbrew platform;
     try {
@@ -72,7 +109,11 @@ public class ServeCommand implements Callable<Integer> {
     }
     out.printf(
         "Coldbrew is serving: gateway http://%s:%d, admin API http://%s:%d, data in %s%n",
-        bindAddress, platform.gatewayPort(), adminBindAddress, platform.adminPort(), dataDir.toAbsolutePath());
+        bindAddress,
+        platform.gatewayPort(),
+        adminBindAddress,
+        platform.adminPort(),
+        dataDir.toAbsolutePath());
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

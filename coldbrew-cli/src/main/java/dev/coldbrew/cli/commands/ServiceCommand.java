@@ -1,5 +1,6 @@
 package dev.coldbrew.cli.commands;
 
+import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Service;
@@ -8,7 +9,6 @@ import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.UserException;
 import dev.coldbrew.cli.Views;
-import dev.coldbrew.api.codec.ResourceCodec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -56,10 +56,21 @@ public class ServiceCommand {
       boolean replace = existing != null;
       if (replace && !force) {
         throw new UserException(
-            "service '" + name + "' already exists in namespace '" + namespace + "' (use --force to replace it)");
+            "service '"
+                + name
+                + "' already exists in namespace '"
+                + namespace
+                + "' (use --force to replace it)");
       }
       if (waiting.wait) {
-        out().println((replace ? "Replacing" : "Creating") + " service '" + name + "' in namespace '" + namespace + "':");
+        out()
+            .println(
+                (replace ? "Replacing" : "Creating")
+                    + " service '"
+                    + name
+                    + "' in namespace '"
+                    + namespace
+                    + "':");
         out().println();
         out().flush();
       }
@@ -91,13 +102,16 @@ public class ServiceCommand {
         Service svc =
             client
                 .<Service>get(Kind.SERVICE, namespace, name)
-                .orElseThrow(() -> new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
+                .orElseThrow(
+                    () -> new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
         String before = ResourceCodec.toJson(svc.spec);
         edits.apply(svc);
         if (before.equals(ResourceCodec.toJson(svc.spec))
             && edits.labels.isEmpty()
             && edits.annotations.isEmpty()) {
-          out().println("Service '" + name + "' updated in namespace '" + namespace + "' (unchanged).");
+          out()
+              .println(
+                  "Service '" + name + "' updated in namespace '" + namespace + "' (unchanged).");
           out().flush();
           return 0;
         }
@@ -128,26 +142,33 @@ public class ServiceCommand {
     }
     Service ready =
         waiting.awaitReady(cmd.client(), ns, name, result.metadata.generation, cmd.out());
-    cmd.out().println(
-        "Service '"
-            + name
-            + "' "
-            + verb
-            + " to latest revision '"
-            + ready.status.latestReadyRevisionName
-            + "' is available at URL:");
+    cmd.out()
+        .println(
+            "Service '"
+                + name
+                + "' "
+                + verb
+                + " to latest revision '"
+                + ready.status.latestReadyRevisionName
+                + "' is available at URL:");
     cmd.out().println(ready.status.url);
     cmd.out().flush();
     return 0;
   }
 
   /** {@code service list [NAME]}. */
-  @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List services.")
+  @Command(
+      name = "list",
+      aliases = "ls",
+      mixinStandardHelpOptions = true,
+      description = "List services.")
   public static class ListCmd extends ClientCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME")
     String name;
 
-    @Option(names = {"-A", "--all-namespaces"}, description = "List in every namespace.")
+    @Option(
+        names = {"-A", "--all-namespaces"},
+        description = "List in every namespace.")
     boolean all;
 
     @Mixin OutputOptions output;
@@ -168,8 +189,12 @@ public class ServiceCommand {
       java.util.function.Predicate<Resource> filter) {
     ApiClient client = cmd.client();
     List<Resource> items = new ArrayList<>(client.list(kind, all ? null : cmd.namespace));
-    items.removeIf(r -> (name != null && !r.metadata.name.equals(name)) || (filter != null && !filter.test(r)));
-    items.sort(Comparator.comparing((Resource r) -> r.metadata.namespace).thenComparing(r -> r.metadata.name));
+    items.removeIf(
+        r ->
+            (name != null && !r.metadata.name.equals(name)) || (filter != null && !filter.test(r)));
+    items.sort(
+        Comparator.comparing((Resource r) -> r.metadata.namespace)
+            .thenComparing(r -> r.metadata.name));
     if (output.machine()) {
       output.print(items, false, cmd.out());
       return 0;
@@ -179,18 +204,25 @@ public class ServiceCommand {
       cmd.out().flush();
       return name == null ? 0 : 1;
     }
-    List<Service> services = kind == Kind.REVISION ? client.list(Kind.SERVICE, all ? null : cmd.namespace) : List.of();
+    List<Service> services =
+        kind == Kind.REVISION ? client.list(Kind.SERVICE, all ? null : cmd.namespace) : List.of();
     Views.table(kind, items, all, !output.noHeaders, services, cmd.clock()).print(cmd.out());
     return 0;
   }
 
   /** {@code service describe NAME}. */
-  @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show a service in detail.")
+  @Command(
+      name = "describe",
+      mixinStandardHelpOptions = true,
+      description = "Show a service in detail.")
   public static class Describe extends ClientCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "yaml, json or url.")
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FORMAT",
+        description = "yaml, json or url.")
     String output;
 
     @Override
@@ -200,7 +232,10 @@ public class ServiceCommand {
   }
 
   /** {@code service delete NAME... | --all}. */
-  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete services (and their revisions).")
+  @Command(
+      name = "delete",
+      mixinStandardHelpOptions = true,
+      description = "Delete services (and their revisions).")
   public static class Delete extends ClientCommand {
     @Parameters(arity = "0..*", paramLabel = "NAME")
     List<String> names = new ArrayList<>();
@@ -221,7 +256,9 @@ public class ServiceCommand {
       int missing = 0;
       for (String n : targets) {
         if (client.delete(Kind.SERVICE, namespace, n)) {
-          out().println("Service '" + n + "' successfully deleted in namespace '" + namespace + "'.");
+          out()
+              .println(
+                  "Service '" + n + "' successfully deleted in namespace '" + namespace + "'.");
         } else {
           missing++;
           err().println("Error: " + GetCommand.notFound(Kind.SERVICE, n, namespace));
@@ -234,7 +271,10 @@ public class ServiceCommand {
   }
 
   /** {@code service wait NAME}. */
-  @Command(name = "wait", mixinStandardHelpOptions = true, description = "Wait until a service is ready.")
+  @Command(
+      name = "wait",
+      mixinStandardHelpOptions = true,
+      description = "Wait until a service is ready.")
   public static class Wait extends ClientCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
@@ -246,7 +286,8 @@ public class ServiceCommand {
       Service svc =
           client()
               .<Service>get(Kind.SERVICE, namespace, name)
-              .orElseThrow(() -> new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
+              .orElseThrow(
+                  () -> new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
       waiting.awaitReady(client(), namespace, name, svc.metadata.generation, out());
       out().println("Service '" + name + "' in namespace '" + namespace + "' is ready.");
       out().flush();

@@ -19,13 +19,22 @@ import picocli.CommandLine.Option;
  * numbers, ranges); the API validates the result and names the field.
  */
 public class ServiceEdits {
-  @Option(names = "--cmd", paramLabel = "CMD", description = "The command to run (repeat for each word).")
+  @Option(
+      names = "--cmd",
+      paramLabel = "CMD",
+      description = "The command to run (repeat for each word).")
   List<String> cmd = new ArrayList<>();
 
-  @Option(names = "--arg", paramLabel = "ARG", description = "An argument of the command (repeatable).")
+  @Option(
+      names = "--arg",
+      paramLabel = "ARG",
+      description = "An argument of the command (repeatable).")
   List<String> args = new ArrayList<>();
 
-  @Option(names = "--image", paramLabel = "IMAGE", description = "Container image (Kubernetes only; the local runtime runs --cmd).")
+  @Option(
+      names = "--image",
+      paramLabel = "IMAGE",
+      description = "Container image (Kubernetes only; the local runtime runs --cmd).")
   String image;
 
   @Option(
@@ -40,10 +49,16 @@ public class ServiceEdits {
       description = "The port the app listens on through $PORT, e.g. 8080 or h2c:8080.")
   String port;
 
-  @Option(names = "--concurrency-limit", paramLabel = "N", description = "Hard limit of concurrent requests per instance (containerConcurrency).")
+  @Option(
+      names = "--concurrency-limit",
+      paramLabel = "N",
+      description = "Hard limit of concurrent requests per instance (containerConcurrency).")
   Long concurrencyLimit;
 
-  @Option(names = "--scale", paramLabel = "N|MIN..MAX", description = "Scale bounds: N, MIN..MAX, MIN.. or ..MAX.")
+  @Option(
+      names = "--scale",
+      paramLabel = "N|MIN..MAX",
+      description = "Scale bounds: N, MIN..MAX, MIN.. or ..MAX.")
   String scale;
 
   @Option(names = "--scale-min", paramLabel = "N", description = "Minimum instances (min-scale).")
@@ -52,19 +67,34 @@ public class ServiceEdits {
   @Option(names = "--scale-max", paramLabel = "N", description = "Maximum instances (max-scale).")
   Integer scaleMax;
 
-  @Option(names = "--scale-init", paramLabel = "N", description = "Initial instances (initial-scale).")
+  @Option(
+      names = "--scale-init",
+      paramLabel = "N",
+      description = "Initial instances (initial-scale).")
   Integer scaleInit;
 
-  @Option(names = "--scale-activation", paramLabel = "N", description = "Minimum non-zero scale (activation-scale).")
+  @Option(
+      names = "--scale-activation",
+      paramLabel = "N",
+      description = "Minimum non-zero scale (activation-scale).")
   Integer scaleActivation;
 
-  @Option(names = "--scale-target", paramLabel = "N", description = "Target concurrency (or rps) per instance.")
+  @Option(
+      names = "--scale-target",
+      paramLabel = "N",
+      description = "Target concurrency (or rps) per instance.")
   Double scaleTarget;
 
-  @Option(names = "--scale-utilization", paramLabel = "PERCENT", description = "Target utilization percentage (default 70).")
+  @Option(
+      names = "--scale-utilization",
+      paramLabel = "PERCENT",
+      description = "Target utilization percentage (default 70).")
   Double scaleUtilization;
 
-  @Option(names = "--scale-window", paramLabel = "DURATION", description = "Stable window, e.g. 60s.")
+  @Option(
+      names = "--scale-window",
+      paramLabel = "DURATION",
+      description = "Stable window, e.g. 60s.")
   String scaleWindow;
 
   @Option(names = "--scale-metric", paramLabel = "METRIC", description = "concurrency or rps.")
@@ -73,7 +103,8 @@ public class ServiceEdits {
   @Option(
       names = {"-a", "--annotation"},
       paramLabel = "KEY=VALUE",
-      description = "Annotation of the revision (and of the service unless autoscaling); KEY- removes it.")
+      description =
+          "Annotation of the revision (and of the service unless autoscaling); KEY- removes it.")
   List<String> annotations = new ArrayList<>();
 
   @Option(
@@ -82,19 +113,33 @@ public class ServiceEdits {
       description = "Label of the service and the revision; KEY- removes it.")
   List<String> labels = new ArrayList<>();
 
-  @Option(names = "--revision-name", paramLabel = "NAME", description = "Name of the new revision (must start with the service name and a dash).")
+  @Option(
+      names = "--revision-name",
+      paramLabel = "NAME",
+      description = "Name of the new revision (must start with the service name and a dash).")
   String revisionName;
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", description = "Request timeout (timeoutSeconds).")
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      description = "Request timeout (timeoutSeconds).")
   Long timeout;
 
-  @Option(names = "--tag", split = ",", paramLabel = "REVISION=TAG", description = "Tag a revision (or @latest) with a URL of its own.")
+  @Option(
+      names = "--tag",
+      split = ",",
+      paramLabel = "REVISION=TAG",
+      description = "Tag a revision (or @latest) with a URL of its own.")
   List<String> tags = new ArrayList<>();
 
   @Option(names = "--untag", split = ",", paramLabel = "TAG", description = "Remove a tag.")
   List<String> untags = new ArrayList<>();
 
-  @Option(names = "--traffic", split = ",", paramLabel = "REF=PERCENT", description = "Split traffic: REF is a revision, a tag or @latest.")
+  @Option(
+      names = "--traffic",
+      split = ",",
+      paramLabel = "REF=PERCENT",
+      description = "Split traffic: REF is a revision, a tag or @latest.")
   List<String> traffic = new ArrayList<>();
 
   /** Applies every given flag to {@code svc}. */
@@ -154,7 +199,10 @@ public class ServiceEdits {
     put(ann, "initial-scale", scaleInit);
     put(ann, "activation-scale", scaleActivation);
     put(ann, "target", scaleTarget == null ? null : plain(scaleTarget));
-    put(ann, "target-utilization-percentage", scaleUtilization == null ? null : plain(scaleUtilization));
+    put(
+        ann,
+        "target-utilization-percentage",
+        scaleUtilization == null ? null : plain(scaleUtilization));
     put(ann, "window", scaleWindow);
     put(ann, "metric", scaleMetric);
     for (String a : annotations) {
@@ -197,7 +245,8 @@ public class ServiceEdits {
           targets.stream()
               .filter(x -> u.equals(x.tag))
               .findFirst()
-              .orElseThrow(() -> new UserException("--untag: no traffic target has tag \"" + u + "\""));
+              .orElseThrow(
+                  () -> new UserException("--untag: no traffic target has tag \"" + u + "\""));
       t.tag = null;
     }
     for (String tg : tags) {
@@ -215,7 +264,9 @@ public class ServiceEdits {
       long sum = 0;
       for (String tr : traffic) {
         String[] kv = pair("--traffic", tr);
-        long pct = number("--traffic", kv[1].endsWith("%") ? kv[1].substring(0, kv[1].length() - 1) : kv[1]);
+        long pct =
+            number(
+                "--traffic", kv[1].endsWith("%") ? kv[1].substring(0, kv[1].length() - 1) : kv[1]);
         TrafficTarget t = find(targets, kv[0], true);
         if (t == null) {
           t = target(kv[0]);
@@ -231,7 +282,8 @@ public class ServiceEdits {
         rest.get(0).percent = 100 - sum;
       }
     }
-    targets.removeIf(t -> t.tag == null && (t.percent == null || t.percent == 0) && targets.size() > 1);
+    targets.removeIf(
+        t -> t.tag == null && (t.percent == null || t.percent == 0) && targets.size() > 1);
     svc.spec.traffic = targets;
   }
 
@@ -253,7 +305,9 @@ public class ServiceEdits {
       }
     }
     for (TrafficTarget t : targets) {
-      if (ref.equals("@latest") ? Boolean.TRUE.equals(t.latestRevision) && t.revisionName == null : ref.equals(t.revisionName)) {
+      if (ref.equals("@latest")
+          ? Boolean.TRUE.equals(t.latestRevision) && t.revisionName == null
+          : ref.equals(t.revisionName)) {
         return t;
       }
     }

@@ -41,7 +41,8 @@ public class WaitOptions {
       Service s =
           client
               .<Service>get(Kind.SERVICE, ns, name)
-              .orElseThrow(() -> new UserException("service '" + name + "' was deleted while waiting"));
+              .orElseThrow(
+                  () -> new UserException("service '" + name + "' was deleted while waiting"));
       Condition ready = s.status == null ? null : s.status.condition("Ready");
       boolean current =
           s.status != null

@@ -48,7 +48,8 @@ class CliIT {
               containers:
                 - command: %s
                   env: [{name: TARGET, value: %s}]
-        """.formatted(name, Platform.appYaml(EchoApp.class.getName()), target);
+        """
+        .formatted(name, Platform.appYaml(EchoApp.class.getName()), target);
   }
 
   @Test
@@ -58,11 +59,17 @@ class CliIT {
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(r.out()).isEqualTo("service.serving.knative.dev/apply-me created\n");
     r = platform.cli("apply", "-f", m.toString());
-    assertThat(r.out()).as(r.toString()).isEqualTo("service.serving.knative.dev/apply-me unchanged\n");
+    assertThat(r.out())
+        .as(r.toString())
+        .isEqualTo("service.serving.knative.dev/apply-me unchanged\n");
     r = platform.cli("apply", "-f", manifest("a2.yaml", service("apply-me", "two")).toString());
-    assertThat(r.out()).as(r.toString()).isEqualTo("service.serving.knative.dev/apply-me configured\n");
+    assertThat(r.out())
+        .as(r.toString())
+        .isEqualTo("service.serving.knative.dev/apply-me configured\n");
     r = platform.run(service("from-stdin", "x"), "apply", "-f", "-");
-    assertThat(r.out()).as(r.toString()).isEqualTo("service.serving.knative.dev/from-stdin created\n");
+    assertThat(r.out())
+        .as(r.toString())
+        .isEqualTo("service.serving.knative.dev/from-stdin created\n");
   }
 
   @Test
@@ -73,18 +80,32 @@ class CliIT {
     String[] lines = r.out().split("\n");
     assertThat(lines[0].split("\\s+"))
         .containsExactly("NAME", "URL", "LATEST", "AGE", "CONDITIONS", "READY", "REASON");
-    assertThat(r.out()).contains("listed").contains("http://listed.default.localhost:" + platform.httpPort);
+    assertThat(r.out())
+        .contains("listed")
+        .contains("http://listed.default.localhost:" + platform.httpPort);
     r = platform.cli("route", "list");
     assertThat(r.out().split("\n")[0].split("\\s+")).containsExactly("NAME", "URL", "READY");
     r = platform.cli("revision", "list");
-    assertThat(r.out().split("\n")[0].split("\\s+")).containsExactly(
-        "NAME", "SERVICE", "TRAFFIC", "TAGS", "GENERATION", "AGE", "CONDITIONS", "READY", "REASON");
+    assertThat(r.out().split("\n")[0].split("\\s+"))
+        .containsExactly(
+            "NAME",
+            "SERVICE",
+            "TRAFFIC",
+            "TAGS",
+            "GENERATION",
+            "AGE",
+            "CONDITIONS",
+            "READY",
+            "REASON");
     assertThat(r.out()).contains("listed-00001");
   }
 
   @Test
   void invalidManifestIsRefusedWithEveryFieldError() throws Exception {
-    Path m = manifest("bad.yaml", """
+    Path m =
+        manifest(
+            "bad.yaml",
+            """
         apiVersion: serving.knative.dev/v1
         kind: Service
         metadata:
@@ -110,7 +131,9 @@ class CliIT {
 
   @Test
   void unknownFieldIsNamedWithItsPath() throws Exception {
-    var r = platform.run("""
+    var r =
+        platform.run(
+            """
         apiVersion: serving.knative.dev/v1
         kind: Service
         metadata: {name: typo}
@@ -120,7 +143,10 @@ class CliIT {
               containers:
                 - command: [x]
                   enviroment: []
-        """, "apply", "-f", "-");
+        """,
+            "apply",
+            "-f",
+            "-");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("spec.template.spec.containers[0].enviroment: unknown field");
   }
@@ -130,7 +156,10 @@ class CliIT {
     java.util.List<String> app = Platform.app(EchoApp.class.getName());
     java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("--cmd", app.get(0)));
     app.subList(1, app.size()).forEach(a -> cmd.add("--arg=" + a));
-    var args = new java.util.ArrayList<>(java.util.List.of("service", "create", "made", "--no-wait", "-e", "TARGET=kn", "--scale-min", "0"));
+    var args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "service", "create", "made", "--no-wait", "-e", "TARGET=kn", "--scale-min", "0"));
     args.addAll(cmd);
     var r = platform.cli(args.toArray(String[]::new));
     assertThat(r.code()).as(r.toString()).isZero();
@@ -179,9 +208,17 @@ class CliIT {
     var r = platform.cli("serve", "--http-port", "70000");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("--http-port: 70000 (expected: 0..65535)");
-    Path cfg = manifest("bad-config.yaml", "autoscaler:\n  stable-window: 3s\n  no-such-key: 1\nnetworking: {}\n");
-    r = platform.cli("serve", "--config", cfg.toString(), "--data-dir", dir.resolve("other").toString());
+    Path cfg =
+        manifest(
+            "bad-config.yaml",
+            "autoscaler:\n  stable-window: 3s\n  no-such-key: 1\nnetworking: {}\n");
+    r =
+        platform.cli(
+            "serve", "--config", cfg.toString(), "--data-dir", dir.resolve("other").toString());
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("autoscaler.stable-window").contains("autoscaler.no-such-key").contains("networking");
+    assertThat(r.err())
+        .contains("autoscaler.stable-window")
+        .contains("autoscaler.no-such-key")
+        .contains("networking");
   }
 }

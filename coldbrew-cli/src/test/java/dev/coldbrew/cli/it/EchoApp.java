@@ -30,33 +30,43 @@ public final class EchoApp {
     int port = Integer.parseInt(System.getenv("PORT"));
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);
     server.setExecutor(Executors.newCachedThreadPool());
-    server.createContext("/", ex -> {
-      String q = ex.getRequestURI().getQuery() == null ? "" : ex.getRequestURI().getQuery();
-      if (q.equals("exit")) {
-        Runtime.getRuntime().halt(1);
-      }
-      if (q.startsWith("sleep=")) {
-        try {
-          Thread.sleep(Long.parseLong(q.substring(6)));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      StringBuilder sb = new StringBuilder();
-      sb.append("revision=").append(System.getenv("K_REVISION")).append('\n');
-      Map<String, String> env = new TreeMap<>();
-      for (String k : new String[] {"PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION", "TARGET"}) {
-        env.put(k, String.valueOf(System.getenv(k)));
-      }
-      env.forEach((k, v) -> sb.append("env ").append(k).append('=').append(v).append('\n'));
-      new TreeMap<>(ex.getRequestHeaders()).forEach((k, v) -> sb.append("header ").append(k.toLowerCase()).append('=').append(String.join(",", v)).append('\n'));
-      byte[] body = sb.toString().getBytes(StandardCharsets.UTF_8);
-      ex.getRequestBody().readAllBytes();
-      ex.sendResponseHeaders(200, body.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    server.createContext(
+        "/",
+        ex -> {
+          String q = ex.getRequestURI().getQuery() == null ? "" : ex.getRequestURI().getQuery();
+          if (q.equals("exit")) {
+            Runtime.getRuntime().halt(1);
+          }
+          if (q.startsWith("sleep=")) {
+            try {
+              Thread.sleep(Long.parseLong(q.substring(6)));
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          StringBuilder sb = new StringBuilder();
+          sb.append("revision=").append(System.getenv("K_REVISION")).append('\n');
+          Map<String, String> env = new TreeMap<>();
+          for (String k :
+              new String[] {"PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION", "TARGET"}) {
+            env.put(k, String.valueOf(System.getenv(k)));
+          }
+          env.forEach((k, v) -> sb.append("env ").append(k).append('=').append(v).append('\n'));
+          new TreeMap<>(ex.getRequestHeaders())
+              .forEach(
+                  (k, v) ->
+                      sb.append("header ")
+                          .append(k.toLowerCase())
+                          .append('=')
+                          .append(String.join(",", v))
+                          .append('\n'));
+          byte[] body = sb.toString().getBytes(StandardCharsets.UTF_8);
+          ex.getRequestBody().readAllBytes();
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
     System.out.println("echo app listening on " + port);
   }

@@ -15,7 +15,10 @@ import java.util.Optional;
 /** Requests to the gateway (by Host header) and reads of the admin API, for the e2e tests. */
 final class Http {
   static final HttpClient CLIENT =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Http() {}
@@ -23,9 +26,10 @@ final class Http {
   /** GET {@code path} on the gateway for {@code host}, with extra headers as name/value pairs. */
   static HttpResponse<String> get(Platform p, String host, String path, String... headers)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.httpPort + path))
-        .timeout(Duration.ofSeconds(120))
-        .header("Host", host);
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.httpPort + path))
+            .timeout(Duration.ofSeconds(120))
+            .header("Host", host);
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
@@ -33,9 +37,12 @@ final class Http {
   }
 
   /** A resource from the admin API, or empty on 404. */
-  static Optional<JsonNode> resource(Platform p, String path) throws IOException, InterruptedException {
-    HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(p.admin(path))).build(),
-        HttpResponse.BodyHandlers.ofString());
+  static Optional<JsonNode> resource(Platform p, String path)
+      throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        CLIENT.send(
+            HttpRequest.newBuilder(URI.create(p.admin(path))).build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() == 404) {
       return Optional.empty();
     }
@@ -47,7 +54,10 @@ final class Http {
 
   /** The SKS mode of a revision. */
   static String sksMode(Platform p, String rev) throws IOException, InterruptedException {
-    return resource(p, "/apis/networking.internal.knative.dev/v1alpha1/namespaces/default/serverlessservices/" + rev)
+    return resource(
+            p,
+            "/apis/networking.internal.knative.dev/v1alpha1/namespaces/default/serverlessservices/"
+                + rev)
         .map(n -> n.path("spec").path("mode").asText())
         .orElse("");
   }
@@ -55,13 +65,16 @@ final class Http {
   /** {@code ip:port} of each address in an Endpoints object. */
   static List<String> endpoints(Platform p, String name) throws IOException, InterruptedException {
     List<String> out = new ArrayList<>();
-    resource(p, "/api/v1/namespaces/default/endpoints/" + name).ifPresent(ep -> {
-      for (JsonNode s : ep.path("subsets")) {
-        for (JsonNode a : s.path("addresses")) {
-          out.add(a.path("ip").asText() + ":" + s.path("ports").path(0).path("port").asText());
-        }
-      }
-    });
+    resource(p, "/api/v1/namespaces/default/endpoints/" + name)
+        .ifPresent(
+            ep -> {
+              for (JsonNode s : ep.path("subsets")) {
+                for (JsonNode a : s.path("addresses")) {
+                  out.add(
+                      a.path("ip").asText() + ":" + s.path("ports").path(0).path("port").asText());
+                }
+              }
+            });
     return out;
   }
 

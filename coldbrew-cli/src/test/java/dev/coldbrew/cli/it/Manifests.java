@@ -13,11 +13,23 @@ final class Manifests {
    * @param annotations autoscaling annotations for the template (keys without the prefix)
    * @param specExtra YAML lines added under {@code spec.template.spec} (indented by 6)
    */
-  static String service(String name, Class<?> app, String marker, Map<String, String> annotations, String target, String specExtra) {
+  static String service(
+      String name,
+      Class<?> app,
+      String marker,
+      Map<String, String> annotations,
+      String target,
+      String specExtra) {
     List<String> cmd = new java.util.ArrayList<>(Platform.app(app.getName()));
     cmd.add(1, "-Dcoldbrew.test.marker=" + marker);
     StringBuilder ann = new StringBuilder();
-    annotations.forEach((k, v) -> ann.append("        autoscaling.knative.dev/").append(k).append(": \"").append(v).append("\"\n"));
+    annotations.forEach(
+        (k, v) ->
+            ann.append("        autoscaling.knative.dev/")
+                .append(k)
+                .append(": \"")
+                .append(v)
+                .append("\"\n"));
     StringBuilder c = new StringBuilder("[");
     for (int i = 0; i < cmd.size(); i++) {
       c.append(i == 0 ? "" : ", ").append('"').append(cmd.get(i)).append('"');
@@ -38,6 +50,7 @@ final class Manifests {
               containers:
                 - command: %s
                   env: [{name: TARGET, value: "%s"}]
-        """.formatted(name, ann.length() == 0 ? "        {}\n" : ann, specExtra, c, target);
+        """
+        .formatted(name, ann.length() == 0 ? "        {}\n" : ann, specExtra, c, target);
   }
 }

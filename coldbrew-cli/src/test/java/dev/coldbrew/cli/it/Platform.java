@@ -49,28 +49,45 @@ final class Platform implements AutoCloseable {
 
   /** Starts serve and waits until /healthz answers. */
   Platform start() throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        java(), "-jar", JAR.toString(), "serve",
-        "--http-port", String.valueOf(httpPort),
-        "--admin-port", String.valueOf(adminPort),
-        "--data-dir", dataDir.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java(),
+                "-jar",
+                JAR.toString(),
+                "serve",
+                "--http-port",
+                String.valueOf(httpPort),
+                "--admin-port",
+                String.valueOf(adminPort),
+                "--data-dir",
+                dataDir.toString()));
     cmd.addAll(extraArgs);
-    serve = new ProcessBuilder(cmd)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+    serve =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     HttpClient http = HttpClient.newHttpClient();
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-      if (!serve.isAlive()) {
-        throw new AssertionError("serve exited " + serve.exitValue() + ":\n" + Files.readString(log));
-      }
-      try {
-        return http.send(HttpRequest.newBuilder(URI.create(admin("/healthz"))).build(),
-            HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-      } catch (IOException e) {
-        return false;
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              if (!serve.isAlive()) {
+                throw new AssertionError(
+                    "serve exited " + serve.exitValue() + ":\n" + Files.readString(log));
+              }
+              try {
+                return http.send(
+                            HttpRequest.newBuilder(URI.create(admin("/healthz"))).build(),
+                            HttpResponse.BodyHandlers.ofString())
+                        .statusCode()
+                    == 200;
+              } catch (IOException e) {
+                return false;
+              }
+            });
     return this;
   }
 
@@ -120,7 +137,8 @@ final class Platform implements AutoCloseable {
     Path out = Files.createTempFile("coldbrew-cli", ".out");
     Path err = Files.createTempFile("coldbrew-cli", ".err");
     try {
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
       if (cwd != null) {
         pb.directory(cwd.toFile());
       }
@@ -133,7 +151,8 @@ final class Platform implements AutoCloseable {
       p.getOutputStream().close();
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor();
-        throw new AssertionError("coldbrew " + cmd + " did not finish:\n" + Files.readString(out) + Files.readString(err));
+        throw new AssertionError(
+            "coldbrew " + cmd + " did not finish:\n" + Files.readString(out) + Files.readString(err));
       }
       return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     } finally {
@@ -148,8 +167,14 @@ final class Platform implements AutoCloseable {
 
   /** A command line that runs one of the test apps in this module's test classes. */
   static List<String> app(String mainClass) {
-    return List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-cp", TEST_CLASSES.toString(), mainClass);
+    return List.of(
+        java(),
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC",
+        "-Xshare:auto",
+        "-cp",
+        TEST_CLASSES.toString(),
+        mainClass);
   }
 
   /** The YAML flow list of {@link #app}. */

@@ -41,20 +41,33 @@ class TrafficIT {
   }
 
   private String svc(String target, String traffic) {
-    return Manifests.service("split", EchoApp.class, "split-" + ProcessHandle.current().pid(),
-        Map.of("min-scale", "1"), target, "") + traffic;
+    return Manifests.service(
+            "split",
+            EchoApp.class,
+            "split-" + ProcessHandle.current().pid(),
+            Map.of("min-scale", "1"),
+            target,
+            "")
+        + traffic;
   }
 
   private boolean latestReady(String rev) throws Exception {
     return Http.resource(platform, "/apis/serving.knative.dev/v1/namespaces/default/services/split")
-        .map(s -> rev.equals(s.path("status").path("latestReadyRevisionName").asText())
-            && Http.condition(s, "Ready").equals("True"))
+        .map(
+            s ->
+                rev.equals(s.path("status").path("latestReadyRevisionName").asText())
+                    && Http.condition(s, "Ready").equals("True"))
         .orElse(false);
   }
 
   private String revisionOf(HttpResponse<String> r) {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    return r.body().lines().filter(l -> l.startsWith("revision=")).findFirst().orElseThrow().substring(9);
+    return r.body()
+        .lines()
+        .filter(l -> l.startsWith("revision="))
+        .findFirst()
+        .orElseThrow()
+        .substring(9);
   }
 
   @Test
@@ -63,16 +76,28 @@ class TrafficIT {
     await().atMost(WAIT).until(() -> latestReady("split-00001"));
     apply(svc("two", ""));
     await().atMost(WAIT).until(() -> latestReady("split-00002"));
-    assertThat(revisionOf(Http.get(platform, "split.default.localhost", "/"))).isEqualTo("split-00002");
+    assertThat(revisionOf(Http.get(platform, "split.default.localhost", "/")))
+        .isEqualTo("split-00002");
 
-    apply(svc("two", """
+    apply(
+        svc(
+            "two",
+            """
           traffic:
             - {revisionName: split-00001, percent: 50, tag: blue}
             - {revisionName: split-00002, percent: 50, tag: green}
         """));
-    await().atMost(WAIT).until(() -> Http.resource(platform, "/apis/serving.knative.dev/v1/namespaces/default/routes/split")
-        .map(r -> r.path("status").path("traffic").size() == 2 && Http.condition(r, "Ready").equals("True"))
-        .orElse(false));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                Http.resource(
+                        platform, "/apis/serving.knative.dev/v1/namespaces/default/routes/split")
+                    .map(
+                        r ->
+                            r.path("status").path("traffic").size() == 2
+                                && Http.condition(r, "Ready").equals("True"))
+                    .orElse(false));
     Map<String, Integer> counts = new TreeMap<>();
     for (int i = 0; i < 1000; i++) {
       counts.merge(revisionOf(Http.get(platform, "split.default.localhost", "/")), 1, Integer::sum);
@@ -82,20 +107,32 @@ class TrafficIT {
     assertThat(counts.keySet()).containsExactly("split-00001", "split-00002");
     assertThat(counts.get("split-00001")).isBetween(421, 579);
     for (int i = 0; i < 20; i++) {
-      assertThat(revisionOf(Http.get(platform, "blue-split.default.localhost", "/"))).isEqualTo("split-00001");
-      assertThat(revisionOf(Http.get(platform, "green-split.default.localhost", "/"))).isEqualTo("split-00002");
+      assertThat(revisionOf(Http.get(platform, "blue-split.default.localhost", "/")))
+          .isEqualTo("split-00001");
+      assertThat(revisionOf(Http.get(platform, "green-split.default.localhost", "/")))
+          .isEqualTo("split-00002");
     }
 
-    apply(svc("three", """
+    apply(
+        svc(
+            "three",
+            """
           traffic:
             - {latestRevision: true, percent: 100}
             - {revisionName: split-00001, percent: 0, tag: blue}
         """));
     await().atMost(WAIT).until(() -> latestReady("split-00003"));
-    await().atMost(WAIT).until(() -> revisionOf(Http.get(platform, "split.default.localhost", "/")).equals("split-00003"));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                revisionOf(Http.get(platform, "split.default.localhost", "/"))
+                    .equals("split-00003"));
     for (int i = 0; i < 50; i++) {
-      assertThat(revisionOf(Http.get(platform, "split.default.localhost", "/"))).isEqualTo("split-00003");
+      assertThat(revisionOf(Http.get(platform, "split.default.localhost", "/")))
+          .isEqualTo("split-00003");
     }
-    assertThat(revisionOf(Http.get(platform, "blue-split.default.localhost", "/"))).isEqualTo("split-00001");
+    assertThat(revisionOf(Http.get(platform, "blue-split.default.localhost", "/")))
+        .isEqualTo("split-00001");
   }
 }

@@ -62,11 +62,11 @@ import org.slf4j.LoggerFactory;
  * dev.coldbrew.api.runtime.InstanceDrainer#awaitIdle} (bounded by the revision's timeout), then
  * SIGTERM to the process and its descendants, SIGKILL to what is left after the grace period.
  *
- * <p>Each process's pid and start instant are kept in an {@link OrphanRecord}; a new runtime on the
- * same data directory ends the recorded processes that are still alive with the same start instant
- * (so a reused pid is never hit) before it starts any. Descendants of an instance are found when it
- * is stopped; those of a process that exited on its own, or of an orphan whose parent is gone, are
- * not tracked.
+ * <p>Each process's pid and start instant are kept in {@code <dataDir>/runtime/instances.pids}; a
+ * new runtime on the same data directory ends the recorded processes that are still alive with the
+ * same start instant (so a reused pid is never hit) before it starts any. Descendants of an
+ * instance are found when it is stopped; those of a process that exited on its own, or of an orphan
+ * whose parent is gone, are not tracked.
  *
  * <p>Thread-safe. State changes happen under one lock, never held across a probe, a drain or a
  * wait; {@link #scale} and {@link #remove} return at once. Listeners are called in order on one
@@ -130,6 +130,7 @@ public final class LocalRuntime implements InstanceRuntime {
     return logStore;
   }
 
+  /** The options this runtime was built with. */
   public LocalRuntimeOptions options() {
     return options;
   }
@@ -598,28 +599,43 @@ public final class LocalRuntime implements InstanceRuntime {
       finish(i);
       return;
     }
-    log.debug("instance {} stopping (drain: {})", i.id, drain);
     Runnable drainThenTerminate =
         () -> {
-          log.debug("instance {} draining", i.id);
           CompletableFuture<Void> drained =
               drain
                   ? drainBounded(i.id, i.rev.template.timeout())
                   : CompletableFuture.completedFuture(null);
-          drained.whenComplete(
-              (v, e) ->
-                  terminate(p)
-                      .whenComplete(
-                          (x, y) -> {
-                            synchronized (lock) {
-                              finish(i);
-                            }
-                          }));
+          // the drainer may complete on an event loop: signal and scan /proc on our threads
+          drained.whenComplete((v, e) -> runOrInline(() -> terminateThenFinish(i, p)));
         };
     try {
       notifier.execute(drainThenTerminate);
     } catch (RejectedExecutionException e) {
       drainThenTerminate.run();
+    }
+  }
+
+  private void terminateThenFinish(InstanceProcess i, Process p) {
+    CompletableFuture<Void> gone;
+    try {
+      gone = terminate(p);
+    } catch (RuntimeException e) {
+      log.error("terminating instance {} failed", i.id, e);
+      gone = CompletableFuture.completedFuture(null);
+    }
+    gone.whenComplete(
+        (x, y) -> {
+          synchronized (lock) {
+            finish(i);
+          }
+        });
+  }
+
+  private void runOrInline(Runnable r) {
+    try {
+      scheduler.execute(guarded(r));
+    } catch (RejectedExecutionException e) {
+      r.run();
     }
   }
 
