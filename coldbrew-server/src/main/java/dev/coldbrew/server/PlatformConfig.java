@@ -23,8 +23,9 @@ import java.util.Set;
 /**
  * The config file ({@code --config coldbrew.yaml}): sections named after Knative's ConfigMaps and
  * holding their keys — {@code autoscaler:} (config-autoscaler), {@code defaults:}
- * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain) —
- * and {@code coldbrew:} for the platform's own limits ({@link Limits}). Every bad key in every section is reported at once. Immutable and thread-safe.
+ * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain) — and
+ * {@code coldbrew:} for the platform's own limits ({@link Limits}). Every bad key in every section
+ * is reported at once. Immutable and thread-safe.
  */
 public record PlatformConfig(
     AutoscalerConfig autoscaler,
@@ -58,7 +59,10 @@ public record PlatformConfig(
     public DataPlaneOptions applyTo(DataPlaneOptions o) {
       return o.withMaxHeldRequestsPerRevision(maxHeldRequestsPerRevision)
           .withLimits(
-              o.maxHeaderSize(), o.maxInitialLineLength(), maxRequestBodyBytes, o.headerReadTimeout());
+              o.maxHeaderSize(),
+              o.maxInitialLineLength(),
+              maxRequestBodyBytes,
+              o.headerReadTimeout());
     }
 
     static Limits fromMap(String section, Map<String, Object> values) {
@@ -67,7 +71,11 @@ public record PlatformConfig(
       Limits d = defaults();
       long held =
           r.integer(
-              MAX_HELD, d.maxHeldRequestsPerRevision(), 0, Integer.MAX_VALUE, "0.." + Integer.MAX_VALUE);
+              MAX_HELD,
+              d.maxHeldRequestsPerRevision(),
+              0,
+              Integer.MAX_VALUE,
+              "0.." + Integer.MAX_VALUE);
       long body = r.integer(MAX_BODY, d.maxRequestBodyBytes(), 0, Long.MAX_VALUE, ">= 0");
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);

@@ -29,8 +29,8 @@ import net.jqwik.api.statistics.Statistics;
 
 /**
  * The admin API over real HTTP (on a real SQLite store in a temp dir) fed random and mutated
- * manifests, paths, methods and headers: it never answers 500 or shows a stack trace; every
- * refusal is a 4xx Kubernetes {@code Status}, and every 422 names each bad field.
+ * manifests, paths, methods and headers: it never answers 500 or shows a stack trace; every refusal
+ * is a 4xx Kubernetes {@code Status}, and every 422 names each bad field.
  */
 class AdminApiFuzzIT {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -78,12 +78,39 @@ class AdminApiFuzzIT {
               - {revisionName: conf-00001, percent: 40}
           """);
   private static final List<String> KEYS =
-      List.of("apiVersion", "kind", "metadata", "name", "namespace", "labels", "annotations", "spec",
-          "template", "containers", "command", "args", "image", "env", "value", "ports",
-          "containerPort", "readinessProbe", "httpGet", "port", "timeoutSeconds",
-          "containerConcurrency", "traffic", "percent", "tag", "revisionName", "configurationName",
-          "latestRevision", "status", "x");
-  private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE");
+      List.of(
+          "apiVersion",
+          "kind",
+          "metadata",
+          "name",
+          "namespace",
+          "labels",
+          "annotations",
+          "spec",
+          "template",
+          "containers",
+          "command",
+          "args",
+          "image",
+          "env",
+          "value",
+          "ports",
+          "containerPort",
+          "readinessProbe",
+          "httpGet",
+          "port",
+          "timeoutSeconds",
+          "containerConcurrency",
+          "traffic",
+          "percent",
+          "tag",
+          "revisionName",
+          "configurationName",
+          "latestRevision",
+          "status",
+          "x");
+  private static final List<String> METHODS =
+      List.of("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE");
 
   private static Path dir;
   private static SqliteStore store;
@@ -98,7 +125,11 @@ class AdminApiFuzzIT {
     vertx = Vertx.vertx();
     Admission admission = new Admission(store, PlatformConfig.standard().validationContext());
     api = new AdminApi(vertx, store, admission, TOKEN);
-    port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    port =
+        api.listen("127.0.0.1", 0)
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
     api.markReady();
   }
 
@@ -119,11 +150,12 @@ class AdminApiFuzzIT {
       mutate(doc, random);
     }
     String kind = doc.path("kind").asText("Service");
-    String plural = switch (kind) {
-      case "Configuration" -> "configurations";
-      case "Route" -> "routes";
-      default -> "services";
-    };
+    String plural =
+        switch (kind) {
+          case "Configuration" -> "configurations";
+          case "Route" -> "routes";
+          default -> "services";
+        };
     String name = doc.path("metadata").path("name").asText("hello");
     boolean yaml = random.nextBoolean();
     String body = yaml ? ResourceCodec.toYaml(doc) : ResourceCodec.toJson(doc);
@@ -132,11 +164,17 @@ class AdminApiFuzzIT {
     }
     String base = "/apis/serving.knative.dev/v1/namespaces/default/" + plural;
     String safeName = name.matches("[a-z0-9-]{1,40}") ? name : "hello";
-    HttpResponse<String> r = switch (random.nextInt(3)) {
-      case 0 -> send("POST", base, body, yaml ? "application/yaml" : "application/json");
-      case 1 -> send("PUT", base + "/" + safeName, body, "application/json");
-      default -> send("PATCH", base + "/" + safeName, body, "application/apply-patch+" + (yaml ? "yaml" : "json"));
-    };
+    HttpResponse<String> r =
+        switch (random.nextInt(3)) {
+          case 0 -> send("POST", base, body, yaml ? "application/yaml" : "application/json");
+          case 1 -> send("PUT", base + "/" + safeName, body, "application/json");
+          default ->
+              send(
+                  "PATCH",
+                  base + "/" + safeName,
+                  body,
+                  "application/apply-patch+" + (yaml ? "yaml" : "json"));
+        };
     check(r);
   }
 
@@ -144,52 +182,88 @@ class AdminApiFuzzIT {
   void arbitraryBodiesPathsAndMethodsNeverFailTheServer(
       @ForAll String body, @ForAll("paths") String path, @ForAll Random random) throws Exception {
     String method = METHODS.get(random.nextInt(METHODS.size()));
-    String type = List.of("application/json", "application/yaml", "application/apply-patch+yaml", "text/plain", "")
-        .get(random.nextInt(5));
+    String type =
+        List.of(
+                "application/json",
+                "application/yaml",
+                "application/apply-patch+yaml",
+                "text/plain",
+                "")
+            .get(random.nextInt(5));
     check(send(method, path, method.equals("GET") || method.equals("HEAD") ? "" : body, type));
   }
 
   @net.jqwik.api.Provide
   net.jqwik.api.Arbitrary<String> paths() {
-    var segment = net.jqwik.api.Arbitraries.of("apis", "api", "v1", "serving.knative.dev", "namespaces",
-        "default", "services", "routes", "revisions", "configurations", "endpoints",
-        "serverlessservices", "podautoscalers", "hello", "%2F", "%2e%2e", "..", "", "UPPER", "a".repeat(300),
-        "logs", "x;y", "%00");
+    var segment =
+        net.jqwik.api.Arbitraries.of(
+            "apis",
+            "api",
+            "v1",
+            "serving.knative.dev",
+            "namespaces",
+            "default",
+            "services",
+            "routes",
+            "revisions",
+            "configurations",
+            "endpoints",
+            "serverlessservices",
+            "podautoscalers",
+            "hello",
+            "%2F",
+            "%2e%2e",
+            "..",
+            "",
+            "UPPER",
+            "a".repeat(300),
+            "logs",
+            "x;y",
+            "%00");
     var random = segment.list().ofMinSize(0).ofMaxSize(8).map(l -> "/" + String.join("/", l));
-    var real = net.jqwik.api.Arbitraries.of(
-        "/apis/serving.knative.dev/v1/namespaces/default/services",
-        "/apis/serving.knative.dev/v1/namespaces/default/services/hello",
-        "/apis/serving.knative.dev/v1/namespaces/default/routes/conf",
-        "/apis/serving.knative.dev/v1/namespaces/default/configurations/conf",
-        "/apis/serving.knative.dev/v1/namespaces/default/revisions/conf-00001",
-        "/apis/serving.knative.dev/v1/services",
-        "/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/default/podautoscalers/x",
-        "/apis/networking.internal.knative.dev/v1alpha1/namespaces/default/serverlessservices/x",
-        "/api/v1/namespaces/default/endpoints/x");
+    var real =
+        net.jqwik.api.Arbitraries.of(
+            "/apis/serving.knative.dev/v1/namespaces/default/services",
+            "/apis/serving.knative.dev/v1/namespaces/default/services/hello",
+            "/apis/serving.knative.dev/v1/namespaces/default/routes/conf",
+            "/apis/serving.knative.dev/v1/namespaces/default/configurations/conf",
+            "/apis/serving.knative.dev/v1/namespaces/default/revisions/conf-00001",
+            "/apis/serving.knative.dev/v1/services",
+            "/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/default/podautoscalers/x",
+            "/apis/networking.internal.knative.dev/v1alpha1/namespaces/default/serverlessservices/x",
+            "/api/v1/namespaces/default/endpoints/x");
     return net.jqwik.api.Arbitraries.oneOf(random, real);
   }
 
   @Property(tries = 40)
-  void withoutTheTokenEveryResourcePathIs401(@ForAll("paths") String path, @ForAll Random random) throws Exception {
+  void withoutTheTokenEveryResourcePathIs401(@ForAll("paths") String path, @ForAll Random random)
+      throws Exception {
     String method = METHODS.get(random.nextInt(METHODS.size()));
-    HttpResponse<String> r = CLIENT.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .method(method, HttpRequest.BodyPublishers.ofString(VALID.get(0)))
-            .header("Authorization", random.nextBoolean() ? "Bearer nope" : "Basic " + TOKEN)
-            .timeout(Duration.ofSeconds(30))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        CLIENT.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, HttpRequest.BodyPublishers.ofString(VALID.get(0)))
+                .header("Authorization", random.nextBoolean() ? "Bearer nope" : "Basic " + TOKEN)
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (path.equals("/healthz")) {
       return;
     }
     assertThat(r.statusCode()).as(method + " " + path).isEqualTo(401);
   }
 
-  private static HttpResponse<String> send(String method, String path, String body, String type) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .method(method, body.isEmpty() ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .header("Authorization", "Bearer " + TOKEN)
-        .timeout(Duration.ofSeconds(30));
+  private static HttpResponse<String> send(String method, String path, String body, String type)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .method(
+                method,
+                body.isEmpty()
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .header("Authorization", "Bearer " + TOKEN)
+            .timeout(Duration.ofSeconds(30));
     if (!type.isEmpty()) {
       b.header("Content-Type", type);
     }
@@ -198,7 +272,14 @@ class AdminApiFuzzIT {
 
   /** The rule: 2xx, or a 4xx Status naming what is wrong; never 5xx, never a stack trace. */
   private static void check(HttpResponse<String> r) throws Exception {
-    String what = r.request().method() + " " + r.request().uri().getPath() + " -> " + r.statusCode() + " " + r.body();
+    String what =
+        r.request().method()
+            + " "
+            + r.request().uri().getPath()
+            + " -> "
+            + r.statusCode()
+            + " "
+            + r.body();
     Statistics.label("status").collect(r.statusCode());
     assertThat(r.statusCode()).as(what).isLessThan(500);
     assertThat(r.body()).as(what).doesNotContain("\tat ").doesNotContain("Exception");
@@ -253,7 +334,9 @@ class AdminApiFuzzIT {
   private static JsonNode value(Random random) {
     return switch (random.nextInt(12)) {
       case 0 -> F.textNode("");
-      case 1 -> F.textNode(pick(List.of("hello", "Hello_World", "conf-00001", "10s", "-1", "h2c"), random));
+      case 1 ->
+          F.textNode(
+              pick(List.of("hello", "Hello_World", "conf-00001", "10s", "-1", "h2c"), random));
       case 2 -> F.numberNode(pick(List.of(-1L, 0L, 101L, 1001L, 70000L, Long.MAX_VALUE), random));
       case 3 -> F.numberNode(1.5);
       case 4 -> F.booleanNode(random.nextBoolean());
@@ -262,7 +345,9 @@ class AdminApiFuzzIT {
       case 7 -> F.arrayNode();
       case 8 -> F.arrayNode().add(F.objectNode().put(pick(KEYS, random), "x"));
       case 9 -> F.objectNode().set(pick(KEYS, random), F.arrayNode().add(1));
-      case 10 -> F.textNode(pick(List.of("Service", "Route", "Revision", "PodAutoscaler", "Endpoints"), random));
+      case 10 ->
+          F.textNode(
+              pick(List.of("Service", "Route", "Revision", "PodAutoscaler", "Endpoints"), random));
       default -> F.textNode("x".repeat(random.nextInt(300)));
     };
   }

@@ -41,7 +41,8 @@ final class Load implements AutoCloseable {
   }
 
   /** Starts {@code concurrency} loops GETting {@code path} for {@code host}. */
-  static Load start(Platform p, String host, String path, int concurrency, int maxRequests, Duration maxTime) {
+  static Load start(
+      Platform p, String host, String path, int concurrency, int maxRequests, Duration maxTime) {
     Load l = new Load(p, host, path, maxRequests, maxTime);
     for (int i = 0; i < concurrency; i++) {
       Thread t = new Thread(l::loop, "load-" + host + "-" + i);
@@ -53,10 +54,11 @@ final class Load implements AutoCloseable {
   }
 
   private void loop() {
-    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + platform.httpPort + path))
-        .header("Host", host)
-        .timeout(Duration.ofSeconds(60))
-        .build();
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + platform.httpPort + path))
+            .header("Host", host)
+            .timeout(Duration.ofSeconds(60))
+            .build();
     while (!stopped && System.nanoTime() < deadlineNanos) {
       if (sent.incrementAndGet() > maxRequests) {
         sent.decrementAndGet();
@@ -112,8 +114,16 @@ final class Load implements AutoCloseable {
   String report(String scenario) {
     Map<Integer, Integer> codes = new TreeMap<>();
     byStatus.forEach((k, v) -> codes.put(k, v.get()));
-    String line = "RELIABILITY | " + scenario + " | sent " + sent.get() + " | answered " + codes
-        + " | failed " + failed.get() + (problems.isEmpty() ? "" : " | e.g. " + problems);
+    String line =
+        "RELIABILITY | "
+            + scenario
+            + " | sent "
+            + sent.get()
+            + " | answered "
+            + codes
+            + " | failed "
+            + failed.get()
+            + (problems.isEmpty() ? "" : " | e.g. " + problems);
     System.out.println(line);
     return line;
   }

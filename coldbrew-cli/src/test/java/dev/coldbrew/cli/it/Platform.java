@@ -152,7 +152,11 @@ final class Platform implements AutoCloseable {
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor();
         throw new AssertionError(
-            "coldbrew " + cmd + " did not finish:\n" + Files.readString(out) + Files.readString(err));
+            "coldbrew "
+                + cmd
+                + " did not finish:\n"
+                + Files.readString(out)
+                + Files.readString(err));
       }
       return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     } finally {
