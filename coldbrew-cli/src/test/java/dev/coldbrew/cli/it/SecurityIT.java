@@ -78,9 +78,13 @@ class SecurityIT {
         .atMost(WAIT)
         .until(
             () -> {
-              var r = cli(null, "get", "ksvc", service, "-o", "json");
-              return r.code() == 0
-                  && r.out().replace(" ", "").contains("\"type\":\"Ready\",\"status\":\"True\"");
+              HttpResponse<String> r =
+                  admin("GET", SERVICES + "/" + service, "Authorization", "Bearer " + token);
+              return r.statusCode() == 200
+                  && Http.condition(
+                          new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()),
+                          "Ready")
+                      .equals("True");
             });
   }
 
