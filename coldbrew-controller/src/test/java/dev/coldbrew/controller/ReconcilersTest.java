@@ -17,6 +17,7 @@ import dev.coldbrew.api.validation.Defaults;
 import dev.coldbrew.api.validation.Validation;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.store.SqliteStore;
+import dev.coldbrew.store.StoreException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,16 +54,25 @@ class ReconcilersTest {
     store.close();
   }
 
+  /** Creates or updates like the API's apply: retried when a status write raced the update. */
   private Resource apply(String yaml) {
-    Resource r = Defaults.apply(ResourceCodec.decodeOne(yaml), CTX.defaults());
-    Validation.validate(r, CTX);
-    Optional<Resource> old = store.get(r.resourceKind(), r.metadata.namespace, r.metadata.name);
-    if (old.isEmpty()) {
-      return store.create(r);
+    for (int attempt = 0; ; attempt++) {
+      Resource r = Defaults.apply(ResourceCodec.decodeOne(yaml), CTX.defaults());
+      Validation.validate(r, CTX);
+      Optional<Resource> old = store.get(r.resourceKind(), r.metadata.namespace, r.metadata.name);
+      if (old.isEmpty()) {
+        return store.create(r);
+      }
+      r.metadata.resourceVersion = old.get().metadata.resourceVersion;
+      Validation.validateUpdate(old.get(), r, CTX);
+      try {
+        return store.update(r);
+      } catch (StoreException e) {
+        if (e.reason() != StoreException.Reason.CONFLICT || attempt > 10) {
+          throw e;
+        }
+      }
     }
-    r.metadata.resourceVersion = old.get().metadata.resourceVersion;
-    Validation.validateUpdate(old.get(), r, CTX);
-    return store.update(r);
   }
 
   @SuppressWarnings("unchecked")
@@ -314,5 +324,31 @@ class ReconcilersTest {
         .atMost(WAIT)
         .until(() -> runtime.removed.contains(new NamespacedName("default", "hello-00001")));
     await().atMost(WAIT).until(() -> !net.table.hosts().containsKey("hello.default.localhost"));
+  }
+
+  @Test
+  void revisionThatNeverGetsReadyFailsAfterItsProgressDeadline() {
+    runtime.autoReady = false;
+    apply(
+        hello("World", "")
+            .replace(
+                "    spec:\n      containers",
+                "    metadata:\n      annotations: {serving.knative.dev/progress-deadline: 2s}\n"
+                    + "    spec:\n      containers"));
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Revision r = get(Kind.REVISION, "hello-00001");
+              return r != null
+                  && r.status != null
+                  && r.status.condition("Ready") != null
+                  && r.status.condition("Ready").isFalse();
+            });
+    Revision r = get(Kind.REVISION, "hello-00001");
+    assertThat(r.status.condition("ResourcesAvailable").reason)
+        .isEqualTo("ProgressDeadlineExceeded");
+    assertThat(r.status.condition("Ready").message).isEqualTo("Initial scale was never achieved");
+    assertThat(net.failures.containsKey(new NamespacedName("default", "hello-00001"))).isTrue();
   }
 }

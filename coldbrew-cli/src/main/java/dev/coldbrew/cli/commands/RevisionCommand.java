@@ -1,14 +1,10 @@
 package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.api.model.Kind;
-import dev.coldbrew.cli.ClientCommand;
-import dev.coldbrew.cli.UserException;
-import java.util.ArrayList;
-import java.util.List;
+import dev.coldbrew.api.model.Resource;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code coldbrew revision}: list, describe and delete revisions, as {@code kn}. */
 @Command(
@@ -29,34 +25,22 @@ public class RevisionCommand {
       aliases = "ls",
       mixinStandardHelpOptions = true,
       description = "List revisions.")
-  public static class ListCmd extends ClientCommand {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME")
-    String name;
-
+  public static class ListCmd extends NounVerbs.ListVerb {
     @Option(
         names = {"-s", "--service"},
         paramLabel = "SERVICE",
         description = "Only this service's revisions.")
     String service;
 
-    @Option(
-        names = {"-A", "--all-namespaces"},
-        description = "List in every namespace.")
-    boolean all;
-
-    @Mixin OutputOptions output;
+    @Override
+    Kind kind() {
+      return Kind.REVISION;
+    }
 
     @Override
-    public Integer call() {
-      return ServiceCommand.list(
-          this,
-          Kind.REVISION,
-          name,
-          all,
-          output,
-          service == null
-              ? null
-              : r -> service.equals(r.metadata.label("serving.knative.dev/service")));
+    Predicate<Resource> filter() {
+      return r ->
+          service == null || service.equals(r.metadata.label("serving.knative.dev/service"));
     }
   }
 
@@ -65,45 +49,24 @@ public class RevisionCommand {
       name = "describe",
       mixinStandardHelpOptions = true,
       description = "Show a revision in detail.")
-  public static class Describe extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "FORMAT",
-        description = "yaml or json.")
-    String output;
-
+  public static class Describe extends NounVerbs.DescribeVerb {
     @Override
-    public Integer call() {
-      return DescribeCommand.describe(Kind.REVISION, name, output, this);
+    Kind kind() {
+      return Kind.REVISION;
     }
   }
 
   /** {@code revision delete NAME...}. */
   @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete revisions.")
-  public static class Delete extends ClientCommand {
-    @Parameters(arity = "1..*", paramLabel = "NAME")
-    List<String> names = new ArrayList<>();
+  public static class Delete extends NounVerbs.DeleteVerb {
+    @Override
+    Kind kind() {
+      return Kind.REVISION;
+    }
 
     @Override
-    public Integer call() {
-      int missing = 0;
-      for (String n : names) {
-        if (client().delete(Kind.REVISION, namespace, n)) {
-          out().println("Revision '" + n + "' deleted in namespace '" + namespace + "'.");
-        } else {
-          missing++;
-          err().println("Error: " + GetCommand.notFound(Kind.REVISION, n, namespace));
-        }
-      }
-      out().flush();
-      err().flush();
-      if (missing > 0 && missing == names.size()) {
-        throw new UserException("no revision deleted");
-      }
-      return missing == 0 ? 0 : 1;
+    String deleted(String name) {
+      return "Revision '" + name + "' deleted in namespace '" + namespace + "'.";
     }
   }
 }

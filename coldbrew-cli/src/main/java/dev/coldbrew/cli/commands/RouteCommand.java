@@ -1,11 +1,7 @@
 package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.api.model.Kind;
-import dev.coldbrew.cli.ClientCommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code coldbrew route}: list and describe routes, as {@code kn}. */
 @Command(
@@ -22,20 +18,10 @@ public class RouteCommand {
       aliases = "ls",
       mixinStandardHelpOptions = true,
       description = "List routes.")
-  public static class ListCmd extends ClientCommand {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME")
-    String name;
-
-    @Option(
-        names = {"-A", "--all-namespaces"},
-        description = "List in every namespace.")
-    boolean all;
-
-    @Mixin OutputOptions output;
-
+  public static class ListCmd extends NounVerbs.ListVerb {
     @Override
-    public Integer call() {
-      return ServiceCommand.list(this, Kind.ROUTE, name, all, output, null);
+    Kind kind() {
+      return Kind.ROUTE;
     }
   }
 
@@ -44,19 +30,10 @@ public class RouteCommand {
       name = "describe",
       mixinStandardHelpOptions = true,
       description = "Show a route in detail.")
-  public static class Describe extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "FORMAT",
-        description = "yaml, json or url.")
-    String output;
-
+  public static class Describe extends NounVerbs.DescribeVerb {
     @Override
-    public Integer call() {
-      return DescribeCommand.describe(Kind.ROUTE, name, output, this);
+    Kind kind() {
+      return Kind.ROUTE;
     }
   }
 }

@@ -2,15 +2,12 @@ package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
-import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.UserException;
-import dev.coldbrew.cli.Views;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -162,52 +159,11 @@ public class ServiceCommand {
       aliases = "ls",
       mixinStandardHelpOptions = true,
       description = "List services.")
-  public static class ListCmd extends ClientCommand {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME")
-    String name;
-
-    @Option(
-        names = {"-A", "--all-namespaces"},
-        description = "List in every namespace.")
-    boolean all;
-
-    @Mixin OutputOptions output;
-
+  public static class ListCmd extends NounVerbs.ListVerb {
     @Override
-    public Integer call() {
-      return list(this, Kind.SERVICE, name, all, output, null);
+    Kind kind() {
+      return Kind.SERVICE;
     }
-  }
-
-  /** Shared by the noun commands' list verbs. */
-  static int list(
-      ClientCommand cmd,
-      Kind kind,
-      String name,
-      boolean all,
-      OutputOptions output,
-      java.util.function.Predicate<Resource> filter) {
-    ApiClient client = cmd.client();
-    List<Resource> items = new ArrayList<>(client.list(kind, all ? null : cmd.namespace));
-    items.removeIf(
-        r ->
-            (name != null && !r.metadata.name.equals(name)) || (filter != null && !filter.test(r)));
-    items.sort(
-        Comparator.comparing((Resource r) -> r.metadata.namespace)
-            .thenComparing(r -> r.metadata.name));
-    if (output.machine()) {
-      output.print(items, false, cmd.out());
-      return 0;
-    }
-    if (items.isEmpty()) {
-      cmd.out().println("No " + kind.plural() + " found.");
-      cmd.out().flush();
-      return name == null ? 0 : 1;
-    }
-    List<Service> services =
-        kind == Kind.REVISION ? client.list(Kind.SERVICE, all ? null : cmd.namespace) : List.of();
-    Views.table(kind, items, all, !output.noHeaders, services, cmd.clock()).print(cmd.out());
-    return 0;
   }
 
   /** {@code service describe NAME}. */
@@ -215,19 +171,10 @@ public class ServiceCommand {
       name = "describe",
       mixinStandardHelpOptions = true,
       description = "Show a service in detail.")
-  public static class Describe extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "FORMAT",
-        description = "yaml, json or url.")
-    String output;
-
+  public static class Describe extends NounVerbs.DescribeVerb {
     @Override
-    public Integer call() {
-      return DescribeCommand.describe(Kind.SERVICE, name, output, this);
+    Kind kind() {
+      return Kind.SERVICE;
     }
   }
 
@@ -236,37 +183,28 @@ public class ServiceCommand {
       name = "delete",
       mixinStandardHelpOptions = true,
       description = "Delete services (and their revisions).")
-  public static class Delete extends ClientCommand {
-    @Parameters(arity = "0..*", paramLabel = "NAME")
-    List<String> names = new ArrayList<>();
-
+  public static class Delete extends NounVerbs.DeleteVerb {
     @Option(names = "--all", description = "Delete every service in the namespace.")
     boolean all;
 
     @Override
-    public Integer call() {
-      ApiClient client = client();
-      List<String> targets = new ArrayList<>(names);
-      if (all) {
-        client.<Service>list(Kind.SERVICE, namespace).forEach(s -> targets.add(s.metadata.name));
+    Kind kind() {
+      return Kind.SERVICE;
+    }
+
+    @Override
+    List<String> targets() {
+      if (!all) {
+        return super.targets();
       }
-      if (targets.isEmpty()) {
-        throw new UserException("service delete: expected NAME... or --all");
-      }
-      int missing = 0;
-      for (String n : targets) {
-        if (client.delete(Kind.SERVICE, namespace, n)) {
-          out()
-              .println(
-                  "Service '" + n + "' successfully deleted in namespace '" + namespace + "'.");
-        } else {
-          missing++;
-          err().println("Error: " + GetCommand.notFound(Kind.SERVICE, n, namespace));
-        }
-      }
-      out().flush();
-      err().flush();
-      return missing == 0 ? 0 : 1;
+      List<String> every = new ArrayList<>(names);
+      client().<Service>list(Kind.SERVICE, namespace).forEach(s -> every.add(s.metadata.name));
+      return every;
+    }
+
+    @Override
+    String deleted(String name) {
+      return "Service '" + name + "' successfully deleted in namespace '" + namespace + "'.";
     }
   }
 

@@ -221,4 +221,20 @@ class CliIT {
         .contains("autoscaler.no-such-key")
         .contains("networking");
   }
+
+  @Test
+  void everythingAppliedSurvivesARestart() throws Exception {
+    platform.cli("apply", "-f", manifest("keep.yaml", service("kept", "x")).toString());
+    assertThat(platform.stop())
+        .as("exit status after SIGTERM: 143 = stopped by the signal, cleanly")
+        .isEqualTo(143);
+    platform.start();
+    var r = platform.cli("service", "list", "kept");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .contains("kept")
+        .contains("http://kept.default.localhost:" + platform.httpPort);
+    r = platform.cli("revision", "list", "-s", "kept");
+    assertThat(r.out()).contains("kept-00001");
+  }
 }

@@ -225,5 +225,9 @@ class ScaleFromZeroIT {
         .doesNotContain("header knative-serving-revision")
         .doesNotContain("header knative-serving-namespace")
         .doesNotContain("header k-foo");
+    var logs = platform.cli("logs", "contract", "--tail", "5");
+    assertThat(logs.code()).as(logs.toString()).isZero();
+    assertThat(logs.out())
+        .containsPattern("\\[contract-00001-[0-9a-f]+\\] echo app listening on \\d+");
   }
 }

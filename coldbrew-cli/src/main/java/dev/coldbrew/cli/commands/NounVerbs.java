@@ -1,0 +1,123 @@
+package dev.coldbrew.cli.commands;
+
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.model.Service;
+import dev.coldbrew.cli.ApiClient;
+import dev.coldbrew.cli.ClientCommand;
+import dev.coldbrew.cli.UserException;
+import dev.coldbrew.cli.Views;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Predicate;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code list}, {@code describe} and {@code delete} verbs that {@code service}, {@code
+ * revision} and {@code route} share, as {@code kn} has them; each noun binds them to its kind.
+ */
+final class NounVerbs {
+  private NounVerbs() {}
+
+  /** {@code NOUN list [NAME] [-A] [-o FORMAT] [--no-headers]}. */
+  abstract static class ListVerb extends ClientCommand {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME")
+    String name;
+
+    @Option(
+        names = {"-A", "--all-namespaces"},
+        description = "List in every namespace.")
+    boolean all;
+
+    @Mixin OutputOptions output;
+
+    abstract Kind kind();
+
+    /** Which resources to show; all by default. */
+    Predicate<Resource> filter() {
+      return r -> true;
+    }
+
+    @Override
+    public Integer call() {
+      Kind kind = kind();
+      ApiClient client = client();
+      List<Resource> items = new ArrayList<>(client.list(kind, all ? null : namespace));
+      items.removeIf(r -> (name != null && !r.metadata.name.equals(name)) || !filter().test(r));
+      items.sort(
+          Comparator.comparing((Resource r) -> r.metadata.namespace)
+              .thenComparing(r -> r.metadata.name));
+      if (output.machine()) {
+        output.print(items, false, out());
+        return 0;
+      }
+      if (items.isEmpty()) {
+        out().println("No " + kind.plural() + " found.");
+        out().flush();
+        return name == null ? 0 : 1;
+      }
+      List<Service> services =
+          kind == Kind.REVISION ? client.list(Kind.SERVICE, all ? null : namespace) : List.of();
+      Views.table(kind, items, all, !output.noHeaders, services, clock()).print(out());
+      return 0;
+    }
+  }
+
+  /** {@code NOUN describe NAME [-o yaml|json|url]}. */
+  abstract static class DescribeVerb extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FORMAT",
+        description = "yaml, json, or url (services and routes).")
+    String output;
+
+    abstract Kind kind();
+
+    @Override
+    public Integer call() {
+      return DescribeCommand.describe(kind(), name, output, this);
+    }
+  }
+
+  /** {@code NOUN delete NAME...}: one line per deleted resource, exit 1 if any was missing. */
+  abstract static class DeleteVerb extends ClientCommand {
+    @Parameters(arity = "0..*", paramLabel = "NAME")
+    List<String> names = new ArrayList<>();
+
+    abstract Kind kind();
+
+    /** The names to delete: those given, by default. */
+    List<String> targets() {
+      if (names.isEmpty()) {
+        throw new UserException(
+            kind().kindName().toLowerCase(java.util.Locale.ROOT) + " delete: expected NAME...");
+      }
+      return names;
+    }
+
+    /** kn's message for a deletion. */
+    abstract String deleted(String name);
+
+    @Override
+    public Integer call() {
+      int missing = 0;
+      for (String n : targets()) {
+        if (client().delete(kind(), namespace, n)) {
+          out().println(deleted(n));
+        } else {
+          missing++;
+          err().println("Error: " + GetCommand.notFound(kind(), n, namespace));
+        }
+      }
+      out().flush();
+      err().flush();
+      return missing == 0 ? 0 : 1;
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package dev.coldbrew.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coldbrew.store.SqliteStore;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin API over real HTTP on a real SQLite store: codes, Status bodies, apply outcomes. */
+class AdminApiIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String SERVICES = "/apis/serving.knative.dev/v1/namespaces/default/services";
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @TempDir Path dir;
+  SqliteStore store;
+  Vertx vertx;
+  AdminApi api;
+  int port;
+
+  @BeforeEach
+  void start() throws Exception {
+    store = SqliteStore.open(dir);
+    vertx = Vertx.vertx();
+    PlatformConfig cfg = PlatformConfig.standard();
+    api = new AdminApi(vertx, store, new Admission(store, cfg.validationContext()), null);
+    port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get();
+    api.markReady();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get();
+    store.close();
+  }
+
+  private HttpResponse<String> send(String method, String path, String contentType, String body)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String hello(String name, String target) {
+    return """
+        {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "%s"},
+         "spec": {"template": {"spec": {"containers": [{"command": ["app"],
+           "env": [{"name": "TARGET", "value": "%s"}]}]}}}}
+        """
+        .formatted(name, target);
+  }
+
+  @Test
+  void createGetListDeleteWithKubernetesCodes() throws Exception {
+    assertThat(send("GET", "/healthz", null, null).statusCode()).isEqualTo(200);
+    var created = send("POST", SERVICES, "application/json", hello("hello", "a"));
+    assertThat(created.statusCode()).isEqualTo(201);
+    JsonNode svc = JSON.readTree(created.body());
+    assertThat(svc.at("/metadata/uid").asText()).isNotEmpty();
+    assertThat(svc.at("/spec/template/spec/timeoutSeconds").asInt()).isEqualTo(300);
+    assertThat(svc.at("/spec/traffic/0/percent").asInt()).isEqualTo(100);
+
+    var again = send("POST", SERVICES, "application/json", hello("hello", "a"));
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(again.body()).path("reason").asText()).isEqualTo("AlreadyExists");
+
+    assertThat(send("GET", SERVICES + "/hello", null, null).statusCode()).isEqualTo(200);
+    JsonNode list = JSON.readTree(send("GET", SERVICES, null, null).body());
+    assertThat(list.path("kind").asText()).isEqualTo("ServiceList");
+    assertThat(list.path("items")).hasSize(1);
+    assertThat(list.at("/metadata/resourceVersion").asText()).isNotEmpty();
+
+    var missing = send("GET", SERVICES + "/nope", null, null);
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(missing.body()).path("kind").asText()).isEqualTo("Status");
+
+    assertThat(send("DELETE", SERVICES + "/hello", null, null).statusCode()).isEqualTo(200);
+    assertThat(send("DELETE", SERVICES + "/hello", null, null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void invalidInputIs422NamingEveryField() throws Exception {
+    var r =
+        send(
+            "POST",
+            SERVICES,
+            "application/json",
+            """
+        {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "x"},
+         "spec": {"template": {"spec": {"containerConcurrency": 2000, "colour": "blue",
+           "containers": [{"image": "nginx"}]}},
+          "traffic": [{"latestRevision": true, "percent": 101}]}}
+        """);
+    assertThat(r.statusCode()).isEqualTo(422);
+    JsonNode status = JSON.readTree(r.body());
+    assertThat(status.path("reason").asText()).isEqualTo("Invalid");
+    assertThat(status.at("/details/causes").findValuesAsText("field"))
+        .contains("spec.template.spec.colour");
+    r =
+        send(
+            "POST",
+            SERVICES,
+            "application/json",
+            hello("x", "a").replace("\"app\"", "\"app\"], \"foo\": [1"));
+    assertThat(r.statusCode()).isEqualTo(422);
+    r = send("POST", SERVICES, "application/json", "{not json");
+    assertThat(r.statusCode()).isEqualTo(422);
+    assertThat(JSON.readTree(r.body()).path("kind").asText()).isEqualTo("Status");
+    r =
+        send(
+            "POST",
+            SERVICES,
+            "application/json",
+            hello("x", "a")
+                .replace("\"name\": \"x\"", "\"name\": \"x\", \"namespace\": \"other\""));
+    assertThat(r.statusCode()).isEqualTo(422);
+    assertThat(r.body()).contains("metadata.namespace");
+  }
+
+  @Test
+  void staleUpdateIsAConflict() throws Exception {
+    JsonNode svc =
+        JSON.readTree(send("POST", SERVICES, "application/json", hello("hello", "a")).body());
+    String v1 = svc.at("/metadata/resourceVersion").asText();
+    String update =
+        hello("hello", "b")
+            .replace(
+                "\"name\": \"hello\"", "\"name\": \"hello\", \"resourceVersion\": \"" + v1 + "\"");
+    assertThat(send("PUT", SERVICES + "/hello", "application/json", update).statusCode())
+        .isEqualTo(200);
+    var stale = send("PUT", SERVICES + "/hello", "application/json", update);
+    assertThat(stale.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(stale.body()).path("reason").asText()).isEqualTo("Conflict");
+  }
+
+  @Test
+  void applyCreatesConfiguresOrLeavesUnchanged() throws Exception {
+    String path = SERVICES + "/hello";
+    String yaml = "application/apply-patch+yaml";
+    var r = send("PATCH", path, yaml, hello("hello", "a"));
+    assertThat(r.statusCode()).isEqualTo(201);
+    assertThat(r.headers().firstValue("Coldbrew-Apply-Outcome")).hasValue("created");
+    r = send("PATCH", path, yaml, hello("hello", "a"));
+    assertThat(r.headers().firstValue("Coldbrew-Apply-Outcome")).hasValue("unchanged");
+    r = send("PATCH", path, yaml, hello("hello", "b"));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Coldbrew-Apply-Outcome")).hasValue("configured");
+    assertThat(JSON.readTree(r.body()).at("/metadata/generation").asInt()).isEqualTo(2);
+    assertThat(send("PATCH", path, "application/json", hello("hello", "c")).statusCode())
+        .isEqualTo(415);
+  }
+
+  @Test
+  void platformKindsAreReadOnlyAndUnknownPathsAre404() throws Exception {
+    var r =
+        send(
+            "POST",
+            "/apis/networking.internal.knative.dev/v1alpha1/namespaces/default/serverlessservices",
+            "application/json",
+            "{\"apiVersion\": \"networking.internal.knative.dev/v1alpha1\", \"kind\": \"ServerlessService\", \"metadata\": {\"name\": \"x\"}, \"spec\": {\"mode\": \"Serve\"}}");
+    assertThat(r.statusCode()).isEqualTo(422);
+    assertThat(r.body()).contains("managed by the platform");
+    assertThat(
+            send("GET", "/apis/example.com/v1/namespaces/default/widgets", null, null).statusCode())
+        .isEqualTo(404);
+    assertThat(send("GET", "/nothing", null, null).statusCode()).isEqualTo(404);
+    assertThat(send("DELETE", SERVICES, null, null).statusCode()).isEqualTo(405);
+    assertThat(send("GET", "/api/v1/namespaces/default/endpoints", null, null).statusCode())
+        .isEqualTo(200);
+  }
+}
