@@ -211,9 +211,6 @@ public final class AdminApi {
     }
     doc = docs.get(0);
     Resource r = ResourceCodec.decode(doc);
-    if (r.metadata == null) { // "metadata: null" in the body: the path names it
-      r.metadata = new dev.coldbrew.api.model.ObjectMeta();
-    }
     if (r.resourceKind() != t.kind) {
       throw new ValidationException(
           FieldError.invalid("kind", r.kind, t.kind.kindName() + " (the kind of the path)"));

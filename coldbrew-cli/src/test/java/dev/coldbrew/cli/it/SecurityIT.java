@@ -341,7 +341,24 @@ class SecurityIT {
           max-request-body-bytes: lots
           no-such-limit: 1
         """);
+    Path nullMetadata = dir.resolve("null-metadata.yaml");
+    Files.writeString(
+        nullMetadata,
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: null\nspec:\n"
+            + "  template: {spec: {containers: [{command: [x]}]}}\n");
     Map<List<String>, String> cases = new java.util.LinkedHashMap<>();
+    cases.put(
+        List.of(
+            "serve",
+            "-f",
+            nullMetadata.toString(),
+            "--http-port",
+            "0",
+            "--admin-port",
+            "0",
+            "--data-dir",
+            data.toString()),
+        "metadata.name");
     cases.put(
         List.of("serve", "--config", badCfg.toString()), "coldbrew.max-held-requests-per-revision");
     cases.put(
