@@ -31,7 +31,10 @@ public final class ApiClient {
   private final URI server;
   private final String token;
   private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade: follow streams must not stall
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   public ApiClient(String server, String token) {
     String s = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;

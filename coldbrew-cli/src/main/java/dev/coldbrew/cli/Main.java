@@ -2,6 +2,7 @@ package dev.coldbrew.cli;
 
 import dev.coldbrew.cli.autoscaler.AutoscalerCommand;
 import dev.coldbrew.cli.commands.ApplyCommand;
+import dev.coldbrew.cli.commands.CompletionCommand;
 import dev.coldbrew.cli.commands.DeleteCommand;
 import dev.coldbrew.cli.commands.DescribeCommand;
 import dev.coldbrew.cli.commands.GetCommand;
@@ -10,6 +11,7 @@ import dev.coldbrew.cli.commands.RevisionCommand;
 import dev.coldbrew.cli.commands.RouteCommand;
 import dev.coldbrew.cli.commands.ServeCommand;
 import dev.coldbrew.cli.commands.ServiceCommand;
+import dev.coldbrew.cli.commands.VersionCommand;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -34,6 +36,8 @@ import picocli.CommandLine.ScopeType;
       RevisionCommand.class,
       RouteCommand.class,
       AutoscalerCommand.class,
+      VersionCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

@@ -126,6 +126,11 @@ public final class ControllerManager implements AutoCloseable {
         this::resync, RESYNC.toMillis(), RESYNC.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** Where each revision's autoscaler decisions go; set before {@link #start}. */
+  public void observeAutoscaler(AutoscalerObserver observer) {
+    autoscaler.observer = observer;
+  }
+
   /** Where the data plane's stats go. */
   public Stat.Sink statSink() {
     return autoscaler;

@@ -12,6 +12,7 @@ import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.autoscaler.Decider;
 import dev.coldbrew.autoscaler.DeciderSpec;
 import dev.coldbrew.autoscaler.MetricCollector;
+import dev.coldbrew.autoscaler.Observed;
 import dev.coldbrew.autoscaler.PodAutoscalerDecision;
 import dev.coldbrew.autoscaler.PodAutoscalerLogic;
 import dev.coldbrew.autoscaler.PodAutoscalerSettings;
@@ -44,6 +45,7 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
   private final ScheduledExecutorService timer;
   private final Consumer<NamespacedName> enqueue;
   private final Map<NamespacedName, Scaler> scalers = new ConcurrentHashMap<>();
+  volatile AutoscalerObserver observer = AutoscalerObserver.NONE;
 
   PodAutoscalerReconciler(
       ControllerContext ctx,
@@ -66,6 +68,10 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     PodAutoscalerState state;
     String inputs;
     ScheduledFuture<?> ticks;
+    Observed observed = new Observed(0, 0);
+
+    /** The count last passed to {@code runtime.scale}; -1 before the first. */
+    int requested = -1;
 
     Scaler(
         NamespacedName key,
@@ -106,10 +112,32 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     /** One decider tick; re-reconciles the PA when the decision changed. */
     synchronized void tick() {
       Instant now = ctx.clock().instant();
-      ScaleResult r = decider.scale(now, ready(key), collector.stableAndPanic(now));
+      int ready = ready(key);
+      Observed o = collector.stableAndPanic(now);
+      ScaleResult r = decider.scale(now, ready, o);
+      if (o != null) {
+        observed = o;
+      }
+      publish(ready);
       if (r.notifyChange()) {
         enqueue.accept(key);
       }
+    }
+
+    /** Tells the observer this revision's latest decision; called holding the lock. */
+    void publish(int ready) {
+      observer.decided(
+          key,
+          new AutoscalerObserver.Decision(
+              decider.desiredScale(),
+              ready,
+              requested,
+              decider.panicking(),
+              observed.stable(),
+              observed.panic(),
+              spec.targetValue(),
+              decider.excessBurstCapacity(),
+              state.sksMode().value()));
     }
 
     synchronized void record(Stat stat) {
@@ -142,6 +170,9 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
       if (gone != null && gone.ticks != null) {
         gone.ticks.cancel(false);
       }
+      if (gone != null) {
+        observer.removed(key);
+      }
       return null;
     }
     PodAutoscaler pa = cachedPa.get();
@@ -161,7 +192,8 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     int ready;
     synchronized (s) {
       if (s.ticks == null) {
-        runtime.scale(rev, s.startScale());
+        s.requested = s.startScale();
+        runtime.scale(rev, s.requested);
         long period = TICK.toMillis();
         s.ticks = timer.scheduleAtFixedRate(s::tick, period, period, TimeUnit.MILLISECONDS);
       }
@@ -181,6 +213,10 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
               s.decider.excessBurstCapacity(),
               ready);
       s.state = d.state();
+      if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
+        s.requested = d.applyScale();
+      }
+      s.publish(ready);
     }
     if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
       runtime.scale(rev, d.applyScale());

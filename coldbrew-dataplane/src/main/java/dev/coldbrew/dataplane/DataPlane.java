@@ -70,6 +70,8 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   private final ConcurrentHashMap<HttpConnection, ConnectionState> connections =
       new ConcurrentHashMap<>();
   private volatile RoutingTable routes = RoutingTable.EMPTY;
+  private volatile RequestObserver observer = RequestObserver.NONE;
+  volatile boolean coldStartHeader = true;
   private volatile HttpServer server;
   private volatile int port = -1;
   private long statsTimer = -1;
@@ -145,6 +147,15 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     return port;
   }
 
+  /**
+   * Where request outcomes go (before {@link #start}); {@code coldStartHeader} adds {@code
+   * Coldbrew-Cold-Start: <milliseconds>} to responses that waited for an instance.
+   */
+  public void observe(RequestObserver observer, boolean coldStartHeader) {
+    this.observer = observer;
+    this.coldStartHeader = coldStartHeader;
+  }
+
   // ---- updates from the server
 
   /** Replaces the routing table. */
@@ -159,7 +170,12 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
       existing =
           revisions.computeIfAbsent(
               config.revision(),
-              k -> new RevisionState(config, options.maxHeldRequestsPerRevision(), nanoTime()));
+              k ->
+                  new RevisionState(
+                      config,
+                      options.maxHeldRequestsPerRevision(),
+                      nanoTime(),
+                      observer.revisionAdded(k)));
     }
     existing.config = config;
     existing.throttler.updateConcurrency(config.containerConcurrency());
@@ -169,6 +185,7 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   public void removeRevision(NamespacedName revision) {
     RevisionState state = revisions.remove(revision);
     if (state != null) {
+      observer.revisionRemoved(revision);
       evictHeld(state, "revision " + revision + " was removed\n");
       updateQueues(state, List.of());
     }
@@ -459,7 +476,10 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
         revision,
         k ->
             new RevisionState(
-                RevisionConfig.defaults(k), options.maxHeldRequestsPerRevision(), nanoTime()));
+                RevisionConfig.defaults(k),
+                options.maxHeldRequestsPerRevision(),
+                nanoTime(),
+                observer.revisionAdded(k)));
   }
 
   private void evictHeld(RevisionState state, String body) {

@@ -42,6 +42,14 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
   private final long overallDeadline;
   private final long responseStartDeadline;
   private final long idleNanos;
+  private final long startNanos;
+
+  /**
+   * Nanoseconds this request waited for a revision at zero to get an instance; -1 if it did not.
+   */
+  private long coldStartNanos = -1;
+
+  private boolean atZero;
   private long lastActivity;
   private long timerId = -1;
   private int phase = NEW;
@@ -73,6 +81,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     Integer idle = config.idleTimeoutSeconds();
     this.idleNanos = idle != null && idle > 0 ? idle * SECOND : 0;
     this.lastActivity = now;
+    this.startNanos = now;
   }
 
   void start() {
@@ -91,6 +100,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
 
   private void enterActivator() {
     inActivator = true;
+    atZero = rev.ready.length == 0;
     if (rev.activatorStats.requestIn(dp.nanoTime())) {
       dp.poke(rev.key);
     }
@@ -117,6 +127,10 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
       return;
     }
     tracker = instance;
+    if (atZero) {
+      coldStartNanos = dp.nanoTime() - startNanos;
+      rev.recorder.coldStart(coldStartNanos);
+    }
     InstanceQueue q = dp.queue(instance.instance().id());
     if (q == null) {
       respond(502, dp.badGatewayBody(rev, instance.instance().id(), "instance is gone"), false);
@@ -300,6 +314,9 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     res.setStatusMessage(resp.statusMessage());
     boolean upgraded = webSocket && resp.statusCode() == 101;
     dp.headers.copyResponse(resp.headers(), res.headers(), upgraded);
+    if (coldStartNanos >= 0 && dp.coldStartHeader) {
+      res.headers().set("Coldbrew-Cold-Start", Long.toString(coldStartNanos / 1_000_000));
+    }
     if (upgraded) {
       tunnel(resp.netSocket());
       return;
@@ -492,6 +509,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     if (inActivator) {
       rev.activatorStats.requestOut(now);
     }
+    rev.recorder.requestDone(res.ended() ? res.getStatusCode() : 0, now - startNanos, inActivator);
   }
 
   /** The revision failed while this request was held: answer 503 now. */

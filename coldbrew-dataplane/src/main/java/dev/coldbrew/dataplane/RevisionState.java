@@ -19,18 +19,21 @@ final class RevisionState {
   final NamespacedName key;
   final Throttler throttler;
   final ActivatorStats activatorStats;
+  final RequestObserver.Recorder recorder;
   volatile RevisionConfig config;
   volatile Mode mode = Mode.PROXY;
   volatile Failure failure;
   volatile InstanceQueue[] ready = NO_QUEUES;
   private int roundRobin;
 
-  RevisionState(RevisionConfig config, int maxHeld, long nowNanos) {
+  RevisionState(
+      RevisionConfig config, int maxHeld, long nowNanos, RequestObserver.Recorder recorder) {
     this.key = config.revision();
     this.config = config;
     this.throttler =
         new Throttler(config.containerConcurrency(), maxHeld, ThreadLocalRandom.current());
     this.activatorStats = new ActivatorStats(nowNanos);
+    this.recorder = recorder;
   }
 
   /** Serve mode's choice among ready instances: round robin (a racy counter is fine). */

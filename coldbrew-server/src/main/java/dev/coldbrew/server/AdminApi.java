@@ -98,6 +98,10 @@ public final class AdminApi {
           .end(ready ? "ok\n" : "starting\n");
       return;
     }
+    if (path.equals("/")) {
+      req.response().setStatusCode(302).putHeader("Location", "/dashboard/").end();
+      return;
+    }
     if (token != null && !authorized(req)) {
       send(
           req,
@@ -278,6 +282,11 @@ public final class AdminApi {
                 send(req, s);
               }
             });
+  }
+
+  /** Answers with a Kubernetes {@code Status} (for mounted routes). */
+  public static void sendError(HttpServerRequest req, int code, String reason, String message) {
+    send(req, ApiStatus.of(code, reason, message));
   }
 
   static void send(HttpServerRequest req, ApiStatus s) {

@@ -10,6 +10,10 @@ import dev.coldbrew.dataplane.DataPlane;
 import dev.coldbrew.dataplane.DataPlaneOptions;
 import dev.coldbrew.runtime.local.LocalRuntime;
 import dev.coldbrew.runtime.local.LocalRuntimeOptions;
+import dev.coldbrew.server.dashboard.Dashboard;
+import dev.coldbrew.server.events.EventLog;
+import dev.coldbrew.server.events.EventsApi;
+import dev.coldbrew.server.metrics.Telemetry;
 import dev.coldbrew.store.SqliteStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -42,9 +46,10 @@ public final class Coldbrew implements AutoCloseable {
   private SqliteStore store;
   private LocalRuntime runtime;
   private DataPlane dataPlane;
-  private ControllerManager controller;
+  private volatile ControllerManager controller;
   private Vertx adminVertx;
   private AdminApi admin;
+  private Dashboard dashboard;
   private Admission admission;
   private int gatewayPort;
   private int adminPort;
@@ -85,9 +90,16 @@ public final class Coldbrew implements AutoCloseable {
                 .withBind(options.bindAddress(), options.httpPort()),
             forward);
     closeOnStop.add(dataPlane);
+    EventLog events =
+        new EventLog(Clock.systemUTC(), EventLog.DEFAULT_MAX_AGE, EventLog.DEFAULT_MAX_COUNT);
+    Telemetry telemetry =
+        new Telemetry(events, Clock.systemUTC(), this::revisionLabels, dataPlane::heldRequests);
+    dataPlane.observe(telemetry, options.coldStartHeader());
+    closeOnStop.add(telemetry);
     runtime = new LocalRuntime(LocalRuntimeOptions.builder(dataDir).drainer(dataPlane).build());
     closeOnStop.add(runtime);
     runtime.subscribe(inst -> dataPlane.updateInstances(inst.revision(), inst.ready()));
+    runtime.subscribe(telemetry);
     try {
       gatewayPort = dataPlane.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
@@ -113,12 +125,26 @@ public final class Coldbrew implements AutoCloseable {
             Clock.systemUTC());
     closeOnStop.add(controller);
     forward.target = controller.statSink();
+    controller.observeAutoscaler(telemetry);
     controller.start();
 
     admission = new Admission(store, options.config().validationContext());
     adminVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(8));
     admin = new AdminApi(adminVertx, store, admission, adminToken(dataDir));
     new LogsApi(runtime.logs(), store).mount(admin);
+    new EventsApi(events).mount(admin);
+    admin.mount(
+        "/metrics",
+        req ->
+            adminVertx
+                .executeBlocking(telemetry::scrape, false)
+                .onSuccess(
+                    text ->
+                        req.response()
+                            .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                            .end(text)));
+    dashboard = new Dashboard(adminVertx, controller.cache(), telemetry);
+    dashboard.mount(admin);
     try {
       adminPort =
           admin
@@ -248,9 +274,24 @@ public final class Coldbrew implements AutoCloseable {
     return adminPort;
   }
 
+  /** A revision's labels from the controller's cache; empty when unknown. */
+  private java.util.Map<String, String> revisionLabels(dev.coldbrew.api.model.NamespacedName rev) {
+    ControllerManager c = controller;
+    if (c == null) {
+      return java.util.Map.of();
+    }
+    return c.cache()
+        .get(dev.coldbrew.api.model.Kind.REVISION, rev.namespace(), rev.name())
+        .map(r -> r.metadata.labels())
+        .orElse(java.util.Map.of());
+  }
+
   /** Stops the admin API, the reconcilers, every instance (draining), the gateway, the store. */
   @Override
   public void close() {
+    if (dashboard != null) {
+      dashboard.close();
+    }
     if (admin != null) {
       admin.close();
     }

@@ -15,6 +15,8 @@ import java.util.List;
  * @param domain the URL domain; null takes the config's {@code domain:} section, else localhost
  * @param config the Knative ConfigMap sections
  * @param manifests files or directories applied once the platform is up
+ * @param coldStartHeader whether responses that waited for an instance carry {@code
+ *     Coldbrew-Cold-Start: <milliseconds>}
  */
 public record ServerOptions(
     int httpPort,
@@ -24,10 +26,33 @@ public record ServerOptions(
     Path dataDir,
     String domain,
     PlatformConfig config,
-    List<Path> manifests) {
+    List<Path> manifests,
+    boolean coldStartHeader) {
 
   public ServerOptions {
     manifests = List.copyOf(manifests);
+  }
+
+  /** With the {@code Coldbrew-Cold-Start} header on. */
+  public ServerOptions(
+      int httpPort,
+      int adminPort,
+      String bindAddress,
+      String adminBindAddress,
+      Path dataDir,
+      String domain,
+      PlatformConfig config,
+      List<Path> manifests) {
+    this(
+        httpPort,
+        adminPort,
+        bindAddress,
+        adminBindAddress,
+        dataDir,
+        domain,
+        config,
+        manifests,
+        true);
   }
 
   /** The defaults of {@code coldbrew serve}. */

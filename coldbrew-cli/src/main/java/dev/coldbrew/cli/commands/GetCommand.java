@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "List resources: services (ksvc), configurations, revisions, routes, sks, pa (kpa),"
-            + " endpoints.")
+            + " endpoints, events.")
 public class GetCommand extends ClientCommand {
   @Parameters(index = "0", paramLabel = "KIND", description = "The kind, e.g. ksvc, rev, sks.")
   String kindName;
@@ -33,10 +33,21 @@ public class GetCommand extends ClientCommand {
       description = "List in every namespace.")
   boolean allNamespaces;
 
+  @Option(
+      names = {"-w", "--watch"},
+      description = "With events: keep printing new events as they happen.")
+  boolean watch;
+
   @Mixin OutputOptions output;
 
   @Override
   public Integer call() {
+    if (EventsView.isEvents(kindName)) {
+      return EventsView.print(this, allNamespaces ? null : namespace, !output.noHeaders, watch);
+    }
+    if (watch) {
+      throw new UserException("--watch: only for events (got KIND \"" + kindName + "\")");
+    }
     Kind kind = kind(kindName);
     ApiClient client = client();
     List<Resource> items = new ArrayList<>();
@@ -79,7 +90,7 @@ public class GetCommand extends ClientCommand {
                     "KIND: \""
                         + name
                         + "\" (expected: services|ksvc, configurations, revisions|rev, routes,"
-                        + " serverlessservices|sks, podautoscalers|pa, endpoints|ep)"));
+                        + " serverlessservices|sks, podautoscalers|pa, endpoints|ep, events|ev)"));
   }
 
   static String notFound(Kind kind, String name, String namespace) {

@@ -23,6 +23,16 @@ import picocli.CommandLine.Option;
         "Run Coldbrew: gateway, activator, autoscaler, admin API; apply manifests given with -f.")
 public class ServeCommand implements Callable<Integer> {
   @Option(
+      names = "--cold-start-header",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Add Coldbrew-Cold-Start: <milliseconds> to responses that waited for an instance"
+              + " (default: on; --no-cold-start-header turns it off).")
+  boolean coldStartHeader;
+
+  @Option(
       names = "--http-port",
       defaultValue = "8080",
       paramLabel = "PORT",
@@ -108,18 +118,27 @@ public class ServeCommand implements Callable<Integer> {
     PlatformConfig cfg = config == null ? PlatformConfig.standard() : PlatformConfig.load(config);
     ServerOptions opts =
         new ServerOptions(
-            httpPort, adminPort, bindAddress, adminBindAddress, dataDir, domain, cfg, manifests);
+            httpPort,
+            adminPort,
+            bindAddress,
+            adminBindAddress,
+            dataDir,
+            domain,
+            cfg,
+            manifests,
+            coldStartHeader);
     PrintStream out = System.out;
     Coldbrew platform;
     try {
       platform = Coldbrew.start(opts, out);
     } catch (ValidationException e) {
       throw e;
-    } catch (IllegalStateException e) {
+    } catch (IllegalStateException | dev.coldbrew.store.StoreException e) {
       throw new UserException(e.getMessage());
     }
     out.printf(
-        "Coldbrew is serving: gateway http://%s:%d, admin API http://%s:%d, data in %s%n",
+        "Coldbrew is serving: gateway http://%s:%d, admin API and dashboard http://%s:%d, data in"
+            + " %s%n",
         bindAddress,
         platform.gatewayPort(),
         adminBindAddress,

@@ -1,0 +1,293 @@
+package dev.coldbrew.cli.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * Issue 7 through the real jar: the dashboard in a real headless Chromium (the service is listed, a
+ * request at zero turns its SKS mode from Proxy to Serve and its instance chart rises), the
+ * cold-start header, {@code /metrics}, {@code get events}, the events watch, {@code version} and
+ * {@code completion}. The first request at zero happens once, in the browser test or (when Chromium
+ * is missing and that test is skipped) in the first test that needs it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ObservabilityIT {
+  static final Duration WAIT = Duration.ofSeconds(90);
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  static final Path OUTPUT = Path.of("target", "observability-it").toAbsolutePath();
+  static final String REV = "dash-00001";
+  static final String TAGS =
+      "configuration=\"dash\",namespace=\"default\",revision=\"dash-00001\",service=\"dash\"";
+
+  Path dir;
+  Platform platform;
+  Reply coldResponse;
+
+  /** A gateway response: status and headers (lower-case names). */
+  record Reply(int status, Map<String, String> headers) {}
+
+  /**
+   * GET / on the gateway for {@code host} over a plain socket, so the test does not depend on the
+   * JDK client's restricted-header setting.
+   */
+  private Reply gatewayGet(String host) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", platform.httpPort)) {
+      s.setSoTimeout(120_000);
+      s.getOutputStream()
+          .write(
+              ("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+      int status = Integer.parseInt(in.readLine().split(" ")[1]);
+      Map<String, String> headers = new java.util.HashMap<>();
+      for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+        int colon = line.indexOf(':');
+        headers.put(
+            line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+            line.substring(colon + 1).trim());
+      }
+      return new Reply(status, headers);
+    }
+  }
+
+  @BeforeAll
+  void start(@TempDir Path tmp) throws Exception {
+    dir = tmp;
+    Path cfg = dir.resolve("coldbrew.yaml");
+    Files.writeString(
+        cfg,
+        """
+        autoscaler:
+          allow-zero-initial-scale: "true"
+          scale-to-zero-grace-period: 2s
+        """);
+    platform = new Platform(dir, "--config", cfg.toString()).start();
+    // starts at zero; with no burst capacity required, one instance is enough for Serve mode
+    var r =
+        platform.run(
+            Manifests.service(
+                "dash",
+                EchoApp.class,
+                "dash-" + System.nanoTime(),
+                Map.of("initial-scale", "0", "window", "6s", "target-burst-capacity", "0"),
+                "Coldbrew",
+                ""),
+            "apply",
+            "-f",
+            "-");
+    assertThat(r.code()).as(r.toString()).isZero();
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                Http.resource(
+                        platform, "/apis/serving.knative.dev/v1/namespaces/default/services/dash")
+                    .map(s -> Http.condition(s, "Ready").equals("True"))
+                    .orElse(false));
+    assertThat(Http.sksMode(platform, REV)).isEqualTo("Proxy");
+    Files.createDirectories(OUTPUT);
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    platform.close();
+  }
+
+  /** The one request at zero: answered, and marked with how long it waited. */
+  private Reply coldStart() throws Exception {
+    if (coldResponse == null) {
+      coldResponse = gatewayGet("dash.default.localhost");
+      assertThat(coldResponse.status()).isEqualTo(200);
+    }
+    return coldResponse;
+  }
+
+  @Test
+  @Order(1)
+  void dashboardShowsTheServiceAndItsRevisionWakingUp() throws Exception {
+    Assumptions.assumeTrue(
+        Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments(
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1000",
+        "--user-data-dir=" + dir.resolve("chromium-profile"));
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+            .usingAnyFreePort()
+            .withLogFile(dir.resolve("chromedriver.log").toFile())
+            .build();
+    WebDriver driver = new ChromeDriver(service, options);
+    try {
+      driver.get(platform.admin("/"));
+      assertThat(driver.getCurrentUrl()).endsWith("/dashboard/");
+      By revision = By.cssSelector("[data-service='default/dash'] [data-revision='" + REV + "']");
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .until(() -> sksModeShown(driver, revision).equals("Proxy"));
+      WebElement svc = driver.findElement(By.cssSelector("[data-service='default/dash']"));
+      assertThat(svc.findElement(By.cssSelector("a.url")).getText())
+          .isEqualTo("http://dash.default.localhost:" + platform.httpPort);
+      assertThat(svc.findElement(By.cssSelector("table.traffic")).getText()).contains("100%", REV);
+      assertThat(maxActualCharted(driver)).isZero();
+
+      coldStart();
+
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .until(() -> sksModeShown(driver, revision).equals("Serve"));
+      await().atMost(WAIT).until(() -> maxActualCharted(driver) >= 1);
+      assertThat(driver.findElements(By.cssSelector("[data-revision='" + REV + "'] canvas")))
+          .hasSizeGreaterThanOrEqualTo(4);
+      Path shot = OUTPUT.resolve("dashboard.png");
+      Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+      assertThat(Files.size(shot)).isGreaterThan(10_000);
+    } finally {
+      driver.quit();
+    }
+  }
+
+  private static String sksModeShown(WebDriver driver, By revision) {
+    return driver.findElement(revision).findElement(By.cssSelector(".sks-mode")).getText();
+  }
+
+  private static long maxActualCharted(WebDriver driver) {
+    Object v =
+        ((JavascriptExecutor) driver)
+            .executeScript("return window.coldbrew.maxActual('default/" + REV + "');");
+    return ((Number) v).longValue();
+  }
+
+  @Test
+  @Order(2)
+  void aResponseThatWaitedForAnInstanceSaysHowLong() throws Exception {
+    String ms = coldStart().headers().get("coldbrew-cold-start");
+    assertThat(ms).isNotNull();
+    assertThat(Long.parseLong(ms)).isPositive();
+    Reply warm = gatewayGet("dash.default.localhost");
+    assertThat(warm.status()).isEqualTo(200);
+    assertThat(warm.headers()).doesNotContainKey("coldbrew-cold-start");
+  }
+
+  @Test
+  @Order(3)
+  void metricsArePrometheusText() throws Exception {
+    coldStart();
+    HttpResponse<String> r =
+        Http.CLIENT.send(
+            HttpRequest.newBuilder(URI.create(platform.admin("/metrics"))).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+    String ok =
+        TAGS.replace(
+            "namespace=\"default\",", "namespace=\"default\",response_code_class=\"2xx\",");
+    assertThat(r.body())
+        .contains("autoscaler_desired_pods{" + TAGS + "}")
+        .contains("autoscaler_actual_pods{" + TAGS + "}")
+        .contains("autoscaler_target_concurrency_per_pod{" + TAGS + "} 70.0")
+        .contains("coldbrew_cold_start_seconds_count{" + TAGS + "} 1")
+        .contains("activator_request_count_total{" + ok + "}")
+        .contains("revision_request_count_total{" + ok + "}")
+        .contains("coldbrew_instance_starts_total{" + TAGS + "}")
+        .contains("jvm_memory_used_bytes");
+  }
+
+  @Test
+  @Order(4)
+  void getEventsListsTheColdStartAndTheScaleUp() throws Exception {
+    coldStart();
+    await()
+        .atMost(WAIT)
+        .until(() -> platform.cli("get", "events").out(), out -> out.contains("SKSModeChanged"));
+    var r = platform.cli("get", "events");
+    assertThat(r.code()).as(r.toString()).isZero();
+    String[] lines = r.out().split("\n");
+    assertThat(lines[0].split("\\s{2,}"))
+        .containsExactly("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
+    assertThat(r.out())
+        .containsPattern("Normal\\s+ColdStart\\s+revision/" + REV + "\\s+request waited \\d+ ms")
+        .containsPattern("Normal\\s+ScaledUp\\s+revision/" + REV + "\\s+scaled from 0 to 1")
+        .containsPattern("Normal\\s+SKSModeChanged\\s+sks/" + REV + "\\s+mode Proxy -> Serve")
+        .containsPattern("Normal\\s+InstanceReady\\s+instance/" + REV + "-");
+    assertThat(platform.cli("get", "events", "-n", "elsewhere").err()).contains("No events found");
+  }
+
+  @Test
+  @Order(5)
+  void theEventWatchStreamsWhatIsKeptThenNewEvents() throws Exception {
+    coldStart();
+    HttpResponse<java.io.InputStream> r =
+        Http.CLIENT.send(
+            HttpRequest.newBuilder(
+                    URI.create(platform.admin("/events/namespaces/default?watch=true")))
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+      String first = in.readLine();
+      assertThat(first).contains("\"namespace\":\"default\"").contains("\"reason\":");
+    }
+  }
+
+  @Test
+  @Order(6)
+  void versionAndCompletion() throws Exception {
+    var v = platform.cli("version");
+    assertThat(v.code()).as(v.toString()).isZero();
+    assertThat(v.out()).startsWith("coldbrew ").contains("java ");
+    var c = platform.cli("completion", "bash");
+    assertThat(c.code()).as(c.toString()).isZero();
+    assertThat(c.out()).contains("complete -F").contains("version").contains("logs");
+    var bad = platform.cli("completion", "fish");
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).contains("SHELL: \"fish\" (expected: bash or zsh)");
+  }
+}

@@ -1,0 +1,52 @@
+package dev.coldbrew.controller;
+
+import dev.coldbrew.api.model.NamespacedName;
+
+/**
+ * Told each revision's latest autoscaler decision (after every decider tick and every PodAutoscaler
+ * reconcile), for metrics, events and dashboards. Called from the controller's timer and worker
+ * threads, possibly concurrently for different revisions; must not block.
+ */
+public interface AutoscalerObserver {
+  /** The revision's latest decision. */
+  void decided(NamespacedName revision, Decision decision);
+
+  /** The revision's autoscaler is gone (its PodAutoscaler or Revision was deleted). */
+  void removed(NamespacedName revision);
+
+  /**
+   * One revision's autoscaler state, under Knative's metric names.
+   *
+   * @param desiredPods what the decider wants (before the PodAutoscaler's bounds); -1 before its
+   *     first valid tick
+   * @param actualPods ready instances
+   * @param requestedPods what the PodAutoscaler last asked the runtime for (after bounds and
+   *     scale-to-zero gating); -1 before the first
+   * @param panicMode whether the decider is panicking
+   * @param stableRequestConcurrency observed concurrency over the stable window
+   * @param panicRequestConcurrency observed concurrency over the panic window
+   * @param targetConcurrencyPerPod the per-instance target
+   * @param excessBurstCapacity spare capacity beyond the target burst capacity
+   * @param sksMode {@code Proxy} or {@code Serve}
+   */
+  record Decision(
+      int desiredPods,
+      int actualPods,
+      int requestedPods,
+      boolean panicMode,
+      double stableRequestConcurrency,
+      double panicRequestConcurrency,
+      double targetConcurrencyPerPod,
+      int excessBurstCapacity,
+      String sksMode) {}
+
+  /** Observes nothing. */
+  AutoscalerObserver NONE =
+      new AutoscalerObserver() {
+        @Override
+        public void decided(NamespacedName revision, Decision decision) {}
+
+        @Override
+        public void removed(NamespacedName revision) {}
+      };
+}

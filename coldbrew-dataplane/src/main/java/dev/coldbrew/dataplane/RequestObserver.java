@@ -1,0 +1,57 @@
+package dev.coldbrew.dataplane;
+
+import dev.coldbrew.api.model.NamespacedName;
+
+/**
+ * Told about every proxied request, for metrics and events: the data plane asks for one {@link
+ * Recorder} when it first sees a revision and keeps it with the revision, so the request path does
+ * no lookup (CONVENTIONS.md, "Netty"); {@link #revisionRemoved} says when to drop it. {@code
+ * revisionAdded} and {@code revisionRemoved} may be called from any thread; recorders are called
+ * from event loops and must not block.
+ */
+public interface RequestObserver {
+  /** The recorder for a revision the data plane has just started tracking. */
+  Recorder revisionAdded(NamespacedName revision);
+
+  /** The revision is gone; its recorder is no longer called. */
+  void revisionRemoved(NamespacedName revision);
+
+  /** One revision's request outcomes. Called from event loops; must not block. */
+  interface Recorder {
+    /**
+     * A request finished.
+     *
+     * @param statusCode the status sent to the client (0 when the client left before any)
+     * @param durationNanos from arrival to the end of the response
+     * @param viaActivator whether it went through the activator
+     */
+    void requestDone(int statusCode, long durationNanos, boolean viaActivator);
+
+    /**
+     * A request arrived while the revision had no ready instance and was granted one after waiting
+     * {@code waitNanos}.
+     */
+    void coldStart(long waitNanos);
+  }
+
+  /** Records nothing. */
+  RequestObserver NONE =
+      new RequestObserver() {
+        private final Recorder none =
+            new Recorder() {
+              @Override
+              public void requestDone(int statusCode, long durationNanos, boolean viaActivator) {}
+
+              @Override
+              public void coldStart(long waitNanos) {}
+            };
+
+        @Override
+        public Recorder revisionAdded(NamespacedName revision) {
+          return none;
+        }
+
+        @Override
+        public void revisionRemoved(NamespacedName revision) {}
+      };
+}

@@ -1,0 +1,147 @@
+package dev.coldbrew.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.runtime.Instance;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What the data plane tells its {@link RequestObserver}, and the cold-start header. */
+class RequestObserverIT {
+  private static final NamespacedName REV = new NamespacedName("default", "hello-00001");
+  private static final String HOST = "hello.default.localhost";
+
+  private final Queue<String> seen = new ConcurrentLinkedQueue<>();
+  private Vertx vertx;
+  private HttpClient client;
+  private HttpServer backend;
+  private DataPlane dataPlane;
+
+  private final RequestObserver observer =
+      new RequestObserver() {
+        @Override
+        public Recorder revisionAdded(NamespacedName revision) {
+          seen.add("added " + revision.name());
+          return new Recorder() {
+            @Override
+            public void requestDone(int statusCode, long durationNanos, boolean viaActivator) {
+              seen.add("done " + statusCode + (viaActivator ? " via activator" : " direct"));
+            }
+
+            @Override
+            public void coldStart(long waitNanos) {
+              seen.add("cold start");
+            }
+          };
+        }
+
+        @Override
+        public void revisionRemoved(NamespacedName revision) {
+          seen.add("removed " + revision.name());
+        }
+      };
+
+  @BeforeEach
+  void setUp() throws Exception {
+    vertx = Vertx.vertx();
+    backend =
+        vertx
+            .createHttpServer()
+            .requestHandler(r -> r.response().end("ok"))
+            .listen(0, "127.0.0.1")
+            .await(30, TimeUnit.SECONDS);
+    client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    dataPlane.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private void start(boolean coldStartHeader) throws Exception {
+    dataPlane =
+        new DataPlane(
+            DataPlaneOptions.defaults().withBind("127.0.0.1", 0).withEventLoops(1), stat -> {});
+    dataPlane.observe(observer, coldStartHeader);
+    dataPlane.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    dataPlane.updateRoutes(
+        RoutingTable.of(Map.of(HOST, List.of(new RoutingTable.Target(REV, 100)))));
+  }
+
+  record Reply(int status, MultiMap headers) {}
+
+  private CompletableFuture<Reply> send() {
+    RequestOptions options =
+        new RequestOptions()
+            .setServer(SocketAddress.inetSocketAddress(dataPlane.port(), "127.0.0.1"))
+            .setHost(HOST)
+            .setPort(dataPlane.port())
+            .setURI("/")
+            .setMethod(HttpMethod.GET);
+    return client
+        .request(options)
+        .compose(r -> r.send())
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers())))
+        .toCompletionStage()
+        .toCompletableFuture();
+  }
+
+  private Instance instance() {
+    return new Instance("i1", "127.0.0.1", backend.actualPort());
+  }
+
+  @Test
+  void aRequestAtZeroIsAColdStartAndSaysHowLongItWaited() throws Exception {
+    start(true);
+    var reply = send();
+    await().atMost(Duration.ofSeconds(30)).until(() -> dataPlane.heldRequests(REV) == 1);
+    dataPlane.updateInstances(REV, List.of(instance()));
+    Reply r = reply.get(30, TimeUnit.SECONDS);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(Long.parseLong(r.headers().get("Coldbrew-Cold-Start"))).isNotNegative();
+
+    dataPlane.updateMode(REV, Mode.SERVE);
+    Reply warm = send().get(30, TimeUnit.SECONDS);
+    assertThat(warm.headers().get("Coldbrew-Cold-Start")).isNull();
+    dataPlane.removeRevision(REV);
+
+    assertThat(seen)
+        .containsExactly(
+            "added hello-00001",
+            "cold start",
+            "done 200 via activator",
+            "done 200 direct",
+            "removed hello-00001");
+  }
+
+  @Test
+  void theHeaderCanBeTurnedOff() throws Exception {
+    start(false);
+    var reply = send();
+    await().atMost(Duration.ofSeconds(30)).until(() -> dataPlane.heldRequests(REV) == 1);
+    dataPlane.updateInstances(REV, List.of(instance()));
+    Reply r = reply.get(30, TimeUnit.SECONDS);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.headers().get("Coldbrew-Cold-Start")).isNull();
+    assertThat(seen).contains("cold start");
+  }
+}

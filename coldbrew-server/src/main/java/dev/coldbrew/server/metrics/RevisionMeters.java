@@ -1,0 +1,268 @@
+package dev.coldbrew.server.metrics;
+
+import dev.coldbrew.controller.AutoscalerObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * One revision's meters, created once with its tags: request counts and latencies by response code
+ * class (per revision and through the activator), cold starts, instance starts and exits, and
+ * gauges over the autoscaler's latest decision; plus the dashboard's history of the last 15
+ * minutes. Request hooks touch only preallocated meters (the counters of a code class are made on
+ * its first request). Thread-safe.
+ */
+public final class RevisionMeters {
+  /** How often the dashboard history is sampled. */
+  public static final Duration SAMPLE = Duration.ofSeconds(2);
+
+  /** How much history the dashboard shows. */
+  public static final Duration HISTORY = Duration.ofMinutes(15);
+
+  /** Knative's latency buckets, in milliseconds. */
+  private static final double[] LATENCY_BUCKETS_MILLIS = {
+    5, 10, 20, 40, 60, 80, 100, 150, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000,
+    2000, 5000, 10000, 20000, 50000, 100000
+  };
+
+  /** Cold starts take from tens of milliseconds (a tiny binary) to minutes (a big JVM app). */
+  private static final Duration[] COLD_START_BUCKETS = {
+    Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+    Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10),
+    Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(300)
+  };
+
+  private static final String[] CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+
+  /**
+   * One dashboard sample.
+   *
+   * @param timeMillis when it was taken
+   * @param stableConcurrency observed concurrency over the stable window
+   * @param desiredPods the decider's desired instances
+   * @param actualPods ready instances
+   * @param requestsPerSecond requests finished per second since the previous sample
+   * @param coldStarts cold starts since the previous sample
+   */
+  public record Sample(
+      long timeMillis,
+      double stableConcurrency,
+      int desiredPods,
+      int actualPods,
+      double requestsPerSecond,
+      int coldStarts) {}
+
+  private final MeterRegistry registry;
+  private final Tags tags;
+  private final List<Meter> meters = new CopyOnWriteArrayList<>();
+  private final AtomicReferenceArray<Traffic> revisionTraffic = new AtomicReferenceArray<>(6);
+  private final AtomicReferenceArray<Traffic> activatorTraffic = new AtomicReferenceArray<>(6);
+  private final Timer coldStarts;
+  private final Counter instanceStarts;
+  private final Counter instanceExits;
+  private final LongAdder requestsSinceSample = new LongAdder();
+  private final LongAdder coldStartsSinceSample = new LongAdder();
+  private final ArrayDeque<Sample> history = new ArrayDeque<>();
+  private volatile AutoscalerObserver.Decision decision;
+  private long lastSampleMillis = -1;
+  private long lastColdStartEventMillis = Long.MIN_VALUE / 2;
+  private String unhealthyReason;
+
+  /** Counter and latency histogram of one response code class. */
+  private record Traffic(Counter count, DistributionSummary latenciesMillis) {}
+
+  RevisionMeters(MeterRegistry registry, Tags tags, IntSupplier held) {
+    this.registry = registry;
+    this.tags = tags;
+    coldStarts =
+        add(
+            Timer.builder("coldbrew_cold_start")
+                .description("How long requests waited for a revision at zero to get an instance")
+                .tags(tags)
+                .serviceLevelObjectives(COLD_START_BUCKETS)
+                .register(registry));
+    instanceStarts =
+        add(
+            Counter.builder("coldbrew_instance_starts")
+                .description("Instances that became ready")
+                .tags(tags)
+                .register(registry));
+    instanceExits =
+        add(
+            Counter.builder("coldbrew_instance_exits")
+                .description("Instances that left the ready set (scale-down, exit, failed probe)")
+                .tags(tags)
+                .register(registry));
+    add(
+        Gauge.builder("activator_requests_held", held, s -> s.getAsInt())
+            .description("Requests the activator holds for an instance")
+            .tags(tags)
+            .register(registry));
+    gauge("autoscaler_desired_pods", "Instances the decider wants", d -> d.desiredPods());
+    gauge("autoscaler_actual_pods", "Ready instances", d -> d.actualPods());
+    gauge("autoscaler_requested_pods", "Instances asked of the runtime", d -> d.requestedPods());
+    gauge("autoscaler_panic_mode", "1 while panicking", d -> d.panicMode() ? 1 : 0);
+    gauge(
+        "autoscaler_stable_request_concurrency",
+        "Concurrency over the stable window",
+        d -> d.stableRequestConcurrency());
+    gauge(
+        "autoscaler_panic_request_concurrency",
+        "Concurrency over the panic window",
+        d -> d.panicRequestConcurrency());
+    gauge(
+        "autoscaler_target_concurrency_per_pod",
+        "The per-instance concurrency target",
+        d -> d.targetConcurrencyPerPod());
+    gauge(
+        "autoscaler_excess_burst_capacity",
+        "Spare capacity beyond the target burst capacity",
+        d -> d.excessBurstCapacity());
+  }
+
+  private void gauge(
+      String name, String help, ToDoubleFunction<AutoscalerObserver.Decision> value) {
+    add(
+        Gauge.builder(
+                name,
+                this,
+                m -> {
+                  AutoscalerObserver.Decision d = m.decision;
+                  return d == null ? Double.NaN : value.applyAsDouble(d);
+                })
+            .description(help)
+            .tags(tags)
+            .register(registry));
+  }
+
+  private <M extends Meter> M add(M meter) {
+    meters.add(meter);
+    return meter;
+  }
+
+  void requestDone(int statusCode, long durationNanos, boolean viaActivator) {
+    int c = statusCode < 100 || statusCode > 599 ? 0 : statusCode / 100;
+    double millis = durationNanos / 1e6;
+    Traffic t = traffic(revisionTraffic, c, "revision");
+    t.count().increment();
+    t.latenciesMillis().record(millis);
+    if (viaActivator) {
+      Traffic a = traffic(activatorTraffic, c, "activator");
+      a.count().increment();
+      a.latenciesMillis().record(millis);
+    }
+    requestsSinceSample.increment();
+  }
+
+  private Traffic traffic(AtomicReferenceArray<Traffic> byClass, int c, String prefix) {
+    Traffic t = byClass.get(c);
+    if (t != null) {
+      return t;
+    }
+    synchronized (byClass) {
+      t = byClass.get(c);
+      if (t == null) {
+        Tags withClass = tags.and("response_code_class", CLASSES[c]);
+        t =
+            new Traffic(
+                add(
+                    Counter.builder(prefix + "_request_count")
+                        .description("Requests by response code class")
+                        .tags(withClass)
+                        .register(registry)),
+                add(
+                    DistributionSummary.builder(prefix + "_request_latencies")
+                        .description("Request latencies in milliseconds")
+                        .tags(withClass)
+                        .serviceLevelObjectives(LATENCY_BUCKETS_MILLIS)
+                        .register(registry)));
+        byClass.set(c, t);
+      }
+      return t;
+    }
+  }
+
+  /** Records a cold start; true when it is the first within a sample period (one event each). */
+  synchronized boolean coldStart(long waitNanos, long nowMillis) {
+    coldStarts.record(waitNanos, TimeUnit.NANOSECONDS);
+    coldStartsSinceSample.increment();
+    if (nowMillis - lastColdStartEventMillis < SAMPLE.toMillis() * 5) {
+      return false;
+    }
+    lastColdStartEventMillis = nowMillis;
+    return true;
+  }
+
+  void instanceStarted() {
+    instanceStarts.increment();
+  }
+
+  void instanceExited() {
+    instanceExits.increment();
+  }
+
+  /** Remembers the health reason; true when it is new (one event per failure reason). */
+  synchronized boolean unhealthy(String reason) {
+    boolean changed = !Objects.equals(reason, unhealthyReason);
+    unhealthyReason = reason;
+    return changed;
+  }
+
+  /** Stores the latest decision; returns the one before (null for the first). */
+  AutoscalerObserver.Decision decided(AutoscalerObserver.Decision d) {
+    AutoscalerObserver.Decision before = decision;
+    decision = d;
+    return before;
+  }
+
+  /** The autoscaler's latest decision, null before the first. */
+  public AutoscalerObserver.Decision decision() {
+    return decision;
+  }
+
+  synchronized void sample(long nowMillis) {
+    AutoscalerObserver.Decision d = decision;
+    long requests = requestsSinceSample.sumThenReset();
+    int cold = (int) coldStartsSinceSample.sumThenReset();
+    double seconds =
+        lastSampleMillis < 0 ? SAMPLE.toMillis() / 1000.0 : (nowMillis - lastSampleMillis) / 1000.0;
+    lastSampleMillis = nowMillis;
+    history.addLast(
+        new Sample(
+            nowMillis,
+            d == null ? 0 : d.stableRequestConcurrency(),
+            d == null ? 0 : Math.max(0, d.desiredPods()),
+            d == null ? 0 : d.actualPods(),
+            seconds <= 0 ? 0 : requests / seconds,
+            cold));
+    while (!history.isEmpty()
+        && history.peekFirst().timeMillis() < nowMillis - HISTORY.toMillis()) {
+      history.removeFirst();
+    }
+  }
+
+  /** The samples of the last 15 minutes, oldest first. */
+  public synchronized List<Sample> history() {
+    return new ArrayList<>(history);
+  }
+
+  void remove(MeterRegistry registry) {
+    meters.forEach(registry::remove);
+    meters.clear();
+  }
+}

@@ -1,0 +1,151 @@
+package dev.coldbrew.server.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.runtime.ContainerHealth;
+import dev.coldbrew.api.runtime.Instance;
+import dev.coldbrew.api.runtime.RevisionInstances;
+import dev.coldbrew.controller.AutoscalerObserver.Decision;
+import dev.coldbrew.dataplane.RequestObserver;
+import dev.coldbrew.server.events.EventLog;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TelemetryTest {
+  static final NamespacedName REV = new NamespacedName("default", "hello-00002");
+  static final String TAGS =
+      "configuration=\"hello\",namespace=\"default\",revision=\"hello-00002\",service=\"hello-svc\"";
+
+  final EventLog events = new EventLog(Clock.systemUTC(), Duration.ofHours(1), 100);
+  final Telemetry telemetry =
+      new Telemetry(
+          events,
+          Clock.systemUTC(),
+          rev ->
+              Map.of(
+                  "serving.knative.dev/service", "hello-svc",
+                  "serving.knative.dev/configuration", "hello"),
+          rev -> 3);
+
+  static Decision decision(int desired, int actual, int requested, String mode) {
+    return new Decision(desired, actual, requested, false, 1.5, 2.5, 70, -5, mode);
+  }
+
+  @Test
+  void exportsTheAutoscalerSeriesUnderKnativesNamesWithRevisionTags() {
+    telemetry.decided(REV, decision(2, 1, 2, "Proxy"));
+    String text = telemetry.scrape();
+    assertThat(text)
+        .contains("autoscaler_desired_pods{" + TAGS + "} 2.0")
+        .contains("autoscaler_actual_pods{" + TAGS + "} 1.0")
+        .contains("autoscaler_requested_pods{" + TAGS + "} 2.0")
+        .contains("autoscaler_panic_mode{" + TAGS + "} 0.0")
+        .contains("autoscaler_stable_request_concurrency{" + TAGS + "} 1.5")
+        .contains("autoscaler_panic_request_concurrency{" + TAGS + "} 2.5")
+        .contains("autoscaler_target_concurrency_per_pod{" + TAGS + "} 70.0")
+        .contains("autoscaler_excess_burst_capacity{" + TAGS + "} -5.0")
+        .contains("activator_requests_held{" + TAGS + "} 3.0")
+        .contains("jvm_memory_used_bytes");
+  }
+
+  @Test
+  void countsRequestsByCodeClassAndActivatorPath() {
+    RequestObserver.Recorder r = telemetry.revisionAdded(REV);
+    r.requestDone(200, 5_000_000, true);
+    r.requestDone(204, 5_000_000, false);
+    r.requestDone(503, 1_000_000, false);
+    String text = telemetry.scrape();
+    String ok =
+        "configuration=\"hello\",namespace=\"default\",response_code_class=\"2xx\","
+            + "revision=\"hello-00002\",service=\"hello-svc\"";
+    String err = ok.replace("2xx", "5xx");
+    assertThat(text)
+        .contains("revision_request_count_total{" + ok + "} 2.0")
+        .contains("revision_request_count_total{" + err + "} 1.0")
+        .contains("activator_request_count_total{" + ok + "} 1.0")
+        .doesNotContain("activator_request_count_total{" + err)
+        .contains("revision_request_latencies_count{" + ok + "} 2")
+        .contains("revision_request_latencies_bucket{" + ok + ",le=\"10.0\"} 2");
+  }
+
+  @Test
+  void coldStartsGoToTheHistogramAndOneEventPerBurst() {
+    RequestObserver.Recorder r = telemetry.revisionAdded(REV);
+    r.coldStart(1_500_000_000L);
+    r.coldStart(1_600_000_000L);
+    assertThat(telemetry.scrape())
+        .contains("coldbrew_cold_start_seconds_count{" + TAGS + "} 2")
+        .contains("coldbrew_cold_start_seconds_bucket{" + TAGS + ",le=\"2.0\"} 2")
+        .contains("coldbrew_cold_start_seconds_bucket{" + TAGS + ",le=\"1.0\"} 0");
+    assertThat(events.list("default"))
+        .extracting(EventLog.Event::reason, EventLog.Event::message)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "ColdStart", "request waited 1500 ms for the first instance"));
+  }
+
+  @Test
+  void scaleAndModeChangesBecomeEvents() {
+    telemetry.decided(REV, decision(1, 0, 1, "Proxy"));
+    telemetry.decided(REV, decision(1, 1, 1, "Serve"));
+    telemetry.decided(REV, decision(0, 1, 0, "Proxy"));
+    assertThat(events.list("default"))
+        .extracting(e -> e.reason() + " " + e.object() + ": " + e.message())
+        .containsExactly(
+            "ScaledUp revision/hello-00002: scaled from 0 to 1 instances",
+            "SKSModeChanged sks/hello-00002: mode Proxy -> Serve",
+            "ScaledDown revision/hello-00002: scaled from 1 to 0 instances",
+            "SKSModeChanged sks/hello-00002: mode Serve -> Proxy");
+  }
+
+  @Test
+  void instanceStartsAndExitsAreCountedAndReported() {
+    Instance a = new Instance("hello-00002-aaaaa", "127.0.0.1", 40001);
+    telemetry.onChange(new RevisionInstances(REV, List.of(a), 1, ContainerHealth.HEALTHY));
+    telemetry.onChange(
+        new RevisionInstances(REV, List.of(), 0, ContainerHealth.failing("ExitCode1", "boom")));
+    assertThat(telemetry.scrape())
+        .contains("coldbrew_instance_starts_total{" + TAGS + "} 1.0")
+        .contains("coldbrew_instance_exits_total{" + TAGS + "} 1.0");
+    assertThat(events.list("default"))
+        .extracting(EventLog.Event::type, EventLog.Event::reason)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("Normal", "InstanceReady"),
+            org.assertj.core.groups.Tuple.tuple("Normal", "InstanceStopped"),
+            org.assertj.core.groups.Tuple.tuple("Warning", "ExitCode1"));
+  }
+
+  @Test
+  void aRemovedRevisionsMetersAreGone() {
+    telemetry.revisionAdded(REV).requestDone(200, 1, false);
+    telemetry.decided(REV, decision(1, 1, 1, "Serve"));
+    assertThat(telemetry.scrape()).contains("revision=\"hello-00002\"");
+    telemetry.removed(REV);
+    assertThat(telemetry.scrape()).doesNotContain("hello-00002");
+    // the last instances of a removed revision ending does not bring its meters back
+    telemetry.onChange(RevisionInstances.none(REV));
+    assertThat(telemetry.scrape()).doesNotContain("hello-00002");
+  }
+
+  @Test
+  void historyKeepsTheDashboardSamples() {
+    RequestObserver.Recorder r = telemetry.revisionAdded(REV);
+    telemetry.decided(REV, decision(2, 1, 2, "Serve"));
+    r.requestDone(200, 1, false);
+    r.requestDone(200, 1, false);
+    r.coldStart(1);
+    RevisionMeters m = telemetry.revisions().get(REV);
+    m.sample(10_000);
+    m.sample(12_000);
+    assertThat(m.history())
+        .containsExactly(
+            new RevisionMeters.Sample(10_000, 1.5, 2, 1, 1.0, 1),
+            new RevisionMeters.Sample(12_000, 1.5, 2, 1, 0.0, 0));
+    m.sample(12_000 + RevisionMeters.HISTORY.toMillis() + 1);
+    assertThat(m.history()).hasSize(1);
+  }
+}
