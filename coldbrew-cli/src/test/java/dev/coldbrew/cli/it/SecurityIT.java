@@ -139,6 +139,9 @@ class SecurityIT {
           .doesNotContain("ServiceList");
     }
     assertThat(admin("DELETE", SERVICES + "/x").statusCode()).isEqualTo(401);
+    for (String path : List.of("/metrics", "/dashboard/", "/logs/namespaces/default/services/x")) {
+      assertThat(admin("GET", path).statusCode()).as(path).isEqualTo(401);
+    }
     assertThat(admin("GET", SERVICES, "Authorization", "Bearer " + token).statusCode())
         .isEqualTo(200);
 
