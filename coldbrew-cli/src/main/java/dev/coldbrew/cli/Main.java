@@ -100,6 +100,18 @@ public final class Main {
       token =
           tokenFile != null ? readTokenFile(tokenFile) : ApiClient.readToken(Path.of(".coldbrew"));
     }
+    try {
+      java.net.URI u = java.net.URI.create(s);
+      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+        throw new IllegalArgumentException();
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UserException(
+          (server == null || server.isBlank() ? "COLDBREW_SERVER" : "--server")
+              + ": \""
+              + s
+              + "\" (expected: a URL such as http://127.0.0.1:8081)");
+    }
     return new ApiClient(s, token);
   }
 

@@ -95,7 +95,10 @@ final class RevisionReconciler implements Reconciler {
     }
     Conditions.rollUp(st, ctx.clock(), RESOURCES_AVAILABLE, CONTAINER_HEALTHY);
     Condition ready = st.condition(Conditions.READY);
-    if (ready.isFalse()) {
+    // Requests are refused at once only when no instance can take them: one instance that
+    // crashed must not fail the requests its ready siblings can serve (Knative routes to ready
+    // pods whatever the Revision's Ready says).
+    if (ready.isFalse() && inst.ready().isEmpty()) {
       networking.revisionFailed(key, ready.reason, ready.message);
     } else {
       networking.revisionHealthy(key);

@@ -12,6 +12,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -278,7 +279,9 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
       conn.requestStarted(req);
     }
     HostAndPort authority = req.authority();
-    if (authority == null || authority.host().isEmpty()) {
+    if (authority == null
+        || authority.host().isEmpty()
+        || req.headers().getAll(HttpHeaders.HOST).size() > 1) { // RFC 9112 §3.2: one Host
       reject(req, 400, "missing or malformed Host header\n");
       return;
     }

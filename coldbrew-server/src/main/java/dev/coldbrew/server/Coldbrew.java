@@ -83,7 +83,11 @@ public final class Coldbrew implements AutoCloseable {
     var forward = new ForwardingStatSink();
     dataPlane =
         new DataPlane(
-            DataPlaneOptions.defaults().withBind(options.bindAddress(), options.httpPort()),
+            options
+                .config()
+                .limits()
+                .applyTo(DataPlaneOptions.defaults())
+                .withBind(options.bindAddress(), options.httpPort()),
             forward);
     closeOnStop.add(dataPlane);
     EventLog events =

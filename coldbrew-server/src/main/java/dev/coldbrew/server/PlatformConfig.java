@@ -3,12 +3,14 @@ package dev.coldbrew.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.config.ConfigReader;
 import dev.coldbrew.api.config.DefaultsConfig;
 import dev.coldbrew.api.config.DeploymentConfig;
 import dev.coldbrew.api.config.DomainConfig;
 import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.api.validation.ValidationException;
+import dev.coldbrew.dataplane.DataPlaneOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,21 +18,71 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The config file ({@code --config coldbrew.yaml}): sections named after Knative's ConfigMaps and
  * holding their keys — {@code autoscaler:} (config-autoscaler), {@code defaults:}
- * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain).
- * Every bad key in every section is reported at once. Immutable and thread-safe.
+ * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain) — and
+ * {@code coldbrew:} for the platform's own limits ({@link Limits}). Every bad key in every section
+ * is reported at once. Immutable and thread-safe.
  */
 public record PlatformConfig(
     AutoscalerConfig autoscaler,
     DefaultsConfig defaults,
     DeploymentConfig deployment,
-    DomainConfig domain) {
+    DomainConfig domain,
+    Limits limits) {
 
   private static final List<String> SECTIONS =
-      List.of("autoscaler", "defaults", "deployment", "domain");
+      List.of("autoscaler", "defaults", "deployment", "domain", "coldbrew");
+
+  /**
+   * The {@code coldbrew:} section: data plane bounds a user may want to change.
+   *
+   * @param maxHeldRequestsPerRevision {@code max-held-requests-per-revision}: requests the
+   *     activator holds per revision before answering 503 with {@code Retry-After} (10000)
+   * @param maxRequestBodyBytes {@code max-request-body-bytes}: request body bytes before 413 (32
+   *     MiB)
+   */
+  public record Limits(int maxHeldRequestsPerRevision, long maxRequestBodyBytes) {
+    static final String MAX_HELD = "max-held-requests-per-revision";
+    static final String MAX_BODY = "max-request-body-bytes";
+
+    /** The data plane's defaults. */
+    public static Limits defaults() {
+      DataPlaneOptions d = DataPlaneOptions.defaults();
+      return new Limits(d.maxHeldRequestsPerRevision(), d.maxBodyBytes());
+    }
+
+    /** These limits applied to data plane options. */
+    public DataPlaneOptions applyTo(DataPlaneOptions o) {
+      return o.withMaxHeldRequestsPerRevision(maxHeldRequestsPerRevision)
+          .withLimits(
+              o.maxHeaderSize(),
+              o.maxInitialLineLength(),
+              maxRequestBodyBytes,
+              o.headerReadTimeout());
+    }
+
+    static Limits fromMap(String section, Map<String, Object> values) {
+      List<FieldError> errors = new ArrayList<>();
+      var r = new ConfigReader(section, values, Set.of(MAX_HELD, MAX_BODY), errors);
+      Limits d = defaults();
+      long held =
+          r.integer(
+              MAX_HELD,
+              d.maxHeldRequestsPerRevision(),
+              0,
+              Integer.MAX_VALUE,
+              "0.." + Integer.MAX_VALUE);
+      long body = r.integer(MAX_BODY, d.maxRequestBodyBytes(), 0, Long.MAX_VALUE, ">= 0");
+      if (!errors.isEmpty()) {
+        throw new ValidationException(errors);
+      }
+      return new Limits((int) held, body);
+    }
+  }
 
   /** Knative's defaults everywhere. */
   public static PlatformConfig standard() {
@@ -38,7 +90,8 @@ public record PlatformConfig(
         AutoscalerConfig.defaults(),
         DefaultsConfig.defaults(),
         DeploymentConfig.defaults(),
-        DomainConfig.defaults());
+        DomainConfig.defaults(),
+        Limits.defaults());
   }
 
   /** What validation and defaulting of user resources need. */
@@ -132,12 +185,17 @@ public record PlatformConfig(
             errors,
             () -> DomainConfig.fromMap("domain", sections.getOrDefault("domain", Map.of())),
             DomainConfig.defaults());
+    Limits lm =
+        read(
+            errors,
+            () -> Limits.fromMap("coldbrew", sections.getOrDefault("coldbrew", Map.of())),
+            Limits.defaults());
     if (!errors.isEmpty()) {
       List<FieldError> named = new ArrayList<>();
       errors.forEach(e -> named.add(new FieldError(e.path(), e.message() + " in " + source)));
       throw new ValidationException(named);
     }
-    return new PlatformConfig(as, df, dp, dm);
+    return new PlatformConfig(as, df, dp, dm, lm);
   }
 
   private static <T> T read(

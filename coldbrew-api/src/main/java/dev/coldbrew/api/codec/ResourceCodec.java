@@ -170,7 +170,11 @@ public final class ResourceCodec {
   /** Decodes one document into its resource class, reporting every bad field at once. */
   public static Resource decode(JsonNode doc) {
     Kind kind = kindOf(doc);
-    return decode(doc, kind.newResource().getClass());
+    Resource r = decode(doc, kind.newResource().getClass());
+    if (r.metadata == null) { // "metadata: null": as if none were given, so validation names it
+      r.metadata = new dev.coldbrew.api.model.ObjectMeta();
+    }
+    return r;
   }
 
   /**

@@ -78,7 +78,8 @@ public class ServeCommand implements Callable<Integer> {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "YAML with Knative ConfigMap sections: autoscaler, defaults, deployment, domain.")
+          "YAML with Knative ConfigMap sections (autoscaler, defaults, deployment, domain) and"
+              + " coldbrew (max-held-requests-per-revision, max-request-body-bytes).")
   Path config;
 
   @Option(
@@ -87,10 +88,21 @@ public class ServeCommand implements Callable<Integer> {
       description = "Manifests to apply once started (repeatable).")
   List<Path> manifests = new ArrayList<>();
 
+  private static void checkAddress(String flag, String address) {
+    try {
+      java.net.InetAddress.getByName(address);
+    } catch (java.net.UnknownHostException e) {
+      throw new UserException(
+          flag + ": \"" + address + "\" (expected: an IP address or a host name of this machine)");
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     checkPort("--http-port", httpPort);
     checkPort("--admin-port", adminPort);
+    checkAddress("--bind-address", bindAddress);
+    checkAddress("--admin-bind-address", adminBindAddress);
     for (Path m : manifests) {
       if (!Files.exists(m)) {
         throw new UserException("-f: " + m + " does not exist");

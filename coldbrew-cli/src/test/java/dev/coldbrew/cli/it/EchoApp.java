@@ -10,12 +10,23 @@ import java.util.concurrent.Executors;
 
 /**
  * A test app: listens on $PORT and answers with its environment's Knative variables, the request's
- * headers and, with {@code ?sleep=MS}, after a delay. {@code ?exit} makes it exit.
+ * headers and, with {@code ?sleep=MS}, after a delay. {@code ?exit} makes it exit. It exits with
+ * code 3 at start while the file {@link #crashFile} of its marker exists (a crash loop on demand).
  */
 public final class EchoApp {
   private EchoApp() {}
 
+  /** While this file exists, instances with {@code marker} crash at start. */
+  static java.nio.file.Path crashFile(String marker) {
+    return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), marker + ".crash");
+  }
+
   public static void main(String[] args) throws Exception {
+    String marker = System.getProperty("coldbrew.test.marker");
+    if (marker != null && java.nio.file.Files.exists(crashFile(marker))) {
+      System.err.println("echo app: crashing at start on purpose (" + crashFile(marker) + ")");
+      System.exit(3);
+    }
     int port = Integer.parseInt(System.getenv("PORT"));
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);
     server.setExecutor(Executors.newCachedThreadPool());
@@ -23,6 +34,9 @@ public final class EchoApp {
         "/",
         ex -> {
           String q = ex.getRequestURI().getQuery() == null ? "" : ex.getRequestURI().getQuery();
+          if (q.equals("exit")) {
+            Runtime.getRuntime().halt(1);
+          }
           if (q.startsWith("sleep=")) {
             try {
               Thread.sleep(Long.parseLong(q.substring(6)));

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -122,25 +123,46 @@ final class Platform implements AutoCloseable {
 
   /** Runs the CLI with {@code stdin} as standard input. */
   Result run(String stdin, String... args) throws IOException, InterruptedException {
+    return run(Map.of(), null, stdin, args);
+  }
+
+  /**
+   * Runs the CLI with extra environment variables, in {@code cwd} (null: this process's), with
+   * {@code stdin} (null: none); a run that does not finish within 120 s is killed and fails.
+   */
+  Result run(Map<String, String> env, Path cwd, String stdin, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(java(), "-jar", JAR.toString()));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().put("COLDBREW_SERVER", "http://127.0.0.1:" + adminPort);
-    Process p = pb.start();
-    if (stdin != null) {
-      p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+    Path out = Files.createTempFile("coldbrew-cli", ".out");
+    Path err = Files.createTempFile("coldbrew-cli", ".err");
+    try {
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+      if (cwd != null) {
+        pb.directory(cwd.toFile());
+      }
+      pb.environment().put("COLDBREW_SERVER", "http://127.0.0.1:" + adminPort);
+      pb.environment().putAll(env);
+      Process p = pb.start();
+      if (stdin != null) {
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+      p.getOutputStream().close();
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor();
+        throw new AssertionError(
+            "coldbrew "
+                + cmd
+                + " did not finish:\n"
+                + Files.readString(out)
+                + Files.readString(err));
+      }
+      return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
     }
-    p.getOutputStream().close();
-    var out = p.getInputStream().readAllBytes();
-    var err = p.getErrorStream().readAllBytes();
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("coldbrew " + args + " did not finish");
-    }
-    return new Result(
-        p.exitValue(),
-        new String(out, StandardCharsets.UTF_8),
-        new String(err, StandardCharsets.UTF_8));
   }
 
   static String java() {

@@ -1,0 +1,341 @@
+package dev.coldbrew.cli.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 6's faults that must lose nothing, through the real jar under load: a burst from zero,
+ * scale down, rollouts, an instance killed with SIGKILL, a slow app past its timeout, a crash loop.
+ * Each prints its counts (a {@code RELIABILITY |} line) and asserts the rule.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FaultsIT {
+  static final Duration WAIT = Duration.ofSeconds(90);
+  Path dir;
+  Platform platform;
+
+  @BeforeAll
+  void start(@TempDir Path tmp) throws Exception {
+    dir = tmp;
+    Path cfg = dir.resolve("coldbrew.yaml");
+    Files.writeString(
+        cfg,
+        """
+        autoscaler:
+          allow-zero-initial-scale: "true"
+          scale-to-zero-grace-period: 2s
+        """);
+    platform = new Platform(dir, "--config", cfg.toString()).start();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    platform.close();
+  }
+
+  private void apply(String yaml) throws Exception {
+    var r = platform.run(yaml, "apply", "-f", "-");
+    assertThat(r.code()).as(r.toString()).isZero();
+  }
+
+  private void awaitReady(String service) {
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                Http.resource(
+                        platform,
+                        "/apis/serving.knative.dev/v1/namespaces/default/services/" + service)
+                    .map(s -> Http.condition(s, "Ready").equals("True"))
+                    .orElse(false));
+  }
+
+  private static Map<String, String> annotations(String... kv) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("window", "6s");
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  private static String host(String service) {
+    return service + ".default.localhost";
+  }
+
+  @Test
+  void burstOf500FromZeroIsAllAnsweredThenScaleDownUnderSteadyLoadLosesNothing() throws Exception {
+    String marker = "burst500-" + System.nanoTime();
+    apply(
+        Manifests.service(
+            "burst500",
+            EchoApp.class,
+            marker,
+            annotations("initial-scale", "0", "max-scale", "4"),
+            "b",
+            "      containerConcurrency: 50\n"));
+    awaitReady("burst500");
+    assertThat(Processes.withMarker(marker)).isEmpty();
+
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      all.add(
+          Http.CLIENT.sendAsync(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + platform.httpPort + "/?sleep=100"))
+                  .header("Host", host("burst500"))
+                  .timeout(Duration.ofSeconds(120))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    Map<Integer, Integer> codes = new TreeMap<>();
+    int failed = 0;
+    for (var f : all) {
+      try {
+        codes.merge(f.get().statusCode(), 1, Integer::sum);
+      } catch (Exception e) {
+        failed++;
+      }
+    }
+    System.out.println(
+        "RELIABILITY | burst of 500 from zero | sent 500 | answered "
+            + codes
+            + " | failed "
+            + failed);
+    assertThat(codes).containsExactly(Map.entry(200, 500));
+    int peak = Processes.withMarker(marker).size();
+    assertThat(peak).as("instances after the burst").isGreaterThan(1);
+
+    // Light steady load: the revision scales down to one instance while being used.
+    try (Load load =
+        Load.start(platform, host("burst500"), "/?sleep=20", 2, 20_000, Duration.ofSeconds(80))) {
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  Processes.withMarker(marker).size() < peak
+                      && Http.endpoints(platform, "burst500-00001-private").size() < peak);
+      Thread.sleep(2000); // requests keep flowing across the drained instance's exit
+      load.close();
+      load.report(
+          "scale down "
+              + peak
+              + " -> "
+              + Processes.withMarker(marker).size()
+              + " under steady load");
+      assertThat(load.status(200)).isPositive();
+      assertThat(load.non200()).as(load.problems.toString()).isZero();
+    }
+  }
+
+  @Test
+  void rolloutsOfATemplateAndOfTheTrafficSplitLoseNothing() throws Exception {
+    String marker = "roll-" + System.nanoTime();
+    apply(Manifests.service("roll", EchoApp.class, marker, annotations(), "v1", ""));
+    awaitReady("roll");
+    try (Load load =
+        Load.start(platform, host("roll"), "/?sleep=20", 4, 50_000, Duration.ofSeconds(150))) {
+      await().atMost(WAIT).until(() -> load.lastRevision.equals("roll-00001"));
+
+      // 1. A new template; the default traffic is latestRevision: true.
+      apply(Manifests.service("roll", EchoApp.class, marker, annotations(), "v2", ""));
+      await().atMost(WAIT).until(() -> onlyRevision("roll", "roll-00002"));
+
+      // 2. All traffic back to the first revision (by then scaled to zero), then forward again.
+      String traffic = "  traffic:\n    - {revisionName: %s, percent: 100}\n";
+      apply(
+          Manifests.service("roll", EchoApp.class, marker, annotations(), "v2", "")
+              + traffic.formatted("roll-00001"));
+      await().atMost(WAIT).until(() -> onlyRevision("roll", "roll-00001"));
+      apply(
+          Manifests.service("roll", EchoApp.class, marker, annotations(), "v2", "")
+              + traffic.formatted("roll-00002"));
+      await().atMost(WAIT).until(() -> onlyRevision("roll", "roll-00002"));
+
+      // A client cannot steer to another revision with the activator's internal headers.
+      var steered =
+          Http.get(
+              platform,
+              host("roll"),
+              "/",
+              "Knative-Serving-Revision",
+              "roll-00001",
+              "Knative-Serving-Namespace",
+              "default");
+      assertThat(steered.body()).startsWith("revision=roll-00002\n");
+
+      load.close();
+      load.report("rollouts: new template, then 100% v2 -> v1 -> v2 " + load.byRevision);
+      assertThat(load.byRevision.keySet()).contains("roll-00001", "roll-00002");
+      assertThat(load.non200()).as(load.problems.toString()).isZero();
+    }
+  }
+
+  /** Five requests in a row are answered by {@code revision}. */
+  private boolean onlyRevision(String service, String revision) throws Exception {
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<String> r = Http.get(platform, host(service), "/");
+      if (r.statusCode() != 200 || !r.body().startsWith("revision=" + revision + "\n")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Test
+  void killingOneInstanceFailsOnlyItsInFlightRequestsAndItIsReplaced() throws Exception {
+    String marker = "victim-" + System.nanoTime();
+    apply(
+        Manifests.service(
+            "victim",
+            EchoApp.class,
+            marker,
+            annotations("min-scale", "2", "max-scale", "2"),
+            "v",
+            ""));
+    awaitReady("victim");
+    await().atMost(WAIT).until(() -> Http.endpoints(platform, "victim-00001-private").size() == 2);
+    int concurrency = 6;
+    try (Load load =
+        Load.start(
+            platform,
+            host("victim"),
+            "/?sleep=100",
+            concurrency,
+            20_000,
+            Duration.ofSeconds(120))) {
+      await().atMost(WAIT).until(() -> load.status(200) > 20);
+      ProcessHandle victim = Processes.withMarker(marker).get(0);
+      victim.destroyForcibly(); // SIGKILL
+      await().atMost(WAIT).until(() -> !victim.isAlive());
+      int answeredAtKill = load.answered();
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  Processes.withMarker(marker).size() == 2
+                      && Http.endpoints(platform, "victim-00001-private").size() == 2);
+      assertThat(Processes.withMarker(marker)).doesNotContain(victim);
+      await().atMost(WAIT).until(() -> load.answered() > answeredAtKill + 50);
+      load.close();
+      load.report("kill -9 of one of 2 instances, " + concurrency + " clients");
+      assertThat(load.failed.get()).isZero();
+      assertThat(load.non200())
+          .as("at most the requests in flight on the killed instance fail")
+          .isEqualTo(load.status(502))
+          .isLessThanOrEqualTo(concurrency);
+    }
+  }
+
+  @Test
+  void slowRequestGets504AtItsTimeoutAndNothingElseIsAffected() throws Exception {
+    String marker = "slow-" + System.nanoTime();
+    apply(
+        Manifests.service(
+            "slow",
+            EchoApp.class,
+            marker,
+            annotations("min-scale", "1"),
+            "s",
+            "      timeoutSeconds: 2\n"));
+    awaitReady("slow");
+    assertThat(Http.get(platform, host("slow"), "/").statusCode()).isEqualTo(200);
+    try (Load load =
+        Load.start(platform, host("slow"), "/?sleep=10", 2, 20_000, Duration.ofSeconds(60))) {
+      long t0 = System.nanoTime();
+      HttpResponse<String> r = Http.get(platform, host("slow"), "/?sleep=20000");
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      Thread.sleep(500);
+      load.close();
+      System.out.println(
+          "RELIABILITY | slow path, timeoutSeconds 2 | 504 after "
+              + ms
+              + " ms: "
+              + r.body().strip());
+      load.report("fast requests beside the slow one");
+      assertThat(r.statusCode()).isEqualTo(504);
+      assertThat(ms)
+          .as("cut at timeoutSeconds, long before the app answers")
+          .isBetween(1900L, 10_000L);
+      assertThat(load.status(200)).isPositive();
+      assertThat(load.non200()).as(load.problems.toString()).isZero();
+    }
+  }
+
+  @Test
+  void crashLoopingRevisionIsRefusedPromptlyWithAReasonAndRestartsBackOff() throws Exception {
+    String marker = "loop-" + System.nanoTime();
+    Path crash = EchoApp.crashFile(marker);
+    apply(Manifests.service("loop", EchoApp.class, marker, annotations("min-scale", "1"), "l", ""));
+    awaitReady("loop");
+    assertThat(Http.get(platform, host("loop"), "/").statusCode()).isEqualTo(200);
+    Files.writeString(crash, "");
+    try {
+      ProcessHandle first = Processes.withMarker(marker).get(0);
+      first.destroyForcibly();
+      await().atMost(WAIT).until(() -> !first.isAlive());
+      ProcessHandle serve = ProcessHandle.of(platform.pid()).orElseThrow();
+      Duration cpu0 = serve.info().totalCpuDuration().orElse(Duration.ZERO);
+      long t0 = System.nanoTime();
+      // Every restart crashes: the revision must turn not-ready and requests be refused promptly.
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  Http.resource(
+                          platform,
+                          "/apis/serving.knative.dev/v1/namespaces/default/revisions/loop-00001")
+                      .map(s -> Http.condition(s, "Ready").equals("False"))
+                      .orElse(false));
+      long r0 = System.nanoTime();
+      HttpResponse<String> r = Http.get(platform, host("loop"), "/");
+      long ms = (System.nanoTime() - r0) / 1_000_000;
+      System.out.println(
+          "RELIABILITY | crash loop | "
+              + r.statusCode()
+              + " after "
+              + ms
+              + " ms: "
+              + r.body().strip());
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.body()).containsIgnoringCase("loop-00001");
+      assertThat(ms).as("refused promptly, not held to the 300 s timeout").isLessThan(15_000);
+      // Starts are counted by the app's stderr line in the revision's logs.
+      await()
+          .atLeast(Duration.ofSeconds(1))
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> System.nanoTime() - t0 > Duration.ofSeconds(12).toNanos());
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      double cpuSeconds =
+          serve.info().totalCpuDuration().orElse(Duration.ZERO).minus(cpu0).toMillis() / 1000.0;
+      var logs = platform.cli("logs", "loop", "--tail", "200");
+      long starts =
+          logs.out().lines().filter(l -> l.contains("crashing at start on purpose")).count();
+      System.out.printf(
+          "RELIABILITY | crash loop | %d crashed starts in %.1f s, platform CPU %.1f s%n",
+          starts, seconds, cpuSeconds);
+      assertThat(starts).as("restarts back off: " + logs).isBetween(1L, 8L);
+      assertThat(cpuSeconds).as("no CPU spin").isLessThan(seconds * 0.5);
+    } finally {
+      Files.deleteIfExists(crash);
+    }
+  }
+}
