@@ -35,25 +35,19 @@ class FaultsIT {
   @BeforeAll
   void start(@TempDir Path tmp) throws Exception {
     dir = tmp;
-    Path cfg = dir.resolve("coldbrew.yaml");
-    Files.writeString(
-        cfg,
-        """
+    platform =
+        Platform.withConfig(
+            dir,
+            """
         autoscaler:
           allow-zero-initial-scale: "true"
           scale-to-zero-grace-period: 2s
         """);
-    platform = new Platform(dir, "--config", cfg.toString()).start();
   }
 
   @AfterAll
   void stop() throws Exception {
     platform.close();
-  }
-
-  private void apply(String yaml) throws Exception {
-    var r = platform.run(yaml, "apply", "-f", "-");
-    assertThat(r.code()).as(r.toString()).isZero();
   }
 
   private void awaitReady(String service) {
@@ -84,7 +78,7 @@ class FaultsIT {
   @Test
   void burstOf500FromZeroIsAllAnsweredThenScaleDownUnderSteadyLoadLosesNothing() throws Exception {
     String marker = "burst500-" + System.nanoTime();
-    apply(
+    platform.apply(
         Manifests.service(
             "burst500",
             EchoApp.class,
@@ -149,23 +143,23 @@ class FaultsIT {
   @Test
   void rolloutsOfATemplateAndOfTheTrafficSplitLoseNothing() throws Exception {
     String marker = "roll-" + System.nanoTime();
-    apply(Manifests.service("roll", EchoApp.class, marker, annotations(), "v1", ""));
+    platform.apply(Manifests.service("roll", EchoApp.class, marker, annotations(), "v1", ""));
     awaitReady("roll");
     try (Load load =
         Load.start(platform, host("roll"), "/?sleep=20", 4, 50_000, Duration.ofSeconds(150))) {
       await().atMost(WAIT).until(() -> load.lastRevision.equals("roll-00001"));
 
       // 1. A new template; the default traffic is latestRevision: true.
-      apply(Manifests.service("roll", EchoApp.class, marker, annotations(), "v2", ""));
+      platform.apply(Manifests.service("roll", EchoApp.class, marker, annotations(), "v2", ""));
       await().atMost(WAIT).until(() -> onlyRevision("roll", "roll-00002"));
 
       // 2. All traffic back to the first revision (by then scaled to zero), then forward again.
       String traffic = "  traffic:\n    - {revisionName: %s, percent: 100}\n";
-      apply(
+      platform.apply(
           Manifests.service("roll", EchoApp.class, marker, annotations(), "v2", "")
               + traffic.formatted("roll-00001"));
       await().atMost(WAIT).until(() -> onlyRevision("roll", "roll-00001"));
-      apply(
+      platform.apply(
           Manifests.service("roll", EchoApp.class, marker, annotations(), "v2", "")
               + traffic.formatted("roll-00002"));
       await().atMost(WAIT).until(() -> onlyRevision("roll", "roll-00002"));
@@ -203,7 +197,7 @@ class FaultsIT {
   @Test
   void killingOneInstanceFailsOnlyItsInFlightRequestsAndItIsReplaced() throws Exception {
     String marker = "victim-" + System.nanoTime();
-    apply(
+    platform.apply(
         Manifests.service(
             "victim",
             EchoApp.class,
@@ -248,7 +242,7 @@ class FaultsIT {
   @Test
   void slowRequestGets504AtItsTimeoutAndNothingElseIsAffected() throws Exception {
     String marker = "slow-" + System.nanoTime();
-    apply(
+    platform.apply(
         Manifests.service(
             "slow",
             EchoApp.class,
@@ -284,7 +278,8 @@ class FaultsIT {
   void crashLoopingRevisionIsRefusedPromptlyWithAReasonAndRestartsBackOff() throws Exception {
     String marker = "loop-" + System.nanoTime();
     Path crash = EchoApp.crashFile(marker);
-    apply(Manifests.service("loop", EchoApp.class, marker, annotations("min-scale", "1"), "l", ""));
+    platform.apply(
+        Manifests.service("loop", EchoApp.class, marker, annotations("min-scale", "1"), "l", ""));
     awaitReady("loop");
     assertThat(Http.get(platform, host("loop"), "/").statusCode()).isEqualTo(200);
     Files.writeString(crash, "");

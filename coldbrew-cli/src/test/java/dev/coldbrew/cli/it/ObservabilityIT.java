@@ -88,15 +88,14 @@ class ObservabilityIT {
   @BeforeAll
   void start(@TempDir Path tmp) throws Exception {
     dir = tmp;
-    Path cfg = dir.resolve("coldbrew.yaml");
-    Files.writeString(
-        cfg,
-        """
+    platform =
+        Platform.withConfig(
+            dir,
+            """
         autoscaler:
           allow-zero-initial-scale: "true"
           scale-to-zero-grace-period: 2s
         """);
-    platform = new Platform(dir, "--config", cfg.toString()).start();
     // starts at zero; with no burst capacity required, one instance is enough for Serve mode
     var r =
         platform.run(

@@ -41,6 +41,15 @@ final class Platform implements AutoCloseable {
     this.extraArgs = List.of(extraArgs);
   }
 
+  /** A started platform whose {@code --config} file holds {@code configYaml}. */
+  static Platform withConfig(Path dir, String configYaml, String... extraArgs) throws IOException {
+    Path cfg = dir.resolve("coldbrew.yaml");
+    Files.writeString(cfg, configYaml);
+    List<String> args = new ArrayList<>(List.of("--config", cfg.toString()));
+    args.addAll(List.of(extraArgs));
+    return new Platform(dir, args.toArray(String[]::new)).start();
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
@@ -114,6 +123,12 @@ final class Platform implements AutoCloseable {
 
   long pid() {
     return serve.pid();
+  }
+
+  /** Applies a manifest through the real CLI ({@code apply -f -}) and asserts it was accepted. */
+  void apply(String yaml) throws IOException, InterruptedException {
+    Result r = run(yaml, "apply", "-f", "-");
+    org.assertj.core.api.Assertions.assertThat(r.code()).as(r.toString()).isZero();
   }
 
   /** Runs {@code coldbrew ARGS} (the real jar) against this platform. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,25 +30,19 @@ class ScaleFromZeroIT {
   @BeforeAll
   void start(@TempDir Path tmp) throws Exception {
     dir = tmp;
-    Path cfg = dir.resolve("coldbrew.yaml");
-    Files.writeString(
-        cfg,
-        """
+    platform =
+        Platform.withConfig(
+            dir,
+            """
         autoscaler:
           allow-zero-initial-scale: "true"
           scale-to-zero-grace-period: 2s
         """);
-    platform = new Platform(dir, "--config", cfg.toString()).start();
   }
 
   @AfterAll
   void stop() throws Exception {
     platform.close();
-  }
-
-  private void apply(String yaml) throws Exception {
-    var r = platform.run(yaml, "apply", "-f", "-");
-    assertThat(r.code()).as(r.toString()).isZero();
   }
 
   private static Map<String, String> atZero(String... more) {
@@ -65,7 +58,7 @@ class ScaleFromZeroIT {
   @Test
   void firstRequestAtZeroIsAnsweredThenTheRevisionScalesBackToZero() throws Exception {
     String marker = "zero-" + System.nanoTime();
-    apply(
+    platform.apply(
         Manifests.service(
             "zero", EchoApp.class, marker, atZero("target-burst-capacity", "0"), "Coldbrew", ""));
     await()
@@ -105,7 +98,7 @@ class ScaleFromZeroIT {
   @Test
   void burstOf200AtZeroIsAllAnsweredByMoreThanOneInstanceWithinMaxScale() throws Exception {
     String marker = "burst-" + System.nanoTime();
-    apply(
+    platform.apply(
         Manifests.service(
             "burst",
             EchoApp.class,
@@ -161,7 +154,7 @@ class ScaleFromZeroIT {
   @Test
   void crashingRevisionFailsWithItsExitCodeAndRefusesRequestsPromptly() throws Exception {
     String marker = "crash-" + System.nanoTime();
-    apply(Manifests.service("crash", CrashApp.class, marker, Map.of(), "x", ""));
+    platform.apply(Manifests.service("crash", CrashApp.class, marker, Map.of(), "x", ""));
     await()
         .atMost(WAIT)
         .until(
@@ -188,7 +181,7 @@ class ScaleFromZeroIT {
   @Test
   void instancesGetTheRuntimeContractAndClientInternalHeadersAreStripped() throws Exception {
     String marker = "contract-" + System.nanoTime();
-    apply(Manifests.service("contract", EchoApp.class, marker, Map.of(), "c", ""));
+    platform.apply(Manifests.service("contract", EchoApp.class, marker, Map.of(), "c", ""));
     await()
         .atMost(WAIT)
         .until(

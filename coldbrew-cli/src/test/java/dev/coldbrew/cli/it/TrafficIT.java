@@ -35,11 +35,6 @@ class TrafficIT {
     platform.close();
   }
 
-  private void apply(String yaml) throws Exception {
-    var r = platform.run(yaml, "apply", "-f", "-");
-    assertThat(r.code()).as(r.toString()).isZero();
-  }
-
   private String svc(String target, String traffic) {
     return Manifests.service(
             "split",
@@ -72,14 +67,14 @@ class TrafficIT {
 
   @Test
   void splitTagsAndLatestRevisionTakeover() throws Exception {
-    apply(svc("one", ""));
+    platform.apply(svc("one", ""));
     await().atMost(WAIT).until(() -> latestReady("split-00001"));
-    apply(svc("two", ""));
+    platform.apply(svc("two", ""));
     await().atMost(WAIT).until(() -> latestReady("split-00002"));
     assertThat(revisionOf(Http.get(platform, "split.default.localhost", "/")))
         .isEqualTo("split-00002");
 
-    apply(
+    platform.apply(
         svc(
             "two",
             """
@@ -113,7 +108,7 @@ class TrafficIT {
           .isEqualTo("split-00002");
     }
 
-    apply(
+    platform.apply(
         svc(
             "three",
             """
