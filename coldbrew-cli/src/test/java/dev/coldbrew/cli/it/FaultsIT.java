@@ -35,14 +35,7 @@ class FaultsIT {
   @BeforeAll
   void start(@TempDir Path tmp) throws Exception {
     dir = tmp;
-    platform =
-        Platform.withConfig(
-            dir,
-            """
-        autoscaler:
-          allow-zero-initial-scale: "true"
-          scale-to-zero-grace-period: 2s
-        """);
+    platform = Platform.withConfig(dir, Platform.FAST_SCALE_TO_ZERO);
   }
 
   @AfterAll

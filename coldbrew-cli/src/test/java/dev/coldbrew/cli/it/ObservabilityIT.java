@@ -88,14 +88,7 @@ class ObservabilityIT {
   @BeforeAll
   void start(@TempDir Path tmp) throws Exception {
     dir = tmp;
-    platform =
-        Platform.withConfig(
-            dir,
-            """
-        autoscaler:
-          allow-zero-initial-scale: "true"
-          scale-to-zero-grace-period: 2s
-        """);
+    platform = Platform.withConfig(dir, Platform.FAST_SCALE_TO_ZERO);
     // starts at zero; with no burst capacity required, one instance is enough for Serve mode
     var r =
         platform.run(
