@@ -21,11 +21,14 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code app NAME RUNS OUT -- CMD...}: the app's own start. Spawns CMD with {@code PORT} set,
  *       polls the port from spawn (0.2 ms apart) until a {@code GET /} gets a status line, kills
  *       the process; RUNS times. Writes {@code NAME app_ms VALUE} lines to OUT.
- *   <li>{@code coldbrew GATEWAY ADMIN SERVE_PID RUNS OUT HOST...}: Coldbrew's cold start. For each
- *       run and each host (a service {@code H.default.localhost} with revision {@code H-00001}):
- *       waits until the revision has no instance process, sends {@code GET /} and records the time
- *       to the first byte and to the whole response, and, watched from outside, when the instance
- *       process appeared (its parent is SERVE_PID) and when its port first accepted a connection.
+ *   <li>{@code coldbrew GATEWAY ADMIN SERVE_PID DATA_DIR WARMUP RUNS OUT HOST=CMD...}: Coldbrew's
+ *       cold start, each run followed at once by a run of the app alone (CMD, split at spaces), so
+ *       each pair sees the same machine and its difference is that run's {@code overhead_ms}. WARMUP cold starts per host first (the platform's JIT), of which only the very first
+ *       is recorded, as {@code first_ms}; then for each run and each host (a service {@code H.default.localhost} with revision {@code
+ *       H-00001}): waits until the revision has no instance process, sends {@code GET /} and
+ *       records the time to the first byte and to the whole response, and, watched from outside,
+ *       when the instance process appeared (in DATA_DIR/runtime/instances.pids) and when its port
+ *       first accepted a connection.
  * </ul>
  *
  * All on 127.0.0.1; every wait is bounded.
@@ -50,34 +53,40 @@ public class ColdStart {
     List<String> cmd = List.of(args).subList(5, args.length);
     StringBuilder sb = new StringBuilder();
     for (int r = 0; r < runs; r++) {
-      int port;
-      try (var s = new java.net.ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-      pb.environment().put("PORT", Integer.toString(port));
-      long t0 = System.nanoTime();
-      Process p = pb.start();
-      p.getOutputStream().close();
-      long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
-      long ok = -1;
-      while (System.nanoTime() < deadline && p.isAlive()) {
-        if (httpOk(port)) {
-          ok = System.nanoTime();
-          break;
-        }
-        LockSupport.parkNanos(POLL_NANOS);
-      }
-      stop(p);
-      if (ok < 0) {
+      double ms = appOnce(cmd);
+      if (ms < 0) {
         System.err.println(name + ": run " + r + " never answered");
         continue;
       }
-      sb.append(name).append("\tapp_ms\t").append(ms(ok - t0)).append('\n');
+      sb.append(name).append("\tapp_ms\t").append(fmt(ms)).append('\n');
     }
     Files.writeString(out, sb.toString(), java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND);
+  }
+
+  /** Spawns cmd with PORT set, polls until GET / is answered; its ms from spawn, or -1. */
+  static double appOnce(List<String> cmd) throws Exception {
+    int port;
+    try (var s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("PORT", Integer.toString(port));
+    long t0 = System.nanoTime();
+    Process p = pb.start();
+    p.getOutputStream().close();
+    long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
+    long ok = -1;
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      if (httpOk(port)) {
+        ok = System.nanoTime();
+        break;
+      }
+      LockSupport.parkNanos(POLL_NANOS);
+    }
+    stop(p);
+    return ok < 0 ? -1 : (ok - t0) / 1e6;
   }
 
   static void stop(Process p) throws InterruptedException {
@@ -121,21 +130,45 @@ public class ColdStart {
     String[] gw = args[1].split(":");
     String admin = args[2];
     long servePid = Long.parseLong(args[3]);
-    int runs = Integer.parseInt(args[4]);
-    Path out = Path.of(args[5]);
-    List<String> hosts = List.of(args).subList(6, args.length);
-    for (int r = 0; r < runs; r++) {
-      for (String h : hosts) {
+    Path pids = Path.of(args[4]).resolve("runtime").resolve("instances.pids");
+    int warmup = Integer.parseInt(args[5]);
+    int runs = Integer.parseInt(args[6]);
+    Path out = Path.of(args[7]);
+    Map<String, List<String>> apps = new java.util.LinkedHashMap<>();
+    for (String a : List.of(args).subList(8, args.length)) {
+      int eq = a.indexOf('=');
+      apps.put(a.substring(0, eq), List.of(a.substring(eq + 1).split(" ")));
+    }
+    for (int r = -warmup; r < runs; r++) {
+      for (String h : apps.keySet()) {
         StringBuilder sb = new StringBuilder();
         if (!awaitZero(admin, h, servePid)) {
           System.err.println(h + ": did not scale to zero in time; skipping run " + r);
           continue;
         }
-        Sample s = measure(gw[0], Integer.parseInt(gw[1]), h, servePid);
+        Sample s = measure(gw[0], Integer.parseInt(gw[1]), h, pids);
         if (s == null) {
           continue;
         }
+        if (r < 0) {
+          if (r == -warmup) {
+            sb.append(h).append("\tfirst_ms\t").append(ms(s.done - s.t0)).append('\n');
+            Files.writeString(out, sb.toString(), java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+          }
+          System.err.println(h + " warm-up " + r + ": " + ms(s.done - s.t0) + " ms");
+          continue;
+        }
+        // The app alone right after, so both see the same machine; the pair's difference is the
+        // overhead of this run.
+        double app = appOnce(apps.get(h));
+        if (app < 0) {
+          System.err.println(h + ": the app alone never answered in run " + r);
+          continue;
+        }
+        sb.append(h).append("\tapp_ms\t").append(fmt(app)).append('\n');
         sb.append(h).append("\tcoldbrew_ms\t").append(ms(s.done - s.t0)).append('\n');
+        sb.append(h).append("\toverhead_ms\t").append(fmt((s.done - s.t0) / 1e6 - app)).append('\n');
         sb.append(h).append("\tfirst_byte_ms\t").append(ms(s.firstByte - s.t0)).append('\n');
         if (s.spawn > 0) {
           sb.append(h).append("\tpoke_to_spawn_ms\t").append(ms(s.spawn - s.t0)).append('\n');
@@ -204,16 +237,19 @@ public class ColdStart {
   }
 
   /**
-   * Sends the request on this thread; a watcher thread sees the instance process appear (a new
-   * child of the platform whose K_SERVICE is the host) and its PORT accept a connection.
+   * Sends the request on this thread; a watcher thread sees the instance process appear (a line
+   * for a {@code HOST-00001-…} instance in the platform's {@code instances.pids}, written right
+   * after the spawn) and its PORT accept a connection. Reading one small file every 0.2 ms costs
+   * microseconds; scanning /proc for the platform's children would take a core from what is
+   * measured.
    */
-  static Sample measure(String gwHost, int gwPort, String host, long servePid) throws Exception {
+  static Sample measure(String gwHost, int gwPort, String host, Path pids) throws Exception {
     long[] seen = {0, 0};
-    ProcessHandle serve = ProcessHandle.of(servePid).orElseThrow();
     Socket s = new Socket();
     s.connect(new InetSocketAddress(gwHost, gwPort), 1000);
     s.setSoTimeout(60_000);
     s.setTcpNoDelay(true);
+    String prefix = " " + host + "-00001-";
     Thread watcher =
         new Thread(
             () -> {
@@ -221,11 +257,10 @@ public class ColdStart {
               int port = -1;
               while (System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()) {
                 if (seen[0] == 0) {
-                  ProcessHandle c =
-                      serve.children().filter(ch -> isOf(ch, host)).findFirst().orElse(null);
-                  if (c != null) {
+                  long pid = spawned(pids, prefix);
+                  if (pid > 0) {
                     seen[0] = System.nanoTime();
-                    port = Integer.parseInt(environ(c.pid()).getOrDefault("PORT", "-1"));
+                    port = Integer.parseInt(environ(pid).getOrDefault("PORT", "-1"));
                   }
                 } else if (port > 0 && accepts(port)) {
                   seen[1] = System.nanoTime();
@@ -257,7 +292,25 @@ public class ColdStart {
     return new Sample(t0, seen[0], seen[1], firstByte, done);
   }
 
+  /** The pid on the {@code instances.pids} line of an instance whose id follows prefix, or -1. */
+  static long spawned(Path pids, String prefix) {
+    try {
+      for (String line : Files.readAllLines(pids, StandardCharsets.UTF_8)) {
+        if (line.contains(prefix)) {
+          return Long.parseLong(line.substring(0, line.indexOf(' ')));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not written yet, or being replaced
+    }
+    return -1;
+  }
+
   static String ms(long nanos) {
-    return String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6);
+    return fmt(nanos / 1e6);
+  }
+
+  static String fmt(double ms) {
+    return String.format(java.util.Locale.ROOT, "%.3f", ms);
   }
 }

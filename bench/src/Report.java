@@ -125,6 +125,12 @@ public class Report {
         m.put("overhead_p90_ms", pct(cb, 90) - pct(app, 90));
         m.put("overhead_p99_ms", pct(cb, 99) - pct(app, 99));
         m.put("overhead_max_ms", pct(cb, 100) - pct(app, 100));
+        List<Double> paired = samples("coldstart", c, "overhead_ms");
+        if (!paired.isEmpty()) {
+          m.put("paired_overhead_p50_ms", median(paired));
+          m.put("paired_overhead_p90_ms", pct(paired, 90));
+          m.put("paired_overhead_max_ms", pct(paired, 100));
+        }
         d.put(c, m);
       }
     }

@@ -144,10 +144,12 @@ public final class Decider {
 
   /**
    * Whether a stat with this concurrency must trigger an immediate tick (the poke): the last
-   * desired count was 0 and load arrived.
+   * desired count was 0, or there was none yet and no instance is ready, and load arrived. Knative
+   * pokes only after a first tick decided 0, so a request that reaches a new revision created at
+   * zero (initial-scale 0) within its first 2 s waits for that tick; here it does not.
    */
-  public boolean shouldPoke(double statConcurrency) {
-    return desiredScale == 0 && statConcurrency > 0;
+  public boolean shouldPoke(double statConcurrency, int ready) {
+    return statConcurrency > 0 && (desiredScale == 0 || (desiredScale < 0 && ready <= 0));
   }
 
   /** Knative's {@code sameSign}: 0 counts as positive. */

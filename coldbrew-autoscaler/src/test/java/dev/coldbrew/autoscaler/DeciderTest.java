@@ -239,11 +239,15 @@ class DeciderTest {
   @Test
   void pokesOnlyWhenLastDesiredWasZeroAndLoadArrives() {
     Decider d = new Decider(spec().target(1, 1).build(), 0, at(0));
-    assertThat(d.shouldPoke(1)).as("no decision yet (-1)").isFalse();
+    assertThat(d.shouldPoke(0, 0)).isFalse();
+    assertThat(d.shouldPoke(1, 0))
+        .as("no decision yet, nothing ready: a first request need not wait for the first tick")
+        .isTrue();
+    assertThat(d.shouldPoke(1, 1)).as("no decision yet, an instance ready").isFalse();
     assertThat(desired(d, 0, 0, 0, 0)).isEqualTo(0);
-    assertThat(d.shouldPoke(0)).isFalse();
-    assertThat(d.shouldPoke(1)).isTrue();
+    assertThat(d.shouldPoke(0, 0)).isFalse();
+    assertThat(d.shouldPoke(1, 0)).isTrue();
     assertThat(desired(d, 0.001, 0, 1, 1)).as("the poke's tick").isEqualTo(1);
-    assertThat(d.shouldPoke(1)).isFalse();
+    assertThat(d.shouldPoke(1, 0)).isFalse();
   }
 }

@@ -142,7 +142,7 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
 
     synchronized void record(Stat stat) {
       collector.record(stat, ctx.clock().instant());
-      if (decider.shouldPoke(stat.averageConcurrentRequests())) {
+      if (decider.shouldPoke(stat.averageConcurrentRequests(), ready(key))) {
         tick();
       }
     }

@@ -77,6 +77,7 @@ public final class Coldbrew implements AutoCloseable {
 
   private void startAll(PrintStream out) throws Exception {
     Path dataDir = options.dataDir().toAbsolutePath();
+    LocalRuntime.preferVfork(); // before SqliteStore.open, which starts a process
     store = SqliteStore.open(dataDir);
     closeOnStop.add(store);
 

@@ -289,7 +289,7 @@ public final class Simulator {
 
   private void record(Stat stat) {
     collector.record(stat, instant());
-    if (decider.shouldPoke(stat.averageConcurrentRequests())) {
+    if (decider.shouldPoke(stat.averageConcurrentRequests(), readyCount())) {
       tick(true);
     }
   }
