@@ -65,7 +65,16 @@ public final class RevisionMeters {
       int desiredPods,
       int actualPods,
       double requestsPerSecond,
-      int coldStarts) {}
+      int coldStarts) {
+
+    boolean sameValues(Sample o) {
+      return stableConcurrency == o.stableConcurrency
+          && desiredPods == o.desiredPods
+          && actualPods == o.actualPods
+          && requestsPerSecond == o.requestsPerSecond
+          && coldStarts == o.coldStarts;
+    }
+  }
 
   private final MeterRegistry registry;
   private final Tags tags;
@@ -78,6 +87,7 @@ public final class RevisionMeters {
   private final LongAdder requestsSinceSample = new LongAdder();
   private final LongAdder coldStartsSinceSample = new LongAdder();
   private final ArrayDeque<Sample> history = new ArrayDeque<>();
+  private boolean lastRepeats; // the last sample has the values of the one before it
   private volatile AutoscalerObserver.Decision decision;
   private long lastSampleMillis = -1;
   private long lastColdStartEventMillis = Long.MIN_VALUE / 2;
@@ -242,21 +252,33 @@ public final class RevisionMeters {
     double seconds =
         lastSampleMillis < 0 ? SAMPLE.toMillis() / 1000.0 : (nowMillis - lastSampleMillis) / 1000.0;
     lastSampleMillis = nowMillis;
-    history.addLast(
+    Sample next =
         new Sample(
             nowMillis,
             d == null ? 0 : d.stableRequestConcurrency(),
             d == null ? 0 : Math.max(0, d.desiredPods()),
             d == null ? 0 : d.actualPods(),
             seconds <= 0 ? 0 : requests / seconds,
-            cold));
+            cold);
+    // A run of equal samples is kept as its first and last (the chart's line is the same): an idle
+    // revision holds 2 samples instead of 450, which matters with thousands of revisions.
+    Sample last = history.peekLast();
+    boolean same = last != null && last.sameValues(next);
+    if (same && lastRepeats) {
+      history.removeLast();
+    }
+    history.addLast(next);
+    lastRepeats = same;
     while (!history.isEmpty()
         && history.peekFirst().timeMillis() < nowMillis - HISTORY.toMillis()) {
       history.removeFirst();
     }
   }
 
-  /** The samples of the last 15 minutes, oldest first. */
+  /**
+   * The samples of the last 15 minutes, oldest first; of a run of samples with equal values only
+   * the first and the last.
+   */
   public synchronized List<Sample> history() {
     return new ArrayList<>(history);
   }

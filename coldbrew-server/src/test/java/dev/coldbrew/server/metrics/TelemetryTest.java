@@ -148,4 +148,24 @@ class TelemetryTest {
     m.sample(12_000 + RevisionMeters.HISTORY.toMillis() + 1);
     assertThat(m.history()).hasSize(1);
   }
+
+  @Test
+  void historyKeepsARunOfEqualSamplesAsItsEnds() {
+    telemetry.revisionAdded(REV);
+    telemetry.decided(REV, decision(1, 1, 1, "Serve"));
+    RevisionMeters m = telemetry.revisions().get(REV);
+    for (long t = 2_000; t <= 20_000; t += 2_000) {
+      m.sample(t);
+    }
+    assertThat(m.history())
+        .extracting(RevisionMeters.Sample::timeMillis)
+        .as("ten equal samples are kept as the first and the last")
+        .containsExactly(2_000L, 20_000L);
+    telemetry.decided(REV, decision(3, 1, 3, "Serve"));
+    m.sample(22_000);
+    m.sample(24_000);
+    assertThat(m.history())
+        .extracting(RevisionMeters.Sample::desiredPods)
+        .containsExactly(1, 1, 3, 3);
+  }
 }
