@@ -3,14 +3,28 @@ package dev.coldbrew.controller;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Revision;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * What the reconcilers tell the data plane, in memory and at once (the store is not on this path):
- * routing tables, each revision's serving settings, its SKS mode, and whether it has failed. The
+ * routing changes, each revision's serving settings, its SKS mode, and whether it has failed. The
  * server implements it over the gateway; tests record the calls. Implementations are thread-safe
  * and must not block.
  */
-public interface Networking extends RoutingTable.Listener {
+public interface Networking {
+  /** One revision and its share of a host's traffic, in percent (1..100). */
+  record Split(NamespacedName revision, long percent) {}
+
+  /**
+   * Routing changed, incrementally: a Route change costs only its own hosts. Calls are ordered
+   * (never concurrent), each one applying on top of the previous ones.
+   *
+   * @param set lower-case host (no port) → its new split, for hosts that appeared or changed
+   * @param removed lower-case hosts no longer routed (disjoint from {@code set})
+   */
+  void routesChanged(Map<String, List<Split>> set, Set<String> removed);
+
   /** A revision exists or changed: its containerConcurrency and timeouts. */
   void revisionChanged(Revision revision);
 

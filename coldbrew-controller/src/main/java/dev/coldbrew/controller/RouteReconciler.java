@@ -17,7 +17,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,18 +35,17 @@ final class RouteReconciler implements Reconciler {
   static final String CERTIFICATE_PROVISIONED = "CertificateProvisioned";
 
   private final ControllerContext ctx;
-  private final RoutingTable.Listener listener;
-
-  /** route → its host entries, as last published. */
-  private final Map<NamespacedName, Map<String, List<RoutingTable.Split>>> entries =
-      new ConcurrentHashMap<>();
+  private final RoutePublisher publisher;
 
   /** "Kind/ns/name" of a configuration or revision → the routes that reference it. */
   private final Map<String, Set<NamespacedName>> dependents = new ConcurrentHashMap<>();
 
-  RouteReconciler(ControllerContext ctx, RoutingTable.Listener listener) {
+  /** route → the "Kind/ns/name" keys it is listed under in {@link #dependents}. */
+  private final Map<NamespacedName, Set<String>> tracked = new ConcurrentHashMap<>();
+
+  RouteReconciler(ControllerContext ctx, Networking networking) {
     this.ctx = ctx;
-    this.listener = listener;
+    this.publisher = new RoutePublisher(networking);
   }
 
   /** The routes whose resolution depends on this configuration or revision. */
@@ -60,10 +58,8 @@ final class RouteReconciler implements Reconciler {
   public Duration reconcile(NamespacedName key) {
     Optional<Route> cached = ctx.get(Kind.ROUTE, key.namespace(), key.name());
     if (cached.isEmpty()) {
-      if (entries.remove(key) != null) {
-        publish();
-      }
-      dependents.values().forEach(s -> s.remove(key));
+      publisher.remove(key);
+      untrack(key);
       return null;
     }
     Route route = cached.get();
@@ -80,7 +76,7 @@ final class RouteReconciler implements Reconciler {
     Condition problem = null;
     String failedRevision = null;
     Set<String> configs = new HashSet<>();
-    dependents.values().forEach(s -> s.remove(key));
+    untrack(key);
     for (TrafficTarget t :
         route.spec.traffic == null ? List.<TrafficTarget>of() : route.spec.traffic) {
       TrafficTarget r = new TrafficTarget(t);
@@ -151,21 +147,21 @@ final class RouteReconciler implements Reconciler {
     if (problem == null) {
       st.traffic = merge(resolved);
       st.setCondition(ALL_TRAFFIC_ASSIGNED, Condition.TRUE, null, null, ctx.clock());
-      publish(key, hosts(route, st.traffic));
+      publisher.publish(key, hosts(route, st.traffic));
       markRoutingState(ns, configs, st.traffic);
     } else {
       st.setCondition(
           ALL_TRAFFIC_ASSIGNED, problem.status, problem.reason, problem.message, ctx.clock());
-      if (failedRevision != null && !entries.containsKey(key)) {
+      if (failedRevision != null && !publisher.isPublished(key)) {
         // Nothing ever served here: send the route's requests to the failed revision, which the
         // data plane refuses at once with its reason, rather than answering "no such host".
         TrafficTarget t = new TrafficTarget();
         t.revisionName = failedRevision;
         t.percent = 100L;
-        publish(key, hosts(route, List.of(t)));
+        publisher.publish(key, hosts(route, List.of(t)));
       }
     }
-    boolean published = entries.containsKey(key);
+    boolean published = publisher.isPublished(key);
     st.setCondition(
         INGRESS_READY,
         published ? Condition.TRUE : Condition.UNKNOWN,
@@ -190,9 +186,22 @@ final class RouteReconciler implements Reconciler {
   }
 
   private void track(Kind kind, String ns, String name, NamespacedName route) {
-    dependents
-        .computeIfAbsent(dependencyKey(kind, ns, name), k -> ConcurrentHashMap.newKeySet())
-        .add(route);
+    String dependency = dependencyKey(kind, ns, name);
+    dependents.computeIfAbsent(dependency, k -> ConcurrentHashMap.newKeySet()).add(route);
+    tracked.computeIfAbsent(route, k -> ConcurrentHashMap.newKeySet()).add(dependency);
+  }
+
+  /** Forgets what the route referenced: O(its references), not O(all references). */
+  private void untrack(NamespacedName route) {
+    Set<String> keys = tracked.remove(route);
+    if (keys != null) {
+      for (String k : keys) {
+        Set<NamespacedName> routes = dependents.get(k);
+        if (routes != null) {
+          routes.remove(route);
+        }
+      }
+    }
   }
 
   private static String dependencyKey(Kind kind, String ns, String name) {
@@ -215,11 +224,11 @@ final class RouteReconciler implements Reconciler {
   }
 
   /** The route's hosts: its own with the split (0 % omitted), and one per tag at 100 %. */
-  private Map<String, List<RoutingTable.Split>> hosts(Route route, List<TrafficTarget> traffic) {
+  private Map<String, List<Networking.Split>> hosts(Route route, List<TrafficTarget> traffic) {
     String ns = route.metadata.namespace;
     String base = route.metadata.name + "." + ns + "." + ctx.domain();
     Map<String, Long> split = new LinkedHashMap<>();
-    Map<String, List<RoutingTable.Split>> hosts = new HashMap<>();
+    Map<String, List<Networking.Split>> hosts = new HashMap<>();
     for (TrafficTarget t : traffic) {
       long p = t.percent == null ? 0 : t.percent;
       if (p > 0) {
@@ -228,25 +237,13 @@ final class RouteReconciler implements Reconciler {
       if (t.tag != null) {
         hosts.put(
             t.tag + "-" + base,
-            List.of(new RoutingTable.Split(new NamespacedName(ns, t.revisionName), 100)));
+            List.of(new Networking.Split(new NamespacedName(ns, t.revisionName), 100)));
       }
     }
-    List<RoutingTable.Split> main = new ArrayList<>();
-    split.forEach((rev, p) -> main.add(new RoutingTable.Split(new NamespacedName(ns, rev), p)));
+    List<Networking.Split> main = new ArrayList<>();
+    split.forEach((rev, p) -> main.add(new Networking.Split(new NamespacedName(ns, rev), p)));
     hosts.put(base, List.copyOf(main));
     return hosts;
-  }
-
-  private void publish(NamespacedName key, Map<String, List<RoutingTable.Split>> hosts) {
-    if (!Objects.equals(entries.put(key, hosts), hosts)) {
-      publish();
-    }
-  }
-
-  private synchronized void publish() {
-    Map<String, List<RoutingTable.Split>> all = new HashMap<>();
-    entries.values().forEach(all::putAll);
-    listener.routingChanged(new RoutingTable(all));
   }
 
   /** active for revisions in the split, reserve for the other revisions of its configurations. */

@@ -158,8 +158,8 @@ class ReconcilersTest {
               assertThat(t.percent).isEqualTo(100);
               assertThat(t.latestRevision).isTrue();
             });
-    assertThat(net.table.hosts().get("hello.default.localhost"))
-        .containsExactly(new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 100));
+    assertThat(net.hosts.get("hello.default.localhost"))
+        .containsExactly(new Networking.Split(new NamespacedName("default", "hello-00001"), 100));
     assertThat((Resource) get(Kind.POD_AUTOSCALER, "hello-00001")).isNotNull();
     assertThat((Resource) get(Kind.SERVERLESS_SERVICE, "hello-00001")).isNotNull();
   }
@@ -242,12 +242,12 @@ class ReconcilersTest {
         .containsExactly(
             "http://one-hello.default.localhost:8080",
             "http://latest-hello.default.localhost:8080");
-    assertThat(net.table.hosts().get("hello.default.localhost"))
+    assertThat(net.hosts.get("hello.default.localhost"))
         .containsExactlyInAnyOrder(
-            new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 50),
-            new RoutingTable.Split(new NamespacedName("default", "hello-00002"), 50));
-    assertThat(net.table.hosts().get("one-hello.default.localhost"))
-        .containsExactly(new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 100));
+            new Networking.Split(new NamespacedName("default", "hello-00001"), 50),
+            new Networking.Split(new NamespacedName("default", "hello-00002"), 50));
+    assertThat(net.hosts.get("one-hello.default.localhost"))
+        .containsExactly(new Networking.Split(new NamespacedName("default", "hello-00001"), 100));
     await()
         .atMost(WAIT)
         .until(
@@ -256,6 +256,33 @@ class ReconcilersTest {
                     .equals(
                         ((Revision) get(Kind.REVISION, "hello-00001"))
                             .metadata.label(Labels.ROUTING_STATE)));
+  }
+
+  @Test
+  void changingATagSendsOnlyTheTagHosts() {
+    String tagged =
+        """
+          traffic:
+            - {latestRevision: true, percent: 100, tag: %s}
+        """;
+    apply(hello("One", tagged.formatted("one")));
+    awaitReady(Kind.SERVICE, "hello");
+    await().atMost(WAIT).until(() -> net.hosts.containsKey("one-hello.default.localhost"));
+    int before = net.deltas.size();
+
+    apply(hello("One", tagged.formatted("two")));
+    await().atMost(WAIT).until(() -> net.hosts.containsKey("two-hello.default.localhost"));
+
+    List<RecordingNetworking.Delta> all = List.copyOf(net.deltas);
+    List<RecordingNetworking.Delta> after = all.subList(before, all.size());
+    assertThat(after)
+        .flatExtracting(d -> d.set().keySet())
+        .containsOnly("two-hello.default.localhost");
+    assertThat(after)
+        .flatExtracting(RecordingNetworking.Delta::removed)
+        .containsExactly("one-hello.default.localhost");
+    assertThat(net.hosts)
+        .containsOnlyKeys("hello.default.localhost", "two-hello.default.localhost");
   }
 
   @Test
@@ -270,8 +297,8 @@ class ReconcilersTest {
         .until(() -> runtime.scaled.containsKey(new NamespacedName("default", "hello-00002")));
     Service s = get(Kind.SERVICE, "hello");
     assertThat(s.status.traffic.get(0).revisionName).isEqualTo("hello-00001");
-    assertThat(net.table.hosts().get("hello.default.localhost"))
-        .containsExactly(new RoutingTable.Split(new NamespacedName("default", "hello-00001"), 100));
+    assertThat(net.hosts.get("hello.default.localhost"))
+        .containsExactly(new Networking.Split(new NamespacedName("default", "hello-00001"), 100));
   }
 
   @Test
@@ -323,7 +350,7 @@ class ReconcilersTest {
     await()
         .atMost(WAIT)
         .until(() -> runtime.removed.contains(new NamespacedName("default", "hello-00001")));
-    await().atMost(WAIT).until(() -> !net.table.hosts().containsKey("hello.default.localhost"));
+    await().atMost(WAIT).until(() -> !net.hosts.containsKey("hello.default.localhost"));
   }
 
   @Test

@@ -4,18 +4,26 @@ import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Revision;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Keeps the last routing table, modes and failures the reconcilers published. */
+/** Keeps the routing deltas (and the table they add up to), modes and failures published. */
 final class RecordingNetworking implements Networking {
-  volatile RoutingTable table = new RoutingTable(Map.of());
+  /** One {@link #routesChanged} call. */
+  record Delta(Map<String, List<Split>> set, Set<String> removed) {}
+
+  final List<Delta> deltas = new CopyOnWriteArrayList<>();
+  final Map<String, List<Split>> hosts = new ConcurrentHashMap<>();
   final Map<NamespacedName, String> modes = new ConcurrentHashMap<>();
   final Map<NamespacedName, String> failures = new ConcurrentHashMap<>();
   final Map<NamespacedName, Revision> revisions = new ConcurrentHashMap<>();
 
   @Override
-  public void routingChanged(RoutingTable t) {
-    table = t;
+  public void routesChanged(Map<String, List<Split>> set, Set<String> removed) {
+    deltas.add(new Delta(Map.copyOf(set), Set.copyOf(removed)));
+    removed.forEach(hosts::remove);
+    hosts.putAll(set);
   }
 
   @Override

@@ -21,6 +21,7 @@ import io.vertx.core.net.HostAndPort;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +70,7 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   private final ConcurrentHashMap<String, InstanceQueue> queues = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<HttpConnection, ConnectionState> connections =
       new ConcurrentHashMap<>();
-  private volatile RoutingTable routes = RoutingTable.EMPTY;
+  private volatile RoutingTable routes = RoutingTable.of(Map.of());
   private volatile RequestObserver observer = RequestObserver.NONE;
   volatile boolean coldStartHeader = true;
   private volatile HttpServer server;
@@ -158,9 +159,19 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
 
   // ---- updates from the server
 
-  /** Replaces the routing table. */
+  /** Replaces the routing table (which the data plane owns from now on). */
   public void updateRoutes(RoutingTable table) {
     routes = table;
+  }
+
+  /**
+   * Updates the routing table per host: {@code removed} hosts go, each host of {@code set} takes
+   * its split. Costs O(changed hosts); calls must be ordered (not concurrent).
+   *
+   * @throws IllegalArgumentException on a bad split, naming the host (then nothing is applied)
+   */
+  public void updateRoutes(Map<String, List<RoutingTable.Target>> set, Collection<String> removed) {
+    routes.apply(set, removed);
   }
 
   /** Adds or replaces a revision's config. */

@@ -1,29 +1,31 @@
 package dev.coldbrew.dataplane;
 
 import dev.coldbrew.api.model.NamespacedName;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The gateway's routing table: host name (lower case, no port) → the traffic split across
  * revisions. A Route's default host maps to its {@code (revision, percent)} targets; each tag host
- * ({@code tag-route.ns.domain}) maps to its single revision at 100 %. Immutable; the gateway swaps
- * whole tables, so a request sees one table from start to end.
+ * ({@code tag-route.ns.domain}) maps to its single revision at 100 %. Updated per host ({@link
+ * #apply}), so a Route change costs only its own hosts; a request looks its host up once, so it
+ * sees one host's split from start to end. Thread-safe: lookups run concurrently with updates.
  */
 public final class RoutingTable {
 
   /** One traffic target: {@code percent} of the host's requests go to {@code revision}. */
   public record Target(NamespacedName revision, int percent) {}
 
-  public static final RoutingTable EMPTY = new RoutingTable(Map.of());
-
-  private final Map<String, HostRoute> hosts;
+  private final ConcurrentHashMap<String, HostRoute> hosts;
 
   private RoutingTable(Map<String, HostRoute> hosts) {
-    this.hosts = hosts;
+    this.hosts = new ConcurrentHashMap<>(hosts);
   }
 
   /**
@@ -32,17 +34,35 @@ public final class RoutingTable {
    * @throws IllegalArgumentException naming the host and the bad value
    */
   public static RoutingTable of(Map<String, List<Target>> routes) {
+    return new RoutingTable(validate(routes));
+  }
+
+  /**
+   * Removes the {@code removed} hosts, then sets each host of {@code set} to its split. Every entry
+   * is validated first (as in {@link #of}): on a bad one nothing is applied.
+   *
+   * @throws IllegalArgumentException naming the host and the bad value
+   */
+  public void apply(Map<String, List<Target>> set, Collection<String> removed) {
+    Map<String, HostRoute> valid = validate(set);
+    for (String host : removed) {
+      hosts.remove(host.toLowerCase(Locale.ROOT));
+    }
+    hosts.putAll(valid);
+  }
+
+  private static Map<String, HostRoute> validate(Map<String, List<Target>> routes) {
     Map<String, HostRoute> hosts = new HashMap<>();
     for (Map.Entry<String, List<Target>> e : routes.entrySet()) {
       String host = e.getKey().toLowerCase(Locale.ROOT);
       hosts.put(host, HostRoute.of(host, e.getValue()));
     }
-    return new RoutingTable(Map.copyOf(hosts));
+    return hosts;
   }
 
-  /** The hosts served, lower case. */
-  public java.util.Set<String> hosts() {
-    return hosts.keySet();
+  /** The hosts served, lower case (a snapshot). */
+  public Set<String> hosts() {
+    return Set.copyOf(hosts.keySet());
   }
 
   /** The route for a lower-case host, or null. */

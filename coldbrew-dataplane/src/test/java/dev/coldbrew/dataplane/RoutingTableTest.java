@@ -54,7 +54,51 @@ class RoutingTableTest {
   }
 
   @Test
+  void appliesSetAndRemovedPerHostInLowerCase() {
+    RoutingTable table =
+        RoutingTable.of(
+            Map.of(
+                "a.default.localhost",
+                List.of(new RoutingTable.Target(V1, 100)),
+                "b.default.localhost",
+                List.of(new RoutingTable.Target(V1, 100))));
+
+    table.apply(
+        Map.of(
+            "A.Default.localhost",
+            List.of(new RoutingTable.Target(V2, 100)),
+            "c.default.localhost",
+            List.of(new RoutingTable.Target(V1, 100))),
+        List.of("B.default.localhost"));
+
+    assertThat(table.hosts())
+        .containsExactlyInAnyOrder("a.default.localhost", "c.default.localhost");
+    assertThat(table.route("a.default.localhost").pick()).isEqualTo(V2);
+    assertThat(table.route("c.default.localhost").pick()).isEqualTo(V1);
+  }
+
+  @Test
+  void aBadEntryLeavesTheTableUnchanged() {
+    RoutingTable table =
+        RoutingTable.of(Map.of("a.default.localhost", List.of(new RoutingTable.Target(V1, 100))));
+
+    assertThatThrownBy(
+            () ->
+                table.apply(
+                    Map.of(
+                        "b.default.localhost",
+                        List.of(new RoutingTable.Target(V1, 100)),
+                        "h",
+                        List.of(new RoutingTable.Target(V1, 60), new RoutingTable.Target(V2, 50))),
+                    List.of("a.default.localhost")))
+        .hasMessage("routes[h]: percents sum to 110 (expected: 100)");
+
+    assertThat(table.hosts()).containsExactly("a.default.localhost");
+    assertThat(table.route("a.default.localhost").pick()).isEqualTo(V1);
+  }
+
+  @Test
   void unknownHostHasNoRoute() {
-    assertThat(RoutingTable.EMPTY.route("x")).isNull();
+    assertThat(RoutingTable.of(Map.of()).route("x")).isNull();
   }
 }

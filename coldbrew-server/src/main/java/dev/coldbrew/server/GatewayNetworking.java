@@ -4,14 +4,15 @@ import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.controller.Labels;
 import dev.coldbrew.controller.Networking;
-import dev.coldbrew.controller.RoutingTable;
 import dev.coldbrew.dataplane.DataPlane;
 import dev.coldbrew.dataplane.Mode;
 import dev.coldbrew.dataplane.RevisionConfig;
+import dev.coldbrew.dataplane.RoutingTable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The reconcilers' {@link Networking} over the in-process data plane. Thread-safe. */
 final class GatewayNetworking implements Networking {
@@ -22,21 +23,16 @@ final class GatewayNetworking implements Networking {
   }
 
   @Override
-  public void routingChanged(RoutingTable table) {
-    Map<String, List<dev.coldbrew.dataplane.RoutingTable.Target>> routes = new HashMap<>();
-    table
-        .hosts()
-        .forEach(
-            (host, splits) -> {
-              List<dev.coldbrew.dataplane.RoutingTable.Target> targets = new ArrayList<>();
-              splits.forEach(
-                  s ->
-                      targets.add(
-                          new dev.coldbrew.dataplane.RoutingTable.Target(
-                              s.revision(), (int) s.percent())));
-              routes.put(host, targets);
-            });
-    dataPlane.updateRoutes(dev.coldbrew.dataplane.RoutingTable.of(routes));
+  public void routesChanged(Map<String, List<Split>> set, Set<String> removed) {
+    Map<String, List<RoutingTable.Target>> routes = new HashMap<>();
+    set.forEach(
+        (host, splits) -> {
+          List<RoutingTable.Target> targets = new ArrayList<>();
+          splits.forEach(
+              s -> targets.add(new RoutingTable.Target(s.revision(), (int) s.percent())));
+          routes.put(host, targets);
+        });
+    dataPlane.updateRoutes(routes, removed);
   }
 
   @Override
