@@ -60,6 +60,10 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   /** What {@link #publicEndpoints} reports for the in-process activator. */
   public static final String ACTIVATOR = "activator";
 
+  /** Where a gateway connection's {@link ConnectionState} hangs: its Netty channel. */
+  private static final AttributeKey<ConnectionState> CONNECTION_STATE =
+      AttributeKey.valueOf(DataPlane.class, "connectionState");
+
   final Vertx vertx;
   final HttpClient client;
   final Headers headers;
@@ -73,8 +77,6 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   private final ConcurrentHashMap<NamespacedName, RevisionState> revisions =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, InstanceQueue> queues = new ConcurrentHashMap<>();
-  private static final AttributeKey<ConnectionState> CONNECTION_STATE =
-      AttributeKey.valueOf(DataPlane.class, "connectionState");
 
   /** Per event-loop thread: the connections it serves (header-read timeout). */
   private final ConcurrentHashMap<Thread, IdleSweeper> sweepers = new ConcurrentHashMap<>();
@@ -384,7 +386,11 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     conn.closeHandler(v -> sweeper.connections.remove(state));
   }
 
-  /** The state {@link #onConnection} attached to the request's connection. */
+  /**
+   * The state {@link #onConnection} attached to the request's connection, found without a map
+   * lookup. Vert.x 5.0 internals, as {@link StrictRequestDecoder}: every Vert.x connection is a
+   * {@link ConnectionBase} over a Netty channel (the gateway tests fail loudly if that changes).
+   */
   private static ConnectionState connectionState(HttpServerRequest req) {
     return ((ConnectionBase) req.connection()).channel().attr(CONNECTION_STATE).get();
   }
@@ -398,6 +404,7 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     final Set<ConnectionState> connections = new HashSet<>();
     private final long timeoutNanos = options.headerReadTimeout().toNanos();
 
+    /** Created on its event loop, so the timer runs there. */
     IdleSweeper() {
       vertx.setPeriodic(sweepPeriodMillis(options.headerReadTimeout()), this);
     }
