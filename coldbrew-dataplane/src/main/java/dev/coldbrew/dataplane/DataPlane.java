@@ -6,7 +6,9 @@ import dev.coldbrew.api.runtime.InstanceDrainer;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.dataplane.activator.Throttler;
 import dev.coldbrew.dataplane.queue.ConcurrencyStats;
+import io.netty.util.AttributeKey;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -18,17 +20,21 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +61,10 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   /** What {@link #publicEndpoints} reports for the in-process activator. */
   public static final String ACTIVATOR = "activator";
 
+  /** Where a gateway connection's {@link ConnectionState} hangs: its Netty channel. */
+  private static final AttributeKey<ConnectionState> CONNECTION_STATE =
+      AttributeKey.valueOf(DataPlane.class, "connectionState");
+
   final Vertx vertx;
   final HttpClient client;
   final Headers headers;
@@ -68,8 +78,10 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   private final ConcurrentHashMap<NamespacedName, RevisionState> revisions =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, InstanceQueue> queues = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<HttpConnection, ConnectionState> connections =
-      new ConcurrentHashMap<>();
+
+  /** Per event-loop thread: the connections it serves (header-read timeout). */
+  private final ConcurrentHashMap<Thread, IdleSweeper> sweepers = new ConcurrentHashMap<>();
+
   private volatile RoutingTable routes = RoutingTable.of(Map.of());
   private volatile RequestObserver observer = RequestObserver.NONE;
   volatile boolean coldStartHeader = true;
@@ -285,14 +297,12 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   // ---- the gateway
 
   private void handle(HttpServerRequest req) {
-    ConnectionState conn = connections.get(req.connection());
-    if (conn != null) {
-      conn.requestStarted(req);
-    }
+    ConnectionState conn = connectionState(req);
+    conn.requestStarted(req);
     HostAndPort authority = req.authority();
     if (authority == null
         || authority.host().isEmpty()
-        || req.headers().getAll(HttpHeaders.HOST).size() > 1) { // RFC 9112 §3.2: one Host
+        || conn.hostHeaders(req.headers()) > 1) { // RFC 9112 §3.2: one Host
       reject(req, 400, "missing or malformed Host header\n");
       return;
     }
@@ -302,8 +312,9 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
       reject(req, 404, "no route for host " + host + "\n");
       return;
     }
-    String te = req.getHeader("transfer-encoding");
-    String cl = req.getHeader("content-length");
+    MultiMap headers = req.headers();
+    String te = headers.get(HttpHeaders.TRANSFER_ENCODING); // constants: their hash is cached
+    String cl = headers.get(HttpHeaders.CONTENT_LENGTH);
     if (te != null && (cl != null || !te.equalsIgnoreCase("chunked"))) {
       reject(req, 400, "unsupported or conflicting Transfer-Encoding\n");
       return;
@@ -325,7 +336,7 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
       reject(req, 503, failure.body());
       return;
     }
-    boolean webSocket = "websocket".equalsIgnoreCase(req.getHeader("upgrade"));
+    boolean webSocket = "websocket".equalsIgnoreCase(headers.get(HttpHeaders.UPGRADE));
     new ProxiedRequest(this, req, rev, webSocket).start();
   }
 
@@ -379,32 +390,88 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
           "could not install the strict HTTP decoder: Content-Length beside Transfer-Encoding"
               + " is accepted (Content-Length dropped) instead of refused");
     }
-    ConnectionState state = new ConnectionState(conn);
-    connections.put(conn, state);
-    conn.closeHandler(
-        v -> {
-          connections.remove(conn);
-          state.cancel();
-        });
-    state.arm();
+    IdleSweeper sweeper = sweepers.computeIfAbsent(Thread.currentThread(), t -> new IdleSweeper());
+    ConnectionState state = new ConnectionState(conn, nanoTime());
+    ((ConnectionBase) conn).channel().attr(CONNECTION_STATE).set(state);
+    sweeper.connections.add(state);
+    conn.closeHandler(v -> sweeper.connections.remove(state));
+  }
+
+  /**
+   * The state {@link #onConnection} attached to the request's connection, found without a map
+   * lookup. Vert.x 5.0 internals, as {@link StrictRequestDecoder}: every Vert.x connection is a
+   * {@link ConnectionBase} over a Netty channel (the gateway tests fail loudly if that changes).
+   */
+  private static ConnectionState connectionState(HttpServerRequest req) {
+    return ((ConnectionBase) req.connection()).channel().attr(CONNECTION_STATE).get();
+  }
+
+  /**
+   * The gateway connections served by one event loop; a periodic timer on that loop closes those
+   * idle (no request in progress) for longer than the header-read timeout. One timer per loop
+   * instead of one per response keeps the check off the request path. Confined to its event loop.
+   */
+  private final class IdleSweeper implements Handler<Long> {
+    final Set<ConnectionState> connections = new HashSet<>();
+    private final long timeoutNanos = options.headerReadTimeout().toNanos();
+
+    /** Created on its event loop, so the timer runs there. */
+    IdleSweeper() {
+      vertx.setPeriodic(sweepPeriodMillis(options.headerReadTimeout()), this);
+    }
+
+    @Override
+    public void handle(Long timerId) {
+      long now = nanoTime();
+      List<ConnectionState> expired = null;
+      for (ConnectionState c : connections) {
+        if (c.active == 0 && now - c.idleSince >= timeoutNanos) {
+          if (expired == null) {
+            expired = new ArrayList<>();
+          }
+          expired.add(c);
+        }
+      }
+      if (expired != null) {
+        for (ConnectionState c : expired) {
+          connections.remove(c);
+          c.conn.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * How often idle connections are checked: a quarter of the timeout, at most 1 s, at least 1 ms.
+   */
+  static long sweepPeriodMillis(Duration headerReadTimeout) {
+    return Math.max(1, Math.min(1000, headerReadTimeout.toMillis() / 4));
   }
 
   /**
    * One client connection: it must deliver a request's headers within the header-read timeout of
-   * opening or of its previous response ending. Confined to the connection's event loop.
+   * opening or of its previous response ending; {@link IdleSweeper} enforces it. Also the
+   * connection's scratch for counting a request's Host headers without allocating. Confined to the
+   * connection's event loop.
    */
-  private final class ConnectionState implements Handler<Void> {
-    private final HttpConnection conn;
-    private long timer = -1;
-    private int active;
+  private final class ConnectionState implements Handler<Void>, BiConsumer<String, String> {
+    final HttpConnection conn;
 
-    ConnectionState(HttpConnection conn) {
+    /** Requests whose response has not ended. */
+    int active;
+
+    /** When {@link #active} last dropped to 0 (or the connection opened), in nanoTime. */
+    long idleSince;
+
+    private int hosts;
+
+    ConnectionState(HttpConnection conn, long now) {
       this.conn = conn;
+      this.idleSince = now;
     }
 
     void requestStarted(HttpServerRequest req) {
       active++;
-      cancel();
       req.response().endHandler(this);
     }
 
@@ -412,27 +479,21 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     @Override
     public void handle(Void v) {
       if (--active == 0) {
-        arm();
+        idleSince = nanoTime();
       }
     }
 
-    void arm() {
-      cancel();
-      timer =
-          vertx.setTimer(
-              options.headerReadTimeout().toMillis(),
-              id -> {
-                timer = -1;
-                if (active == 0) {
-                  conn.close();
-                }
-              });
+    /** How many Host headers the request has (RFC 9112 §3.2 allows one). */
+    int hostHeaders(MultiMap headers) {
+      hosts = 0;
+      headers.forEach(this); // Vert.x's header map walks its entries without allocating
+      return hosts;
     }
 
-    void cancel() {
-      if (timer != -1) {
-        vertx.cancelTimer(timer);
-        timer = -1;
+    @Override
+    public void accept(String name, String value) {
+      if (name.length() == 4 && name.equalsIgnoreCase("host")) {
+        hosts++;
       }
     }
   }

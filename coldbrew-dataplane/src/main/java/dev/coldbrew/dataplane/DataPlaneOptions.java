@@ -30,7 +30,9 @@ import java.util.List;
  * @param headerReadTimeout a connection must deliver a request's complete headers within this of
  *     being opened or of its previous response ending, else it is closed (slowloris): 10 s, as
  *     haproxy's {@code timeout http-request}, which is also how long an idle keep-alive client
- *     connection stays open
+ *     connection stays open. Idle connections are checked periodically, every quarter of this
+ *     timeout but at least every second (and at most every millisecond), so a connection is closed
+ *     between this timeout and this timeout plus that period: 10 to 11 s by default
  * @param backendConnectTimeout opening a connection to an instance: 1 s, loopback connects are
  *     immediate, so a slow one means the instance is gone and another may be tried
  * @param backendKeepAliveTimeout how long an idle pooled backend connection is kept: 4 s, under

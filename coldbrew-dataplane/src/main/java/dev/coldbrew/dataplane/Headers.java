@@ -1,10 +1,12 @@
 package dev.coldbrew.dataplane;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.Collection;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 /**
  * The gateway's header rules. Toward the instance: hop-by-hop headers (and those the {@code
@@ -12,43 +14,35 @@ import java.util.TreeSet;
  * headers are dropped (only the platform may set them), {@code Host} travels as the request's
  * authority, {@code X-Forwarded-For} and {@code Forwarded} get the client appended and {@code
  * X-Forwarded-Proto} is set; every other header passes as sent. Toward the client: hop-by-hop
- * headers are dropped. Stateless; name checks are case-insensitive and allocate nothing.
+ * headers are dropped. Stateless; name checks are case-insensitive and allocate nothing. The
+ * client's headers are walked with {@link MultiMap#forEach(BiConsumer)}: Vert.x's server-side
+ * header map does that without allocating, where its iterator wraps every entry.
  */
 final class Headers {
   private final TreeSet<String> hopByHop = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
 
+  /** Bit {@code min(length, 63)} is set for each hop-by-hop name: most names skip the set. */
+  private final long hopByHopLengths;
+
   Headers(Collection<String> hopByHop) {
     this.hopByHop.addAll(hopByHop);
+    long lengths = 0;
+    for (String name : hopByHop) {
+      lengths |= 1L << Math.min(name.length(), 63);
+    }
+    this.hopByHopLengths = lengths;
   }
 
   /** Copies the client's headers to the instance request. */
   void copyRequest(HttpServerRequest req, MultiMap to, boolean webSocket) {
     MultiMap from = req.headers();
-    String connection = from.get("connection");
-    TreeSet<String> named = connection == null ? null : connectionTokens(connection);
-    String xff = null;
-    String forwarded = null;
-    for (Map.Entry<String, String> e : from) {
-      String name = e.getKey();
-      if (isHopByHop(name, named)
-          || isInternal(name)
-          || name.equalsIgnoreCase("host")
-          || name.equalsIgnoreCase("x-forwarded-proto")) {
-        continue;
-      }
-      if (name.equalsIgnoreCase("x-forwarded-for")) {
-        xff = xff == null ? e.getValue() : xff + ", " + e.getValue();
-        continue;
-      }
-      if (name.equalsIgnoreCase("forwarded")) {
-        forwarded = forwarded == null ? e.getValue() : forwarded + ", " + e.getValue();
-        continue;
-      }
-      to.add(name, e.getValue());
-    }
+    RequestCopy copy = new RequestCopy(to, connectionTokens(from.get(HttpHeaders.CONNECTION)));
+    from.forEach(copy);
+    String xff = copy.xff;
+    String forwarded = copy.forwarded;
     if (webSocket) {
       to.set("connection", "Upgrade");
-      to.set("upgrade", from.get("upgrade"));
+      to.set("upgrade", from.get(HttpHeaders.UPGRADE));
     }
     String client = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
     to.set("x-forwarded-for", xff == null ? client : xff + ", " + client);
@@ -58,10 +52,44 @@ final class Headers {
     to.set("forwarded", forwarded == null ? ours : forwarded + ", " + ours);
   }
 
-  /** Copies the instance's response headers to the client. */
+  /** One request's copy: what passes goes to {@code to}; the forwarding headers are collected. */
+  private final class RequestCopy implements BiConsumer<String, String> {
+    private final MultiMap to;
+    private final TreeSet<String> named;
+    String xff;
+    String forwarded;
+
+    RequestCopy(MultiMap to, TreeSet<String> named) {
+      this.to = to;
+      this.named = named;
+    }
+
+    @Override
+    public void accept(String name, String value) {
+      if (isHopByHop(name, named)
+          || isInternal(name)
+          || name.equalsIgnoreCase("host")
+          || name.equalsIgnoreCase("x-forwarded-proto")) {
+        return;
+      }
+      if (name.equalsIgnoreCase("x-forwarded-for")) {
+        xff = xff == null ? value : xff + ", " + value;
+        return;
+      }
+      if (name.equalsIgnoreCase("forwarded")) {
+        forwarded = forwarded == null ? value : forwarded + ", " + value;
+        return;
+      }
+      to.add(name, value);
+    }
+  }
+
+  /**
+   * Copies the instance's response headers to the client. A plain loop: the client response's
+   * header map has no allocation-free {@code forEach}, and its iterator inlines well.
+   */
   void copyResponse(MultiMap from, MultiMap to, boolean webSocket) {
-    String connection = from.get("connection");
-    TreeSet<String> named = connection == null ? null : connectionTokens(connection);
+    TreeSet<String> named = connectionTokens(from.get(HttpHeaders.CONNECTION));
     for (Map.Entry<String, String> e : from) {
       String name = e.getKey();
       if (webSocket && (name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("upgrade"))) {
@@ -75,7 +103,8 @@ final class Headers {
   }
 
   private boolean isHopByHop(String name, TreeSet<String> named) {
-    return hopByHop.contains(name) || (named != null && named.contains(name));
+    return ((hopByHopLengths & (1L << Math.min(name.length(), 63))) != 0 && hopByHop.contains(name))
+        || (named != null && named.contains(name));
   }
 
   /** {@code Knative-Serving-*} or {@code K-*}: set only by the platform. */
@@ -87,7 +116,16 @@ final class Headers {
     return n > 16 && name.regionMatches(true, 0, "knative-serving-", 0, 16);
   }
 
+  /**
+   * The header names a {@code Connection} value lists, besides {@code close} and {@code
+   * keep-alive}; null if none (the usual case, decided without splitting).
+   */
   private static TreeSet<String> connectionTokens(String connection) {
+    if (connection == null
+        || connection.equalsIgnoreCase("keep-alive")
+        || connection.equalsIgnoreCase("close")) {
+      return null;
+    }
     TreeSet<String> tokens = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     for (String t : connection.split(",")) {
       String token = t.trim();
@@ -97,6 +135,6 @@ final class Headers {
         tokens.add(token);
       }
     }
-    return tokens;
+    return tokens.isEmpty() ? null : tokens;
   }
 }

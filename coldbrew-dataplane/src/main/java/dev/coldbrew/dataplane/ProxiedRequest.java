@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
@@ -227,8 +228,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
       return;
     }
     up.response().onComplete(this::onUpstreamResponse);
-    String te = req.getHeader("transfer-encoding");
-    if (te != null) {
+    if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
       up.setChunked(true);
     }
     up.drainHandler(v -> req.resume());
@@ -321,7 +321,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
       tunnel(resp.netSocket());
       return;
     }
-    if (resp.headers().get("content-length") == null && hasBody(resp.statusCode())) {
+    if (!resp.headers().contains(HttpHeaders.CONTENT_LENGTH) && hasBody(resp.statusCode())) {
       res.setChunked(true);
       res.writeHead();
     }

@@ -554,4 +554,92 @@ class DataPlaneIT {
       assertThat(socket.getInputStream().read()).isEqualTo(-1);
     }
   }
+
+  @Test
+  void twoHostHeadersAre400() throws Exception {
+    config(0, 0);
+    serve(okBackend());
+    String response = raw("GET / HTTP/1.1\r\nHost: " + HOST + "\r\nHost: " + HOST + "\r\n\r\n");
+    assertThat(response).startsWith("HTTP/1.1 400").contains("missing or malformed Host header");
+  }
+
+  @Test
+  void headersNamedInConnectionAreDroppedBothWays() throws Exception {
+    AtomicReference<MultiMap> seen = new AtomicReference<>();
+    config(0, 0);
+    serve(
+        backend(
+            req -> {
+              seen.set(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
+              req.response()
+                  .putHeader("Connection", "X-Reply-Hop")
+                  .putHeader("X-Reply-Hop", "1")
+                  .putHeader("X-Reply", "2")
+                  .end("done");
+            }));
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(30_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET / HTTP/1.1\r\nHost: "
+                      + HOST
+                      + "\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nX-End: 2\r\n"
+                      + "Forwarded: for=203.0.113.7\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      String response = readUntil(socket.getInputStream(), "done").toLowerCase();
+      assertThat(response).startsWith("http/1.1 200").contains("x-reply: 2");
+      assertThat(response).doesNotContain("x-reply-hop");
+    }
+    MultiMap h = seen.get();
+    assertThat(h.contains("x-hop")).isFalse();
+    assertThat(h.get("x-end")).isEqualTo("2");
+    assertThat(h.get("forwarded")).isEqualTo("for=203.0.113.7, for=127.0.0.1;proto=http");
+  }
+
+  @Test
+  void idleKeepAliveConnectionIsClosedAfterTheTimeout() throws Exception {
+    start(DataPlaneOptions.defaults().withLimits(8192, 8192, 1024, Duration.ofMillis(300)));
+    config(0, 0);
+    serve(okBackend());
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(30_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET / HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      InputStream in = socket.getInputStream();
+      String response = readUntil(in, "ok");
+      assertThat(response).startsWith("HTTP/1.1 200");
+      // the response ended and no next request comes: the gateway closes the connection
+      assertThat(in.read()).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void requestInProgressOutlivesTheHeaderReadTimeout() throws Exception {
+    start(DataPlaneOptions.defaults().withLimits(8192, 8192, 1024, Duration.ofMillis(300)));
+    config(0, 0);
+    // answers after three header-read timeouts: the connection is busy, not idle, meanwhile
+    serve(backend(req -> vertx.setTimer(900, id -> req.response().end("late"))));
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(30_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET / HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      String response = readUntil(socket.getInputStream(), "late");
+      assertThat(response).startsWith("HTTP/1.1 200").endsWith("late");
+    }
+  }
+
+  /** Reads until the text ends with {@code end} or the stream ends. */
+  private static String readUntil(InputStream in, String end) throws Exception {
+    StringBuilder sb = new StringBuilder();
+    int b;
+    while (!sb.toString().endsWith(end) && (b = in.read()) != -1) {
+      sb.append((char) b);
+    }
+    return sb.toString();
+  }
 }
