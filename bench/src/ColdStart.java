@@ -146,7 +146,9 @@ public class ColdStart {
           System.err.println(h + ": did not scale to zero in time; skipping run " + r);
           continue;
         }
+        Map<String, Long> cpu0 = threadCpu(servePid);
         Sample s = measure(gw[0], Integer.parseInt(gw[1]), h, pids);
+        Map<String, Long> cpu1 = threadCpu(servePid);
         if (s == null) {
           continue;
         }
@@ -169,6 +171,13 @@ public class ColdStart {
         sb.append(h).append("\tapp_ms\t").append(fmt(app)).append('\n');
         sb.append(h).append("\tcoldbrew_ms\t").append(ms(s.done - s.t0)).append('\n');
         sb.append(h).append("\toverhead_ms\t").append(fmt((s.done - s.t0) / 1e6 - app)).append('\n');
+        long total = 0;
+        for (String group : CPU_GROUPS) {
+          long ns = cpu1.getOrDefault(group, 0L) - cpu0.getOrDefault(group, 0L);
+          total += ns;
+          sb.append(h).append("\tcpu_").append(group).append("_ms\t").append(ms(ns)).append('\n');
+        }
+        sb.append(h).append("\tplatform_cpu_ms\t").append(ms(total)).append('\n');
         sb.append(h).append("\tfirst_byte_ms\t").append(ms(s.firstByte - s.t0)).append('\n');
         if (s.spawn > 0) {
           sb.append(h).append("\tpoke_to_spawn_ms\t").append(ms(s.spawn - s.t0)).append('\n');
@@ -290,6 +299,53 @@ public class ColdStart {
       return null;
     }
     return new Sample(t0, seen[0], seen[1], firstByte, done);
+  }
+
+  static final List<String> CPU_GROUPS = List.of("jit", "gc", "eventloop", "control", "runtime", "other");
+
+  /**
+   * The platform's CPU time so far (ns, from each thread's {@code schedstat}) by group of threads:
+   * the JIT compilers, the GC, the gateway's event loops, the control plane (reconcilers, their
+   * timer, the store), the runtime (spawning and probing), everything else. Read before and after
+   * a cold start, not during it.
+   */
+  static Map<String, Long> threadCpu(long pid) {
+    Map<String, Long> out = new java.util.HashMap<>();
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String name = Files.readString(t.resolve("comm")).trim();
+          long ns = Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split(" ")[0]);
+          out.merge(group(name), ns, Long::sum);
+        } catch (IOException | RuntimeException e) {
+          // the thread ended
+        }
+      }
+    } catch (IOException e) {
+      // the platform ended
+    }
+    return out;
+  }
+
+  static String group(String thread) {
+    if (thread.startsWith("C1 Compiler") || thread.startsWith("C2 Compiler")) {
+      return "jit";
+    }
+    if (thread.startsWith("GC ") || thread.startsWith("G1 ") || thread.equals("VM Thread")) {
+      return "gc";
+    }
+    if (thread.startsWith("vert.x-eventloo")) {
+      return "eventloop";
+    }
+    if (thread.startsWith("reconcile-")
+        || thread.startsWith("controller-")
+        || thread.startsWith("coldbrew-store")) {
+      return "control";
+    }
+    if (thread.startsWith("coldbrew-runtim")) {
+      return "runtime";
+    }
+    return "other";
   }
 
   /** The pid on the {@code instances.pids} line of an instance whose id follows prefix, or -1. */

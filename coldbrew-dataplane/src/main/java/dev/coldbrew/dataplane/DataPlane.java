@@ -101,7 +101,11 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     this.sink = sink;
     this.clock = clock;
     this.nanoTime = nanoTime;
-    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.eventLoops()));
+    this.vertx =
+        Vertx.vertx(
+            new VertxOptions()
+                .setEventLoopPoolSize(options.eventLoops())
+                .setPreferNativeTransport(true));
     this.client =
         vertx.createHttpClient(
             new HttpClientOptions()
@@ -139,7 +143,13 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
               server = bound;
               port = bound.actualPort();
               statsTimer = vertx.setPeriodic(1000, id -> reportStats());
-              log.info("gateway listening on {}:{}", options.bindHost(), port);
+              log.info(
+                  "gateway listening on {}:{} ({})",
+                  options.bindHost(),
+                  port,
+                  vertx.isNativeTransportEnabled()
+                      ? "epoll"
+                      : "NIO: " + vertx.unavailableNativeTransportCause());
               return port;
             })
         .toCompletionStage();
