@@ -82,12 +82,14 @@ class FaultsIT {
     awaitReady("burst500");
     assertThat(Processes.withMarker(marker)).isEmpty();
 
+    // Each request holds a slot for 1 s: one instance (50 at a time) would need 10 s, so the burst
+    // outlasts the first instance's cold start and the decider's next tick, and must scale out.
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
       all.add(
           Http.CLIENT.sendAsync(
               HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + platform.httpPort + "/?sleep=100"))
+                      URI.create("http://127.0.0.1:" + platform.httpPort + "/?sleep=1000"))
                   .header("Host", host("burst500"))
                   .timeout(Duration.ofSeconds(120))
                   .build(),
