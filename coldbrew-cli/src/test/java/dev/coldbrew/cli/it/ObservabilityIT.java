@@ -163,10 +163,20 @@ class ObservabilityIT {
           .atMost(WAIT)
           .ignoreExceptions()
           .until(() -> sksModeShown(driver, revision).equals("Proxy"));
-      WebElement svc = driver.findElement(By.cssSelector("[data-service='default/dash']"));
-      assertThat(svc.findElement(By.cssSelector("a.url")).getText())
-          .isEqualTo("http://dash.default.localhost:" + platform.httpPort);
-      assertThat(svc.findElement(By.cssSelector("table.traffic")).getText()).contains("100%", REV);
+      // The page redraws every few seconds: an element found before a redraw is stale after it,
+      // so the reads are retried on fresh elements.
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                WebElement svc =
+                    driver.findElement(By.cssSelector("[data-service='default/dash']"));
+                assertThat(svc.findElement(By.cssSelector("a.url")).getText())
+                    .isEqualTo("http://dash.default.localhost:" + platform.httpPort);
+                assertThat(svc.findElement(By.cssSelector("table.traffic")).getText())
+                    .contains("100%", REV);
+              });
       assertThat(maxActualCharted(driver)).isZero();
 
       coldStart();
