@@ -15,54 +15,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Cold-start harness, run as a single-file program ({@code java bench/src/ColdStart.java ...}).
+ * Cold-start harness, run as a single-file program:
+ * {@code java bench/src/ColdStart.java GATEWAY ADMIN SERVE_PID DATA_DIR WARMUP RUNS OUT HOST=CMD...}.
  *
- * <ul>
- *   <li>{@code app NAME RUNS OUT -- CMD...}: the app's own start. Spawns CMD with {@code PORT} set,
- *       polls the port from spawn (0.2 ms apart) until a {@code GET /} gets a status line, kills
- *       the process; RUNS times. Writes {@code NAME app_ms VALUE} lines to OUT.
- *   <li>{@code coldbrew GATEWAY ADMIN SERVE_PID DATA_DIR WARMUP RUNS OUT HOST=CMD...}: Coldbrew's
- *       cold start, each run followed at once by a run of the app alone (CMD, split at spaces), so
- *       each pair sees the same machine and its difference is that run's {@code overhead_ms}. WARMUP cold starts per host first (the platform's JIT), of which only the very first
- *       is recorded, as {@code first_ms}; then for each run and each host (a service {@code H.default.localhost} with revision {@code
- *       H-00001}): waits until the revision has no instance process, sends {@code GET /} and
- *       records the time to the first byte and to the whole response, and, watched from outside,
- *       when the instance process appeared (in DATA_DIR/runtime/instances.pids) and when its port
- *       first accepted a connection.
- * </ul>
+ * <p>For each host (a service {@code H.default.localhost} with revision {@code H-00001}): WARMUP
+ * cold starts first (the platform's JIT), of which only the very first is recorded, as {@code
+ * first_ms}; then RUNS pairs. Each pair waits until the revision has no instance process, sends
+ * {@code GET /} through Coldbrew and records the time to the first byte and to the whole response,
+ * when the instance process appeared (in DATA_DIR/runtime/instances.pids) and when its port first
+ * accepted a connection, and the platform's CPU meanwhile by thread group; then at once runs the app
+ * alone (CMD, split at spaces: spawned with {@code PORT} set, polled every 0.2 ms until {@code GET
+ * /} is answered), so both see the same machine and their difference is the pair's {@code
+ * overhead_ms}. Writes {@code HOST metric VALUE} lines to OUT.
  *
- * All on 127.0.0.1; every wait is bounded.
+ * <p>All on 127.0.0.1; every wait is bounded.
  */
 public class ColdStart {
   static final long POLL_NANOS = 200_000;
-
-  public static void main(String[] args) throws Exception {
-    if (args[0].equals("app")) {
-      app(args);
-    } else {
-      coldbrew(args);
-    }
-  }
-
-  // ---------------------------------------------------------------- the app alone
-
-  static void app(String[] args) throws Exception {
-    String name = args[1];
-    int runs = Integer.parseInt(args[2]);
-    Path out = Path.of(args[3]);
-    List<String> cmd = List.of(args).subList(5, args.length);
-    StringBuilder sb = new StringBuilder();
-    for (int r = 0; r < runs; r++) {
-      double ms = appOnce(cmd);
-      if (ms < 0) {
-        System.err.println(name + ": run " + r + " never answered");
-        continue;
-      }
-      sb.append(name).append("\tapp_ms\t").append(fmt(ms)).append('\n');
-    }
-    Files.writeString(out, sb.toString(), java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND);
-  }
 
   /** Spawns cmd with PORT set, polls until GET / is answered; its ms from spawn, or -1. */
   static double appOnce(List<String> cmd) throws Exception {
@@ -124,18 +93,16 @@ public class ColdStart {
     }
   }
 
-  // ---------------------------------------------------------------- through Coldbrew
-
-  static void coldbrew(String[] args) throws Exception {
-    String[] gw = args[1].split(":");
-    String admin = args[2];
-    long servePid = Long.parseLong(args[3]);
-    Path pids = Path.of(args[4]).resolve("runtime").resolve("instances.pids");
-    int warmup = Integer.parseInt(args[5]);
-    int runs = Integer.parseInt(args[6]);
-    Path out = Path.of(args[7]);
+  public static void main(String[] args) throws Exception {
+    String[] gw = args[0].split(":");
+    String admin = args[1];
+    long servePid = Long.parseLong(args[2]);
+    Path pids = Path.of(args[3]).resolve("runtime").resolve("instances.pids");
+    int warmup = Integer.parseInt(args[4]);
+    int runs = Integer.parseInt(args[5]);
+    Path out = Path.of(args[6]);
     Map<String, List<String>> apps = new java.util.LinkedHashMap<>();
-    for (String a : List.of(args).subList(8, args.length)) {
+    for (String a : List.of(args).subList(7, args.length)) {
       int eq = a.indexOf('=');
       apps.put(a.substring(0, eq), List.of(a.substring(eq + 1).split(" ")));
     }

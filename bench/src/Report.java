@@ -113,27 +113,6 @@ public class Report {
         d.put(c, m);
       }
     }
-    if (data.containsKey("coldstart")) {
-      for (String c : data.get("coldstart").keySet()) {
-        List<Double> app = samples("coldstart", c, "app_ms");
-        List<Double> cb = samples("coldstart", c, "coldbrew_ms");
-        if (app.isEmpty() || cb.isEmpty()) {
-          continue;
-        }
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("overhead_p50_ms", median(cb) - median(app));
-        m.put("overhead_p90_ms", pct(cb, 90) - pct(app, 90));
-        m.put("overhead_p99_ms", pct(cb, 99) - pct(app, 99));
-        m.put("overhead_max_ms", pct(cb, 100) - pct(app, 100));
-        List<Double> paired = samples("coldstart", c, "overhead_ms");
-        if (!paired.isEmpty()) {
-          m.put("paired_overhead_p50_ms", median(paired));
-          m.put("paired_overhead_p90_ms", pct(paired, 90));
-          m.put("paired_overhead_max_ms", pct(paired, 100));
-        }
-        d.put(c, m);
-      }
-    }
     return d;
   }
 
@@ -241,7 +220,7 @@ public class Report {
       boolean any = false;
       for (String c : b.getValue().keySet()) {
         Map<String, Double> m = derived.get(c);
-        if (m == null || !(b.getKey().equals("proxy") || b.getKey().equals("coldstart"))) {
+        if (m == null || !b.getKey().equals("proxy")) {
           continue;
         }
         if (!any) {

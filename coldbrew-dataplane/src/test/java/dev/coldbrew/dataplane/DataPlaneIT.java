@@ -459,12 +459,18 @@ class DataPlaneIT {
 
   // ---- hostile HTTP over raw sockets
 
+  /** A connection to the gateway that has sent {@code request} (bytes as written). */
+  private Socket open(String request) throws Exception {
+    Socket socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout(30_000);
+    OutputStream out = socket.getOutputStream();
+    out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    return socket;
+  }
+
   private String raw(String request) throws Exception {
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(30_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
+    try (Socket socket = open(request)) {
       InputStream in = socket.getInputStream();
       byte[] buf = new byte[256];
       int n = in.read(buf);
@@ -545,11 +551,7 @@ class DataPlaneIT {
   @Test
   void slowHeaderSenderIsCutOff() throws Exception {
     start(DataPlaneOptions.defaults().withLimits(8192, 8192, 1024, Duration.ofMillis(300)));
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(30_000);
-      socket
-          .getOutputStream()
-          .write("GET / HTTP/1.1\r\nHost: ".getBytes(StandardCharsets.US_ASCII));
+    try (Socket socket = open("GET / HTTP/1.1\r\nHost: ")) {
       // never finishes its headers: the gateway closes the connection
       assertThat(socket.getInputStream().read()).isEqualTo(-1);
     }
@@ -577,16 +579,12 @@ class DataPlaneIT {
                   .putHeader("X-Reply", "2")
                   .end("done");
             }));
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(30_000);
-      socket
-          .getOutputStream()
-          .write(
-              ("GET / HTTP/1.1\r\nHost: "
-                      + HOST
-                      + "\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nX-End: 2\r\n"
-                      + "Forwarded: for=203.0.113.7\r\n\r\n")
-                  .getBytes(StandardCharsets.US_ASCII));
+    try (Socket socket =
+        open(
+            "GET / HTTP/1.1\r\nHost: "
+                + HOST
+                + "\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nX-End: 2\r\n"
+                + "Forwarded: for=203.0.113.7\r\n\r\n")) {
       String response = readUntil(socket.getInputStream(), "done").toLowerCase();
       assertThat(response).startsWith("http/1.1 200").contains("x-reply: 2");
       assertThat(response).doesNotContain("x-reply-hop");
@@ -602,12 +600,7 @@ class DataPlaneIT {
     start(DataPlaneOptions.defaults().withLimits(8192, 8192, 1024, Duration.ofMillis(300)));
     config(0, 0);
     serve(okBackend());
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(30_000);
-      socket
-          .getOutputStream()
-          .write(
-              ("GET / HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    try (Socket socket = open("GET / HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")) {
       InputStream in = socket.getInputStream();
       String response = readUntil(in, "ok");
       assertThat(response).startsWith("HTTP/1.1 200");
@@ -622,12 +615,7 @@ class DataPlaneIT {
     config(0, 0);
     // answers after three header-read timeouts: the connection is busy, not idle, meanwhile
     serve(backend(req -> vertx.setTimer(900, id -> req.response().end("late"))));
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(30_000);
-      socket
-          .getOutputStream()
-          .write(
-              ("GET / HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    try (Socket socket = open("GET / HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")) {
       String response = readUntil(socket.getInputStream(), "late");
       assertThat(response).startsWith("HTTP/1.1 200").endsWith("late");
     }
