@@ -5,8 +5,8 @@ import java.time.Instant;
 
 /**
  * A ring of 1-second buckets averaging a revision-wide metric over a window, exactly as Knative's
- * {@code TimedFloat64Buckets} (KPA.md §2). A bucket holds the <em>sum</em> of the values recorded
- * in its second.
+ * {@code TimedFloat64Buckets} (docs/autoscaling.md, "Windows"). A bucket holds the <em>sum</em> of
+ * the values recorded in its second.
  *
  * <p>Recording at second t: a value older than {@code lastWrite − window} is dropped; if {@code t −
  * lastWrite ≥ window} all buckets are cleared and {@code firstWrite = t}; otherwise the buckets

@@ -4,9 +4,10 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Knative's KPA decider for one Revision (KPA.md §3): turns the ready count and the observed stable
- * and panic values into a desired instance count and an excess burst capacity. The owner calls
- * {@link #scale} every 2 s, and at once when {@link #shouldPoke} says a request arrived at zero.
+ * Knative's KPA decider for one Revision (docs/autoscaling.md, "The decider"): turns the ready
+ * count and the observed stable and panic values into a desired instance count and an excess burst
+ * capacity. The owner calls {@link #scale} every 2 s, and at once when {@link #shouldPoke} says a
+ * request arrived at zero.
  *
  * <p>Per tick: {@code R = max(1, ready)}; {@code maxUp = ceil(upRate × R)}; {@code maxDown =
  * floor(R / downRate)} when reachable, else 0; the stable and panic counts {@code ceil(value /

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Knative's {@code DeciderSpec}: everything the KPA decider needs to turn observations into a
  * desired instance count, resolved from a Revision's annotations, its containerConcurrency and the
- * {@code autoscaler:} config (KPA.md §1). Immutable and thread-safe.
+ * {@code autoscaler:} config (docs/autoscaling.md, "Target and total"). Immutable and thread-safe.
  *
  * @param targetValue per-instance target ({@code total × utilization}, at least 0.01)
  * @param totalValue per-instance total, used for excess burst capacity
@@ -48,8 +48,8 @@ public record DeciderSpec(
   public static final double TARGET_MIN = 0.01;
 
   /**
-   * Resolves the spec for a Revision (KPA.md §1, notes §1.3–1.5). The annotations must have passed
-   * {@link AutoscalingAnnotations#validate}.
+   * Resolves the spec for a Revision as Knative's KPA does (docs/autoscaling.md, "Target and total"
+   * and "Windows"). The annotations must have passed {@link AutoscalingAnnotations#validate}.
    *
    * @param annotations the Revision template's annotations ({@code
    *     spec.template.metadata.annotations})

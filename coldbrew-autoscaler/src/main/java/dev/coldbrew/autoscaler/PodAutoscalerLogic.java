@@ -5,10 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Knative's KPA reconciler as a pure function (KPA.md §4–5, notes §1.10): from the decider's
- * desired scale to the instance count to apply, the PA's {@code Active} condition, the SKS mode and
- * {@code numActivators}. The owner calls {@link #reconcile} after each notifying decision, when the
- * ready count changes, and when {@code requeueAfter} expires.
+ * Knative's KPA reconciler as a pure function (docs/autoscaling.md, "The PodAutoscaler"): from the
+ * decider's desired scale to the instance count to apply, the PA's {@code Active} condition, the
+ * SKS mode and {@code numActivators}. The owner calls {@link #reconcile} after each notifying
+ * decision, when the ready count changes, and when {@code requeueAfter} expires.
  *
  * <p>Order of one pass: clamp to {@code [min, max]} (initial scale is the minimum until first
  * reached); gate a desired 0 (scale to 1 until the PA has been Active for a stable window; then go

@@ -7,8 +7,9 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * What the PodAutoscaler logic needs besides the decider's output (KPA.md §4–5): scale bounds, the
- * scale-to-zero timers and what {@code numActivators} is computed from. Immutable.
+ * What the PodAutoscaler logic needs besides the decider's output (docs/autoscaling.md, "The
+ * PodAutoscaler"): scale bounds, the scale-to-zero timers and what {@code numActivators} is
+ * computed from. Immutable.
  *
  * @param minScale lower bound (already 0 when the Revision is unreachable)
  * @param maxScale upper bound, 0 = unbounded

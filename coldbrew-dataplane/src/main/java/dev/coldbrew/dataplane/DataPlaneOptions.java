@@ -8,11 +8,10 @@ import java.util.List;
  * gives each its default; the reason for each is on its accessor below. Immutable.
  *
  * @param bindHost where the gateway listens: loopback, since the local product serves this machine
- *     (ARCHITECTURE.md §7)
  * @param port the gateway port, 8080 as in Knative's URLs here; 0 picks a free port (tests)
  * @param eventLoops event-loop threads for the gateway and its backend connections: one per core,
- *     since throughput follows cores (ARCHITECTURE.md §6: p99 follows thread count, so a loaded
- *     machine may prefer 1)
+ *     since throughput follows cores (on a machine loaded by other work, p99 latency follows the
+ *     number of busy threads, so such a machine may prefer 1)
  * @param backendPoolSizePerInstance pooled keep-alive HTTP/1.1 connections per instance: 100, as
  *     Knative's activator transport keeps 100 per host; requests beyond wait for a connection
  * @param maxHeldRequestsPerRevision requests the activator holds per revision before answering 503

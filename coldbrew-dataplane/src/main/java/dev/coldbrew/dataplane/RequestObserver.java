@@ -5,9 +5,9 @@ import dev.coldbrew.api.model.NamespacedName;
 /**
  * Told about every proxied request, for metrics and events: the data plane asks for one {@link
  * Recorder} when it first sees a revision and keeps it with the revision, so the request path does
- * no lookup (CONVENTIONS.md, "Netty"); {@link #revisionRemoved} says when to drop it. {@code
- * revisionAdded} and {@code revisionRemoved} may be called from any thread; recorders are called
- * from event loops and must not block.
+ * no lookup (nothing per request beyond need on the hot path; see CONTRIBUTING.md); {@link
+ * #revisionRemoved} says when to drop it. {@code revisionAdded} and {@code revisionRemoved} may be
+ * called from any thread; recorders are called from event loops and must not block.
  */
 public interface RequestObserver {
   /** The recorder for a revision the data plane has just started tracking. */

@@ -12,7 +12,7 @@ import java.util.Set;
 /**
  * Knative's {@code config-autoscaler} ConfigMap: the platform-wide autoscaling defaults that
  * Revision annotations override. Immutable and thread-safe. Defaults and valid ranges are Knative's
- * (KPA.md §8).
+ * (listed in docs/operations.md, "The autoscaler: section").
  */
 public record AutoscalerConfig(
     boolean enableScaleToZero,

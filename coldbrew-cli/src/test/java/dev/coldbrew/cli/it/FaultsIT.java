@@ -22,9 +22,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 6's faults that must lose nothing, through the real jar under load: a burst from zero,
- * scale down, rollouts, an instance killed with SIGKILL, a slow app past its timeout, a crash loop.
- * Each prints its counts (a {@code RELIABILITY |} line) and asserts the rule.
+ * Faults that must lose nothing (docs/operations.md, "Reliability"), through the real jar under
+ * load: a burst from zero, scale down, rollouts, an instance killed with SIGKILL, a slow app past
+ * its timeout, a crash loop. Each prints its counts (a {@code RELIABILITY |} line) and asserts the
+ * rule.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultsIT {

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 4's end-to-end behaviour through the real jar: scale from zero and back to zero, a burst at
- * zero, a crashing revision, the runtime contract, and a platform killed with SIGKILL.
+ * Autoscaling end to end (docs/autoscaling.md) through the real jar: scale from zero and back to
+ * zero, a burst at zero, a crashing revision, the runtime contract, and a platform killed with
+ * SIGKILL.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScaleFromZeroIT {

@@ -26,10 +26,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 6's security and hostile input through the real jar: an admin API bound beyond loopback
- * needs the generated token, no CORS, the gateway never exposes the admin API, owner-only data,
- * hostile HTTP at the gateway, the configured held-request and body bounds, and bad flags and
- * config keys named in errors.
+ * Security and hostile input through the real jar: an admin API bound beyond loopback needs the
+ * generated token, no CORS, the gateway never exposes the admin API, owner-only data, hostile HTTP
+ * at the gateway, the configured held-request and body bounds, and bad flags and config keys named
+ * in errors.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecurityIT {

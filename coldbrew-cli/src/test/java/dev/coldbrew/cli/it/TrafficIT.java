@@ -15,8 +15,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 4 test 3 through the real jar: a 50/50 split lands within a binomial bound, tag URLs reach
- * their revision every time, and a new template under {@code latestRevision: true} takes over.
+ * Traffic splitting through the real jar: a 50/50 split lands within a binomial bound, tag URLs
+ * reach their revision every time, and a new template under {@code latestRevision: true} takes
+ * over.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TrafficIT {
