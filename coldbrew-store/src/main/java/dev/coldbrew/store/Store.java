@@ -8,7 +8,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Where resources live: get, list, create, update with optimistic concurrency, delete with
  * cascading to owned resources, and a watch delivering every change in commit order. The embedded
- * implementation is {@link SqliteStore}; a Kubernetes-API-backed one can replace it.
+ * implementation is {@link SqliteStore}; {@link InMemoryStore} applies the same {@link WriteRules}
+ * in memory, for tests; a Kubernetes-API-backed one can replace them.
  *
  * <p>Resources are keyed by kind, namespace and name. Every successful write gets a new {@code
  * metadata.resourceVersion} from one global, increasing sequence; {@link #list} returns the
