@@ -414,6 +414,11 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
                 return;
               }
               NetSocket front = ar.result();
+              // a reset on either side ends the tunnel; it is no error of the platform's
+              front.exceptionHandler(
+                  e -> DataPlane.log.debug("tunnel, client side: {}", e.toString()));
+              backend.exceptionHandler(
+                  e -> DataPlane.log.debug("tunnel, app side: {}", e.toString()));
               front.pipeTo(backend);
               backend.pipeTo(front);
               front.closeHandler(v -> backend.close());
