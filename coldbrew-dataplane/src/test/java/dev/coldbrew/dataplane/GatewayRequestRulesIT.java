@@ -89,6 +89,9 @@ class GatewayRequestRulesIT {
         new RequestObserver() {
           @Override
           public Recorder revisionAdded(NamespacedName revision) {
+            if (revision.name().startsWith("boom")) {
+              throw new IllegalStateException("an unforeseen failure for " + revision);
+            }
             return new Recorder() {
               @Override
               public void requestDone(int statusCode, long durationNanos, boolean viaActivator) {
@@ -450,5 +453,27 @@ class GatewayRequestRulesIT {
         .startsWith("HTTP/1.1 502")
         .contains("could not connect to the instance")
         .doesNotContainPattern("[A-Za-z]+\\.[A-Za-z]+\\.[A-Za-z]+|Exception");
+  }
+
+  @Test
+  void anExceptionWhileHandlingARequestIs400AndCloseLoggedAsOneShortLine() throws Exception {
+    dataPlane.updateRoutes(
+        RoutingTable.of(
+            Map.of(
+                "boom.default.localhost",
+                List.of(
+                    new RoutingTable.Target(new NamespacedName("default", "boom-00001"), 100)))));
+    for (int i = 0; i < 50; i++) {
+      String reply =
+          RawHttp.untilClosed(port, "GET / HTTP/1.1\r\nHost: boom.default.localhost\r\n\r\n");
+      assertThat(reply).as("try " + i).startsWith("HTTP/1.1 400").endsWith("bad request\n");
+    }
+    List<ILoggingEvent> warnings =
+        logged.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+    assertThat(warnings).as("rate-limited: one line for 50 failures").hasSize(1);
+    assertThat(warnings.get(0).getThrowableProxy()).as("no stack trace").isNull();
+    assertThat(warnings.get(0).getFormattedMessage())
+        .contains("could not be handled")
+        .doesNotContain("Exception");
   }
 }
