@@ -176,6 +176,11 @@ public final class PodAutoscalerLogic {
       if (state.active() == Active.ACTIVATING && minReady > 0) {
         return state.mark(Active.INACTIVE, PodAutoscalerState.TIMED_OUT, now);
       }
+      if (inactive && PodAutoscalerState.TIMED_OUT.equals(state.reason())) {
+        // Knative overwrites TimedOut with NoTraffic on the next reconcile; keeping it until the
+        // next activation leaves the reason the revision is at zero visible
+        return state;
+      }
       return state.mark(Active.INACTIVE, PodAutoscalerState.NO_TRAFFIC, now);
     }
     if (ready < minReady) {

@@ -235,6 +235,15 @@ class PodAutoscalerLogicTest {
     assertThat(d.state().active()).isEqualTo(Active.INACTIVE);
     assertThat(d.state().reason()).isEqualTo(PodAutoscalerState.TIMED_OUT);
     assertThat(d.state().message()).isEqualTo("The target could not be activated.");
+
+    PodAutoscalerDecision later = PodAutoscalerLogic.reconcile(s, d.state(), at(200), 0, -111, 0);
+    assertThat(later.state().reason())
+        .as("the reason stays until the next activation")
+        .isEqualTo(PodAutoscalerState.TIMED_OUT);
+    PodAutoscalerDecision again =
+        PodAutoscalerLogic.reconcile(s, later.state(), at(300), 1, -111, 0);
+    assertThat(again.state().active()).isEqualTo(Active.ACTIVATING);
+    assertThat(again.state().reason()).isEqualTo(PodAutoscalerState.QUEUED);
   }
 
   @Test

@@ -27,11 +27,17 @@ import java.util.Optional;
  * in the data plane, and its status: {@code ResourcesAvailable} and {@code ContainerHealthy} from
  * the PodAutoscaler (initial scale reached once) and the runtime's health, {@code
  * ProgressDeadlineExceeded} when it never got ready in time, and the replica counts. A revision
- * scaled to zero stays Ready, as in Knative.
+ * scaled to zero stays Ready, as in Knative, unless a scale from zero brings no ready instance
+ * within the progress deadline: then it turns {@code ResourcesAvailable=False} ({@code
+ * ProgressDeadlineExceeded}), requests held for it and new ones get 503 at once, and its
+ * PodAutoscaler gives the attempt up ({@code TimedOut}) once the load is gone. After that the
+ * revision stays not-Ready but takes requests again, each starting a new attempt, until an instance
+ * is ready.
  */
 final class RevisionReconciler implements Reconciler {
   static final String RESOURCES_AVAILABLE = "ResourcesAvailable";
   static final String CONTAINER_HEALTHY = "ContainerHealthy";
+  static final String PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded";
 
   private final ControllerContext ctx;
   private final InstanceRuntime runtime;
@@ -67,6 +73,7 @@ final class RevisionReconciler implements Reconciler {
     Duration deadline = progressDeadline(rev);
     Instant created = Instant.parse(rev.metadata.creationTimestamp);
     Duration requeue = null;
+    boolean retrying = false;
     if (!health.healthy()) {
       st.setCondition(
           CONTAINER_HEALTHY, Condition.FALSE, health.reason(), health.message(), ctx.clock());
@@ -75,13 +82,39 @@ final class RevisionReconciler implements Reconciler {
             RESOURCES_AVAILABLE, Condition.FALSE, health.reason(), health.message(), ctx.clock());
       }
     } else if (initialized) {
-      st.setCondition(CONTAINER_HEALTHY, Condition.TRUE, null, null, ctx.clock());
-      st.setCondition(RESOURCES_AVAILABLE, Condition.TRUE, null, null, ctx.clock());
+      Instant activating = scalingFromZeroSince(pa, inst);
+      Condition available = st.condition(RESOURCES_AVAILABLE);
+      boolean failedBefore =
+          available != null
+              && available.isFalse()
+              && PROGRESS_DEADLINE_EXCEEDED.equals(available.reason)
+              && inst.ready().isEmpty();
+      if (activating != null && !ctx.clock().instant().isBefore(activating.plus(deadline))) {
+        st.setCondition(
+            RESOURCES_AVAILABLE,
+            Condition.FALSE,
+            PROGRESS_DEADLINE_EXCEEDED,
+            "No instance became ready within the progress deadline ("
+                + Durations.format(deadline)
+                + ") of scaling from zero",
+            ctx.clock());
+      } else if (activating != null || failedBefore) {
+        // An attempt is under way, or the last one failed and the PodAutoscaler gave it up:
+        // the status keeps what the last attempt showed; requests go through (and start one).
+        retrying = true;
+        if (activating != null) {
+          requeue =
+              Duration.between(ctx.clock().instant(), activating.plus(deadline)).plusMillis(10);
+        }
+      } else {
+        st.setCondition(CONTAINER_HEALTHY, Condition.TRUE, null, null, ctx.clock());
+        st.setCondition(RESOURCES_AVAILABLE, Condition.TRUE, null, null, ctx.clock());
+      }
     } else if (!ctx.clock().instant().isBefore(created.plus(deadline))) {
       st.setCondition(
           RESOURCES_AVAILABLE,
           Condition.FALSE,
-          "ProgressDeadlineExceeded",
+          PROGRESS_DEADLINE_EXCEEDED,
           "Initial scale was never achieved",
           ctx.clock());
       st.setCondition(CONTAINER_HEALTHY, Condition.UNKNOWN, "Deploying", null, ctx.clock());
@@ -98,7 +131,7 @@ final class RevisionReconciler implements Reconciler {
     // Requests are refused at once only when no instance can take them: one instance that
     // crashed must not fail the requests its ready siblings can serve (Knative routes to ready
     // pods whatever the Revision's Ready says).
-    if (ready.isFalse() && inst.ready().isEmpty()) {
+    if (ready.isFalse() && inst.ready().isEmpty() && !retrying) {
       networking.revisionFailed(key, ready.reason, ready.message);
     } else {
       networking.revisionHealthy(key);
@@ -111,6 +144,23 @@ final class RevisionReconciler implements Reconciler {
     st.observedGeneration = rev.metadata.generation;
     ctx.writeStatusIfChanged(rev, next);
     return requeue;
+  }
+
+  /**
+   * Since when the revision, initialized before, has been scaling up from no ready instance (its
+   * PodAutoscaler {@code Active=Unknown}); null if it is not.
+   */
+  private static Instant scalingFromZeroSince(PodAutoscaler pa, RevisionInstances inst) {
+    Condition active = pa.status == null ? null : pa.status.condition("Active");
+    if (active == null
+        || !Condition.UNKNOWN.equals(active.status)
+        || active.lastTransitionTime == null
+        || !inst.ready().isEmpty()) {
+      return null;
+    }
+    // condition times are cut to the second: count from the end of that second, so the
+    // deadline is never cut short
+    return Instant.parse(active.lastTransitionTime).plusSeconds(1);
   }
 
   /** The {@code serving.knative.dev/progress-deadline} annotation, or the deployment config's. */

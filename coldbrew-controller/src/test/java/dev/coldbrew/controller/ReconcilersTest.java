@@ -3,6 +3,7 @@ package dev.coldbrew.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Configuration;
 import dev.coldbrew.api.model.Kind;
@@ -13,6 +14,7 @@ import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.api.runtime.ContainerHealth;
+import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.api.validation.Defaults;
 import dev.coldbrew.api.validation.Validation;
 import dev.coldbrew.api.validation.ValidationContext;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,13 +41,14 @@ class ReconcilersTest {
   FakeRuntime runtime;
   RecordingNetworking net;
   ControllerManager manager;
+  ValidationContext ctx = CTX;
 
   @BeforeEach
   void start() throws Exception {
     store = SqliteStore.open(dir);
     runtime = new FakeRuntime();
     net = new RecordingNetworking();
-    manager = new ControllerManager(store, runtime, net, CTX, "localhost", 8080, Clock.systemUTC());
+    manager = new ControllerManager(store, runtime, net, ctx, "localhost", 8080, Clock.systemUTC());
     manager.start();
   }
 
@@ -57,14 +61,14 @@ class ReconcilersTest {
   /** Creates or updates like the API's apply: retried when a status write raced the update. */
   private Resource apply(String yaml) {
     for (int attempt = 0; ; attempt++) {
-      Resource r = Defaults.apply(ResourceCodec.decodeOne(yaml), CTX.defaults());
-      Validation.validate(r, CTX);
+      Resource r = Defaults.apply(ResourceCodec.decodeOne(yaml), ctx.defaults());
+      Validation.validate(r, ctx);
       Optional<Resource> old = store.get(r.resourceKind(), r.metadata.namespace, r.metadata.name);
       if (old.isEmpty()) {
         return store.create(r);
       }
       r.metadata.resourceVersion = old.get().metadata.resourceVersion;
-      Validation.validateUpdate(old.get(), r, CTX);
+      Validation.validateUpdate(old.get(), r, ctx);
       try {
         return store.update(r);
       } catch (StoreException e) {
@@ -377,5 +381,59 @@ class ReconcilersTest {
         .isEqualTo("ProgressDeadlineExceeded");
     assertThat(r.status.condition("Ready").message).isEqualTo("Initial scale was never achieved");
     assertThat(net.failures.containsKey(new NamespacedName("default", "hello-00001"))).isTrue();
+  }
+
+  @Test
+  void aScaleFromZeroThatGetsNoReadyInstanceFailsTheRevisionAtItsProgressDeadline()
+      throws Exception {
+    stop();
+    ctx =
+        new ValidationContext(
+            CTX.defaults(),
+            CTX.deployment(),
+            CTX.domain(),
+            AutoscalerConfig.fromMap("autoscaler", Map.of("allow-zero-initial-scale", "true")),
+            true);
+    start();
+    runtime.autoReady = false;
+    NamespacedName key = new NamespacedName("default", "hello-00001");
+    apply(
+        hello("World", "")
+            .replace(
+                "    spec:\n      containers",
+                "    metadata:\n      annotations: {serving.knative.dev/progress-deadline: 2s,"
+                    + " autoscaling.knative.dev/initial-scale: \"0\"}\n"
+                    + "    spec:\n      containers"));
+    awaitReady(Kind.REVISION, "hello-00001"); // at zero, as a revision with no traffic is
+
+    // a request arrives at zero: the activator reports it, the revision scales to 1, and the
+    // instance never gets ready
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              manager
+                  .statSink()
+                  .accept(new Stat(key, System.currentTimeMillis(), "activator", 1, 0, 1, 0));
+              return runtime.scaled.getOrDefault(key, 0) >= 1;
+            });
+    long t0 = System.nanoTime();
+    assertThat(net.failures).doesNotContainKey(key);
+    await().atMost(WAIT).until(() -> net.failures.containsKey(key));
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    Revision r = get(Kind.REVISION, "hello-00001");
+    assertThat(r.status.condition("Ready").isFalse()).isTrue();
+    assertThat(r.status.condition("ResourcesAvailable").reason)
+        .isEqualTo("ProgressDeadlineExceeded");
+    assertThat(r.status.condition("ResourcesAvailable").message)
+        .isEqualTo(
+            "No instance became ready within the progress deadline (2s) of scaling from zero");
+    assertThat(net.failures.get(key)).startsWith("ProgressDeadlineExceeded");
+    assertThat(ms).as("failed at the deadline, not at the request timeout").isLessThan(20_000);
+
+    // the instance gets ready after all: the revision serves again
+    runtime.setReady(key, 1, ContainerHealth.HEALTHY);
+    awaitReady(Kind.REVISION, "hello-00001");
+    await().atMost(WAIT).until(() -> !net.failures.containsKey(key));
   }
 }

@@ -6,6 +6,8 @@ import dev.coldbrew.api.runtime.InstanceDrainer;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.dataplane.activator.Throttler;
 import dev.coldbrew.dataplane.queue.ConcurrencyStats;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AttributeKey;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -15,9 +17,11 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -53,9 +57,10 @@ import org.slf4j.LoggerFactory;
  * loops and must not block.
  */
 public final class DataPlane implements InstanceDrainer, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
+  static final Logger log = LoggerFactory.getLogger(DataPlane.class);
   static final String ACTIVATOR_TIMEOUT = "activator request timeout\n";
   static final String REQUEST_TIMEOUT = "request timeout\n";
+  static final String BODY_TIMEOUT = "request body timeout: the client sent nothing for too long\n";
   static final String BODY_TOO_LARGE = "request body too large\n";
 
   /** What {@link #publicEndpoints} reports for the in-process activator. */
@@ -71,6 +76,10 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   final long maxBodyBytes;
   final int defaultTimeoutSeconds;
   final String retryAfter;
+
+  /** {@link DataPlaneOptions#requestBodyIdleTimeout()}; 0 = none. */
+  final long bodyIdleNanos;
+
   private final DataPlaneOptions options;
   private final Stat.Sink sink;
   private final Clock clock;
@@ -90,6 +99,7 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   private long statsTimer = -1;
   private HttpServerOptions serverOptions;
   private boolean strictDecoderWarned;
+  private final RateLimitedLog clientErrors;
 
   /** A data plane with its own event loops, reporting load to {@code sink}. Call {@link #start}. */
   public DataPlane(DataPlaneOptions options, Stat.Sink sink) {
@@ -118,6 +128,8 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     this.maxBodyBytes = options.maxBodyBytes();
     this.defaultTimeoutSeconds = options.defaultTimeoutSeconds();
     this.retryAfter = Integer.toString(options.retryAfterSeconds());
+    this.bodyIdleNanos = options.requestBodyIdleTimeout().toNanos();
+    this.clientErrors = new RateLimitedLog(log, TimeUnit.SECONDS.toNanos(10), nanoTime);
   }
 
   /** Binds the gateway; completes with the bound port. */
@@ -136,6 +148,7 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
         vertx
             .createHttpServer(serverOptions)
             .connectionHandler(this::onConnection)
+            .invalidRequestHandler(this::handleInvalid)
             .requestHandler(this::handle);
     return s.listen()
         .map(
@@ -308,13 +321,50 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
 
   private void handle(HttpServerRequest req) {
     ConnectionState conn = connectionState(req);
+    if (conn.closing) {
+      // An earlier request ended this connection (rejected, or Connection: close): RFC 9112 §9.6,
+      // nothing after it is processed. Vert.x may still hand over a request it had decoded.
+      req.connection().close();
+      return;
+    }
     conn.requestStarted(req);
-    HostAndPort authority = req.authority();
-    if (authority == null
-        || authority.host().isEmpty()
-        || conn.hostHeaders(req.headers()) > 1) { // RFC 9112 §3.2: one Host
+    try {
+      route(req, conn);
+    } catch (RuntimeException e) {
+      requestFailed(req, e);
+    }
+  }
+
+  private void route(HttpServerRequest req, ConnectionState conn) {
+    MultiMap headers = req.headers();
+    conn.scan(headers);
+    HostAndPort authority = RequestTarget.authority(headers.get(HttpHeaders.HOST));
+    if (authority == null || conn.hosts != 1) { // RFC 9112 §3.2: exactly one valid Host
       reject(req, 400, "missing or malformed Host header\n");
       return;
+    }
+    String uri = req.uri();
+    if (uri.isEmpty() || RequestTarget.hasControl(uri) || req.method() == HttpMethod.CONNECT) {
+      reject(req, 400, "malformed request target\n");
+      return;
+    }
+    if (uri.charAt(0) != '/') {
+      int end = RequestTarget.absoluteAuthorityEnd(uri);
+      if (end > 0) {
+        authority = RequestTarget.authority(uri.substring(7, end));
+        uri = RequestTarget.originForm(uri, end);
+      }
+      boolean asterisk = uri.equals("*") && req.method() == HttpMethod.OPTIONS;
+      if (authority == null || (end < 0 && !asterisk)) {
+        reject(
+            req,
+            400,
+            "request target must be a path, an http:// URI without userinfo, or * for OPTIONS\n");
+        return;
+      }
+    }
+    if (conn.connectionClose || (req.version() == HttpVersion.HTTP_1_0 && !conn.keepAlive)) {
+      conn.stopAfterThis(); // a pipelined request after this one is never dispatched
     }
     String host = lowerCase(authority.host());
     RoutingTable.HostRoute route = routes.route(host);
@@ -322,15 +372,17 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
       reject(req, 404, "no route for host " + host + "\n");
       return;
     }
-    MultiMap headers = req.headers();
-    String te = headers.get(HttpHeaders.TRANSFER_ENCODING); // constants: their hash is cached
-    String cl = headers.get(HttpHeaders.CONTENT_LENGTH);
-    if (te != null && (cl != null || !te.equalsIgnoreCase("chunked"))) {
+    String cl = headers.get(HttpHeaders.CONTENT_LENGTH); // constants: their hash is cached
+    if (conn.transferEncodings > 0
+        && (cl != null
+            || conn.transferEncodings != 1
+            || !headers.get(HttpHeaders.TRANSFER_ENCODING).equalsIgnoreCase("chunked"))) {
       reject(req, 400, "unsupported or conflicting Transfer-Encoding\n");
       return;
     }
+    long length = 0;
     if (cl != null) {
-      long length = parseLength(cl);
+      length = parseLength(cl);
       if (length < 0) {
         reject(req, 400, "malformed Content-Length\n");
         return;
@@ -340,30 +392,89 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
         return;
       }
     }
+    boolean expectContinue = false;
+    String expect = headers.get(HttpHeaders.EXPECT);
+    if (expect != null) {
+      if (conn.expects != 1 || !expect.equalsIgnoreCase("100-continue")) {
+        reject(req, 417, "unsupported Expect (only 100-continue is)\n");
+        return;
+      }
+      expectContinue = req.version() != HttpVersion.HTTP_1_0; // RFC 9110 §10.1.1
+    }
     RevisionState rev = state(route.pick());
     RevisionState.Failure failure = rev.failure;
     if (failure != null) {
       reject(req, 503, failure.body());
       return;
     }
-    boolean webSocket = "websocket".equalsIgnoreCase(headers.get(HttpHeaders.UPGRADE));
-    new ProxiedRequest(this, req, rev, webSocket).start();
+    // An upgrade is tunnelled only for a bodiless GET (RFC 6455 §4.1); on any other request the
+    // Upgrade header is dropped as hop-by-hop and the request proxied as it is.
+    boolean webSocket =
+        req.method() == HttpMethod.GET
+            && conn.transferEncodings == 0
+            && length == 0
+            && "websocket".equalsIgnoreCase(headers.get(HttpHeaders.UPGRADE));
+    new ProxiedRequest(this, req, rev, authority, uri, webSocket, expectContinue).start();
   }
 
-  /** Answers at once; closes the connection if the body was not read. */
-  private static void reject(HttpServerRequest req, int status, String body) {
-    boolean bodyUnread = !req.isEnded();
-    var res = req.response().setStatusCode(status).putHeader("content-type", "text/plain");
-    if (bodyUnread) {
-      res.putHeader("connection", "close");
+  /**
+   * Handling the request threw: the client's input hit something unforeseen. 400 and the connection
+   * closed; one line at WARN (rate-limited), the exception at DEBUG.
+   */
+  private void requestFailed(HttpServerRequest req, RuntimeException e) {
+    clientErrors.warn("a request could not be handled and was answered 400", e);
+    try {
+      reject(req, 400, "bad request\n");
+    } catch (RuntimeException again) {
+      req.connection().close();
     }
-    res.end(body)
-        .onComplete(
-            v -> {
-              if (bodyUnread) {
-                req.connection().close();
-              }
-            });
+  }
+
+  /** A request the decoder could not parse: 414, 431 or 400, then the connection is closed. */
+  private void handleInvalid(HttpServerRequest req) {
+    Throwable cause = req.decoderResult().cause();
+    int status = 400;
+    String body = "malformed request\n";
+    if (cause instanceof TooLongHttpLineException) {
+      status = 414;
+      body = "request line too long\n";
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      status = 431;
+      body = "request headers too large\n";
+    }
+    if (log.isDebugEnabled()) {
+      log.debug("refused a malformed request ({}): {}", status, String.valueOf(cause));
+    }
+    reject(req, status, body);
+  }
+
+  /**
+   * Answers at once and ends the connection: the decoder stops (nothing sent after this request is
+   * read), and the connection closes once the answer is flushed.
+   */
+  void reject(HttpServerRequest req, int status, String body) {
+    ConnectionState conn = connectionState(req);
+    if (conn != null) {
+      conn.stopReading();
+    }
+    var res = req.response();
+    if (res.headWritten() || res.ended()) {
+      req.connection().close();
+      return;
+    }
+    res.setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .putHeader(HttpHeaders.CONNECTION, "close")
+        .end(body)
+        .onComplete(v -> req.connection().close());
+  }
+
+  /** The connection of {@code req} reads nothing after it (its answer closes the connection). */
+  void stopReading(HttpServerRequest req) {
+    ConnectionState conn = connectionState(req);
+    if (conn != null) {
+      conn.stopReading();
+    }
   }
 
   private static String lowerCase(String host) {
@@ -391,20 +502,23 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     return n;
   }
 
-  // ---- header-read timeout
+  // ---- connections: strict decoding, header-read timeout
 
   private void onConnection(HttpConnection conn) {
-    if (!StrictRequestDecoder.install(conn, serverOptions) && !strictDecoderWarned) {
+    StrictRequestDecoder decoder = StrictRequestDecoder.install(conn, serverOptions);
+    if (decoder == null && !strictDecoderWarned) {
       strictDecoderWarned = true;
       log.warn(
-          "could not install the strict HTTP decoder: Content-Length beside Transfer-Encoding"
-              + " is accepted (Content-Length dropped) instead of refused");
+          "could not install the strict HTTP decoder: bytes after a rejected request are still"
+              + " decoded (such requests are dropped, not dispatched)");
     }
     IdleSweeper sweeper = sweepers.computeIfAbsent(Thread.currentThread(), t -> new IdleSweeper());
-    ConnectionState state = new ConnectionState(conn, nanoTime());
+    ConnectionState state = new ConnectionState(conn, decoder, nanoTime());
     ((ConnectionBase) conn).channel().attr(CONNECTION_STATE).set(state);
     sweeper.connections.add(state);
     conn.closeHandler(v -> sweeper.connections.remove(state));
+    // resets and broken pipes are the client's doing: not worth more than a debug line
+    conn.exceptionHandler(e -> log.debug("gateway connection: {}", String.valueOf(e)));
   }
 
   /**
@@ -460,12 +574,14 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
 
   /**
    * One client connection: it must deliver a request's headers within the header-read timeout of
-   * opening or of its previous response ending; {@link IdleSweeper} enforces it. Also the
-   * connection's scratch for counting a request's Host headers without allocating. Confined to the
+   * opening or of its previous response ending ({@link IdleSweeper} enforces it); once a request on
+   * it was rejected or asked to close, it reads and dispatches nothing more. Also the connection's
+   * scratch for counting a request's framing headers without allocating. Confined to the
    * connection's event loop.
    */
   private final class ConnectionState implements Handler<Void>, BiConsumer<String, String> {
     final HttpConnection conn;
+    private final StrictRequestDecoder decoder;
 
     /** Requests whose response has not ended. */
     int active;
@@ -473,10 +589,19 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     /** When {@link #active} last dropped to 0 (or the connection opened), in nanoTime. */
     long idleSince;
 
-    private int hosts;
+    /** No further request of this connection is dispatched. */
+    boolean closing;
 
-    ConnectionState(HttpConnection conn, long now) {
+    // the current request's headers, counted by scan()
+    int hosts;
+    int transferEncodings;
+    int expects;
+    boolean connectionClose;
+    boolean keepAlive;
+
+    ConnectionState(HttpConnection conn, StrictRequestDecoder decoder, long now) {
       this.conn = conn;
+      this.decoder = decoder;
       this.idleSince = now;
     }
 
@@ -493,17 +618,54 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
       }
     }
 
-    /** How many Host headers the request has (RFC 9112 §3.2 allows one). */
-    int hostHeaders(MultiMap headers) {
+    /** Requests after the current one are dropped; its own body is still read. */
+    void stopAfterThis() {
+      closing = true;
+    }
+
+    /** Nothing more is decoded, not even the rest of the current request. */
+    void stopReading() {
+      closing = true;
+      if (decoder != null) {
+        decoder.stop();
+      }
+    }
+
+    /** Counts the request's Host, Transfer-Encoding and Expect lines and reads Connection. */
+    void scan(MultiMap headers) {
       hosts = 0;
+      transferEncodings = 0;
+      expects = 0;
+      connectionClose = false;
+      keepAlive = false;
       headers.forEach(this); // Vert.x's header map walks its entries without allocating
-      return hosts;
     }
 
     @Override
     public void accept(String name, String value) {
-      if (name.length() == 4 && name.equalsIgnoreCase("host")) {
-        hosts++;
+      switch (name.length()) {
+        case 4 -> {
+          if (name.equalsIgnoreCase("host")) {
+            hosts++;
+          }
+        }
+        case 6 -> {
+          if (name.equalsIgnoreCase("expect")) {
+            expects++;
+          }
+        }
+        case 10 -> {
+          if (name.equalsIgnoreCase("connection")) {
+            connectionClose |= Headers.hasToken(value, "close");
+            keepAlive |= Headers.hasToken(value, "keep-alive");
+          }
+        }
+        case 17 -> {
+          if (name.equalsIgnoreCase("transfer-encoding")) {
+            transferEncodings++;
+          }
+        }
+        default -> {}
       }
     }
   }

@@ -32,6 +32,12 @@ import java.util.List;
  *     connection stays open. Idle connections are checked periodically, every quarter of this
  *     timeout but at least every second (and at most every millisecond), so a connection is closed
  *     between this timeout and this timeout plus that period: 10 to 11 s by default
+ * @param requestBodyIdleTimeout while the gateway reads a request body for an instance, a client
+ *     that sends no byte of it for this long gets 408 (or, once the response has started, a closed
+ *     connection) and the instance's request is cancelled: 10 s, the header-read timeout, so a
+ *     stalled upload holds an instance no longer than stalled headers hold a connection; time the
+ *     gateway itself stops reading (the instance is slower than the client) does not count. Zero
+ *     turns it off
  * @param backendConnectTimeout opening a connection to an instance: 1 s, loopback connects are
  *     immediate, so a slow one means the instance is gone and another may be tried
  * @param backendKeepAliveTimeout how long an idle pooled backend connection is kept: 4 s, under
@@ -54,6 +60,7 @@ public record DataPlaneOptions(
     int maxInitialLineLength,
     long maxBodyBytes,
     Duration headerReadTimeout,
+    Duration requestBodyIdleTimeout,
     Duration backendConnectTimeout,
     Duration backendKeepAliveTimeout,
     int defaultTimeoutSeconds,
@@ -71,6 +78,10 @@ public record DataPlaneOptions(
     atLeast("maxInitialLineLength", maxInitialLineLength, 64);
     atLeast("maxBodyBytes", maxBodyBytes, 0);
     atLeast("defaultTimeoutSeconds", defaultTimeoutSeconds, 1);
+    if (requestBodyIdleTimeout.isNegative()) {
+      throw new IllegalArgumentException(
+          "requestBodyIdleTimeout: " + requestBodyIdleTimeout + " (expected: >= 0)");
+    }
   }
 
   /** The defaults, with the reasons given above. */
@@ -86,6 +97,7 @@ public record DataPlaneOptions(
         8192,
         8192,
         32L * 1024 * 1024,
+        Duration.ofSeconds(10),
         Duration.ofSeconds(10),
         Duration.ofSeconds(1),
         Duration.ofSeconds(4),
@@ -115,6 +127,7 @@ public record DataPlaneOptions(
         maxInitialLineLength,
         maxBodyBytes,
         headerReadTimeout,
+        requestBodyIdleTimeout,
         backendConnectTimeout,
         backendKeepAliveTimeout,
         defaultTimeoutSeconds,
@@ -134,6 +147,7 @@ public record DataPlaneOptions(
         maxInitialLineLength,
         maxBodyBytes,
         headerReadTimeout,
+        requestBodyIdleTimeout,
         backendConnectTimeout,
         backendKeepAliveTimeout,
         defaultTimeoutSeconds,
@@ -153,6 +167,7 @@ public record DataPlaneOptions(
         maxInitialLineLength,
         maxBodyBytes,
         headerReadTimeout,
+        requestBodyIdleTimeout,
         backendConnectTimeout,
         backendKeepAliveTimeout,
         defaultTimeoutSeconds,
@@ -173,6 +188,27 @@ public record DataPlaneOptions(
         maxInitialLineLength,
         maxBodyBytes,
         headerReadTimeout,
+        requestBodyIdleTimeout,
+        backendConnectTimeout,
+        backendKeepAliveTimeout,
+        defaultTimeoutSeconds,
+        hopByHopHeaders);
+  }
+
+  public DataPlaneOptions withRequestBodyIdleTimeout(Duration requestBodyIdleTimeout) {
+    return new DataPlaneOptions(
+        bindHost,
+        port,
+        eventLoops,
+        backendPoolSizePerInstance,
+        maxHeldRequestsPerRevision,
+        queueDepthPerConcurrency,
+        retryAfterSeconds,
+        maxHeaderSize,
+        maxInitialLineLength,
+        maxBodyBytes,
+        headerReadTimeout,
+        requestBodyIdleTimeout,
         backendConnectTimeout,
         backendKeepAliveTimeout,
         defaultTimeoutSeconds,

@@ -10,13 +10,16 @@ import java.util.function.BiConsumer;
 
 /**
  * The gateway's header rules. Toward the instance: hop-by-hop headers (and those the {@code
- * Connection} header names) are dropped, client-sent {@code Knative-Serving-*} and {@code K-*}
- * headers are dropped (only the platform may set them), {@code Host} travels as the request's
- * authority, {@code X-Forwarded-For} and {@code Forwarded} get the client appended and {@code
- * X-Forwarded-Proto} is set; every other header passes as sent. Toward the client: hop-by-hop
- * headers are dropped. Stateless; name checks are case-insensitive and allocate nothing. The
- * client's headers are walked with {@link MultiMap#forEach(BiConsumer)}: Vert.x's server-side
- * header map does that without allocating, where its iterator wraps every entry.
+ * Connection} header names, except {@code Content-Length}, which frames the body) are dropped,
+ * client-sent {@code Knative-Serving-*} and {@code K-*} headers are dropped in any spelling with
+ * {@code _} for {@code -} (only the platform may set them, and some servers read {@code _} as
+ * {@code -}), {@code Expect} is dropped (the gateway answers {@code 100-continue} itself), {@code
+ * Host} travels as the request's authority, {@code X-Forwarded-For} and {@code Forwarded} get the
+ * client appended and {@code X-Forwarded-Proto} is set; every other header passes as sent. Toward
+ * the client: hop-by-hop headers are dropped. Stateless; name checks are case-insensitive and
+ * allocate nothing. The client's headers are walked with {@link MultiMap#forEach(BiConsumer)}:
+ * Vert.x's server-side header map does that without allocating, where its iterator wraps every
+ * entry.
  */
 final class Headers {
   private final TreeSet<String> hopByHop = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
@@ -69,6 +72,7 @@ final class Headers {
       if (isHopByHop(name, named)
           || isInternal(name)
           || name.equalsIgnoreCase("host")
+          || name.equalsIgnoreCase("expect")
           || name.equalsIgnoreCase("x-forwarded-proto")) {
         return;
       }
@@ -107,18 +111,60 @@ final class Headers {
         || (named != null && named.contains(name));
   }
 
-  /** {@code Knative-Serving-*} or {@code K-*}: set only by the platform. */
+  /**
+   * {@code Knative-Serving-*} or {@code K-*}, with {@code _} or {@code -} anywhere in those
+   * prefixes: set only by the platform.
+   */
   static boolean isInternal(String name) {
     int n = name.length();
-    if (n > 2 && (name.charAt(0) | 0x20) == 'k' && name.charAt(1) == '-') {
+    if (n > 2 && (name.charAt(0) | 0x20) == 'k' && isDash(name.charAt(1))) {
       return true;
     }
-    return n > 16 && name.regionMatches(true, 0, "knative-serving-", 0, 16);
+    if (n <= 16 || (name.charAt(0) | 0x20) != 'k') {
+      return false;
+    }
+    return name.regionMatches(true, 1, "native", 0, 6)
+        && isDash(name.charAt(7))
+        && name.regionMatches(true, 8, "serving", 0, 7)
+        && isDash(name.charAt(15));
+  }
+
+  private static boolean isDash(char c) {
+    return c == '-' || c == '_';
   }
 
   /**
-   * The header names a {@code Connection} value lists, besides {@code close} and {@code
-   * keep-alive}; null if none (the usual case, decided without splitting).
+   * Whether a comma-separated header value lists {@code token} (case-insensitive), without
+   * allocating.
+   */
+  static boolean hasToken(String value, String token) {
+    int n = value.length();
+    int i = 0;
+    while (i < n) {
+      while (i < n
+          && (value.charAt(i) == ' ' || value.charAt(i) == '\t' || value.charAt(i) == ',')) {
+        i++;
+      }
+      int start = i;
+      while (i < n && value.charAt(i) != ',') {
+        i++;
+      }
+      int end = i;
+      while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
+        end--;
+      }
+      if (end - start == token.length()
+          && value.regionMatches(true, start, token, 0, end - start)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The header names a {@code Connection} value lists, besides {@code close}, {@code keep-alive}
+   * and {@code content-length} (the body it frames is forwarded, so its length must be); null if
+   * none (the usual case, decided without splitting).
    */
   private static TreeSet<String> connectionTokens(String connection) {
     if (connection == null
@@ -131,7 +177,8 @@ final class Headers {
       String token = t.trim();
       if (!token.isEmpty()
           && !token.equalsIgnoreCase("close")
-          && !token.equalsIgnoreCase("keep-alive")) {
+          && !token.equalsIgnoreCase("keep-alive")
+          && !token.equalsIgnoreCase("content-length")) {
         tokens.add(token);
       }
     }

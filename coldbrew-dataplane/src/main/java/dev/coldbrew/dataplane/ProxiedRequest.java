@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
 
 /**
@@ -39,7 +40,10 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
   private final HttpServerResponse res;
   private final Context ctx;
   private final RevisionState rev;
+  private final HostAndPort authority;
+  private final String uri;
   private final boolean webSocket;
+  private final boolean expectContinue;
   private final long overallDeadline;
   private final long responseStartDeadline;
   private final long idleNanos;
@@ -66,13 +70,34 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
   private long bodyBytes;
   private boolean retried;
 
-  ProxiedRequest(DataPlane dp, HttpServerRequest req, RevisionState rev, boolean webSocket) {
+  /** The body is being read for the instance (not paused for it): its idle clock runs. */
+  private boolean readingBody;
+
+  /** When the last body byte arrived, or reading (re)started, in nanoTime. */
+  private long lastBodyActivity;
+
+  /**
+   * @param authority where the request goes: its {@code Host}, or its absolute-form authority
+   * @param uri the origin-form target sent to the instance
+   * @param expectContinue whether the client waits for {@code 100 Continue} before its body
+   */
+  ProxiedRequest(
+      DataPlane dp,
+      HttpServerRequest req,
+      RevisionState rev,
+      HostAndPort authority,
+      String uri,
+      boolean webSocket,
+      boolean expectContinue) {
     this.dp = dp;
     this.req = req;
     this.res = req.response();
     this.ctx = Vertx.currentContext();
     this.rev = rev;
+    this.authority = authority;
+    this.uri = uri;
     this.webSocket = webSocket;
+    this.expectContinue = expectContinue;
     RevisionConfig config = rev.config;
     long now = dp.nanoTime();
     int timeout = config.timeoutSeconds() > 0 ? config.timeoutSeconds() : dp.defaultTimeoutSeconds;
@@ -188,7 +213,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
             .setHost(queue.instance.host())
             .setPort(queue.instance.port())
             .setMethod(req.method())
-            .setURI(req.uri());
+            .setURI(uri);
     try {
       dp.client.request(options).onComplete(this::onUpstreamRequest);
     } catch (IllegalStateException closing) { // the data plane is closing
@@ -203,23 +228,18 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
         return;
       }
       if (phase != DONE) {
-        respond(
-            502,
-            dp.badGatewayBody(rev, queue.instance.id(), "connect: " + ar.cause().getMessage()),
-            false);
-        finish();
+        upstreamFailed("could not connect to the instance", ar.cause());
       }
       return;
     }
     HttpClientRequest up = ar.result();
     if (phase == DONE) {
+      up.exceptionHandler(e -> {}); // the reset's own error: nothing is waiting for it
       up.reset();
       return;
     }
     upstream = up;
-    if (req.authority() != null) {
-      up.authority(req.authority());
-    }
+    up.authority(authority);
     dp.headers.copyRequest(req, up.headers(), webSocket);
     up.exceptionHandler(this::onUpstreamError);
     if (webSocket) {
@@ -231,9 +251,29 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
       up.setChunked(true);
     }
-    up.drainHandler(v -> req.resume());
+    up.drainHandler(v -> resumeBody());
     req.handler(this::onRequestChunk);
-    req.endHandler(v -> up.end());
+    req.endHandler(
+        v -> {
+          readingBody = false;
+          up.end();
+        });
+    if (expectContinue && !req.isEnded()) {
+      res.writeContinue(); // the request goes through now: let the client send its body
+    }
+    resumeBody();
+    if (dp.bodyIdleNanos != 0 && readingBody) {
+      cancelTimer();
+      armTimer(lastBodyActivity);
+    }
+  }
+
+  /** Reads the body (again): its idle clock restarts. */
+  private void resumeBody() {
+    if (!req.isEnded()) {
+      readingBody = true;
+      lastBodyActivity = dp.nanoTime();
+    }
     req.resume();
   }
 
@@ -290,11 +330,14 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
       upstream.reset();
       return;
     }
-    if (idleNanos != 0) {
-      lastActivity = dp.nanoTime();
+    if (idleNanos != 0 || dp.bodyIdleNanos != 0) {
+      long now = dp.nanoTime();
+      lastActivity = now;
+      lastBodyActivity = now;
     }
     upstream.write(chunk);
     if (upstream.writeQueueFull()) {
+      readingBody = false; // the instance is the slow one: the client is not idle
       req.pause();
     }
   }
@@ -371,6 +414,11 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
                 return;
               }
               NetSocket front = ar.result();
+              // a reset on either side ends the tunnel; it is no error of the platform's
+              front.exceptionHandler(
+                  e -> DataPlane.log.debug("tunnel, client side: {}", e.toString()));
+              backend.exceptionHandler(
+                  e -> DataPlane.log.debug("tunnel, app side: {}", e.toString()));
               front.pipeTo(backend);
               backend.pipeTo(front);
               front.closeHandler(v -> backend.close());
@@ -386,8 +434,21 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     if (phase == DONE) {
       return;
     }
+    upstreamFailed(
+        "the instance closed the connection or failed before a complete response", cause);
+  }
+
+  /**
+   * 502 saying in words what went wrong ({@code what}); the exception only in the debug log. After
+   * the response has started, the client connection is closed instead.
+   */
+  private void upstreamFailed(String what, Throwable cause) {
+    if (DataPlane.log.isDebugEnabled()) {
+      DataPlane.log.debug(
+          "revision {}, instance {}: {}", rev.key, queue.instance.id(), what, cause);
+    }
     if (!res.headWritten()) {
-      respond(502, dp.badGatewayBody(rev, queue.instance.id(), String.valueOf(cause)), false);
+      respond(502, dp.badGatewayBody(rev, queue.instance.id(), what), false);
     } else {
       req.connection().close();
     }
@@ -414,6 +475,9 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     if (idleNanos != 0) {
       next = Math.min(next, lastActivity + idleNanos);
     }
+    if (readingBody && dp.bodyIdleNanos != 0) {
+      next = Math.min(next, lastBodyActivity + dp.bodyIdleNanos);
+    }
     long delayMillis = Math.max(1, (next - now + 999_999) / 1_000_000);
     timerId = dp.vertx.setTimer(delayMillis, this);
   }
@@ -433,8 +497,11 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
       return;
     }
     long now = dp.nanoTime();
+    boolean bodyStalled =
+        readingBody && dp.bodyIdleNanos != 0 && now - lastBodyActivity >= dp.bodyIdleNanos;
     boolean expired =
-        now >= overallDeadline
+        bodyStalled
+            || now >= overallDeadline
             || (responseStartDeadline != 0
                 && upstreamResponse == null
                 && now >= responseStartDeadline)
@@ -443,12 +510,15 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
       armTimer(now);
       return;
     }
-    finish();
-    if (!res.headWritten()) {
-      respond(504, inActivator ? DataPlane.ACTIVATOR_TIMEOUT : DataPlane.REQUEST_TIMEOUT, false);
-    } else {
+    // answer first, so finish() records the status sent (not "client left")
+    if (res.headWritten()) {
       req.connection().close();
+    } else if (bodyStalled) {
+      respond(408, DataPlane.BODY_TIMEOUT, false);
+    } else {
+      respond(504, inActivator ? DataPlane.ACTIVATOR_TIMEOUT : DataPlane.REQUEST_TIMEOUT, false);
     }
+    finish();
     if (upstream != null) {
       upstream.reset(); // after finish(): the reset's error must not turn the 504 into a 502
     }
@@ -468,6 +538,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     }
     boolean bodyUnread = !req.isEnded();
     if (bodyUnread) {
+      dp.stopReading(req); // nothing after this request is read: the connection ends with it
       res.putHeader("connection", "close");
     }
     res.end(body)

@@ -19,9 +19,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -459,23 +457,12 @@ class DataPlaneIT {
 
   // ---- hostile HTTP over raw sockets
 
-  /** A connection to the gateway that has sent {@code request} (bytes as written). */
   private Socket open(String request) throws Exception {
-    Socket socket = new Socket("127.0.0.1", port);
-    socket.setSoTimeout(30_000);
-    OutputStream out = socket.getOutputStream();
-    out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
-    return socket;
+    return RawHttp.open(port, request);
   }
 
   private String raw(String request) throws Exception {
-    try (Socket socket = open(request)) {
-      InputStream in = socket.getInputStream();
-      byte[] buf = new byte[256];
-      int n = in.read(buf);
-      return n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.ISO_8859_1);
-    }
+    return RawHttp.raw(port, request);
   }
 
   @Test
@@ -621,13 +608,7 @@ class DataPlaneIT {
     }
   }
 
-  /** Reads until the text ends with {@code end} or the stream ends. */
   private static String readUntil(InputStream in, String end) throws Exception {
-    StringBuilder sb = new StringBuilder();
-    int b;
-    while (!sb.toString().endsWith(end) && (b = in.read()) != -1) {
-      sb.append((char) b);
-    }
-    return sb.toString();
+    return RawHttp.readUntil(in, end);
   }
 }

@@ -144,4 +144,14 @@ class RequestObserverIT {
     assertThat(r.headers().get("Coldbrew-Cold-Start")).isNull();
     assertThat(seen).contains("cold start");
   }
+
+  @Test
+  void aHeldRequestThatTimesOutIsCountedAs504NotAsClientLeft() throws Exception {
+    start(false);
+    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 1, null, null));
+    Reply r = send().get(30, TimeUnit.SECONDS);
+    assertThat(r.status()).isEqualTo(504);
+    await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains("done 504 via activator"));
+    assertThat(seen).doesNotContain("done 0 via activator");
+  }
 }

@@ -14,6 +14,7 @@ import dev.coldbrew.dataplane.DataPlaneOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +26,9 @@ import java.util.Set;
  * holding their keys — {@code autoscaler:} (config-autoscaler), {@code defaults:}
  * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain) — and
  * {@code coldbrew:} for the platform's own limits ({@link Limits}). Every bad key in every section
- * is reported at once. Immutable and thread-safe.
+ * is reported at once. Knative's defaults hold everywhere but one: instances run on this machine,
+ * so {@code autoscaler: max-scale} defaults to {@link #localMaxScale()} instead of unlimited.
+ * Immutable and thread-safe.
  */
 public record PlatformConfig(
     AutoscalerConfig autoscaler,
@@ -37,6 +40,22 @@ public record PlatformConfig(
   private static final List<String> SECTIONS =
       List.of("autoscaler", "defaults", "deployment", "domain", "coldbrew");
 
+  /** Instances per revision per core, by default: see {@link #localMaxScale()}. */
+  static final int INSTANCES_PER_CORE = 4;
+
+  /**
+   * The default {@code max-scale} of the local engine: 4 instances per core. Knative's default is
+   * unlimited, since a cluster adds nodes; here every instance is a process on one machine, and
+   * without a bound a burst (or slow clients holding requests open) at a revision with a small
+   * {@code containerConcurrency} starts a process per request. Four per core leaves room for apps
+   * that wait on I/O. A revision's {@code autoscaling.knative.dev/max-scale} annotation, or {@code
+   * max-scale} in the config file's {@code autoscaler:} section, sets another bound ({@code 0}:
+   * none); {@code max-scale-limit} caps what annotations may ask for.
+   */
+  public static int localMaxScale() {
+    return INSTANCES_PER_CORE * Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
   /**
    * The {@code coldbrew:} section: data plane bounds a user may want to change.
    *
@@ -44,15 +63,20 @@ public record PlatformConfig(
    *     activator holds per revision before answering 503 with {@code Retry-After} (10000)
    * @param maxRequestBodyBytes {@code max-request-body-bytes}: request body bytes before 413 (32
    *     MiB)
+   * @param requestBodyIdleTimeout {@code request-body-idle-timeout}: how long a client may send no
+   *     byte of a request body the gateway is reading before it gets 408 (10s; {@code 0}: no limit)
    */
-  public record Limits(int maxHeldRequestsPerRevision, long maxRequestBodyBytes) {
+  public record Limits(
+      int maxHeldRequestsPerRevision, long maxRequestBodyBytes, Duration requestBodyIdleTimeout) {
     static final String MAX_HELD = "max-held-requests-per-revision";
     static final String MAX_BODY = "max-request-body-bytes";
+    static final String BODY_IDLE = "request-body-idle-timeout";
 
     /** The data plane's defaults. */
     public static Limits defaults() {
       DataPlaneOptions d = DataPlaneOptions.defaults();
-      return new Limits(d.maxHeldRequestsPerRevision(), d.maxBodyBytes());
+      return new Limits(
+          d.maxHeldRequestsPerRevision(), d.maxBodyBytes(), d.requestBodyIdleTimeout());
     }
 
     /** These limits applied to data plane options. */
@@ -62,12 +86,13 @@ public record PlatformConfig(
               o.maxHeaderSize(),
               o.maxInitialLineLength(),
               maxRequestBodyBytes,
-              o.headerReadTimeout());
+              o.headerReadTimeout())
+          .withRequestBodyIdleTimeout(requestBodyIdleTimeout);
     }
 
     static Limits fromMap(String section, Map<String, Object> values) {
       List<FieldError> errors = new ArrayList<>();
-      var r = new ConfigReader(section, values, Set.of(MAX_HELD, MAX_BODY), errors);
+      var r = new ConfigReader(section, values, Set.of(MAX_HELD, MAX_BODY, BODY_IDLE), errors);
       Limits d = defaults();
       long held =
           r.integer(
@@ -77,17 +102,19 @@ public record PlatformConfig(
               Integer.MAX_VALUE,
               "0.." + Integer.MAX_VALUE);
       long body = r.integer(MAX_BODY, d.maxRequestBodyBytes(), 0, Long.MAX_VALUE, ">= 0");
+      Duration bodyIdle =
+          r.duration(BODY_IDLE, d.requestBodyIdleTimeout(), Duration.ZERO, Duration.ofHours(1));
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);
       }
-      return new Limits((int) held, body);
+      return new Limits((int) held, body, bodyIdle);
     }
   }
 
-  /** Knative's defaults everywhere. */
+  /** Knative's defaults everywhere, but the local engine's {@code max-scale}. */
   public static PlatformConfig standard() {
     return new PlatformConfig(
-        AutoscalerConfig.defaults(),
+        AutoscalerConfig.fromMap("autoscaler", Map.of(), localMaxScale()),
         DefaultsConfig.defaults(),
         DeploymentConfig.defaults(),
         DomainConfig.defaults(),
@@ -166,7 +193,7 @@ public record PlatformConfig(
             errors,
             () ->
                 AutoscalerConfig.fromMap(
-                    "autoscaler", sections.getOrDefault("autoscaler", Map.of())),
+                    "autoscaler", sections.getOrDefault("autoscaler", Map.of()), localMaxScale()),
             AutoscalerConfig.defaults());
     DefaultsConfig df =
         read(

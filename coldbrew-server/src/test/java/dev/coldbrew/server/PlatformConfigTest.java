@@ -3,8 +3,18 @@ package dev.coldbrew.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.validation.ValidationException;
+import dev.coldbrew.autoscaler.DeciderSpec;
+import dev.coldbrew.autoscaler.PodAutoscalerLogic;
+import dev.coldbrew.autoscaler.PodAutoscalerSettings;
+import dev.coldbrew.autoscaler.PodAutoscalerState;
+import dev.coldbrew.autoscaler.SksMode;
 import dev.coldbrew.dataplane.DataPlaneOptions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PlatformConfigTest {
@@ -42,5 +52,85 @@ class PlatformConfigTest {
         .hasMessageContaining("coldbrew.max-request-body-bytes")
         .hasMessageContaining("coldbrew.max-held")
         .hasMessageContaining("test.yaml");
+  }
+
+  @Test
+  void theBodyIdleTimeoutIsTenSecondsByDefaultAndConfigurable() {
+    assertThat(PlatformConfig.standard().limits().requestBodyIdleTimeout())
+        .isEqualTo(Duration.ofSeconds(10));
+    PlatformConfig c =
+        PlatformConfig.parse("coldbrew:\n  request-body-idle-timeout: 2500ms\n", "test.yaml");
+    assertThat(c.limits().applyTo(DataPlaneOptions.defaults()).requestBodyIdleTimeout())
+        .isEqualTo(Duration.ofMillis(2500));
+    PlatformConfig off =
+        PlatformConfig.parse("coldbrew:\n  request-body-idle-timeout: 0s\n", "test.yaml");
+    assertThat(off.limits().requestBodyIdleTimeout()).isZero();
+    for (String bad : new String[] {"-1s", "soon", "2h", "{}"}) {
+      assertThatThrownBy(
+              () ->
+                  PlatformConfig.parse(
+                      "coldbrew:\n  request-body-idle-timeout: " + bad + "\n", "test.yaml"))
+          .as(bad)
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("coldbrew.request-body-idle-timeout");
+    }
+  }
+
+  @Test
+  void revisionsAreBoundedToFourInstancesPerCoreByDefault() {
+    int bound = 4 * Runtime.getRuntime().availableProcessors();
+    assertThat(PlatformConfig.localMaxScale()).isEqualTo(bound);
+    for (PlatformConfig c :
+        List.of(
+            PlatformConfig.standard(),
+            PlatformConfig.parse("", "test.yaml"),
+            PlatformConfig.parse("autoscaler:\n  stable-window: 30s\n", "test.yaml"))) {
+      assertThat(c.autoscaler().maxScale()).isEqualTo(bound);
+      assertThat(c.autoscaler().maxScaleLimit()).isZero();
+    }
+    // the report's case: 30 requests held at a containerConcurrency 1 revision want 43 instances
+    AutoscalerConfig config = PlatformConfig.standard().autoscaler();
+    DeciderSpec spec = DeciderSpec.from(config, Map.of(), 1, true);
+    PodAutoscalerSettings settings = PodAutoscalerSettings.from(config, Map.of(), spec);
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    PodAutoscalerState active =
+        new PodAutoscalerState(
+            PodAutoscalerState.Active.ACTIVE, null, now, true, SksMode.SERVE, null, 1);
+    assertThat(PodAutoscalerLogic.reconcile(settings, active, now, 43, -1, 1).applyScale())
+        .isEqualTo(bound);
+    // an annotation still sets its own bound, 0 included (unlimited, as in Knative)
+    Map<String, String> unlimited = Map.of("autoscaling.knative.dev/max-scale", "0");
+    PodAutoscalerSettings none =
+        PodAutoscalerSettings.from(config, unlimited, DeciderSpec.from(config, unlimited, 1, true));
+    assertThat(PodAutoscalerLogic.reconcile(none, active, now, 43, -1, 1).applyScale())
+        .isEqualTo(43);
+  }
+
+  @Test
+  void theAutoscalerSectionSetsOrLiftsTheBound() {
+    assertThat(
+            PlatformConfig.parse("autoscaler:\n  max-scale: \"0\"\n", "t.yaml")
+                .autoscaler()
+                .maxScale())
+        .as("0: unlimited")
+        .isZero();
+    assertThat(
+            PlatformConfig.parse("autoscaler:\n  max-scale: \"50\"\n", "t.yaml")
+                .autoscaler()
+                .maxScale())
+        .isEqualTo(50);
+    AutoscalerConfig limited =
+        PlatformConfig.parse("autoscaler:\n  max-scale-limit: \"2\"\n", "t.yaml").autoscaler();
+    assertThat(limited.maxScale()).as("the default never exceeds the limit").isEqualTo(2);
+    assertThat(limited.maxScaleLimit()).isEqualTo(2);
+    AutoscalerConfig highMin =
+        PlatformConfig.parse("autoscaler:\n  min-scale: \"500\"\n", "t.yaml").autoscaler();
+    assertThat(highMin.maxScale()).as("nor falls below min-scale").isEqualTo(500);
+    assertThatThrownBy(
+            () ->
+                PlatformConfig.parse(
+                    "autoscaler:\n  max-scale: \"9\"\n  max-scale-limit: \"3\"\n", "t.yaml"))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("autoscaler.max-scale");
   }
 }

@@ -97,6 +97,19 @@ public record AutoscalerConfig(
    * @throws ValidationException naming every bad key, its value and what was expected
    */
   public static AutoscalerConfig fromMap(String section, Map<String, ?> values) {
+    return fromMap(section, values, 0);
+  }
+
+  /**
+   * As {@link #fromMap(String, Map)}, with a platform's own default for {@code max-scale}
+   * (Knative's is 0, unlimited). When the section does not set {@code max-scale}, it is {@code
+   * defaultMaxScale}, raised to {@code min-scale} and lowered to {@code max-scale-limit} when those
+   * are set, so the default alone never makes a section invalid.
+   *
+   * @param defaultMaxScale 0 for Knative's default, else the bound on instances per revision
+   */
+  public static AutoscalerConfig fromMap(
+      String section, Map<String, ?> values, int defaultMaxScale) {
     AutoscalerConfig d = defaults();
     List<FieldError> errors = new ArrayList<>();
     ConfigReader r = new ConfigReader(section, values, KEYS, errors);
@@ -141,8 +154,14 @@ public record AutoscalerConfig(
               section + ".initial-scale", 0, ">= 1 unless allow-zero-initial-scale is true"));
     }
     int min = (int) r.integer("min-scale", 0, 0, Integer.MAX_VALUE, ">= 0");
-    int max = (int) r.integer("max-scale", 0, 0, Integer.MAX_VALUE, ">= 0");
     int limit = (int) r.integer("max-scale-limit", 0, 0, Integer.MAX_VALUE, ">= 0");
+    int max = (int) r.integer("max-scale", 0, 0, Integer.MAX_VALUE, ">= 0");
+    if (!r.has("max-scale") && defaultMaxScale > 0) {
+      max = Math.max(defaultMaxScale, min);
+      if (limit > 0) {
+        max = Math.min(max, limit);
+      }
+    }
     if (max > 0 && min > max) {
       errors.add(FieldError.invalid(section + ".min-scale", min, "<= max-scale (" + max + ")"));
     }

@@ -10,7 +10,8 @@ final class Manifests {
   /**
    * A Service running a test app of this module, marked so its processes can be found.
    *
-   * @param annotations autoscaling annotations for the template (keys without the prefix)
+   * @param annotations annotations for the template: autoscaling ones without their prefix, others
+   *     (a key with a {@code /}) as they are
    * @param specExtra YAML lines added under {@code spec.template.spec} (indented by 6)
    */
   static String service(
@@ -25,7 +26,8 @@ final class Manifests {
     StringBuilder ann = new StringBuilder();
     annotations.forEach(
         (k, v) ->
-            ann.append("        autoscaling.knative.dev/")
+            ann.append("        ")
+                .append(k.contains("/") ? "" : "autoscaling.knative.dev/")
                 .append(k)
                 .append(": \"")
                 .append(v)
