@@ -607,24 +607,16 @@ public final class AdminApi {
   }
 
   /**
-   * Answers a refusal; when the request's body has not been read, says {@code Connection: close}
-   * and closes, so nothing left of it is read as another request.
+   * Answers a refusal with {@code Connection: close} and closes: nothing more is read from a
+   * connection whose request was refused (its body, if any, is never read as another request).
    */
   static void refuse(HttpServerRequest req, ApiStatus s) {
-    boolean unread = !req.isEnded();
-    HttpServerResponse resp = req.response();
-    if (unread) {
-      resp.putHeader("Connection", "close");
-    }
-    resp.setStatusCode(s.code())
+    req.response()
+        .putHeader("Connection", "close")
+        .setStatusCode(s.code())
         .putHeader("Content-Type", "application/json")
         .end(s.toJson())
-        .onComplete(
-            v -> {
-              if (unread) {
-                req.connection().close();
-              }
-            });
+        .onComplete(v -> req.connection().close());
   }
 
   /** A parsed resource path: kind, namespace (null = all), name (null = collection). */
