@@ -92,6 +92,7 @@ public final class AdminToken {
       if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException("it is a directory");
       }
+      warnIfExposed(file);
       tmp =
           posix(dataDir)
               ? Files.createTempFile(
@@ -113,6 +114,30 @@ public final class AdminToken {
       }
       throw new IllegalStateException(
           "cannot write the admin token " + file + " (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /** Says so when the token being replaced was empty or readable by other accounts. */
+  private static void warnIfExposed(Path file) {
+    try {
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      if (Files.size(file) == 0) {
+        LOG.warn("the admin token {} was empty; a new one replaces it", file);
+      } else if (posix(file)) {
+        Set<PosixFilePermission> perms =
+            Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+        if (!OWNER_ONLY_FILE.containsAll(perms)) {
+          LOG.warn(
+              "the admin token {} was {}, readable by other accounts; a new one (rw-------)"
+                  + " replaces it, so the old one no longer works",
+              file,
+              PosixFilePermissions.toString(perms));
+        }
+      }
+    } catch (IOException e) {
+      // replaced below either way
     }
   }
 

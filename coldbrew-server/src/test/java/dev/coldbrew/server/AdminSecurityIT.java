@@ -77,6 +77,13 @@ class AdminSecurityIT {
             new AdminAccess(
                 TOKEN, AdminAccess.allowedHosts("127.0.0.1", List.of()), Clock.systemUTC()));
     a.mount("/metrics", req -> req.response().end("metrics\n"));
+    // answers after three header timeouts, streaming meanwhile (like the dashboard's stream)
+    a.mount(
+        "/slow",
+        req -> {
+          req.response().setChunked(true).write("started\n");
+          vertx.setTimer(3 * HEADER_TIMEOUT.toMillis(), id -> req.response().end("done\n"));
+        });
     return a;
   }
 
@@ -521,6 +528,10 @@ class AdminSecurityIT {
     for (Socket s : sockets) {
       s.close();
     }
+    // A request in progress is not cut, however long it takes.
+    Reply slow = exchange(request("GET", "/slow", "Authorization", "Bearer " + TOKEN));
+    assertThat(slow.status()).isEqualTo(200);
+    assertThat(slow.body()).contains("done");
     // A keep-alive connection idle after its response is closed too.
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(30_000);
