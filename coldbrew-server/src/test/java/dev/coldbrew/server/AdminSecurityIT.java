@@ -128,6 +128,18 @@ class AdminSecurityIT {
     }
   }
 
+  /** One response, or status 0 when none came within {@code millis}. */
+  static Reply readWithin(Socket s, int millis) {
+    try {
+      s.setSoTimeout(millis);
+      return read(s.getInputStream());
+    } catch (SocketTimeoutException e) {
+      return new Reply(0, Map.of(), "");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Reads one response: its head, then Content-Length bytes, or up to EOF. */
   static Reply read(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
@@ -685,6 +697,66 @@ class AdminSecurityIT {
                 + TOKEN
                 + "\r\nContent-Type: application/json\r\nContent-Length: 12abc\r\n\r\n");
     assertThat(malformed.status()).isEqualTo(400);
+  }
+
+  @Test
+  void bodiesBufferedAtOnceAreBoundedAndTheBoundIsReleased() throws Exception {
+    // 16 bodies of 3.99 MB fit in the 64 MiB shared bound, a 17th does not: it gets 503.
+    AdminApi bounded = newApi();
+    int boundedPort =
+        listen(bounded, new AdminApi.Limits(HEADER_TIMEOUT, 100, Duration.ofSeconds(60)));
+    int size = 3_990_000;
+    byte[] part = new byte[size - 10];
+    java.util.Arrays.fill(part, (byte) ' ');
+    String head =
+        "POST "
+            + SERVICES
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+            + TOKEN
+            + "\r\nContent-Type: application/json\r\nContent-Length: "
+            + size
+            + "\r\n\r\n";
+    List<Socket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < 17; i++) {
+        Socket s = new Socket("127.0.0.1", boundedPort);
+        sockets.add(s);
+        s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(part); // all but the last 10 bytes: the body stays open
+        s.getOutputStream().flush();
+      }
+      List<CompletableFuture<Reply>> replies = new ArrayList<>();
+      for (Socket s : sockets) {
+        replies.add(CompletableFuture.supplyAsync(() -> readWithin(s, 3000)));
+      }
+      List<Integer> statuses = new ArrayList<>();
+      Reply refused = null;
+      for (CompletableFuture<Reply> f : replies) {
+        Reply r = f.get(60, TimeUnit.SECONDS);
+        statuses.add(r.status());
+        refused = r.status() == 503 ? r : refused;
+      }
+      // 0: still reading its body, within the bound
+      assertThat(statuses).containsOnlyOnce(503).containsOnly(0, 503);
+      assertThat(refused.header("retry-after")).isEqualTo("1");
+    } finally {
+      for (Socket s : sockets) {
+        s.close();
+      }
+    }
+    // Closed mid-body, the sixteen gave their share back: as large a body is read again (a leaked
+    // share would leave room for less than 3.3 MB, and the answer would be an immediate 503).
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              try (Socket s = new Socket("127.0.0.1", boundedPort)) {
+                s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write(part);
+                assertThat(readWithin(s, 2000).status()).as("still reading the body").isZero();
+              }
+            });
+    bounded.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   @Test
