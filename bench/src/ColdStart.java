@@ -98,6 +98,7 @@ public class ColdStart {
     String admin = args[1];
     long servePid = Long.parseLong(args[2]);
     Path pids = Path.of(args[3]).resolve("runtime").resolve("instances.pids");
+    adminToken = Files.readString(Path.of(args[3]).resolve("admin-token")).trim();
     int warmup = Integer.parseInt(args[4]);
     int runs = Integer.parseInt(args[5]);
     Path out = Path.of(args[6]);
@@ -199,13 +200,23 @@ public class ColdStart {
     }
   }
 
+  /** The admin API's bearer token, from DATA_DIR/admin-token. */
+  static String adminToken;
+
+  /**
+   * A GET on the admin API with the token: the body (of a 2xx or a 404), or null when it did not
+   * answer or refused (a refusal must not read as "no endpoints").
+   */
   static String get(String url) {
     try {
       HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
       c.setConnectTimeout(2000);
       c.setReadTimeout(5000);
+      c.setRequestProperty("Authorization", "Bearer " + adminToken);
       try (InputStream in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
-        return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        String body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        int code = c.getResponseCode();
+        return code / 100 == 2 || code == 404 ? body : null;
       }
     } catch (IOException e) {
       return null;

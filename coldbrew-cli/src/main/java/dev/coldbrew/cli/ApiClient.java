@@ -13,16 +13,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The CLI's client for the admin API: Kubernetes-shaped paths, JSON bodies, errors decoded from the
- * Kubernetes {@code Status} object into {@link ApiException}. Thread-safe.
+ * The CLI's client for the admin API: Kubernetes-shaped paths, JSON bodies, the bearer token on
+ * every request, errors decoded from the Kubernetes {@code Status} object into {@link ApiException}
+ * (a 401 says where the token came from, or where it was looked for). Thread-safe.
  */
 public final class ApiClient {
   /** Where the admin API listens unless {@code --server} or {@code COLDBREW_SERVER} says. */
@@ -30,16 +29,22 @@ public final class ApiClient {
 
   private final URI server;
   private final String token;
+  private final String tokenSource;
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade: follow streams must not stall
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
-  public ApiClient(String server, String token) {
+  /**
+   * @param token the bearer token, or null when none was found
+   * @param tokenSource where the token came from, or (when null) where it was looked for
+   */
+  public ApiClient(String server, String token, String tokenSource) {
     String s = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
     this.server = URI.create(s);
     this.token = token;
+    this.tokenSource = tokenSource;
   }
 
   /** The admin API's base URL. */
@@ -125,6 +130,9 @@ public final class ApiClient {
       HttpResponse<java.util.stream.Stream<String>> resp =
           http.send(request(pathAndQuery).GET().build(), HttpResponse.BodyHandlers.ofLines());
       if (resp.statusCode() >= 300) {
+        if (resp.statusCode() == 401) {
+          throw unauthorized();
+        }
         throw new ApiException(resp.statusCode(), "Error", "HTTP " + resp.statusCode(), List.of());
       }
       resp.body().forEach(sink);
@@ -134,6 +142,16 @@ public final class ApiClient {
       Thread.currentThread().interrupt();
       throw new ApiException(0, "Interrupted", "interrupted", List.of());
     }
+  }
+
+  /** A new one-time dashboard login URL ({@code POST /login}). */
+  public String loginUrl() {
+    HttpRequest req =
+        request("/login")
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build();
+    return check(exchange(req)).path("url").asText();
   }
 
   /** What {@link #apply} did. */
@@ -198,7 +216,29 @@ public final class ApiClient {
         List.of());
   }
 
-  private static JsonNode check(HttpResponse<String> resp) {
+  /** A 401: which token was refused, or where none was found, and what to do. */
+  private ApiException unauthorized() {
+    String msg =
+        token == null
+            ? "the admin API at "
+                + server
+                + " needs a token and none was found (looked in "
+                + tokenSource
+                + "); run the CLI as the user who started `coldbrew serve` on this machine, or set"
+                + " COLDBREW_TOKEN or --token-file to the serve data dir's admin-token"
+            : "the admin API at "
+                + server
+                + " refused the token from "
+                + tokenSource
+                + "; `coldbrew serve` writes a new one to <data-dir>/admin-token at every start:"
+                + " use the current one (COLDBREW_TOKEN or --token-file)";
+    return new ApiException(401, "Unauthorized", msg, List.of());
+  }
+
+  private JsonNode check(HttpResponse<String> resp) {
+    if (resp.statusCode() == 401) {
+      throw unauthorized();
+    }
     JsonNode body;
     try {
       body = resp.body().isEmpty() ? null : ResourceCodec.json().readTree(resp.body());
@@ -222,15 +262,5 @@ public final class ApiClient {
     }
     throw new ApiException(
         resp.statusCode(), "Error", "HTTP " + resp.statusCode() + ": " + resp.body(), List.of());
-  }
-
-  /** Reads the admin token the server wrote into its data dir, if any. */
-  public static String readToken(Path dataDir) {
-    Path p = dataDir.resolve("admin-token");
-    try {
-      return Files.isReadable(p) ? Files.readString(p).trim() : null;
-    } catch (IOException e) {
-      return null;
-    }
   }
 }

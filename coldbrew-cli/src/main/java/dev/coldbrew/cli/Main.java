@@ -3,6 +3,7 @@ package dev.coldbrew.cli;
 import dev.coldbrew.cli.autoscaler.AutoscalerCommand;
 import dev.coldbrew.cli.commands.ApplyCommand;
 import dev.coldbrew.cli.commands.CompletionCommand;
+import dev.coldbrew.cli.commands.DashboardCommand;
 import dev.coldbrew.cli.commands.DeleteCommand;
 import dev.coldbrew.cli.commands.DescribeCommand;
 import dev.coldbrew.cli.commands.GetCommand;
@@ -36,6 +37,7 @@ import picocli.CommandLine.ScopeType;
       RevisionCommand.class,
       RouteCommand.class,
       AutoscalerCommand.class,
+      DashboardCommand.class,
       VersionCommand.class,
       CompletionCommand.class,
       CommandLine.HelpCommand.class
@@ -55,7 +57,9 @@ public final class Main {
       scope = ScopeType.INHERIT,
       paramLabel = "FILE",
       description =
-          "Bearer token for an admin API bound beyond loopback (default: ./.coldbrew/admin-token).")
+          "The admin API's bearer token, from this file (default: $COLDBREW_TOKEN; else, for a"
+              + " loopback server, the token file `coldbrew serve` recorded in"
+              + " ~/.coldbrew/servers/PORT, else ./.coldbrew/admin-token).")
   Path tokenFile;
 
   public static void main(String[] args) {
@@ -87,7 +91,7 @@ public final class Main {
   }
 
   /** The client for the admin API this invocation talks to. */
-  ApiClient client() {
+  public ApiClient client() {
     String s = server;
     if (s == null || s.isBlank()) {
       s = System.getenv("COLDBREW_SERVER");
@@ -95,14 +99,11 @@ public final class Main {
     if (s == null || s.isBlank()) {
       s = ApiClient.DEFAULT_SERVER;
     }
-    String token = System.getenv("COLDBREW_TOKEN");
-    if (token == null) {
-      token =
-          tokenFile != null ? readTokenFile(tokenFile) : ApiClient.readToken(Path.of(".coldbrew"));
-    }
+    java.net.URI uri;
     try {
-      java.net.URI u = java.net.URI.create(s);
-      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+      uri = java.net.URI.create(s);
+      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
+          || uri.getHost() == null) {
         throw new IllegalArgumentException();
       }
     } catch (IllegalArgumentException e) {
@@ -112,15 +113,8 @@ public final class Main {
               + s
               + "\" (expected: a URL such as http://127.0.0.1:8081)");
     }
-    return new ApiClient(s, token);
-  }
-
-  private static String readTokenFile(Path p) {
-    try {
-      return java.nio.file.Files.readString(p).trim();
-    } catch (java.io.IOException e) {
-      throw new UserException("--token-file: cannot read " + p + " (" + e.getMessage() + ")");
-    }
+    AdminTokens.Found token = AdminTokens.find(uri, tokenFile);
+    return new ApiClient(s, token.token(), token.source());
   }
 
   /** The root object of a command tree, from any command's spec. */

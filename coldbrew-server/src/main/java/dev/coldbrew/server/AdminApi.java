@@ -11,8 +11,10 @@ import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.store.ListResult;
 import dev.coldbrew.store.Store;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -20,9 +22,10 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,23 +33,59 @@ import org.slf4j.LoggerFactory;
  * The admin HTTP API: Kubernetes-shaped paths over the store for every kind ({@code
  * /apis/serving.knative.dev/v1/namespaces/{ns}/services[/{name}]}, {@code
  * /api/v1/namespaces/{ns}/endpoints}), GET/list, POST, PUT, DELETE, and apply as {@code PATCH} with
- * {@code application/apply-patch+yaml|json}; errors as Kubernetes {@code Status}. Store calls run
- * on worker threads, never on the event loop. A bearer token is required when one is configured; no
- * CORS headers are ever sent.
+ * {@code application/apply-patch+yaml|json}; errors as Kubernetes {@code Status}. Every request but
+ * {@code GET /healthz} passes {@link AdminAccess} first (Host, Origin, token or session cookie,
+ * media type), and {@code /login} turns one-time links into dashboard sessions. No CORS headers are
+ * ever sent.
+ *
+ * <p>The port defends itself like the gateway: a connection must deliver a request's headers within
+ * the header-read timeout of opening or of its previous response, connections beyond a cap are
+ * closed at once, HTTP/2 cleartext is off, and a body is counted as it arrives (413 and a closed
+ * connection past {@link #MAX_BODY_BYTES}, whether declared or chunked; 408 when it takes too long;
+ * see {@link Limits}). Handlers run on the admin event loop; store calls run on worker threads,
+ * never on the event loop.
  */
 public final class AdminApi {
   private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
 
-  /** Manifests are small; anything larger is refused before it is buffered. */
+  /** Manifests are small; a body larger than this is refused (413) as soon as it is seen. */
   static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+  /** Bodies being read or decoded, all connections together; beyond it writes get 503. */
+  static final long MAX_BUFFERED_BODY_BYTES = 64L * 1024 * 1024;
+
+  /**
+   * The admin port's connection bounds.
+   *
+   * @param headerReadTimeout a connection is closed when a request's headers are not complete
+   *     within this of its opening or of its previous response's end (the gateway's {@link
+   *     dev.coldbrew.dataplane.DataPlaneOptions#headerReadTimeout()}, 10 s)
+   * @param maxConnections connections open at once; more are closed as soon as they open (the
+   *     config's {@code coldbrew.admin-max-connections}, 256)
+   * @param bodyReadTimeout a request body must arrive within this of its headers, else 408 (60 s: a
+   *     4 MiB manifest at 70 KB/s)
+   */
+  public record Limits(Duration headerReadTimeout, int maxConnections, Duration bodyReadTimeout) {
+    /** The given header timeout and cap, and a 60 s body timeout. */
+    public static Limits of(Duration headerReadTimeout, int maxConnections) {
+      return new Limits(headerReadTimeout, maxConnections, Duration.ofSeconds(60));
+    }
+  }
 
   private final Vertx vertx;
   private final Store store;
   private final Admission admission;
-  private final String token;
+  private final AdminAccess access;
   private final java.util.Map<String, ExtraRoute> extra =
       new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<HttpConnection, Conn> connections =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final AtomicLong bufferedBodyBytes = new AtomicLong();
   private volatile boolean ready;
+  private volatile boolean capWarned;
+  private long headerReadTimeoutMillis;
+  private long bodyReadTimeoutMillis;
+  private int maxConnections;
   private HttpServer server;
 
   /** Extra GET handlers mounted under a path prefix (logs, metrics, dashboard). */
@@ -55,11 +94,11 @@ public final class AdminApi {
     void handle(HttpServerRequest request);
   }
 
-  public AdminApi(Vertx vertx, Store store, Admission admission, String token) {
+  public AdminApi(Vertx vertx, Store store, Admission admission, AdminAccess access) {
     this.vertx = vertx;
     this.store = store;
     this.admission = admission;
-    this.token = token;
+    this.access = access;
   }
 
   /** Mounts a handler for every path starting with {@code prefix}. */
@@ -68,7 +107,10 @@ public final class AdminApi {
   }
 
   /** Binds; completes with the port. */
-  public Future<Integer> listen(String host, int port) {
+  public Future<Integer> listen(String host, int port, Limits limits) {
+    this.headerReadTimeoutMillis = Math.max(1, limits.headerReadTimeout().toMillis());
+    this.bodyReadTimeoutMillis = Math.max(1, limits.bodyReadTimeout().toMillis());
+    this.maxConnections = limits.maxConnections();
     server =
         vertx.createHttpServer(
             new HttpServerOptions()
@@ -76,8 +118,19 @@ public final class AdminApi {
                 .setPort(port)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(16384)
+                .setHttp2ClearTextEnabled(false)
+                .setHandle100ContinueAutomatically(false)
                 .setIdleTimeout(120));
-    return server.requestHandler(this::handle).listen().map(HttpServer::actualPort);
+    return server
+        .connectionHandler(this::onConnection)
+        .requestHandler(this::handle)
+        .exceptionHandler(e -> LOG.debug("admin API connection: {}", e.toString()))
+        .listen()
+        .map(
+            s -> {
+              access.boundTo(s.actualPort());
+              return s.actualPort();
+            });
   }
 
   /** {@code /healthz} answers 200 from now on. */
@@ -89,8 +142,104 @@ public final class AdminApi {
     return server == null ? Future.succeededFuture() : server.close();
   }
 
+  // ---- connections: cap and header-read timeout
+
+  private void onConnection(HttpConnection c) {
+    if (connections.size() >= maxConnections) {
+      if (!capWarned) {
+        capWarned = true;
+        LOG.warn(
+            "admin API: {} connections open, closing new ones (coldbrew.admin-max-connections)",
+            connections.size());
+      }
+      c.close();
+      return;
+    }
+    Conn state = new Conn(c);
+    connections.put(c, state);
+    state.arm();
+    c.closeHandler(
+        v -> {
+          state.disarm();
+          connections.remove(c);
+          if (connections.size() < maxConnections) {
+            capWarned = false;
+          }
+        });
+  }
+
+  /**
+   * One connection's header-read deadline: armed while no request is in progress, disarmed while
+   * one is. Confined to the connection's event loop.
+   */
+  private final class Conn implements Handler<Long> {
+    final HttpConnection connection;
+    int active;
+    long timer = -1;
+
+    Conn(HttpConnection connection) {
+      this.connection = connection;
+    }
+
+    void arm() {
+      timer = vertx.setTimer(headerReadTimeoutMillis, this);
+    }
+
+    void disarm() {
+      if (timer != -1) {
+        vertx.cancelTimer(timer);
+        timer = -1;
+      }
+    }
+
+    void started(HttpServerRequest req) {
+      active++;
+      disarm();
+      req.response()
+          .endHandler(
+              v -> {
+                if (--active == 0) {
+                  arm();
+                }
+              });
+    }
+
+    @Override
+    public void handle(Long id) {
+      timer = -1;
+      if (active == 0) {
+        connection.close();
+      }
+    }
+  }
+
+  // ---- requests
+
   private void handle(HttpServerRequest req) {
+    Conn c = connections.get(req.connection());
+    if (c != null) {
+      c.started(req);
+    }
+    try {
+      route(req);
+    } catch (RuntimeException e) {
+      LOG.debug("admin API: {} {} refused: {}", req.method(), req.path(), e.toString());
+      if (!req.response().headWritten()) {
+        refuse(req, ApiStatus.of(400, "BadRequest", "malformed request"));
+      } else {
+        req.connection().close();
+      }
+    }
+  }
+
+  private void route(HttpServerRequest req) {
+    ApiStatus refusal = access.checkOrigin(req);
+    if (refusal != null) {
+      refuse(req, refusal);
+      return;
+    }
     String path = req.path();
+    HttpMethod m = req.method();
     if (path.equals("/healthz")) {
       req.response()
           .setStatusCode(ready ? 200 : 503)
@@ -98,15 +247,44 @@ public final class AdminApi {
           .end(ready ? "ok\n" : "starting\n");
       return;
     }
+    if (path.equals("/login") && m.equals(HttpMethod.GET)) {
+      login(req);
+      return;
+    }
     if (path.equals("/")) {
       req.response().setStatusCode(302).putHeader("Location", "/dashboard/").end();
       return;
     }
-    if (token != null && !authorized(req)) {
-      send(
+    if (!access.authenticated(req)) {
+      refuse(
           req,
           ApiStatus.of(
-              401, "Unauthorized", "a bearer token is required (see the data dir's admin-token)"));
+              401,
+              "Unauthorized",
+              "the bearer token is required: the CLI finds it on this machine (see `coldbrew"
+                  + " --help`), other clients send Authorization: Bearer <the data dir's"
+                  + " admin-token>; in a browser open the login URL `coldbrew serve` printed, or"
+                  + " get a new one with `coldbrew dashboard`"));
+      return;
+    }
+    refusal = AdminAccess.checkContentType(req);
+    if (refusal != null) {
+      refuse(req, refusal);
+      return;
+    }
+    if (path.equals("/login")) {
+      if (m.equals(HttpMethod.POST)) {
+        ObjectNode n = ResourceCodec.json().createObjectNode();
+        n.put("url", "http://" + req.getHeader("Host") + "/login?once=" + access.newLoginLink());
+        n.put("expiresInSeconds", AdminAccess.LINK_LIFETIME.toSeconds());
+        req.response()
+            .setStatusCode(201)
+            .putHeader("Content-Type", "application/json")
+            .putHeader("Cache-Control", "no-store")
+            .end(n.toString());
+      } else {
+        refuse(req, ApiStatus.of(405, "MethodNotAllowed", m + " is not allowed on /login"));
+      }
       return;
     }
     for (var e : extra.entrySet()) {
@@ -126,7 +304,6 @@ public final class AdminApi {
       send(req, ApiStatus.of(404, "NotFound", "no such path: " + path));
       return;
     }
-    HttpMethod m = req.method();
     if (m.equals(HttpMethod.GET)) {
       blocking(req, () -> t.name == null ? list(t) : get(t), 200, t.subject());
     } else if (m.equals(HttpMethod.DELETE) && t.name != null) {
@@ -146,63 +323,190 @@ public final class AdminApi {
         || (m.equals(HttpMethod.PATCH) && t.name != null)) {
       withBody(req, t, m);
     } else {
-      send(req, ApiStatus.of(405, "MethodNotAllowed", m + " is not allowed on " + path));
+      refuse(req, ApiStatus.of(405, "MethodNotAllowed", m + " is not allowed on " + path));
     }
+  }
+
+  /** {@code GET /login?once=…}: a valid one-time link becomes a session cookie. */
+  private void login(HttpServerRequest req) {
+    String session = access.redeem(req.getParam("once"));
+    if (session == null) {
+      refuse(
+          req,
+          ApiStatus.of(
+              401,
+              "Unauthorized",
+              "this login link was already used, has expired (links last "
+                  + AdminAccess.LINK_LIFETIME.toMinutes()
+                  + " minutes) or is not this platform's; `coldbrew dashboard` prints a new one"));
+      return;
+    }
+    req.response()
+        .setStatusCode(303)
+        .putHeader("Location", "/dashboard/")
+        .putHeader("Set-Cookie", access.sessionCookie(session))
+        .putHeader("Cache-Control", "no-store")
+        .putHeader("Referrer-Policy", "no-referrer")
+        .end();
   }
 
   private void withBody(HttpServerRequest req, Target t, HttpMethod m) {
     String len = req.getHeader("Content-Length");
-    if (len != null && len.length() < 12 && Long.parseLong(len) > MAX_BODY_BYTES) {
-      send(
-          req,
-          ApiStatus.of(413, "RequestEntityTooLarge", "body over " + MAX_BODY_BYTES + " bytes"));
-      return;
+    if (len != null) {
+      long declared = parseLength(len);
+      if (declared < 0) {
+        refuse(req, ApiStatus.of(400, "BadRequest", "malformed Content-Length"));
+        return;
+      }
+      if (declared > MAX_BODY_BYTES) {
+        refuse(req, tooLarge());
+        return;
+      }
     }
-    req.body()
-        .onFailure(
-            e -> send(req, ApiStatus.of(400, "BadRequest", "cannot read body: " + e.getMessage())))
-        .onSuccess(
-            body -> {
-              if (body.length() > MAX_BODY_BYTES) {
-                send(
-                    req,
-                    ApiStatus.of(
-                        413, "RequestEntityTooLarge", "body over " + MAX_BODY_BYTES + " bytes"));
-                return;
-              }
-              if (m.equals(HttpMethod.PATCH)) {
-                String ct = String.valueOf(req.getHeader("Content-Type"));
-                if (!ct.startsWith("application/apply-patch")) {
-                  send(
-                      req,
+    if (m.equals(HttpMethod.PATCH)) {
+      String ct = String.valueOf(req.getHeader("Content-Type"));
+      if (!ct.startsWith("application/apply-patch")) {
+        refuse(
+            req,
+            ApiStatus.of(
+                415,
+                "UnsupportedMediaType",
+                "PATCH takes application/apply-patch+yaml or +json (server-side apply), not "
+                    + ct));
+        return;
+      }
+    }
+    if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) {
+      req.response().writeContinue();
+    }
+    new BodyReader(
+        req,
+        body ->
+            blocking(
+                req,
+                () -> {
+                  Resource r = decode(body, t);
+                  if (m.equals(HttpMethod.POST)) {
+                    return ResourceCodec.toJson(admission.create(r));
+                  }
+                  if (m.equals(HttpMethod.PUT)) {
+                    return ResourceCodec.toJson(admission.update(r));
+                  }
+                  Admission.Applied a = admission.apply(r);
+                  req.response().putHeader("Coldbrew-Apply-Outcome", a.outcome().word());
+                  if (a.outcome() == Admission.Outcome.CREATED) {
+                    req.response().setStatusCode(201);
+                  }
+                  return ResourceCodec.toJson(a.resource());
+                },
+                m.equals(HttpMethod.POST) ? 201 : 200,
+                t.subject()));
+  }
+
+  private static ApiStatus tooLarge() {
+    return ApiStatus.of(
+        413,
+        "RequestEntityTooLarge",
+        "body over " + MAX_BODY_BYTES + " bytes (the manifest limit)");
+  }
+
+  /** A decimal Content-Length, or -1 when malformed. */
+  static long parseLength(String value) {
+    String v = value.trim();
+    if (v.isEmpty() || v.length() > 18) {
+      return -1;
+    }
+    for (int i = 0; i < v.length(); i++) {
+      if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    return Long.parseLong(v);
+  }
+
+  /**
+   * Reads a request body chunk by chunk, counting it against {@link #MAX_BODY_BYTES} and the shared
+   * {@link #MAX_BUFFERED_BODY_BYTES}; refuses (and closes) at the first byte too many, or when the
+   * body takes longer than {@link Limits#bodyReadTimeout()}. Confined to the event loop.
+   */
+  private final class BodyReader {
+    private final HttpServerRequest req;
+    private final java.util.function.Function<Buffer, Future<Void>> onBody;
+    private final long timer;
+    private Buffer body = Buffer.buffer();
+    private long reserved;
+    private boolean done;
+
+    BodyReader(HttpServerRequest req, java.util.function.Function<Buffer, Future<Void>> onBody) {
+      this.req = req;
+      this.onBody = onBody;
+      this.timer =
+          vertx.setTimer(
+              bodyReadTimeoutMillis,
+              id ->
+                  fail(
                       ApiStatus.of(
-                          415,
-                          "UnsupportedMediaType",
-                          "PATCH takes application/apply-patch+yaml or +json (server-side apply), not "
-                              + ct));
-                  return;
-                }
-              }
-              blocking(
-                  req,
-                  () -> {
-                    Resource r = decode(body, t);
-                    if (m.equals(HttpMethod.POST)) {
-                      return ResourceCodec.toJson(admission.create(r));
-                    }
-                    if (m.equals(HttpMethod.PUT)) {
-                      return ResourceCodec.toJson(admission.update(r));
-                    }
-                    Admission.Applied a = admission.apply(r);
-                    req.response().putHeader("Coldbrew-Apply-Outcome", a.outcome().word());
-                    if (a.outcome() == Admission.Outcome.CREATED) {
-                      req.response().setStatusCode(201);
-                    }
-                    return ResourceCodec.toJson(a.resource());
-                  },
-                  m.equals(HttpMethod.POST) ? 201 : 200,
-                  t.subject());
-            });
+                          408,
+                          "RequestTimeout",
+                          "the body did not arrive within " + bodyReadTimeoutMillis + " ms")));
+      req.handler(this::chunk);
+      req.endHandler(v -> end());
+      req.exceptionHandler(
+          e -> fail(ApiStatus.of(400, "BadRequest", "cannot read body: " + e.getMessage())));
+    }
+
+    private void chunk(Buffer b) {
+      if (done) {
+        return;
+      }
+      if (body.length() + (long) b.length() > MAX_BODY_BYTES) {
+        fail(tooLarge());
+        return;
+      }
+      if (bufferedBodyBytes.addAndGet(b.length()) > MAX_BUFFERED_BODY_BYTES) {
+        bufferedBodyBytes.addAndGet(-b.length());
+        req.response().putHeader("Retry-After", "1");
+        fail(
+            ApiStatus.of(
+                503,
+                "ServiceUnavailable",
+                "too many large requests at once (more than "
+                    + MAX_BUFFERED_BODY_BYTES
+                    + " body bytes); retry"));
+        return;
+      }
+      reserved += b.length();
+      body.appendBuffer(b);
+    }
+
+    private void end() {
+      if (done) {
+        return;
+      }
+      done = true;
+      vertx.cancelTimer(timer);
+      Buffer b = body;
+      body = null;
+      onBody.apply(b).onComplete(v -> release());
+    }
+
+    private void fail(ApiStatus s) {
+      if (done) {
+        return;
+      }
+      done = true;
+      vertx.cancelTimer(timer);
+      body = null;
+      release();
+      if (!req.response().ended() && !req.response().closed()) {
+        refuse(req, s);
+      }
+    }
+
+    private void release() {
+      bufferedBodyBytes.addAndGet(-reserved);
+      reserved = 0;
+    }
   }
 
   /** Decodes a body and checks it names the kind, namespace and name of the path. */
@@ -263,11 +567,16 @@ public final class AdminApi {
     return n.toString();
   }
 
-  private void blocking(HttpServerRequest req, Callable<String> work, int code, String subject) {
-    vertx
+  /** Runs {@code work} on a worker and answers with its JSON; completes once answered. */
+  private Future<Void> blocking(
+      HttpServerRequest req, Callable<String> work, int code, String subject) {
+    return vertx
         .executeBlocking(work, false)
-        .onComplete(
+        .transform(
             ar -> {
+              if (req.response().closed()) {
+                return Future.succeededFuture();
+              }
               if (ar.succeeded()) {
                 HttpServerResponse resp = req.response();
                 if (resp.getStatusCode() == 200) {
@@ -281,6 +590,7 @@ public final class AdminApi {
                 }
                 send(req, s);
               }
+              return Future.succeededFuture();
             });
   }
 
@@ -296,14 +606,17 @@ public final class AdminApi {
         .end(s.toJson());
   }
 
-  private boolean authorized(HttpServerRequest req) {
-    String h = req.getHeader("Authorization");
-    if (h == null || !h.startsWith("Bearer ")) {
-      return false;
-    }
-    return MessageDigest.isEqual(
-        h.substring(7).trim().getBytes(StandardCharsets.UTF_8),
-        token.getBytes(StandardCharsets.UTF_8));
+  /**
+   * Answers a refusal with {@code Connection: close} and closes: nothing more is read from a
+   * connection whose request was refused (its body, if any, is never read as another request).
+   */
+  static void refuse(HttpServerRequest req, ApiStatus s) {
+    req.response()
+        .putHeader("Connection", "close")
+        .setStatusCode(s.code())
+        .putHeader("Content-Type", "application/json")
+        .end(s.toJson())
+        .onComplete(v -> req.connection().close());
   }
 
   /** A parsed resource path: kind, namespace (null = all), name (null = collection). */

@@ -22,11 +22,8 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -49,6 +46,7 @@ public final class Coldbrew implements AutoCloseable {
   private volatile ControllerManager controller;
   private Vertx adminVertx;
   private AdminApi admin;
+  private AdminAccess access;
   private Dashboard dashboard;
   private Admission admission;
   private int gatewayPort;
@@ -78,18 +76,18 @@ public final class Coldbrew implements AutoCloseable {
   private void startAll(PrintStream out) throws Exception {
     Path dataDir = options.dataDir().toAbsolutePath();
     LocalRuntime.preferVfork(); // before SqliteStore.open, which starts a process
+    AdminToken.securePrivateDirectory(dataDir);
     store = SqliteStore.open(dataDir);
     closeOnStop.add(store);
 
     var forward = new ForwardingStatSink();
-    dataPlane =
-        new DataPlane(
-            options
-                .config()
-                .limits()
-                .applyTo(DataPlaneOptions.defaults())
-                .withBind(options.bindAddress(), options.httpPort()),
-            forward);
+    DataPlaneOptions dataPlaneOptions =
+        options
+            .config()
+            .limits()
+            .applyTo(DataPlaneOptions.defaults())
+            .withBind(options.bindAddress(), options.httpPort());
+    dataPlane = new DataPlane(dataPlaneOptions, forward);
     closeOnStop.add(dataPlane);
     EventLog events =
         new EventLog(Clock.systemUTC(), EventLog.DEFAULT_MAX_AGE, EventLog.DEFAULT_MAX_COUNT);
@@ -131,7 +129,13 @@ public final class Coldbrew implements AutoCloseable {
 
     admission = new Admission(store, options.config().validationContext());
     adminVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(8));
-    admin = new AdminApi(adminVertx, store, admission, adminToken(dataDir));
+    access =
+        new AdminAccess(
+            AdminToken.rotate(dataDir),
+            AdminAccess.allowedHosts(
+                options.adminBindAddress(), options.config().limits().adminAllowedHosts()),
+            Clock.systemUTC());
+    admin = new AdminApi(adminVertx, store, admission, access);
     new LogsApi(runtime.logs(), store).mount(admin);
     new EventsApi(events).mount(admin);
     admin.mount(
@@ -149,7 +153,12 @@ public final class Coldbrew implements AutoCloseable {
     try {
       adminPort =
           admin
-              .listen(options.adminBindAddress(), options.adminPort())
+              .listen(
+                  options.adminBindAddress(),
+                  options.adminPort(),
+                  AdminApi.Limits.of(
+                      dataPlaneOptions.headerReadTimeout(),
+                      options.config().limits().adminMaxConnections()))
               .toCompletionStage()
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
@@ -166,11 +175,12 @@ public final class Coldbrew implements AutoCloseable {
     }
     admin.markReady();
     LOG.info(
-        "gateway on {}:{}, admin API on {}:{}, data in {}",
+        "gateway on {}:{}, admin API on {}:{} (bearer token in {}), data in {}",
         options.bindAddress(),
         gatewayPort,
         options.adminBindAddress(),
         adminPort,
+        dataDir.resolve(AdminToken.FILE),
         dataDir);
     applyManifests(out);
   }
@@ -243,28 +253,23 @@ public final class Coldbrew implements AutoCloseable {
   }
 
   /**
-   * The admin token: none while the admin API is on loopback; otherwise read from, or generated
-   * into, {@code <dataDir>/admin-token} with mode 0600.
+   * A new one-time dashboard login URL on this machine's loopback (or the bind address when it is
+   * neither loopback nor a wildcard): opened once within {@link AdminAccess#LINK_LIFETIME}, it sets
+   * the session cookie.
    */
-  private String adminToken(Path dataDir) throws IOException {
-    if (InetAddress.getByName(options.adminBindAddress()).isLoopbackAddress()) {
-      return null;
-    }
-    Path file = dataDir.resolve("admin-token");
-    if (Files.exists(file)) {
-      return Files.readString(file).trim();
-    }
-    byte[] b = new byte[32];
-    new SecureRandom().nextBytes(b);
-    String token = HexFormat.of().formatHex(b);
-    Files.writeString(file, token + "\n");
+  public String loginUrl() {
+    String host = options.adminBindAddress();
     try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException e) {
-      // not a POSIX file system
+      InetAddress a = InetAddress.getByName(host);
+      if (a.isAnyLocalAddress()) {
+        host = a instanceof java.net.Inet6Address ? "[::1]" : "127.0.0.1";
+      } else if (host.indexOf(':') >= 0) {
+        host = "[" + host + "]";
+      }
+    } catch (java.net.UnknownHostException e) {
+      // checked before start: the name as given
     }
-    LOG.info("admin API on {} requires the bearer token in {}", options.adminBindAddress(), file);
-    return token;
+    return "http://" + host + ":" + adminPort + "/login?once=" + access.newLoginLink();
   }
 
   public int gatewayPort() {

@@ -13,7 +13,9 @@ import java.util.List;
  * {@code GET /logs/namespaces/{ns}/services/{name}?revision=R&tail=N&follow=true}: the instance
  * logs behind {@code coldbrew logs}, as text lines prefixed {@code [instance-id]}; with {@code
  * follow} the response stays open and new lines are sent as they are written (polled every 200 ms,
- * on a worker thread).
+ * on a worker thread). Without {@code tail} every line is sent, up to {@link
+ * dev.coldbrew.runtime.local.LogStore#MAX_TAIL_BYTES} of text (the newest kept), so no request
+ * reads whole log files. Handlers run on the admin event loop, file reads on worker threads.
  */
 final class LogsApi {
   static final String PREFIX = "/logs/";

@@ -57,7 +57,7 @@ public record PlatformConfig(
   }
 
   /**
-   * The {@code coldbrew:} section: data plane bounds a user may want to change.
+   * The {@code coldbrew:} section: data plane and admin API bounds a user may want to change.
    *
    * @param maxHeldRequestsPerRevision {@code max-held-requests-per-revision}: requests the
    *     activator holds per revision before answering 503 with {@code Retry-After} (10000)
@@ -65,18 +65,41 @@ public record PlatformConfig(
    *     MiB)
    * @param requestBodyIdleTimeout {@code request-body-idle-timeout}: how long a client may send no
    *     byte of a request body the gateway is reading before it gets 408 (10s; {@code 0}: no limit)
+   * @param adminMaxConnections {@code admin-max-connections}: connections the admin API keeps open
+   *     at once; more are closed as they open (256: the CLI uses one per command, a dashboard tab a
+   *     few, and each holds little)
+   * @param adminAllowedHosts {@code admin-allowed-hosts}: host names and addresses, separated by
+   *     commas, that the admin API accepts in {@code Host} besides localhost, the loopback
+   *     addresses, the bind address and (for a wildcard bind) the machine's own (none)
    */
   public record Limits(
-      int maxHeldRequestsPerRevision, long maxRequestBodyBytes, Duration requestBodyIdleTimeout) {
+      int maxHeldRequestsPerRevision,
+      long maxRequestBodyBytes,
+      Duration requestBodyIdleTimeout,
+      int adminMaxConnections,
+      List<String> adminAllowedHosts) {
     static final String MAX_HELD = "max-held-requests-per-revision";
     static final String MAX_BODY = "max-request-body-bytes";
     static final String BODY_IDLE = "request-body-idle-timeout";
+    static final String ADMIN_MAX_CONNECTIONS = "admin-max-connections";
+    static final String ADMIN_ALLOWED_HOSTS = "admin-allowed-hosts";
+    private static final java.util.regex.Pattern HOST =
+        java.util.regex.Pattern.compile(
+            "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\\[[0-9a-f:.]+]");
 
-    /** The data plane's defaults. */
+    public Limits {
+      adminAllowedHosts = List.copyOf(adminAllowedHosts);
+    }
+
+    /** The data plane's defaults, and the admin API's. */
     public static Limits defaults() {
       DataPlaneOptions d = DataPlaneOptions.defaults();
       return new Limits(
-          d.maxHeldRequestsPerRevision(), d.maxBodyBytes(), d.requestBodyIdleTimeout());
+          d.maxHeldRequestsPerRevision(),
+          d.maxBodyBytes(),
+          d.requestBodyIdleTimeout(),
+          256,
+          List.of());
     }
 
     /** These limits applied to data plane options. */
@@ -92,7 +115,12 @@ public record PlatformConfig(
 
     static Limits fromMap(String section, Map<String, Object> values) {
       List<FieldError> errors = new ArrayList<>();
-      var r = new ConfigReader(section, values, Set.of(MAX_HELD, MAX_BODY, BODY_IDLE), errors);
+      var r =
+          new ConfigReader(
+              section,
+              values,
+              Set.of(MAX_HELD, MAX_BODY, BODY_IDLE, ADMIN_MAX_CONNECTIONS, ADMIN_ALLOWED_HOSTS),
+              errors);
       Limits d = defaults();
       long held =
           r.integer(
@@ -104,10 +132,28 @@ public record PlatformConfig(
       long body = r.integer(MAX_BODY, d.maxRequestBodyBytes(), 0, Long.MAX_VALUE, ">= 0");
       Duration bodyIdle =
           r.duration(BODY_IDLE, d.requestBodyIdleTimeout(), Duration.ZERO, Duration.ofHours(1));
+      long conns =
+          r.integer(ADMIN_MAX_CONNECTIONS, d.adminMaxConnections(), 1, 100_000, "1..100000");
+      List<String> hosts = new ArrayList<>();
+      String raw = r.raw(ADMIN_ALLOWED_HOSTS);
+      if (raw != null && !raw.isEmpty()) {
+        for (String h : raw.split(",", -1)) {
+          String host = h.trim().toLowerCase(java.util.Locale.ROOT);
+          if (!HOST.matcher(host).matches() || host.length() > 253) {
+            r.error(
+                ADMIN_ALLOWED_HOSTS,
+                h.trim(),
+                "host names or addresses separated by commas, e.g. \"coldbrew.example.com,"
+                    + " 192.0.2.7, [2001:db8::7]\"");
+          } else {
+            hosts.add(host);
+          }
+        }
+      }
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);
       }
-      return new Limits((int) held, body, bodyIdle);
+      return new Limits((int) held, body, bodyIdle, (int) conns, hosts);
     }
   }
 

@@ -10,7 +10,7 @@ import java.util.List;
  * @param httpPort the gateway's port (8080); 0 picks a free one
  * @param adminPort the admin API's port (8081); 0 picks a free one
  * @param bindAddress the gateway's address (127.0.0.1)
- * @param adminBindAddress the admin API's address (127.0.0.1); any other needs the bearer token
+ * @param adminBindAddress the admin API's address (127.0.0.1); every address needs the bearer token
  * @param dataDir the store, logs and instance records (./.coldbrew)
  * @param domain the URL domain; null takes the config's {@code domain:} section, else localhost
  * @param config the Knative ConfigMap sections

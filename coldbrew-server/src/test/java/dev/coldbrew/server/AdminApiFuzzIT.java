@@ -124,9 +124,17 @@ class AdminApiFuzzIT {
     store = SqliteStore.open(dir.resolve("data"));
     vertx = Vertx.vertx();
     Admission admission = new Admission(store, PlatformConfig.standard().validationContext());
-    api = new AdminApi(vertx, store, admission, TOKEN);
+    api =
+        new AdminApi(
+            vertx,
+            store,
+            admission,
+            new AdminAccess(
+                TOKEN,
+                AdminAccess.allowedHosts("127.0.0.1", List.of()),
+                java.time.Clock.systemUTC()));
     port =
-        api.listen("127.0.0.1", 0)
+        api.listen("127.0.0.1", 0, AdminApi.Limits.of(Duration.ofSeconds(10), 256))
             .toCompletionStage()
             .toCompletableFuture()
             .get(30, TimeUnit.SECONDS);

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AdminApiIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String SERVICES = "/apis/serving.knative.dev/v1/namespaces/default/services";
+  private static final String TOKEN = "admin-api-it-token";
   private final HttpClient http = HttpClient.newHttpClient();
 
   @TempDir Path dir;
@@ -33,8 +34,17 @@ class AdminApiIT {
     store = SqliteStore.open(dir);
     vertx = Vertx.vertx();
     PlatformConfig cfg = PlatformConfig.standard();
-    api = new AdminApi(vertx, store, new Admission(store, cfg.validationContext()), null);
-    port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get();
+    AdminAccess access =
+        new AdminAccess(
+            TOKEN,
+            AdminAccess.allowedHosts("127.0.0.1", java.util.List.of()),
+            java.time.Clock.systemUTC());
+    api = new AdminApi(vertx, store, new Admission(store, cfg.validationContext()), access);
+    port =
+        api.listen("127.0.0.1", 0, AdminApi.Limits.of(java.time.Duration.ofSeconds(10), 256))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get();
     api.markReady();
   }
 
@@ -46,7 +56,9 @@ class AdminApiIT {
 
   private HttpResponse<String> send(String method, String path, String contentType, String body)
       throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Authorization", "Bearer " + TOKEN);
     if (contentType != null) {
       b.header("Content-Type", contentType);
     }

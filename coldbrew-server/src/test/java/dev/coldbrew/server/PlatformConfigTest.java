@@ -133,4 +133,31 @@ class PlatformConfigTest {
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("autoscaler.max-scale");
   }
+
+  @Test
+  void adminKeysOfTheColdbrewSection() {
+    PlatformConfig c =
+        PlatformConfig.parse(
+            "coldbrew:\n  admin-max-connections: 32\n"
+                + "  admin-allowed-hosts: \"Coldbrew.Example.com, 192.0.2.7,[2001:db8::7]\"\n",
+            "test.yaml");
+    assertThat(c.limits().adminMaxConnections()).isEqualTo(32);
+    assertThat(c.limits().adminAllowedHosts())
+        .containsExactly("coldbrew.example.com", "192.0.2.7", "[2001:db8::7]");
+    assertThat(PlatformConfig.standard().limits().adminMaxConnections()).isEqualTo(256);
+    assertThat(PlatformConfig.standard().limits().adminAllowedHosts()).isEmpty();
+    assertThatThrownBy(
+            () ->
+                PlatformConfig.parse(
+                    "coldbrew:\n  admin-max-connections: 0\n"
+                        + "  admin-allowed-hosts: \"ok.example, bad host!, \"\n",
+                    "test.yaml"))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("coldbrew.admin-max-connections: 0 (expected: 1..100000)")
+        .hasMessageContaining("coldbrew.admin-allowed-hosts: \"bad host!\"")
+        .hasMessageContaining("coldbrew.admin-allowed-hosts: \"\"");
+    assertThatThrownBy(
+            () -> PlatformConfig.parse("coldbrew:\n  admin-max-connections: many\n", "test.yaml"))
+        .hasMessageContaining("coldbrew.admin-max-connections: \"many\"");
+  }
 }

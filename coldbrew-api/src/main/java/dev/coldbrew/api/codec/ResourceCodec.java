@@ -37,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * Reads and writes resources as YAML or JSON. Decoding is strict like the Kubernetes API server:
@@ -45,6 +46,13 @@ import java.util.Optional;
  * one list of documents. Thread-safe.
  */
 public final class ResourceCodec {
+  /**
+   * The most characters one YAML text may have: SnakeYAML's default (3 MB) is below the admin API's
+   * 4 MiB body limit, so a large manifest got a parse error instead of the body limit's 413; this
+   * is four times that limit. Alias expansion and nesting keep SnakeYAML's default bounds.
+   */
+  public static final int MAX_YAML_CODE_POINTS = 16 * 1024 * 1024;
+
   /** How many unskippable bad values one document may report before decoding gives up. */
   private static final int MAX_DECODE_ATTEMPTS = 100;
 
@@ -53,6 +61,7 @@ public final class ResourceCodec {
       configure(
           YAMLMapper.builder(
                   YAMLFactory.builder()
+                      .loaderOptions(yamlLoaderOptions())
                       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
                       .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
@@ -62,6 +71,12 @@ public final class ResourceCodec {
               .build());
 
   private ResourceCodec() {}
+
+  private static LoaderOptions yamlLoaderOptions() {
+    LoaderOptions o = new LoaderOptions();
+    o.setCodePointLimit(MAX_YAML_CODE_POINTS);
+    return o;
+  }
 
   private static ObjectMapper configure(ObjectMapper m) {
     m.registerModule(

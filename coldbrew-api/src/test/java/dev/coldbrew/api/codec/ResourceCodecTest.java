@@ -284,6 +284,36 @@ class ResourceCodecTest {
   }
 
   @Test
+  void aManifestOfThreeToFourMebibytesParses() {
+    // SnakeYAML's default limit is 3 MB: a manifest under the admin API's 4 MiB body limit but
+    // over 3 MB must parse (so the API's limit, 413, is what a client meets).
+    String big =
+        HEAD
+            + "  annotations:\n"
+            + "    big: \""
+            + "x".repeat(3_600_000)
+            + "\"\n"
+            + "spec:\n  template: {spec: {containers: [{command: [app]}]}}\n";
+    assertThat(big.length()).isBetween(3_500_000, 4 * 1024 * 1024);
+    Service s = (Service) ResourceCodec.decodeOne(big);
+    assertThat(s.metadata.annotations().get("big")).hasSize(3_600_000);
+  }
+
+  @Test
+  void aliasBombsStaySmall() {
+    // "billion laughs": 10^11 leaves if aliases were expanded; the parser never expands them.
+    StringBuilder y = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for (int i = 1; i < 12; i++) {
+      y.append("a").append(i).append(": &a").append(i).append(" [");
+      for (int j = 0; j < 10; j++) {
+        y.append(j == 0 ? "" : ", ").append("*a").append(i - 1);
+      }
+      y.append("]\n");
+    }
+    assertThat(ResourceCodec.split(y.toString()).get(0).toString()).hasSizeLessThan(10_000);
+  }
+
+  @Test
   void copyIsDeep() {
     Service s = (Service) ResourceCodec.decodeOne(HEAD + "  labels: {a: b}\n");
     Service c = ResourceCodec.copy(s);

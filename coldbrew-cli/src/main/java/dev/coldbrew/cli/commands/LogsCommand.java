@@ -32,7 +32,8 @@ public class LogsCommand extends ClientCommand {
       names = "--tail",
       paramLabel = "N",
       defaultValue = "-1",
-      description = "Only the last N lines of each instance (default: all).")
+      description =
+          "Only the last N lines of each instance (default: all, up to the newest 4 MiB of text).")
   int tail;
 
   @Override

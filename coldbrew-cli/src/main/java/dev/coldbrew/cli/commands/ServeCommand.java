@@ -1,7 +1,10 @@
 package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.api.validation.ValidationException;
+import dev.coldbrew.cli.AdminTokens;
 import dev.coldbrew.cli.UserException;
+import dev.coldbrew.server.AdminAccess;
+import dev.coldbrew.server.AdminToken;
 import dev.coldbrew.server.Coldbrew;
 import dev.coldbrew.server.PlatformConfig;
 import dev.coldbrew.server.ServerOptions;
@@ -58,7 +61,9 @@ public class ServeCommand implements Callable<Integer> {
       defaultValue = "127.0.0.1",
       paramLabel = "ADDRESS",
       description =
-          "Admin API address (default: ${DEFAULT-VALUE}); any non-loopback address requires the token written to <data-dir>/admin-token.")
+          "Admin API address (default: ${DEFAULT-VALUE}). Every request needs the token written"
+              + " to <data-dir>/admin-token at each start (the CLI finds it on this machine), or a"
+              + " dashboard session from a login URL.")
   String adminBindAddress;
 
   @Option(
@@ -79,7 +84,8 @@ public class ServeCommand implements Callable<Integer> {
       paramLabel = "FILE",
       description =
           "YAML with Knative ConfigMap sections (autoscaler, defaults, deployment, domain) and"
-              + " coldbrew (max-held-requests-per-revision, max-request-body-bytes).")
+              + " coldbrew (max-held-requests-per-revision, max-request-body-bytes,"
+              + " admin-max-connections, admin-allowed-hosts).")
   Path config;
 
   @Option(
@@ -136,26 +142,61 @@ public class ServeCommand implements Callable<Integer> {
     } catch (IllegalStateException | dev.coldbrew.store.StoreException e) {
       throw new UserException(e.getMessage());
     }
+    Path tokenFile = dataDir.toAbsolutePath().resolve(AdminToken.FILE);
+    int adminPortBound = platform.adminPort();
+    boolean recorded = false;
+    if (reachableOnLoopback(adminBindAddress)) {
+      try {
+        AdminTokens.remember(adminPortBound, tokenFile);
+        recorded = true;
+      } catch (java.io.IOException | RuntimeException e) {
+        System.err.println(
+            "coldbrew: cannot record the admin token's place in "
+                + AdminTokens.record(adminPortBound)
+                + " ("
+                + e
+                + "); give the CLI COLDBREW_TOKEN or --token-file "
+                + tokenFile);
+      }
+    }
     out.printf(
         "Coldbrew is serving: gateway http://%s:%d, admin API and dashboard http://%s:%d, data in"
             + " %s%n",
         bindAddress,
         platform.gatewayPort(),
         adminBindAddress,
-        platform.adminPort(),
+        adminPortBound,
         dataDir.toAbsolutePath());
+    out.printf(
+        "Dashboard: %s (this link works once, within %d minutes; `coldbrew dashboard` prints a"
+            + " new one)%n",
+        platform.loginUrl(), AdminAccess.LINK_LIFETIME.toMinutes());
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
+    boolean forget = recorded;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   platform.close();
+                  if (forget) {
+                    AdminTokens.forget(adminPortBound, tokenFile);
+                  }
                   stopped.countDown();
                 },
                 "coldbrew-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** Whether a client on this machine reaches the admin API on loopback (loopback or wildcard). */
+  private static boolean reachableOnLoopback(String address) {
+    try {
+      java.net.InetAddress a = java.net.InetAddress.getByName(address);
+      return a.isLoopbackAddress() || a.isAnyLocalAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   private static void checkPort(String flag, int port) {

@@ -36,13 +36,11 @@ final class Http {
     return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** A resource from the admin API, or empty on 404. */
+  /** A resource from the admin API (with the token), or empty on 404. */
   static Optional<JsonNode> resource(Platform p, String path)
       throws IOException, InterruptedException {
     HttpResponse<String> r =
-        CLIENT.send(
-            HttpRequest.newBuilder(URI.create(p.admin(path))).build(),
-            HttpResponse.BodyHandlers.ofString());
+        CLIENT.send(p.adminRequest(path).build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() == 404) {
       return Optional.empty();
     }

@@ -7,8 +7,6 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,12 +33,12 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * Observability (docs/operations.md) through the real jar: the dashboard in a real headless
- * Chromium (the service is listed, a request at zero turns its SKS mode from Proxy to Serve and its
- * instance chart rises), the cold-start header, {@code /metrics}, {@code get events}, the events
- * watch, {@code version} and {@code completion}. The first request at zero happens once, in the
- * browser test or (when Chromium is missing and that test is skipped) in the first test that needs
- * it.
+ * Observability (docs/operations.md) through the real jar: the dashboard in a real headless Chromium, logged in through a
+ * one-time URL from {@code coldbrew dashboard} (the service is listed, a request at zero turns its
+ * SKS mode from Proxy to Serve and its instance chart rises), the cold-start header, {@code
+ * /metrics}, {@code get events}, the events watch, {@code version} and {@code completion}. The
+ * first request at zero happens once, in the browser test or (when Chromium is missing and that
+ * test is skipped) in the first test that needs it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -157,6 +155,15 @@ class ObservabilityIT {
             .build();
     WebDriver driver = new ChromeDriver(service, options);
     try {
+      var login = platform.cli("dashboard");
+      assertThat(login.code()).as(login.toString()).isZero();
+      String url = login.out().trim();
+      assertThat(url).startsWith(platform.admin("/login?once="));
+      driver.get(url);
+      assertThat(driver.getCurrentUrl()).isEqualTo(platform.admin("/dashboard/"));
+      // the session cookie is HttpOnly: the page's scripts cannot read it
+      assertThat(((JavascriptExecutor) driver).executeScript("return document.cookie;"))
+          .isEqualTo("");
       driver.get(platform.admin("/"));
       assertThat(driver.getCurrentUrl()).endsWith("/dashboard/");
       By revision = By.cssSelector("[data-service='default/dash'] [data-revision='" + REV + "']");
@@ -225,8 +232,7 @@ class ObservabilityIT {
     coldStart();
     HttpResponse<String> r =
         Http.CLIENT.send(
-            HttpRequest.newBuilder(URI.create(platform.admin("/metrics"))).build(),
-            HttpResponse.BodyHandlers.ofString());
+            platform.adminRequest("/metrics").build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
     String ok =
@@ -269,9 +275,7 @@ class ObservabilityIT {
     coldStart();
     HttpResponse<java.io.InputStream> r =
         Http.CLIENT.send(
-            HttpRequest.newBuilder(
-                    URI.create(platform.admin("/events/namespaces/default?watch=true")))
-                .build(),
+            platform.adminRequest("/events/namespaces/default?watch=true").build(),
             HttpResponse.BodyHandlers.ofInputStream());
     try (BufferedReader in =
         new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {

@@ -19,14 +19,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real {@code coldbrew serve} started from the built jar as its own process, on free ports and a
- * data dir of the test's, and the CLI run against it as further processes. Used by the end-to-end
- * tests; everything it starts it stops.
+ * data dir of the test's, and the CLI run against it as further processes. Both run with a home
+ * directory of the test's ({@code -Duser.home}), so the CLI finds the admin token the way it does
+ * for a user ({@code ~/.coldbrew/servers/PORT}) without touching the real home. Used by the
+ * end-to-end tests; everything it starts it stops.
  */
 final class Platform implements AutoCloseable {
   static final Path JAR = Path.of("target", "coldbrew.jar").toAbsolutePath();
   static final Path TEST_CLASSES = Path.of("target", "test-classes").toAbsolutePath();
 
   final Path dataDir;
+  final Path home;
   final int httpPort;
   final int adminPort;
   final Path log;
@@ -35,6 +38,7 @@ final class Platform implements AutoCloseable {
 
   Platform(Path dir, String... extraArgs) throws IOException {
     this.dataDir = dir.resolve("data");
+    this.home = dir.resolve("home");
     this.httpPort = freePort();
     this.adminPort = freePort();
     this.log = dir.resolve("serve.log");
@@ -69,10 +73,12 @@ final class Platform implements AutoCloseable {
 
   /** Starts serve and waits until /healthz answers. */
   Platform start() throws IOException {
+    Files.createDirectories(home);
     List<String> cmd =
         new ArrayList<>(
             List.of(
                 java(),
+                "-Duser.home=" + home,
                 "-jar",
                 JAR.toString(),
                 "serve",
@@ -113,6 +119,18 @@ final class Platform implements AutoCloseable {
 
   String admin(String path) {
     return "http://127.0.0.1:" + adminPort + path;
+  }
+
+  /** The admin API's bearer token, as the running serve wrote it (a new one at every start). */
+  String token() throws IOException {
+    return Files.readString(dataDir.resolve("admin-token")).trim();
+  }
+
+  /** A request to the admin API carrying the token. */
+  HttpRequest.Builder adminRequest(String path) throws IOException {
+    return HttpRequest.newBuilder(URI.create(admin(path)))
+        .header("Authorization", "Bearer " + token())
+        .timeout(Duration.ofSeconds(60));
   }
 
   /** Sends SIGTERM and waits for a clean exit. */
@@ -158,7 +176,14 @@ final class Platform implements AutoCloseable {
    */
   Result run(Map<String, String> env, Path cwd, String stdin, String... args)
       throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(java(), "-jar", JAR.toString()));
+    return runAs(home, env, cwd, stdin, args);
+  }
+
+  /** {@link #run} with {@code userHome} as the CLI's home directory. */
+  Result runAs(Path userHome, Map<String, String> env, Path cwd, String stdin, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd =
+        new ArrayList<>(List.of(java(), "-Duser.home=" + userHome, "-jar", JAR.toString()));
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile("coldbrew-cli", ".out");
     Path err = Files.createTempFile("coldbrew-cli", ".err");

@@ -3,7 +3,6 @@ package dev.coldbrew.cli.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -70,11 +69,10 @@ class RestartIT {
                   try {
                     HttpResponse<String> resp =
                         Http.CLIENT.send(
-                            HttpRequest.newBuilder(
-                                    URI.create(
-                                        first.admin(
-                                            "/apis/serving.knative.dev/v1/namespaces/default/services/"
-                                                + name)))
+                            first
+                                .adminRequest(
+                                    "/apis/serving.knative.dev/v1/namespaces/default/services/"
+                                        + name)
                                 .method("PATCH", HttpRequest.BodyPublishers.ofString(yaml))
                                 .header("Content-Type", "application/apply-patch+yaml")
                                 .timeout(Duration.ofSeconds(30))

@@ -26,10 +26,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Security and hostile input through the real jar: an admin API bound beyond loopback needs the
- * generated token, no CORS, the gateway never exposes the admin API, owner-only data, hostile HTTP
- * at the gateway, the configured held-request and body bounds, and bad flags and config keys named
- * in errors.
+ * Security and hostile input through the real jar: the admin API (here bound to every
+ * address) needs the token written at each start, no CORS, the gateway never exposes the admin API,
+ * owner-only data, hostile HTTP at the gateway, the configured held-request and body bounds, and
+ * bad flags and config keys named in errors.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecurityIT {
@@ -145,13 +145,24 @@ class SecurityIT {
     assertThat(admin("GET", SERVICES, "Authorization", "Bearer " + token).statusCode())
         .isEqualTo(200);
 
-    // The CLI: without a token it fails naming the cause; with --token-file or COLDBREW_TOKEN it
-    // works.
+    // The CLI: as the user that runs serve, it finds the token itself; elsewhere (another home,
+    // no token in the working directory) it fails naming where it looked; a stale token is named
+    // as refused; --token-file and COLDBREW_TOKEN work.
     var r = platform.run(Map.of(), dir, null, "service", "list");
+    assertThat(r.code()).as(r.toString()).isZero();
+    Path elsewhere = Files.createDirectories(dir.resolve("another-home"));
+    r = platform.runAs(elsewhere, Map.of(), dir, null, "service", "list");
     assertThat(r.code()).as(r.toString()).isEqualTo(1);
-    assertThat(r.err()).containsIgnoringCase("token");
+    assertThat(r.err())
+        .contains("needs a token and none was found")
+        .contains(elsewhere.resolve(".coldbrew/servers/" + platform.adminPort).toString())
+        .doesNotContain("\tat ");
+    r = platform.runAs(elsewhere, Map.of("COLDBREW_TOKEN", "stale"), dir, null, "service", "list");
+    assertThat(r.code()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("refused the token from $COLDBREW_TOKEN");
     r =
-        platform.run(
+        platform.runAs(
+            elsewhere,
             Map.of(),
             dir,
             null,
@@ -161,8 +172,15 @@ class SecurityIT {
             platform.dataDir.resolve("admin-token").toString());
     assertThat(r.code()).as(r.toString()).isZero();
     r =
-        platform.run(
-            Map.of(), dir, null, "service", "list", "--token-file", dir.resolve("nope").toString());
+        platform.runAs(
+            elsewhere,
+            Map.of(),
+            dir,
+            null,
+            "service",
+            "list",
+            "--token-file",
+            dir.resolve("nope").toString());
     assertThat(r.code()).as(r.toString()).isEqualTo(1);
     assertThat(r.err()).contains("--token-file");
     r = cli(null, "service", "list");

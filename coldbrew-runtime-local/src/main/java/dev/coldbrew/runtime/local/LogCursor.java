@@ -42,10 +42,32 @@ public final class LogCursor {
     this.tailLines = tailLines;
   }
 
-  /** The lines written since the last poll; on the first poll, the tail. Never blocks long. */
+  /**
+   * The lines written since the last poll; on the first poll, the tail (at most {@link
+   * LogStore#MAX_TAIL_BYTES} of it, newest instances first). Never blocks long.
+   */
   public synchronized List<LogLine> poll() {
+    List<LogStore.InstanceLog> logs = store.instanceLogs(namespace, service, revision);
     List<LogLine> out = new ArrayList<>();
-    for (LogStore.InstanceLog f : store.instanceLogs(namespace, service, revision)) {
+    if (!started) {
+      started = true;
+      List<List<LogLine>> parts = new ArrayList<>();
+      long budget = LogStore.MAX_TAIL_BYTES;
+      for (int i = logs.size() - 1; i >= 0; i--) {
+        List<LogLine> part = new ArrayList<>();
+        try {
+          budget -= tail(logs.get(i), budget, part);
+        } catch (IOException e) {
+          // gone or rotating: read from its start at the next poll
+        }
+        parts.add(part);
+      }
+      for (int i = parts.size() - 1; i >= 0; i--) {
+        out.addAll(parts.get(i));
+      }
+      return out;
+    }
+    for (LogStore.InstanceLog f : logs) {
       try {
         poll(f, out);
       } catch (NoSuchFileException e) {
@@ -54,8 +76,19 @@ public final class LogCursor {
         // transient (rotation in progress): retried at the next poll
       }
     }
-    started = true;
     return out;
+  }
+
+  /** The first poll of one log: its tail within {@code budget}; returns the bytes it took. */
+  private long tail(LogStore.InstanceLog f, long budget, List<LogLine> out) throws IOException {
+    Path path = f.path();
+    BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
+    LogStore.Tail t = LogStore.tailLines(path, tailLines, budget);
+    for (String text : t.lines()) {
+      out.add(new LogLine(f.revision(), f.instanceId(), text));
+    }
+    positions.put(path, new Position(attrs.fileKey(), endOfLastLine(path, attrs.size())));
+    return t.bytes();
   }
 
   private void poll(LogStore.InstanceLog f, List<LogLine> out) throws IOException {
@@ -63,13 +96,6 @@ public final class LogCursor {
     BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
     Object key = attrs.fileKey();
     Position pos = positions.get(path);
-    if (pos == null && !started) {
-      for (String text : LogStore.tailLines(path, tailLines)) {
-        out.add(new LogLine(f.revision(), f.instanceId(), text));
-      }
-      positions.put(path, new Position(key, endOfLastLine(path, attrs.size())));
-      return;
-    }
     long offset = 0;
     if (pos != null && Objects.equals(pos.fileKey(), key) && attrs.size() >= pos.offset()) {
       offset = pos.offset();

@@ -10,9 +10,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -24,12 +25,17 @@ import java.util.stream.Stream;
  * a {@code .service} file per revision directory naming its service, so the logs of a deleted
  * revision stay readable. Instances are listed oldest-written first, each with its own last lines
  * (as {@code kubectl logs --prefix --tail} does per pod); lines carry no timestamps, so lines of
- * different instances are not interleaved by time. Thread-safe (it only reads files).
+ * different instances are not interleaved by time. A tail reads at most {@link #MAX_TAIL_BYTES} of
+ * log text, however many lines are asked for: the newest instances first, so when the bound cuts,
+ * it cuts the oldest. Thread-safe (it only reads files).
  */
 public final class LogStore {
   static final String SERVICE_MARKER = ".service";
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
   private static final int CHUNK = 8192;
+
+  /** The most bytes of log text one tail reads, every instance together. */
+  public static final int MAX_TAIL_BYTES = 4 * 1024 * 1024;
 
   private final Path logsDir;
 
@@ -49,9 +55,18 @@ public final class LogStore {
     if (lines < 0) {
       throw new IllegalArgumentException("tail: " + lines + " (expected: >= 0)");
     }
+    List<InstanceLog> logs = instanceLogs(namespace, service, revision);
+    List<List<String>> parts = new ArrayList<>(logs.size());
+    long budget = MAX_TAIL_BYTES;
+    for (int i = logs.size() - 1; i >= 0; i--) { // newest first: the bound cuts the oldest
+      Tail t = tailLines(logs.get(i).path(), lines, budget);
+      budget -= t.bytes();
+      parts.add(t.lines());
+    }
     List<LogLine> out = new ArrayList<>();
-    for (InstanceLog f : instanceLogs(namespace, service, revision)) {
-      for (String text : tailLines(f.path(), lines)) {
+    for (int i = 0; i < logs.size(); i++) {
+      InstanceLog f = logs.get(i);
+      for (String text : parts.get(logs.size() - 1 - i)) {
         out.add(new LogLine(f.revision(), f.instanceId(), text));
       }
     }
@@ -135,28 +150,45 @@ public final class LogStore {
     return log.resolveSibling(log.getFileName() + ".1");
   }
 
+  /** Lines from the end of a log, and how many bytes of it they took. */
+  record Tail(List<String> lines, long bytes) {}
+
   /** The last {@code n} lines of a log, including the rotated file's if the current has fewer. */
   static List<String> tailLines(Path log, int n) {
-    List<String> lines = lastLines(log, n);
-    if (lines.size() < n) {
-      List<String> older = new ArrayList<>(lastLines(rotatedOf(log), n - lines.size()));
-      older.addAll(lines);
-      lines = older;
-    }
-    return lines;
+    return tailLines(log, n, MAX_TAIL_BYTES).lines();
   }
 
-  /** The last {@code n} complete or final lines of a file, reading only its end. */
-  private static List<String> lastLines(Path file, int n) {
-    if (n == 0) {
-      return List.of();
+  /**
+   * The last {@code n} lines of a log (the rotated file's too if the current has fewer), reading at
+   * most {@code maxBytes}.
+   */
+  static Tail tailLines(Path log, int n, long maxBytes) {
+    Tail current = lastLines(log, n, maxBytes);
+    if (current.lines().size() >= n || current.bytes() >= maxBytes) {
+      return current;
+    }
+    Tail older = lastLines(rotatedOf(log), n - current.lines().size(), maxBytes - current.bytes());
+    List<String> lines = new ArrayList<>(older.lines());
+    lines.addAll(current.lines());
+    return new Tail(lines, older.bytes() + current.bytes());
+  }
+
+  /**
+   * The last {@code n} complete or final lines of a file, reading only its end and at most {@code
+   * maxBytes} of it (a line cut by that bound is left out).
+   */
+  private static Tail lastLines(Path file, int n, long maxBytes) {
+    if (n == 0 || maxBytes <= 0) {
+      return new Tail(List.of(), 0);
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long pos = ch.size();
-      byte[] acc = new byte[0];
+      long size = ch.size();
+      long pos = size;
+      Deque<byte[]> chunks = new ArrayDeque<>();
+      long read = 0;
       int newlines = 0;
-      while (pos > 0 && newlines <= n) {
-        int len = (int) Math.min(CHUNK, pos);
+      while (pos > 0 && newlines <= n && read < maxBytes) {
+        int len = (int) Math.min(Math.min(CHUNK, pos), maxBytes - read);
         pos -= len;
         ByteBuffer buf = ByteBuffer.allocate(len);
         while (buf.hasRemaining() && ch.read(buf, pos + buf.position()) > 0) {}
@@ -166,19 +198,26 @@ public final class LogStore {
             newlines++;
           }
         }
-        byte[] joined = Arrays.copyOf(chunk, chunk.length + acc.length);
-        System.arraycopy(acc, 0, joined, chunk.length, acc.length);
-        acc = joined;
+        chunks.addFirst(chunk);
+        read += len;
+      }
+      byte[] acc = new byte[(int) read];
+      int at = 0;
+      for (byte[] c : chunks) {
+        System.arraycopy(c, 0, acc, at, c.length);
+        at += c.length;
       }
       List<String> lines = splitLines(acc, 0, acc.length, true);
       if (pos > 0 && !lines.isEmpty()) {
         lines.remove(0); // the first one is cut
       }
-      return lines.size() <= n
-          ? lines
-          : new ArrayList<>(lines.subList(lines.size() - n, lines.size()));
+      return new Tail(
+          lines.size() <= n
+              ? lines
+              : new ArrayList<>(lines.subList(lines.size() - n, lines.size())),
+          read);
     } catch (NoSuchFileException e) {
-      return List.of();
+      return new Tail(List.of(), 0);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }

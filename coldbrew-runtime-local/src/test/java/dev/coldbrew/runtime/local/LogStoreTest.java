@@ -63,6 +63,34 @@ class LogStoreTest {
   }
 
   @Test
+  void aTailWithoutALineCountReadsAtMostTheBoundNewestInstancesFirst() throws IOException {
+    LogStore store = new LogStore(data);
+    store.markService("default", "big-00001", "big");
+    String line = "x".repeat(99) + "\n"; // 100 bytes
+    int perFile = 30_000; // 3 MB per instance, 9 MB in all
+    for (String id : new String[] {"a", "b", "c"}) {
+      StringBuilder sb = new StringBuilder(perFile * 100);
+      for (int i = 0; i < perFile - 1; i++) {
+        sb.append(line);
+      }
+      sb.append("last of ").append(id).append('\n');
+      write("big-00001", "big-00001-" + id + ".log", sb.toString(), id.charAt(0) * 1000L);
+    }
+    for (var lines :
+        java.util.List.of(
+            store.tail("default", "big", null, Integer.MAX_VALUE),
+            store.follow("default", "big", null, Integer.MAX_VALUE).poll())) {
+      long bytes = lines.stream().mapToLong(l -> l.text().length() + 1).sum();
+      assertThat(bytes).isLessThanOrEqualTo(LogStore.MAX_TAIL_BYTES).isGreaterThan(3_000_000);
+      assertThat(lines)
+          .extracting(LogLine::text)
+          .contains("last of c", "last of b")
+          .doesNotContain("last of a");
+      assertThat(lines.get(lines.size() - 1).text()).isEqualTo("last of c"); // oldest first
+    }
+  }
+
+  @Test
   void cursorFollowsNewLinesNewInstancesAndRotation() throws IOException {
     LogStore store = new LogStore(data);
     store.markService("default", "svc-00001", "svc");
