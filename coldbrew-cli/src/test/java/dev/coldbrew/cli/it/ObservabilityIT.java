@@ -33,12 +33,12 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * Observability (docs/operations.md) through the real jar: the dashboard in a real headless Chromium, logged in through a
- * one-time URL from {@code coldbrew dashboard} (the service is listed, a request at zero turns its
- * SKS mode from Proxy to Serve and its instance chart rises), the cold-start header, {@code
- * /metrics}, {@code get events}, the events watch, {@code version} and {@code completion}. The
- * first request at zero happens once, in the browser test or (when Chromium is missing and that
- * test is skipped) in the first test that needs it.
+ * Observability (docs/operations.md) through the real jar: the dashboard in a real headless
+ * Chromium, logged in through a one-time URL from {@code coldbrew dashboard} (the service is
+ * listed, a request at zero turns its SKS mode from Proxy to Serve and its instance chart rises),
+ * the cold-start header, {@code /metrics}, {@code get events}, the events watch, {@code version}
+ * and {@code completion}. The first request at zero happens once, in the browser test or (when
+ * Chromium is missing and that test is skipped) in the first test that needs it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Security and hostile input through the real jar: the admin API (here bound to every
- * address) needs the token written at each start, no CORS, the gateway never exposes the admin API,
+ * Security and hostile input through the real jar: the admin API (here bound to every address)
+ * needs the token written at each start, no CORS, the gateway never exposes the admin API,
  * owner-only data, hostile HTTP at the gateway, the configured held-request and body bounds, and
  * bad flags and config keys named in errors.
  */
