@@ -29,26 +29,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The local {@link InstanceRuntime}: every instance of a Revision runs on this machine, started by
- * an {@link InstanceLauncher} — {@link ProcessLauncher}, an OS process from the container's {@code
- * command} + {@code args} with Knative's runtime contract — with its output in a size-capped file
- * read by {@link LogStore}. This class drives each instance's {@link InstanceLife}: it launches
- * runs, probes them on the {@link StartupProbeSchedule} and then every {@code periodSeconds},
- * publishes each Revision's ready set to listeners, restarts a run that exits or fails its liveness
- * probe after a growing backoff (the Revision's health meanwhile reads {@code ExitCode<N>}, {@code
- * LivenessProbeFailed} or {@code StartError} with the last 10 log lines), and stops instances on
- * scale-down (not-ready first, then the newest) or {@link #remove}: out of the ready set, listeners
- * told, then {@link dev.coldbrew.api.runtime.InstanceDrainer#awaitIdle} (bounded by the Revision's
- * timeout) if it was ever ready, then {@link Launched#terminate}, and {@link Launched#kill} after
- * the grace period. A new runtime first ends what a crashed one left running ({@link
- * #reapOrphans}).
+ * an {@link InstanceLauncher} ({@link ProcessLauncher}: an OS process with Knative's runtime
+ * contract), its output in a size-capped log read by {@link LogStore}. This class drives each
+ * instance through its {@link InstanceLife}: launch, startup probe ({@link StartupProbeSchedule}),
+ * readiness and liveness probes, restarts after a backoff with the Revision's health failing
+ * meanwhile, and stops on scale-down (not-ready first, then the newest) or {@link #remove}: out of
+ * the ready set, listeners told, drained if it was ever ready, then ended ({@link RunStopper}). A
+ * new runtime first ends what a crashed one left running ({@link #reapOrphans}).
  *
- * <p>Thread-safe. State changes happen under one lock, which is never held across a launch (port
- * bind, fork/exec, pid record), a probe, a log read, a drain or a wait: such work reads what it
- * needs under the lock, runs outside it, and applies its result under the lock only if the instance
- * is still in the same run and phase ({@code offLock}). {@link #scale} and {@link #remove} return
- * at once. Listeners are called in order on one notifier thread with immutable snapshots and must
- * not block; a stopping instance is drained only after listeners have been told it left the ready
- * set.
+ * <p>Thread-safe. State changes happen under one lock, never held across a launch (port bind,
+ * fork/exec, pid record), a probe, a log read, a drain or a wait: such work takes what it needs
+ * under the lock, runs outside it, and applies its result under the lock only if the instance is
+ * still in the same run and phase ({@code offLock}). {@link #scale} and {@link #remove} return at
+ * once. Listeners are called in order on one notifier thread ({@link SnapshotPublisher}) and must
+ * not block.
  */
 public final class LocalRuntime implements InstanceRuntime {
   private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
@@ -197,9 +191,8 @@ public final class LocalRuntime implements InstanceRuntime {
 
   /**
    * Ends what an earlier runtime on the same data directory left running and this one did not start
-   * ({@link InstanceLauncher#reapOrphans}): for processes, those in the pid record still alive with
-   * the recorded start instant, with their descendants; SIGTERM, then SIGKILL after the grace
-   * period. Called by the constructor; blocks until they are gone.
+   * ({@link InstanceLauncher#reapOrphans}, with the grace period). Called by the constructor;
+   * blocks until they are gone.
    *
    * @return how many were ended
    */
