@@ -326,12 +326,28 @@ public class ColdStart {
     return "other";
   }
 
-  /** The pid on the {@code instances.pids} line of an instance whose id follows prefix, or -1. */
+  /**
+   * The pid of a running instance whose id follows prefix in the platform's {@code instances.pids},
+   * or -1. The file is a journal ({@code <pid> <start> <id>} when a process starts, {@code - <pid>
+   * <id>} when it ends), so the lines are replayed and only a process that has not ended counts.
+   */
   static long spawned(Path pids, String prefix) {
     try {
+      Map<String, String> live = new java.util.LinkedHashMap<>();
       for (String line : Files.readAllLines(pids, StandardCharsets.UTF_8)) {
-        if (line.contains(prefix)) {
-          return Long.parseLong(line.substring(0, line.indexOf(' ')));
+        String[] f = line.trim().split(" ");
+        if (f.length != 3) {
+          continue;
+        }
+        if (f[0].equals("-")) {
+          live.remove(f[1]);
+        } else {
+          live.put(f[0], " " + f[2]);
+        }
+      }
+      for (Map.Entry<String, String> e : live.entrySet()) {
+        if (e.getValue().startsWith(prefix)) {
+          return Long.parseLong(e.getKey());
         }
       }
     } catch (IOException | RuntimeException e) {

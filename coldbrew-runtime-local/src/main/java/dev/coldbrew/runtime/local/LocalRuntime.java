@@ -3,83 +3,50 @@ package dev.coldbrew.runtime.local;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.runtime.ContainerHealth;
-import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceListener;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.runtime.RevisionInstances;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The local {@link InstanceRuntime}: every instance of a Revision is an OS process on this machine,
- * started from the container's {@code command} + {@code args} (no shell) with Knative's runtime
- * contract ({@code PORT} on {@code 127.0.0.1}, {@code K_SERVICE}, {@code K_CONFIGURATION}, {@code
- * K_REVISION}, the template's {@code env}, {@code workingDir}, stdin at EOF) and its output in a
- * size-capped file read by {@link LogStore}.
+ * The local {@link InstanceRuntime}: every instance of a Revision runs on this machine, started by
+ * an {@link InstanceLauncher} ({@link ProcessLauncher}: an OS process with Knative's runtime
+ * contract), its output in a size-capped log read by {@link LogStore}. This class drives each
+ * instance through its {@link InstanceLife}: launch, startup probe ({@link StartupProbeSchedule}),
+ * readiness and liveness probes, restarts after a backoff with the Revision's health failing
+ * meanwhile, and stops on scale-down (not-ready first, then the newest) or {@link #remove}: out of
+ * the ready set, listeners told, drained if it was ever ready, then ended ({@link RunStopper}). A
+ * new runtime first ends what a crashed one left running ({@link #reapOrphans}).
  *
- * <p>An instance's life: <b>starting</b> — the readiness probe (default: TCP connect to PORT) runs
- * at once after spawn, then after 0.2 ms, doubling up to 1 ms (times the number of instances
- * starting, at most 20 ms), until it passes or the process exits — but only every 20 ms until 3/4
- * of the revision's previous start time has passed, so the probes of a slow app cost little —
- * because the gap between "the app can answer" and "it is in the ready set" is cold-start latency
- * users feel; <b>ready</b> — listeners get the new ready set at once; readiness is then checked
- * every {@code periodSeconds} ({@code failureThreshold} failures take it out of the set, a success
- * puts it back) and the liveness probe, if any, likewise; <b>restarting</b> — a process exit or
- * {@code failureThreshold} liveness failures (the process tree is then terminated) restart the
- * instance after a backoff doubling from 100 ms to 30 s, reset once it stayed ready 10 s, while the
- * revision's health reads {@code ExitCode<N>} or {@code LivenessProbeFailed} with the last 10 log
- * lines, until an instance is ready again; <b>stopping</b> — on scale-down (not-ready instances
- * first, then the newest) or {@link #remove}: out of the ready set, listeners told, then {@link
- * dev.coldbrew.api.runtime.InstanceDrainer#awaitIdle} (bounded by the revision's timeout), then
- * SIGTERM to the process and its descendants, SIGKILL to what is left after the grace period.
- *
- * <p>Each process's pid and start instant are kept in {@code <dataDir>/runtime/instances.pids}; a
- * new runtime on the same data directory ends the recorded processes that are still alive with the
- * same start instant (so a reused pid is never hit) before it starts any. Descendants of an
- * instance are found when it is stopped; those of a process that exited on its own, or of an orphan
- * whose parent is gone, are not tracked.
- *
- * <p>Thread-safe. State changes happen under one lock, never held across a probe, a drain or a
- * wait; {@link #scale} and {@link #remove} return at once. Listeners are called in order on one
- * notifier thread with immutable snapshots and must not block; a stopping instance is drained only
- * after listeners have been told it left the ready set.
+ * <p>Thread-safe. State changes happen under one lock, never held across a launch (port bind,
+ * fork/exec, pid record), a probe, a log read, a drain or a wait: such work takes what it needs
+ * under the lock, runs outside it, and applies its result under the lock only if the instance is
+ * still in the same run and phase ({@code offLock}). {@link #scale} and {@link #remove} return at
+ * once. Listeners are called in order on one notifier thread ({@link SnapshotPublisher}) and must
+ * not block.
  */
 public final class LocalRuntime implements InstanceRuntime {
   private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
   private static final int HEALTH_LOG_LINES = 10;
-  private static final int PORT_ATTEMPTS = 50;
-  private static final long STARTUP_PROBE_CAP_MAX = TimeUnit.MILLISECONDS.toNanos(20);
   private static final String LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";
 
   /**
@@ -98,51 +65,44 @@ public final class LocalRuntime implements InstanceRuntime {
     }
   }
 
-  private enum Phase {
-    STARTING,
-    READY,
-    NOT_READY,
-    RESTARTING,
-    STOPPING
-  }
-
   private final LocalRuntimeOptions options;
   private final LogStore logStore;
-  private final ScheduledThreadPoolExecutor scheduler;
-  private final ExecutorService notifier;
-  private final ExecutorService logCopiers;
-  private final List<InstanceListener> listeners = new CopyOnWriteArrayList<>();
-  private final Map<NamespacedName, RevisionInstances> snapshots = new ConcurrentHashMap<>();
-  private final Map<String, String> platformEnv = System.getenv();
+  private final InstanceLauncher launcher;
+  private final StartupProbeSchedule startupSchedule;
+  private final RuntimeScheduler scheduler;
+  private final RunStopper stopper;
+  private final SnapshotPublisher publisher = new SnapshotPublisher();
+  private final LogPump logPump = new LogPump();
 
   private final Object lock = new Object();
   // guarded by lock
-  private final OrphanRecord record;
   private final Map<NamespacedName, RevisionState> revisions = new HashMap<>();
-  private final Set<InstanceProcess> live = new LinkedHashSet<>();
-  private final Set<Integer> reservedPorts = new HashSet<>();
+  private final Set<LocalInstance> live = new LinkedHashSet<>();
   private final Set<String> usedIds = new HashSet<>();
-  private int starting; // instances in Phase.STARTING
+  private final InstanceLife.Census census = new InstanceLife.Census();
   private boolean closed;
 
   /**
-   * Creates the runtime, ending the orphans an earlier runtime on the same data directory left
-   * (which can take up to the termination grace period).
+   * Creates the runtime of OS processes, ending the orphans an earlier runtime on the same data
+   * directory left (which can take up to the termination grace period).
    */
   public LocalRuntime(LocalRuntimeOptions options) {
+    this(options, new ProcessLauncher(options));
+  }
+
+  /** Creates the runtime with the given launcher, ending the orphans it finds. */
+  LocalRuntime(LocalRuntimeOptions options, InstanceLauncher launcher) {
     this.options = options;
     this.logStore = new LogStore(options.dataDir());
-    this.record = new OrphanRecord(options.dataDir());
     try {
       Files.createDirectories(options.dataDir());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + options.dataDir(), e);
     }
-    this.scheduler =
-        new ScheduledThreadPoolExecutor(options.schedulerThreads(), daemon("coldbrew-runtime"));
-    scheduler.setRemoveOnCancelPolicy(true);
-    this.notifier = Executors.newSingleThreadExecutor(daemon("coldbrew-runtime-notify"));
-    this.logCopiers = Executors.newCachedThreadPool(daemon("coldbrew-runtime-log"));
+    this.launcher = launcher;
+    this.startupSchedule = StartupProbeSchedule.of(options);
+    this.scheduler = new RuntimeScheduler(options.schedulerThreads());
+    this.stopper = new RunStopper(scheduler, options.drainer(), options.terminationGrace());
     reapOrphans();
   }
 
@@ -173,7 +133,7 @@ public final class LocalRuntime implements InstanceRuntime {
       RevisionState s = revisions.computeIfAbsent(t.revision(), k -> new RevisionState(t));
       s.template = t;
       s.desired = count;
-      reconcile(s);
+      reconcileLocked(s);
     }
   }
 
@@ -185,21 +145,20 @@ public final class LocalRuntime implements InstanceRuntime {
         return;
       }
       s.desired = 0;
-      reconcile(s);
+      reconcileLocked(s);
       s.removed = true;
-      snapshots.remove(revision);
+      publisher.forget(revision);
     }
   }
 
   @Override
   public RevisionInstances instances(NamespacedName revision) {
-    RevisionInstances s = snapshots.get(revision);
-    return s != null ? s : RevisionInstances.none(revision);
+    return publisher.get(revision);
   }
 
   @Override
   public void subscribe(InstanceListener listener) {
-    listeners.add(listener);
+    publisher.subscribe(listener);
   }
 
   /**
@@ -217,172 +176,48 @@ public final class LocalRuntime implements InstanceRuntime {
       closed = true;
       for (RevisionState s : revisions.values()) {
         s.desired = 0;
-        reconcile(s);
+        reconcileLocked(s);
       }
-      for (InstanceProcess i : live) {
+      for (LocalInstance i : live) {
         stopped.add(i.finished);
       }
     }
     CompletableFuture.allOf(stopped.toArray(CompletableFuture[]::new)).join();
-    notifier.shutdown();
-    try {
-      notifier.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    publisher.close();
     scheduler.shutdownNow();
-    logCopiers.shutdownNow();
-    synchronized (lock) {
-      record.write();
-    }
+    logPump.close();
+    launcher.close();
   }
 
   /**
-   * Ends every process in the record that this runtime did not start and that is still alive with
-   * the recorded start instant, with its descendants: SIGTERM, then SIGKILL after the grace period.
-   * Called by the constructor; blocks until they are gone.
+   * Ends what an earlier runtime on the same data directory left running and this one did not start
+   * ({@link InstanceLauncher#reapOrphans}, with the grace period). Called by the constructor;
+   * blocks until they are gone.
    *
-   * @return how many recorded processes were ended
+   * @return how many were ended
    */
   public int reapOrphans() {
-    Set<String> own = new HashSet<>();
-    synchronized (lock) {
-      for (InstanceProcess i : live) {
-        own.add(i.id);
-      }
-    }
-    List<ProcessHandle> orphans = new ArrayList<>();
-    for (OrphanRecord.Entry e : record.read()) {
-      if (own.contains(e.instanceId())) {
-        continue;
-      }
-      Optional<ProcessHandle> h = ProcessHandle.of(e.pid());
-      if (h.isPresent()
-          && h.get().isAlive()
-          && h.get().info().startInstant().map(e.start()::equals).orElse(false)) {
-        log.info("ending orphan instance {} (pid {})", e.instanceId(), e.pid());
-        orphans.add(h.get());
-      }
-    }
-    if (!orphans.isEmpty()) {
-      List<ProcessHandle> tree = new ArrayList<>();
-      orphans.forEach(h -> tree.addAll(processTree(h)));
-      tree.forEach(ProcessHandle::destroy);
-      CompletableFuture<?> allGone = allExited(tree);
-      try {
-        allGone.get(options.terminationGrace().toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-        allGone.completeOnTimeout(null, 5, TimeUnit.SECONDS).join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (Exception e) {
-        log.warn("waiting for orphans to end", e);
-      }
-    }
-    synchronized (lock) {
-      record.write();
-    }
-    return orphans.size();
+    return launcher.reapOrphans();
   }
 
-  // ---- state machine; every method below named without "Async" runs under lock ----
+  // ---- the instance lifecycle: "…Locked" methods run under the lock, the others take it ----
 
-  private final class RevisionState {
-    final NamespacedName key;
-    RevisionTemplate template;
-    int desired;
-    boolean removed;
-
-    /** Instances that are not stopping, in start order. */
-    final List<InstanceProcess> instances = new ArrayList<>();
-
-    ContainerHealth health = ContainerHealth.HEALTHY;
-    RevisionInstances published;
-
-    /** How long the last instance that passed its startup probe took from spawn; -1 before. */
-    long lastStartNanos = -1;
-
-    RevisionState(RevisionTemplate t) {
-      this.key = t.revision();
-      this.template = t;
-    }
-  }
-
-  private final class InstanceProcess {
-    final String id;
-    final RevisionState rev;
-    final LogFile log;
-    final CompletableFuture<Void> finished = new CompletableFuture<>();
-    Phase phase = Phase.STARTING;
-    Process process;
-    int port;
-
-    /** Incremented per spawned process: callbacks of an earlier process are ignored. */
-    int generation;
-
-    ScheduledFuture<?> readinessTask;
-    ScheduledFuture<?> livenessTask;
-    ScheduledFuture<?> restartTask;
-    int readinessSuccesses;
-    int readinessFailures;
-    int livenessFailures;
-    long readySinceNanos = -1;
-    long spawnedNanos;
-    boolean everReady;
-    Duration nextBackoff = options.restartBackoffInitial();
-    String killReason;
-
-    InstanceProcess(RevisionState rev, String id) {
-      this.rev = rev;
-      this.id = id;
-      starting++;
-      this.log =
-          new LogFile(
-              logStore.instanceLog(rev.key.namespace(), rev.key.name(), id), options.logMaxBytes());
-    }
-
-    /** Moves to {@code next}, keeping the count of starting instances. */
-    void phase(Phase next) {
-      starting += (next == Phase.STARTING ? 1 : 0) - (phase == Phase.STARTING ? 1 : 0);
-      phase = next;
-    }
-
-    boolean current(int gen) {
-      return generation == gen && phase != Phase.STOPPING;
-    }
-
-    void cancelTimers() {
-      for (ScheduledFuture<?> f : Arrays.asList(readinessTask, livenessTask, restartTask)) {
-        if (f != null) {
-          f.cancel(false);
-        }
-      }
-      readinessTask = livenessTask = restartTask = null;
-    }
-  }
-
-  private void reconcile(RevisionState s) {
+  private void reconcileLocked(RevisionState s) {
     while (s.instances.size() < s.desired) {
-      InstanceProcess i = new InstanceProcess(s, newId(s.key));
+      String id = newIdLocked(s.key);
+      LogFile logFile =
+          new LogFile(
+              logStore.instanceLog(s.key.namespace(), s.key.name(), id), options.logMaxBytes());
+      LocalInstance i = new LocalInstance(s, id, logFile, new InstanceLife(census, options));
       s.instances.add(i);
       live.add(i);
-      execute(() -> spawn(i));
+      scheduler.execute(() -> spawn(i));
     }
-    int extra = s.instances.size() - s.desired;
-    if (extra > 0) {
-      List<InstanceProcess> victims = new ArrayList<>(s.instances);
-      // not-ready first; within each group the newest first
-      Comparator<InstanceProcess> order =
-          Comparator.comparing((InstanceProcess i) -> i.phase == Phase.READY)
-              .thenComparing(i -> -s.instances.indexOf(i));
-      victims.sort(order);
-      victims.subList(0, extra).forEach(this::stop);
-    }
-    publish(s);
+    s.surplus().forEach(this::stopLocked);
+    publishLocked(s);
   }
 
-  private String newId(NamespacedName rev) {
+  private String newIdLocked(NamespacedName rev) {
     while (true) {
       String id =
           rev.name()
@@ -394,488 +229,286 @@ public final class LocalRuntime implements InstanceRuntime {
     }
   }
 
-  private void spawn(InstanceProcess i) {
+  /** Launches a run of the instance (outside the lock) and adopts it. */
+  private void spawn(LocalInstance i) {
+    int gen;
+    InstanceLauncher.Spec spec;
     synchronized (lock) {
-      if (i.phase == Phase.STOPPING || closed) {
+      if (i.life.stopping()) {
         return;
       }
-      int gen = ++i.generation;
+      gen = i.life.nextRun();
       i.restartTask = null;
-      RevisionTemplate t = i.rev.template;
-      int port;
+      i.launching = true;
+      spec = new InstanceLauncher.Spec(i.id, i.rev.template);
+    }
+    Launched run;
+    try {
+      run = launcher.launch(spec);
+    } catch (InstanceLauncher.LaunchException e) {
+      launchFailed(i, gen, e.reason(), e.getMessage());
+      return;
+    } catch (RuntimeException | Error e) { // a launcher's bug: still a failed start, not a lost one
+      log.error("instance {}: launch failed", i.id, e);
+      launchFailed(i, gen, "StartError", "cannot start: " + e);
+      return;
+    }
+    boolean stoppedMeanwhile;
+    synchronized (lock) {
+      i.launching = false;
+      i.run = run;
+      stoppedMeanwhile = i.life.stopping();
+      if (!stoppedMeanwhile) {
+        adoptLocked(i, gen, run);
+      }
+    }
+    if (stoppedMeanwhile) { // never ready, so nothing to drain
       try {
-        port = pickPort();
-      } catch (IOException e) {
-        restartLater(i, ContainerHealth.failing("StartError", "no free port: " + e.getMessage()));
-        return;
+        logPump.start(run.output(), i.log, new CompletableFuture<>());
+      } finally {
+        endThenFinish(i, run);
       }
-      Map<String, String> env = t.environment(platformEnv, port);
-      List<String> command = t.commandLine(env);
-      ProcessBuilder pb = new ProcessBuilder(command).directory(t.workingDir().toFile());
-      pb.environment().clear();
-      pb.environment().putAll(env);
-      pb.redirectErrorStream(true);
-      Process p;
-      try {
-        p = pb.start();
-      } catch (IOException | RuntimeException e) {
-        String msg = "cannot start " + command + " in " + t.workingDir() + ": " + e.getMessage();
-        i.log.writeLine("[coldbrew] " + msg);
-        log.info("instance {}: {}", i.id, msg);
-        restartLater(i, ContainerHealth.failing("StartError", msg));
-        return;
+    }
+  }
+
+  private void launchFailed(LocalInstance i, int gen, String reason, String message) {
+    i.log.writeLine("[coldbrew] " + message);
+    log.info("instance {}: {}", i.id, message);
+    synchronized (lock) {
+      i.launching = false;
+      if (i.life.stopping()) {
+        finishLocked(i);
+      } else if (i.life.current(gen)) {
+        restartLocked(i, ContainerHealth.failing(reason, message));
       }
-      i.process = p;
-      i.spawnedNanos = System.nanoTime();
-      i.port = port;
-      reservedPorts.add(port);
-      i.phase(Phase.STARTING);
-      i.readinessSuccesses = i.readinessFailures = i.livenessFailures = 0;
-      i.readySinceNanos = -1;
-      try {
-        p.getOutputStream().close(); // stdin at EOF
-      } catch (IOException e) {
-        // the process may already be gone: its exit is handled below
-      }
-      Optional<Instant> start = p.info().startInstant();
-      if (start.isPresent()) {
-        record.put(new OrphanRecord.Entry(p.pid(), start.get(), i.id));
-      } else {
-        log.warn("instance {}: no start time for pid {}; it cannot be reaped", i.id, p.pid());
-      }
-      log.debug("instance {} started: pid {}, port {}", i.id, p.pid(), port);
-      CompletableFuture<Void> eof = copyLog(p.getInputStream(), i.log);
-      p.onExit()
+    }
+  }
+
+  /**
+   * The launched run becomes the instance's: its output goes to the log, its exit restarts the
+   * instance, probes start. If any of that fails, the run is killed, so it is never left running
+   * unwatched.
+   */
+  private void adoptLocked(LocalInstance i, int gen, Launched run) {
+    i.life.launched(System.nanoTime());
+    CompletableFuture<Void> eof = new CompletableFuture<>();
+    boolean watched = false;
+    try {
+      long flush = options.logFlushOnExit().toNanos();
+      run.exited()
           .thenCompose(
-              x ->
-                  eof.completeOnTimeout(
-                      null, options.logFlushOnExit().toNanos(), TimeUnit.NANOSECONDS))
-          .whenComplete((x, e) -> execute(() -> exited(i, gen, p)));
-      RevisionTemplate.ProbeSpec readiness = t.readiness();
+              s -> eof.completeOnTimeout(null, flush, TimeUnit.NANOSECONDS).thenApply(x -> s))
+          .whenComplete((s, e) -> scheduler.execute(() -> exited(i, gen, s == null ? -1 : s)));
+      watched = true;
+      logPump.start(run.output(), i.log, eof);
+      RevisionTemplate t = i.rev.template;
       i.readinessTask =
-          schedule(() -> startupProbeAsync(i, gen, 0), readiness.initialDelay().toNanos());
-      RevisionTemplate.ProbeSpec liveness = t.liveness();
-      if (liveness != null) {
+          scheduler.schedule(() -> startupProbe(i, gen, 0), t.readiness().initialDelay().toNanos());
+      if (t.liveness() != null) {
+        long period = t.liveness().period().toNanos();
         i.livenessTask =
-            scheduler.scheduleWithFixedDelay(
-                guarded(() -> livenessProbeAsync(i, gen)),
-                liveness.initialDelay().plus(liveness.period()).toNanos(),
-                liveness.period().toNanos(),
-                TimeUnit.NANOSECONDS);
+            scheduler.every(
+                () -> livenessProbe(i, gen),
+                t.liveness().initialDelay().toNanos() + period,
+                period);
       }
-    }
-  }
-
-  /**
-   * Probes a new process from its spawn until it is ready, backing off from 0.2 ms to {@link
-   * #startupProbeCap}.
-   */
-  private void startupProbeAsync(InstanceProcess i, int gen, long delayNanos) {
-    RevisionTemplate.ProbeSpec probe;
-    int port;
-    synchronized (lock) {
-      if (!i.current(gen) || i.phase != Phase.STARTING) {
-        return;
-      }
-      probe = i.rev.template.readiness();
-      port = i.port;
-    }
-    boolean ok = Prober.check(probe, options.bindHost(), port);
-    synchronized (lock) {
-      if (!i.current(gen) || i.phase != Phase.STARTING) {
-        return;
-      }
-      if (ok && ++i.readinessSuccesses >= probe.successThreshold()) {
-        i.phase(Phase.READY);
-        i.readySinceNanos = System.nanoTime();
-        i.rev.lastStartNanos = i.readySinceNanos - i.spawnedNanos;
-        i.everReady = true;
-        i.rev.health = ContainerHealth.HEALTHY;
-        publish(i.rev);
-        i.readinessTask =
-            scheduler.scheduleWithFixedDelay(
-                guarded(() -> readinessProbeAsync(i, gen)),
-                probe.period().toNanos(),
-                probe.period().toNanos(),
-                TimeUnit.NANOSECONDS);
-        return;
-      }
-      if (!ok) {
-        i.readinessSuccesses = 0;
-      }
-      if (!i.process.isAlive()) {
-        return; // exited() takes it from here
-      }
-      // Until 3/4 of the revision's last start time has passed, probe every 20 ms at most (a
-      // faster start is still seen within 20 ms); from there, back off from the initial interval.
-      long quiet = i.rev.lastStartNanos * 3 / 4 - (System.nanoTime() - i.spawnedNanos);
-      long next =
-          quiet > 0
-              ? Math.min(quiet, STARTUP_PROBE_CAP_MAX)
-              : delayNanos == 0
-                  ? options.startupProbeInitialInterval().toNanos()
-                  : Math.min(delayNanos * 2, startupProbeCap());
-      long base = quiet > 0 ? 0 : next;
-      i.readinessTask = schedule(() -> startupProbeAsync(i, gen, base), next);
-    }
-  }
-
-  /**
-   * The longest wait between two startup attempts: {@code startupProbeMaxInterval} times the number
-   * of instances starting, up to {@link #STARTUP_PROBE_CAP_MAX}, so a lone cold start is seen
-   * within a millisecond of its app listening, while a burst of starts shares a budget of about a
-   * thousand attempts a second instead of taking a core from the apps it waits for. Holding the
-   * lock.
-   */
-  private long startupProbeCap() {
-    long perInstance = options.startupProbeMaxInterval().toNanos();
-    return Math.min(
-        perInstance * Math.max(1, starting), Math.max(perInstance, STARTUP_PROBE_CAP_MAX));
-  }
-
-  /** The periodic readiness check of an instance that was ready once. */
-  private void readinessProbeAsync(InstanceProcess i, int gen) {
-    RevisionTemplate.ProbeSpec probe;
-    int port;
-    synchronized (lock) {
-      if (!i.current(gen) || (i.phase != Phase.READY && i.phase != Phase.NOT_READY)) {
-        return;
-      }
-      probe = i.rev.template.readiness();
-      port = i.port;
-    }
-    boolean ok = Prober.check(probe, options.bindHost(), port);
-    synchronized (lock) {
-      if (!i.current(gen) || (i.phase != Phase.READY && i.phase != Phase.NOT_READY)) {
-        return;
-      }
-      if (ok) {
-        i.readinessFailures = 0;
-        if (i.phase == Phase.NOT_READY && ++i.readinessSuccesses >= probe.successThreshold()) {
-          i.phase(Phase.READY);
-          i.readySinceNanos = System.nanoTime();
-          i.rev.health = ContainerHealth.HEALTHY;
-          publish(i.rev);
-        }
-      } else {
-        i.readinessSuccesses = 0;
-        if (++i.readinessFailures >= probe.failureThreshold() && i.phase == Phase.READY) {
-          i.phase(Phase.NOT_READY);
-          i.readySinceNanos = -1;
-          log.info("instance {} failed its readiness probe: out of the ready set", i.id);
-          publish(i.rev);
-        }
-      }
-    }
-  }
-
-  private void livenessProbeAsync(InstanceProcess i, int gen) {
-    RevisionTemplate.ProbeSpec probe;
-    int port;
-    synchronized (lock) {
-      if (!i.current(gen) || i.phase == Phase.RESTARTING) {
-        return;
-      }
-      probe = i.rev.template.liveness();
-      port = i.port;
-    }
-    boolean ok = Prober.check(probe, options.bindHost(), port);
-    synchronized (lock) {
-      if (!i.current(gen) || i.phase == Phase.RESTARTING) {
-        return;
-      }
-      if (ok) {
-        i.livenessFailures = 0;
-        return;
-      }
-      if (++i.livenessFailures < probe.failureThreshold()) {
-        return;
-      }
-      log.info("instance {} failed its liveness probe: restarting it", i.id);
-      i.killReason = "LivenessProbeFailed";
-      i.phase(Phase.RESTARTING);
+    } catch (RuntimeException | Error e) {
+      log.error("instance {}: cannot watch its new run ({}); killing it", i.id, run, e);
+      eof.complete(null);
       i.cancelTimers();
-      publish(i.rev);
-      Process p = i.process;
-      execute(() -> terminate(p));
+      i.log.writeLine("[coldbrew] cannot watch the new run: " + e);
+      i.life.killedBecause("StartError");
+      run.kill();
+      if (!watched) {
+        restartLocked(i, ContainerHealth.failing("StartError", e.toString()));
+      }
     }
   }
 
-  /** A process of the instance ended (after its output reached the log). */
-  private void exited(InstanceProcess i, int gen, Process p) {
+  /**
+   * The one way to do slow work on an instance: under the lock, check that it is still in run
+   * {@code gen} and a phase that {@code wants} the work, and take what the work needs ({@code
+   * prepare} returns the work); outside the lock, do the work; under the lock again, {@code apply}
+   * the result if the instance still is where it was. The lock is never held across the work.
+   */
+  private <T> void offLock(
+      LocalInstance i,
+      int gen,
+      Predicate<InstanceLife> wants,
+      Function<LocalInstance, Supplier<T>> prepare,
+      Consumer<T> apply) {
+    Supplier<T> work;
     synchronized (lock) {
-      if (i.generation != gen) {
+      if (!i.life.current(gen) || !wants.test(i.life)) {
         return;
       }
-      reservedPorts.remove(i.port);
-      record.remove(i.id);
-      if (i.phase == Phase.STOPPING) {
-        return; // stop() finishes it when the whole process tree is gone
+      work = prepare.apply(i);
+    }
+    T result = work.get();
+    synchronized (lock) {
+      if (i.life.current(gen) && wants.test(i.life)) {
+        apply.accept(result);
       }
-      String reason = i.killReason != null ? i.killReason : "ExitCode" + p.exitValue();
-      i.killReason = null;
-      log.info("instance {} ended: {}", i.id, reason);
-      restartLater(
-          i, ContainerHealth.failing(reason, String.join("\n", i.log.tail(HEALTH_LOG_LINES))));
     }
   }
 
-  private void restartLater(InstanceProcess i, ContainerHealth health) {
+  private record Attempt(RevisionTemplate.ProbeSpec probe, boolean ok) {}
+
+  /** A probe attempt against the instance's current run, with the probe read under the lock. */
+  private static Function<LocalInstance, Supplier<Attempt>> attempt(boolean liveness) {
+    return i -> {
+      RevisionTemplate.ProbeSpec p =
+          liveness ? i.rev.template.liveness() : i.rev.template.readiness();
+      Launched run = i.run;
+      return () -> new Attempt(p, Prober.check(p, run.host(), run.port()));
+    };
+  }
+
+  /** Probes a new run until it is ready, on the {@link StartupProbeSchedule}. */
+  private void startupProbe(LocalInstance i, int gen, long base) {
+    offLock(
+        i,
+        gen,
+        life -> life.phase() == InstanceLife.Phase.STARTING,
+        attempt(false),
+        a -> {
+          long now = System.nanoTime();
+          if (i.life.startupAttempt(a.ok(), a.probe().successThreshold(), now)) {
+            i.rev.lastStartNanos = i.life.startNanos();
+            i.rev.health = ContainerHealth.HEALTHY;
+            publishLocked(i.rev);
+            long period = a.probe().period().toNanos();
+            i.readinessTask = scheduler.every(() -> readinessProbe(i, gen), period, period);
+            return;
+          }
+          if (i.run.exited().isDone()) {
+            return; // exited() takes it from here
+          }
+          StartupProbeSchedule.Step next =
+              startupSchedule.next(
+                  base, i.rev.lastStartNanos, now - i.life.launchedNanos(), census.starting());
+          i.readinessTask =
+              scheduler.schedule(() -> startupProbe(i, gen, next.base()), next.delayNanos());
+        });
+  }
+
+  /** The periodic readiness check of a run that was ready once. */
+  private void readinessProbe(LocalInstance i, int gen) {
+    offLock(
+        i,
+        gen,
+        life ->
+            life.phase() == InstanceLife.Phase.READY
+                || life.phase() == InstanceLife.Phase.NOT_READY,
+        attempt(false),
+        a -> {
+          RevisionTemplate.ProbeSpec p = a.probe();
+          if (i.life.readinessAttempt(
+              a.ok(), p.successThreshold(), p.failureThreshold(), System.nanoTime())) {
+            if (i.life.phase() == InstanceLife.Phase.READY) {
+              i.rev.health = ContainerHealth.HEALTHY;
+            } else {
+              log.info("instance {} failed its readiness probe: out of the ready set", i.id);
+            }
+            publishLocked(i.rev);
+          }
+        });
+  }
+
+  private void livenessProbe(LocalInstance i, int gen) {
+    offLock(
+        i,
+        gen,
+        life -> life.phase() != InstanceLife.Phase.RESTARTING,
+        attempt(true),
+        a -> {
+          if (i.life.livenessAttempt(a.ok(), a.probe().failureThreshold())) {
+            log.info("instance {} failed its liveness probe: restarting it", i.id);
+            i.cancelTimers();
+            publishLocked(i.rev);
+            Launched run = i.run;
+            scheduler.execute(() -> stopper.end(run)); // its exit restarts the instance
+          }
+        });
+  }
+
+  /** Run {@code gen} ended (after its output reached the log, or the flush timeout). */
+  private void exited(LocalInstance i, int gen, int status) {
+    offLock(
+        i,
+        gen,
+        life -> true,
+        x -> () -> String.join("\n", x.log.tail(HEALTH_LOG_LINES)),
+        tail -> {
+          String reason = i.life.exitReason(status);
+          log.info("instance {} ended: {}", i.id, reason);
+          restartLocked(i, ContainerHealth.failing(reason, tail));
+        });
+  }
+
+  private void restartLocked(LocalInstance i, ContainerHealth health) {
     i.cancelTimers();
     i.rev.health = health;
-    if (i.readySinceNanos >= 0
-        && System.nanoTime() - i.readySinceNanos >= options.restartBackoffResetAfter().toNanos()) {
-      i.nextBackoff = options.restartBackoffInitial();
-    }
-    Duration wait = i.nextBackoff;
-    Duration doubled = wait.multipliedBy(2);
-    i.nextBackoff =
-        doubled.compareTo(options.restartBackoffMax()) > 0 ? options.restartBackoffMax() : doubled;
-    i.phase(Phase.RESTARTING);
-    i.readySinceNanos = -1;
-    i.restartTask = schedule(() -> spawn(i), wait.toNanos());
-    publish(i.rev);
+    Duration wait = i.life.restart(System.nanoTime());
+    i.restartTask = scheduler.schedule(() -> spawn(i), wait.toNanos());
+    publishLocked(i.rev);
   }
 
   /**
    * Takes the instance out of the ready set and the count, tells listeners, then (on the notifier
-   * thread, after they were told) drains it and terminates its process tree.
+   * thread, after they were told) drains it and ends its run.
    */
-  private void stop(InstanceProcess i) {
-    if (i.phase == Phase.STOPPING) {
+  private void stopLocked(LocalInstance i) {
+    if (i.life.stopping()) {
       return;
     }
-    boolean drain = i.everReady;
-    i.phase(Phase.STOPPING);
+    boolean drain = i.life.stop();
     i.cancelTimers();
     i.rev.instances.remove(i);
-    publish(i.rev);
-    Process p = i.process;
-    if (p == null || !p.isAlive()) {
-      finish(i);
+    publishLocked(i.rev);
+    if (i.launching) {
+      return; // spawn() ends the run it is launching, then finishes the instance
+    }
+    Launched run = i.run;
+    if (run == null || run.exited().isDone()) {
+      finishLocked(i);
       return;
     }
-    Runnable drainThenTerminate =
+    Duration timeout = i.rev.template.timeout();
+    publisher.afterListeners(
         () -> {
           CompletableFuture<Void> drained =
-              drain
-                  ? drainBounded(i.id, i.rev.template.timeout())
-                  : CompletableFuture.completedFuture(null);
+              drain ? stopper.drain(i.id, timeout) : CompletableFuture.completedFuture(null);
           // the drainer may complete on an event loop: signal and scan /proc on our threads
-          drained.whenComplete((v, e) -> runOrInline(() -> terminateThenFinish(i, p)));
-        };
-    try {
-      notifier.execute(drainThenTerminate);
-    } catch (RejectedExecutionException e) {
-      drainThenTerminate.run();
-    }
-  }
-
-  private void terminateThenFinish(InstanceProcess i, Process p) {
-    CompletableFuture<Void> gone;
-    try {
-      gone = terminate(p);
-    } catch (RuntimeException e) {
-      log.error("terminating instance {} failed", i.id, e);
-      gone = CompletableFuture.completedFuture(null);
-    }
-    gone.whenComplete(
-        (x, y) -> {
-          synchronized (lock) {
-            finish(i);
-          }
+          drained.whenComplete((v, e) -> scheduler.executeOrRun(() -> endThenFinish(i, run)));
         });
   }
 
-  private void runOrInline(Runnable r) {
-    try {
-      scheduler.execute(guarded(r));
-    } catch (RejectedExecutionException e) {
-      r.run();
-    }
+  private void endThenFinish(LocalInstance i, Launched run) {
+    stopper
+        .end(run)
+        .whenComplete(
+            (x, y) -> {
+              synchronized (lock) {
+                finishLocked(i);
+              }
+            });
   }
 
-  private void finish(InstanceProcess i) {
+  private void finishLocked(LocalInstance i) {
     live.remove(i);
-    record.remove(i.id);
+    i.life.stopped();
     i.log.close();
     i.finished.complete(null);
   }
 
-  private CompletableFuture<Void> drainBounded(String id, Duration timeout) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    try {
-      options
-          .drainer()
-          .awaitIdle(id, timeout)
-          .whenComplete(
-              (v, e) -> {
-                if (e != null) {
-                  log.warn("draining instance {} failed; stopping it anyway", id, e);
-                }
-                done.complete(null);
-              });
-    } catch (RuntimeException e) {
-      log.warn("draining instance {} failed; stopping it anyway", id, e);
-      done.complete(null);
-    }
-    // the drainer promises to complete after the timeout; do not depend on it
-    return done.completeOnTimeout(null, timeout.plusSeconds(1).toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  /**
-   * SIGTERM to the process and its descendants, SIGKILL to those still alive after the grace period
-   * (and to descendants that appeared meanwhile). Completes when all are gone, or shortly after
-   * SIGKILL (a zombie nobody reaps must not hold up a stop forever).
-   */
-  private CompletableFuture<Void> terminate(Process p) {
-    ProcessHandle root = p.toHandle();
-    List<ProcessHandle> tree = processTree(root);
-    log.debug("terminating {}", tree);
-    tree.forEach(ProcessHandle::destroy);
-    CompletableFuture<Void> gone = allExited(tree);
-    ScheduledFuture<?> kill =
-        schedule(
-            () -> {
-              List<ProcessHandle> left = new ArrayList<>(tree);
-              if (root.isAlive()) {
-                root.descendants().forEach(left::add);
-              }
-              left.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-              gone.completeOnTimeout(null, 5, TimeUnit.SECONDS);
-            },
-            options.terminationGrace().toNanos());
-    if (kill == null) { // shut down: kill now
-      tree.forEach(ProcessHandle::destroyForcibly);
-      gone.completeOnTimeout(null, 5, TimeUnit.SECONDS);
-    }
-    return gone.whenComplete(
-        (v, e) -> {
-          if (kill != null) {
-            kill.cancel(false);
-          }
-        });
-  }
-
-  private static List<ProcessHandle> processTree(ProcessHandle root) {
-    List<ProcessHandle> tree = new ArrayList<>();
-    tree.add(root);
-    root.descendants().forEach(tree::add);
-    return tree;
-  }
-
-  private static CompletableFuture<Void> allExited(List<ProcessHandle> handles) {
-    return CompletableFuture.allOf(
-        handles.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new));
-  }
-
   /** Publishes the revision's snapshot to readers and listeners if it changed. */
-  private void publish(RevisionState s) {
-    List<Instance> ready = new ArrayList<>();
-    for (InstanceProcess i : s.instances) {
-      if (i.phase == Phase.READY) {
-        ready.add(new Instance(i.id, options.bindHost(), i.port));
-      }
-    }
-    RevisionInstances snap = new RevisionInstances(s.key, ready, s.instances.size(), s.health);
+  private void publishLocked(RevisionState s) {
+    RevisionInstances snap = s.snapshot();
     if (snap.equals(s.published) || s.removed) {
       return;
     }
     s.published = snap;
-    snapshots.put(s.key, snap);
-    try {
-      notifier.execute(
-          () -> {
-            for (InstanceListener l : listeners) {
-              try {
-                l.onChange(snap);
-              } catch (RuntimeException e) {
-                log.warn("instance listener failed on {}", snap, e);
-              }
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      // closed
-    }
-  }
-
-  /**
-   * A port free on the bind host now and not handed to another instance: bound with port 0 (so the
-   * OS picks an unused one), then released for the app to bind.
-   */
-  private int pickPort() throws IOException {
-    InetAddress host = InetAddress.getByName(options.bindHost());
-    IOException last = null;
-    for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-      try (ServerSocket s = new ServerSocket(0, 1, host)) {
-        int port = s.getLocalPort();
-        if (!reservedPorts.contains(port)) {
-          return port;
-        }
-      } catch (IOException e) {
-        last = e;
-      }
-    }
-    throw last != null ? last : new IOException("every port offered was taken by an instance");
-  }
-
-  private CompletableFuture<Void> copyLog(InputStream in, LogFile out) {
-    CompletableFuture<Void> eof = new CompletableFuture<>();
-    try {
-      logCopiers.execute(
-          () -> {
-            byte[] buf = new byte[8192];
-            try (in) {
-              int n;
-              while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
-              }
-            } catch (IOException e) {
-              // pipe closed
-            } finally {
-              eof.complete(null);
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      eof.complete(null);
-    }
-    return eof;
-  }
-
-  /** Runs on the scheduler; a bug in a task is logged, not lost in a future nobody reads. */
-  private static Runnable guarded(Runnable r) {
-    return () -> {
-      try {
-        r.run();
-      } catch (Throwable t) {
-        log.error("runtime task failed", t);
-        throw t;
-      }
-    };
-  }
-
-  private void execute(Runnable r) {
-    try {
-      scheduler.execute(guarded(r));
-    } catch (RejectedExecutionException e) {
-      // closed
-    }
-  }
-
-  private ScheduledFuture<?> schedule(Runnable r, long delayNanos) {
-    try {
-      return scheduler.schedule(guarded(r), delayNanos, TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException e) {
-      return null;
-    }
-  }
-
-  private static ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    publisher.publish(snap);
   }
 }

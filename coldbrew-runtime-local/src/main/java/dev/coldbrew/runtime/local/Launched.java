@@ -1,0 +1,37 @@
+package dev.coldbrew.runtime.local;
+
+import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One run of an instance, as its {@link InstanceLauncher} started it: where the platform reaches it
+ * (the probes and the data plane use this address), its output, its exit, and how to end it. The
+ * runtime ends a run with {@link #terminate}, then {@link #kill} after the grace period if it is
+ * not gone by then; it may also call {@link #kill} alone.
+ *
+ * <p>Thread-safe: the runtime calls these from its scheduler and notifier threads.
+ */
+interface Launched {
+  /** The host the platform reaches the instance at (probes, requests). */
+  String host();
+
+  /** The port the platform reaches the instance at. */
+  int port();
+
+  /** The run's stdout and stderr, merged; read once, by the runtime's log pump, until EOF. */
+  InputStream output();
+
+  /** Completes with the run's exit status when it ended. */
+  CompletableFuture<Integer> exited();
+
+  /**
+   * Asks the run to stop (SIGTERM to the process and its descendants; for a container, SIGTERM
+   * forwarded to its init). Returns at once.
+   *
+   * @return completes when everything the run started is gone
+   */
+  CompletableFuture<Void> terminate();
+
+  /** Ends whatever of the run is left, at once (SIGKILL). Returns at once. */
+  void kill();
+}

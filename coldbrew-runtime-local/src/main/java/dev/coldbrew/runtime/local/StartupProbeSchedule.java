@@ -1,0 +1,65 @@
+package dev.coldbrew.runtime.local;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * When to probe a starting instance next. The gap between "the app can answer" and "it is in the
+ * ready set" is cold-start latency a user waits for, so a new run is probed right away, then after
+ * {@code startupProbeInitialInterval} (200 µs), doubling up to {@code startupProbeMaxInterval} (1
+ * ms) — a request waiting on a cold start is sent within about a millisecond of the app listening.
+ * Two rules keep that cheap, since a refused connect costs a starting app on a small machine ~30 µs
+ * of CPU: with n instances starting at once the cap is n times larger, up to 20 ms (the attempts
+ * share a budget of about a thousand a second); and until 3/4 of the revision's previous start time
+ * (launch to ready) has passed, attempts are at most 20 ms apart and the doubling does not start.
+ *
+ * <p>Immutable and thread-safe; a pure function of its inputs, so it is tested without a clock.
+ */
+final class StartupProbeSchedule {
+  /** The largest gap between two startup attempts, however many instances start. */
+  static final long CAP_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+  /**
+   * The next attempt: in {@code delayNanos}; {@code base} is what to pass as {@code previous} after
+   * it fails (0 while the quiet period lasts, so the doubling starts from the initial interval).
+   */
+  record Step(long delayNanos, long base) {}
+
+  private final long initialNanos;
+  private final long maxNanos;
+
+  StartupProbeSchedule(Duration initialInterval, Duration maxInterval) {
+    this.initialNanos = initialInterval.toNanos();
+    this.maxNanos = maxInterval.toNanos();
+  }
+
+  static StartupProbeSchedule of(LocalRuntimeOptions o) {
+    return new StartupProbeSchedule(o.startupProbeInitialInterval(), o.startupProbeMaxInterval());
+  }
+
+  /**
+   * After a failed attempt.
+   *
+   * @param previous the {@link Step#base} of the attempt that failed; 0 after the first attempt
+   * @param lastStartNanos how long the revision's last instance to become ready took from launch,
+   *     or a negative value if none has yet
+   * @param sinceLaunchNanos how long ago this run was launched
+   * @param starting how many instances of the whole runtime are starting now
+   */
+  Step next(long previous, long lastStartNanos, long sinceLaunchNanos, int starting) {
+    long quiet = lastStartNanos < 0 ? 0 : lastStartNanos * 3 / 4 - sinceLaunchNanos;
+    if (quiet > 0) {
+      return new Step(Math.min(quiet, CAP_MAX_NANOS), 0);
+    }
+    long next = previous == 0 ? initialNanos : Math.min(previous * 2, cap(starting));
+    return new Step(next, next);
+  }
+
+  /**
+   * The longest wait between two attempts: {@code startupProbeMaxInterval} times the number of
+   * instances starting, up to {@link #CAP_MAX_NANOS} (or the interval itself if that is larger).
+   */
+  long cap(int starting) {
+    return Math.min(maxNanos * Math.max(1, starting), Math.max(maxNanos, CAP_MAX_NANOS));
+  }
+}
