@@ -1,12 +1,12 @@
 package dev.coldbrew.controller;
 
 import dev.coldbrew.api.codec.ResourceCodec;
-import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.PodAutoscaler;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.autoscaler.Decider;
@@ -18,7 +18,6 @@ import dev.coldbrew.autoscaler.PodAutoscalerLogic;
 import dev.coldbrew.autoscaler.PodAutoscalerSettings;
 import dev.coldbrew.autoscaler.PodAutoscalerState;
 import dev.coldbrew.autoscaler.ScaleResult;
-import dev.coldbrew.autoscaler.SksMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -183,7 +182,7 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
               observed.panic(),
               spec.targetValue(),
               decider.excessBurstCapacity(),
-              state.sksMode().value()));
+              state.sksMode()));
     }
 
     synchronized void record(Stat stat) {
@@ -231,7 +230,7 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
     DeciderSpec spec = DeciderSpec.from(ctx.config().autoscaler(), annotations, cc, reachable);
     PodAutoscalerSettings settings =
         PodAutoscalerSettings.from(ctx.config().autoscaler(), annotations, spec);
-    boolean initializedBefore = pa.status != null && pa.status.isTrue("ScaleTargetInitialized");
+    boolean initializedBefore = pa.status != null && pa.status.isScaleTargetInitialized();
     Scaler s =
         scalers.computeIfAbsent(key, k -> new Scaler(k, spec, settings, inputs, initializedBefore));
     PodAutoscalerDecision d;
@@ -278,8 +277,8 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
       return;
     }
     ServerlessService sks = cached.get();
-    String mode = d.sksMode().value();
-    if (!mode.equals(sks.spec.mode) || !Objects.equals(sks.spec.numActivators, d.numActivators())) {
+    SksMode mode = d.sksMode();
+    if (mode != sks.spec.mode || !Objects.equals(sks.spec.numActivators, d.numActivators())) {
       ServerlessService update = ResourceCodec.copy(sks);
       update.spec.mode = mode;
       update.spec.numActivators = d.numActivators();
@@ -293,20 +292,17 @@ final class PodAutoscalerReconciler implements Reconciler, Stat.Sink {
       next.status = new PodAutoscaler.PodAutoscalerStatus();
     }
     var st = next.status;
-    st.setCondition(
-        "Active", state.active().conditionStatus(), state.reason(), state.message(), ctx.clock());
-    st.setCondition(
-        "ScaleTargetInitialized",
-        state.scaleTargetInitialized() ? Condition.TRUE : Condition.UNKNOWN,
-        state.scaleTargetInitialized() ? null : "Queued",
-        null,
-        ctx.clock());
+    st.markActive(state.active().conditionStatus(), state.reason(), state.message(), ctx.clock());
+    if (state.scaleTargetInitialized()) {
+      st.markScaleTargetInitialized(ctx.clock());
+    } else {
+      st.markScaleTargetNotInitialized(ctx.clock());
+    }
     ServerlessService sks =
         ctx.<ServerlessService>get(Kind.SERVERLESS_SERVICE, pa.metadata.namespace, pa.metadata.name)
             .orElse(null);
-    Conditions.propagate(
-        st, "SKSReady", sks == null ? null : sks.status, "NoHealthyBackends", null, ctx.clock());
-    Conditions.rollUp(st, ctx.clock(), "Active", "ScaleTargetInitialized", "SKSReady");
+    st.propagateSksStatus(sks == null ? null : sks.status, ctx.clock());
+    st.rollUpReady(ctx.clock());
     st.desiredScale = state.desiredScale();
     st.actualScale = ready;
     st.serviceName = pa.metadata.name;

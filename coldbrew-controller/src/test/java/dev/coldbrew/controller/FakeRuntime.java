@@ -14,10 +14,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A runtime with no processes: {@code scale} records what was asked and, when {@code autoReady},
- * reports that many instances ready at once; tests can also fail a revision.
+ * A runtime with no processes: {@code scale} and {@code remove} are recorded in order ({@link
+ * #calls}: {@code scale default/hello-00001 1}) and, when {@code autoReady}, {@code scale} reports
+ * that many instances ready at once; tests set a revision's instances and health with {@link
+ * #setReady}.
  */
 final class FakeRuntime implements InstanceRuntime {
+  final List<String> calls = new CopyOnWriteArrayList<>();
   final Map<NamespacedName, Integer> scaled = new ConcurrentHashMap<>();
   final List<NamespacedName> removed = new CopyOnWriteArrayList<>();
   private final Map<NamespacedName, RevisionInstances> state = new ConcurrentHashMap<>();
@@ -27,6 +30,7 @@ final class FakeRuntime implements InstanceRuntime {
   @Override
   public void scale(Revision revision, int count) {
     NamespacedName key = NamespacedName.of(revision);
+    calls.add("scale " + key + " " + count);
     scaled.put(key, count);
     if (autoReady) {
       setReady(key, count, ContainerHealth.HEALTHY);
@@ -45,6 +49,7 @@ final class FakeRuntime implements InstanceRuntime {
 
   @Override
   public void remove(NamespacedName revision) {
+    calls.add("remove " + revision);
     removed.add(revision);
     state.remove(revision);
   }

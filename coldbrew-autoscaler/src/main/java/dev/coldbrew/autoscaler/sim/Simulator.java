@@ -2,6 +2,7 @@ package dev.coldbrew.autoscaler.sim;
 
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.autoscaler.Decider;
 import dev.coldbrew.autoscaler.DeciderSpec;
@@ -12,7 +13,6 @@ import dev.coldbrew.autoscaler.PodAutoscalerLogic;
 import dev.coldbrew.autoscaler.PodAutoscalerSettings;
 import dev.coldbrew.autoscaler.PodAutoscalerState;
 import dev.coldbrew.autoscaler.ScaleResult;
-import dev.coldbrew.autoscaler.SksMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;

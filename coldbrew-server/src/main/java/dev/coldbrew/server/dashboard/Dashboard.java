@@ -11,6 +11,7 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
 import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.server.AdminApi;
 import dev.coldbrew.server.metrics.RevisionMeters;
@@ -142,7 +143,7 @@ public final class Dashboard {
       ObjectNode n = services.addObject();
       n.put("namespace", s.metadata.namespace);
       n.put("name", s.metadata.name);
-      Condition ready = s.status == null ? null : s.status.condition("Ready");
+      Condition ready = s.status == null ? null : s.status.condition(Status.READY);
       n.put("url", s.status == null ? null : s.status.url);
       n.put("ready", ready == null ? Condition.UNKNOWN : ready.status);
       n.put("reason", ready == null ? null : ready.reason);
@@ -176,14 +177,14 @@ public final class Dashboard {
     String ns = rev.metadata.namespace;
     String name = rev.metadata.name;
     n.put("name", name);
-    Condition ready = rev.status == null ? null : rev.status.condition("Ready");
+    Condition ready = rev.status == null ? null : rev.status.condition(Status.READY);
     n.put("ready", ready == null ? Condition.UNKNOWN : ready.status);
     PodAutoscaler pa = (PodAutoscaler) cache.get(Kind.POD_AUTOSCALER, ns, name).orElse(null);
     ServerlessService sks =
         (ServerlessService) cache.get(Kind.SERVERLESS_SERVICE, ns, name).orElse(null);
     n.put("desired", pa == null || pa.status == null ? null : pa.status.desiredScale);
     n.put("actual", pa == null || pa.status == null ? null : pa.status.actualScale);
-    n.put("sksMode", sks == null ? null : sks.spec.mode);
+    n.put("sksMode", sks == null || sks.spec.mode == null ? null : sks.spec.mode.wireName());
     var d = m == null ? null : m.decision();
     n.put("panic", d != null && d.panicMode());
     ObjectNode h = n.putObject("history");
@@ -197,8 +198,8 @@ public final class Dashboard {
       for (RevisionMeters.Sample s : m.history()) {
         t.add(s.timeMillis() / 1000.0);
         concurrency.add(Math.round(s.stableConcurrency() * 100) / 100.0);
-        desired.add(s.desiredPods());
-        actual.add(s.actualPods());
+        desired.add(s.desiredInstances());
+        actual.add(s.readyInstances());
         rps.add(Math.round(s.requestsPerSecond() * 100) / 100.0);
         cold.add(s.coldStarts());
       }
