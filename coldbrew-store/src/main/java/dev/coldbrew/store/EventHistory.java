@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
  * never waits for a watcher. A watcher whose next version was overwritten has fallen more than
  * {@code capacity} events behind (the bound of its queue): it gets RESET and ends. Watching from a
  * version before the retained window (or after the last assigned one) is also answered with RESET.
- * Thread-safe.
+ * Public so that other {@link Store}s (the Kubernetes one numbers the changes its informers see)
+ * fan out the same way. Thread-safe; {@link #publish} is called by one thread at a time.
  */
-final class EventHistory {
+public final class EventHistory {
   private static final Logger LOG = LoggerFactory.getLogger(EventHistory.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -36,7 +37,14 @@ final class EventHistory {
   private volatile long published;
   private volatile boolean closed;
 
-  EventHistory(int capacity, long baseResourceVersion, LongSupplier assignedResourceVersion) {
+  /**
+   * @param capacity how many events are retained
+   * @param baseResourceVersion versions at or below it are not retained (watching from before it is
+   *     RESET)
+   * @param assignedResourceVersion the highest version assigned so far
+   */
+  public EventHistory(
+      int capacity, long baseResourceVersion, LongSupplier assignedResourceVersion) {
     this.capacity = capacity;
     this.ring = new AtomicReferenceArray<>(capacity);
     this.baseResourceVersion = baseResourceVersion;
@@ -45,7 +53,7 @@ final class EventHistory {
   }
 
   /** Appends committed events, in order, with consecutive versions; called by the writer only. */
-  void publish(List<WatchEvent> events) {
+  public void publish(List<WatchEvent> events) {
     if (events.isEmpty()) {
       return;
     }
@@ -58,7 +66,8 @@ final class EventHistory {
     }
   }
 
-  Watch watch(long fromResourceVersion, WatchListener listener) {
+  /** Delivers the events after {@code fromResourceVersion} on a thread of its own. */
+  public Watch watch(long fromResourceVersion, WatchListener listener) {
     Watcher w = new Watcher(fromResourceVersion, listener);
     Thread t = new Thread(w::run, "coldbrew-store-watch-" + THREADS.incrementAndGet());
     t.setDaemon(true);
@@ -66,7 +75,8 @@ final class EventHistory {
     return w;
   }
 
-  void close() {
+  /** Ends every watch. */
+  public void close() {
     closed = true;
     synchronized (lock) {
       lock.notifyAll();

@@ -12,11 +12,15 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Resources are keyed by kind, namespace and name. Every successful write gets a new {@code
  * metadata.resourceVersion} from one global, increasing sequence; {@link #list} returns the
- * collection's resourceVersion so a caller can {@link #watch} from exactly that point. Objects
- * returned by the read and write methods are new and belong to the caller; objects delivered to
- * watch listeners are shared between listeners and must be copied ({@link
- * dev.coldbrew.api.codec.ResourceCodec#copy}) before they are changed. Implementations are
- * thread-safe; write methods return (or their futures complete) only once the write is durable.
+ * collection's resourceVersion so a caller can {@link #watch} from exactly that point. In the
+ * SQLite store the versions {@code list} and {@code watch} speak are the resources' own; a store
+ * that mirrors another source (the Kubernetes store and its informers) numbers the changes it has
+ * seen instead, keeps {@code metadata.resourceVersion} as the server's opaque string, and may show
+ * a write to its reads a little after the write returned. Objects returned by the read and write
+ * methods are new and belong to the caller; objects delivered to watch listeners are shared between
+ * listeners and must be copied ({@link dev.coldbrew.api.codec.ResourceCodec#copy}) before they are
+ * changed. Implementations are thread-safe; write methods return (or their futures complete) only
+ * once the write is durable.
  */
 public interface Store extends AutoCloseable {
 
@@ -60,8 +64,9 @@ public interface Store extends AutoCloseable {
   Resource updateStatus(Resource resource);
 
   /**
-   * Deletes a resource and, in the same transaction, every resource whose ownerReferences name its
-   * uid, recursively. Each deleted resource is one DELETED event.
+   * Deletes a resource and every resource whose ownerReferences name its uid, recursively. Each
+   * deleted resource is one DELETED event. The SQLite store deletes the owned resources in the same
+   * transaction; on Kubernetes the cluster's garbage collector deletes them afterwards.
    *
    * @throws StoreException NOT_FOUND, UNAVAILABLE
    */

@@ -9,11 +9,11 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Service;
 import java.util.List;
 
-/** Small resources for store tests. */
-final class Fixtures {
+/** Small resources for store tests, shared with other modules through the test-jar. */
+public final class Fixtures {
   private Fixtures() {}
 
-  static Service service(String namespace, String name, String image) {
+  public static Service service(String namespace, String name, String image) {
     Service s = new Service();
     s.metadata.namespace = namespace;
     s.metadata.name = name;
@@ -23,12 +23,12 @@ final class Fixtures {
     return s;
   }
 
-  static Service service(String name) {
+  public static Service service(String name) {
     return service("default", name, "example/hello:1");
   }
 
   /** A new resource of {@code kind} named {@code name}, controlled by {@code owner}. */
-  static Resource child(Kind kind, String name, Resource owner) {
+  public static Resource child(Kind kind, String name, Resource owner) {
     Resource r = kind.newResource();
     r.metadata.namespace = owner.metadata.namespace;
     r.metadata.name = name;
@@ -39,10 +39,15 @@ final class Fixtures {
     return r;
   }
 
-  static Endpoints endpoints(String namespace, String name, String ip) {
+  /**
+   * Endpoints as the ServerlessService writes them, with its service-type label (the Kubernetes
+   * store watches only Endpoints that carry it).
+   */
+  public static Endpoints endpoints(String namespace, String name, String ip) {
     Endpoints e = new Endpoints();
     e.metadata.namespace = namespace;
     e.metadata.name = name;
+    e.metadata.labels().put("networking.internal.knative.dev/serviceType", "Public");
     Endpoints.Subset subset = new Endpoints.Subset();
     Endpoints.Address a = new Endpoints.Address();
     a.ip = ip;

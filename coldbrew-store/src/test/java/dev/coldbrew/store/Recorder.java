@@ -3,8 +3,8 @@ package dev.coldbrew.store;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A watch listener that keeps every event. */
-final class Recorder implements WatchListener {
+/** A watch listener that keeps every event. Thread-safe. */
+public final class Recorder implements WatchListener {
   private final List<WatchEvent> events = new ArrayList<>();
 
   @Override
@@ -12,16 +12,16 @@ final class Recorder implements WatchListener {
     events.add(event);
   }
 
-  synchronized List<WatchEvent> events() {
+  public synchronized List<WatchEvent> events() {
     return List.copyOf(events);
   }
 
-  synchronized int size() {
+  public synchronized int size() {
     return events.size();
   }
 
   /** Each event as {@code TYPE Kind ns/name}, or {@code RESET}. */
-  synchronized List<String> summary() {
+  public synchronized List<String> summary() {
     return events.stream()
         .map(
             e ->
