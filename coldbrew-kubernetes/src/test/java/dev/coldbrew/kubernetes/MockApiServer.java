@@ -11,9 +11,13 @@ import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.ByteString;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * fabric8's mock API server in CRUD mode (HTTPS on a loopback port), with Coldbrew's CRDs installed,
  * every request recorded with its User-Agent, and faults on demand: the next watch of a resource
  * answered 410 Gone (what a real API server says when a watch's resourceVersion is too old; the
- * mock never does), or every request answered 503 (an API server that is down). One gap of the mock
+ * mock never does), open watches closed (as an API server restarting them), or every request
+ * answered 503 (an API server that is down). One gap of the mock
  * is closed here: it ignores the resourceVersion of a {@code /status} PUT, which a real API server
  * checks (409 when stale), so this server checks it. Thread-safe.
  */
@@ -39,6 +44,7 @@ final class MockApiServer implements AutoCloseable {
 
   private final List<Request> requests = new ArrayList<>();
   private final Object writeLock = new Object();
+  private final Set<TrackedWatch> watches = ConcurrentHashMap.newKeySet();
   private final Set<String> goneOnNextWatch = ConcurrentHashMap.newKeySet();
   private volatile boolean down;
   private final KubernetesMockServer server;
@@ -61,9 +67,14 @@ final class MockApiServer implements AutoCloseable {
             if (r.getPath().contains("watch=true")) {
               for (String plural : goneOnNextWatch) {
                 if (r.getPath().contains("/" + plural + "?") && goneOnNextWatch.remove(plural)) {
-                  return status(410, "Expired", "too old resource version (test)");
+                  return gone();
                 }
               }
+              MockResponse watch = crud.dispatch(r);
+              WebSocketListener listener = watch.getWebSocketListener();
+              return listener == null
+                  ? watch
+                  : watch.withWebSocketUpgrade(new TrackedWatch(listener, r.getPath()));
             }
             if (!r.getMethod().equals("GET")) {
               synchronized (writeLock) {
@@ -141,6 +152,25 @@ final class MockApiServer implements AutoCloseable {
     }
   }
 
+  /**
+   * What an API server answers a watch from a resourceVersion it no longer has: the WebSocket opens,
+   * carries one ERROR event with a 410 Status, and closes.
+   */
+  private static MockResponse gone() {
+    return new MockResponse()
+        .withWebSocketUpgrade(
+            new WebSocketListener() {
+              @Override
+              public void onOpen(WebSocket ws, Response response) {
+                ws.send(
+                    "{\"type\":\"ERROR\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Status\","
+                        + "\"status\":\"Failure\",\"code\":410,\"reason\":\"Expired\","
+                        + "\"message\":\"too old resource version (test)\"}}");
+                ws.close(1000, "");
+              }
+            });
+  }
+
   private static MockResponse status(int code, String reason, String message) {
     return new MockResponse()
         .setResponseCode(code)
@@ -179,6 +209,79 @@ final class MockApiServer implements AutoCloseable {
   /** The next watch of {@code plural} is answered 410 Gone. */
   void goneOnNextWatch(String plural) {
     goneOnNextWatch.add(plural);
+  }
+
+  /**
+   * Closes the open watches of {@code plural}, as an API server does when it restarts them; the
+   * clients watch again from where they were.
+   */
+  void dropWatches(String plural) {
+    for (TrackedWatch w : watches) {
+      if (w.path.contains("/" + plural + "?")) {
+        w.socket.close(1000, "closed by the test");
+      }
+    }
+  }
+
+  /** A watch's WebSocket, remembered so a test can close it. */
+  private final class TrackedWatch extends WebSocketListener {
+    private final WebSocketListener delegate;
+    private final String path;
+    private volatile WebSocket socket;
+
+    TrackedWatch(WebSocketListener delegate, String path) {
+      this.delegate = delegate;
+      this.path = path;
+    }
+
+    @Override
+    public void onBeforeAccept(WebSocket ws, Response response) {
+      delegate.onBeforeAccept(ws, response);
+    }
+
+    @Override
+    public void onOpen(WebSocket ws, Response response) {
+      socket = ws;
+      watches.add(this);
+      delegate.onOpen(ws, response);
+    }
+
+    @Override
+    public void onMessage(WebSocket ws, String text) {
+      delegate.onMessage(ws, text);
+    }
+
+    @Override
+    public void onMessage(WebSocket ws, ByteString bytes) {
+      delegate.onMessage(ws, bytes);
+    }
+
+    @Override
+    public void onMessage(WebSocket ws, byte[] bytes) {
+      delegate.onMessage(ws, bytes);
+    }
+
+    @Override
+    public void onPing(WebSocket ws, byte[] bytes) {
+      delegate.onPing(ws, bytes);
+    }
+
+    @Override
+    public void onClosing(WebSocket ws, int code, String reason) {
+      delegate.onClosing(ws, code, reason);
+    }
+
+    @Override
+    public void onClosed(WebSocket ws, int code, String reason) {
+      watches.remove(this);
+      delegate.onClosed(ws, code, reason);
+    }
+
+    @Override
+    public void onFailure(WebSocket ws, Throwable t, Response response) {
+      watches.remove(this);
+      delegate.onFailure(ws, t, response);
+    }
   }
 
   /** Every request is answered 503 while {@code down}. */
