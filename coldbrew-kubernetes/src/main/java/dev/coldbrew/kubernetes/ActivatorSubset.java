@@ -11,8 +11,8 @@ import java.util.TreeSet;
 
 /**
  * Knative's consistent subsetting ({@code knative.dev/pkg/hash.ChooseSubset}): which {@code n} of
- * the activators a Revision's public endpoints list in Proxy mode, chosen so that each Revision gets
- * a stable, well-spread subset and adding or removing one activator moves few Revisions.
+ * the activators a Revision's public endpoints list in Proxy mode, chosen so that each Revision
+ * gets a stable, well-spread subset and adding or removing one activator moves few Revisions.
  *
  * <p>The algorithm, as Knative's: hash every candidate with the target's name (FNV-1a, 64 bits)
  * into a ring of 2048 slots (re-hashing on a collision), sort the slots, then start at an angle

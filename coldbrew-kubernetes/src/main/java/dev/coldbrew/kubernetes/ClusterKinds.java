@@ -9,9 +9,10 @@ import java.util.Map;
  * Where Coldbrew's kinds live on a Kubernetes API server. Knative's groups ({@code
  * serving.knative.dev}, {@code autoscaling.internal.knative.dev}, {@code
  * networking.internal.knative.dev}) become the same names under {@code coldbrew.dev}, so a cluster
- * can run Knative beside Coldbrew; kinds, versions, plurals and field names stay Knative's. Endpoints
- * stay core {@code v1}. The rest of Coldbrew keeps speaking Knative apiVersions: the store
- * translates on the way in and out with {@link #toCluster} and {@link #fromCluster}. Stateless.
+ * can run Knative beside Coldbrew; kinds, versions, plurals and field names stay Knative's.
+ * Endpoints stay core {@code v1}. The rest of Coldbrew keeps speaking Knative apiVersions: the
+ * store translates on the way in and out with {@link #toCluster} and {@link #fromCluster}.
+ * Stateless.
  */
 public final class ClusterKinds {
   /** Knative's group → ours; no other group is translated. */

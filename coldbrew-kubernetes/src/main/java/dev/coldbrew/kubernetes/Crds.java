@@ -15,9 +15,9 @@ import java.util.Map;
 /**
  * The CustomResourceDefinitions of Coldbrew's kinds, as Knative defines its own: the same kinds,
  * versions, plurals and printer columns (so {@code kubectl get cbsks} shows the MODE column), in
- * our groups, with a status subresource, our own short names ({@code cbsvc}, {@code cbrev}, …, never
- * Knative's) and the categories {@code coldbrew} and {@code coldbrew-internal}. The schemas are
- * structural and keep unknown fields in {@code spec} and {@code status}: Coldbrew validates
+ * our groups, with a status subresource, our own short names ({@code cbsvc}, {@code cbrev}, …,
+ * never Knative's) and the categories {@code coldbrew} and {@code coldbrew-internal}. The schemas
+ * are structural and keep unknown fields in {@code spec} and {@code status}: Coldbrew validates
  * resources itself (on apply and in the reconcilers), like the embedded engine does.
  *
  * <p>The YAML under {@code crds/} in this module's resources is what {@link #yaml} prints, checked
@@ -27,10 +27,8 @@ public final class Crds {
   /** The resource holding every CRD, for {@code kubectl apply -f}. */
   public static final String INSTALL_FILE = "crds/coldbrew-crds.yaml";
 
-  private static final String READY =
-      ".status.conditions[?(@.type=='Ready')].status";
-  private static final String REASON =
-      ".status.conditions[?(@.type=='Ready')].reason";
+  private static final String READY = ".status.conditions[?(@.type=='Ready')].status";
+  private static final String REASON = ".status.conditions[?(@.type=='Ready')].reason";
 
   private Crds() {}
 
@@ -120,7 +118,10 @@ public final class Crds {
 
   private static JSONSchemaProps schema() {
     JSONSchemaProps open =
-        new JSONSchemaPropsBuilder().withType("object").withXKubernetesPreserveUnknownFields(true).build();
+        new JSONSchemaPropsBuilder()
+            .withType("object")
+            .withXKubernetesPreserveUnknownFields(true)
+            .build();
     return new JSONSchemaPropsBuilder()
         .withType("object")
         .addToProperties("apiVersion", new JSONSchemaPropsBuilder().withType("string").build())

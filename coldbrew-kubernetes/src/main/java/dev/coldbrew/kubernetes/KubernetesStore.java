@@ -61,8 +61,8 @@ import org.slf4j.LoggerFactory;
  * what the cache holds at the same resourceVersion is not sent. <b>Delete does not cascade</b>: the
  * cluster's garbage collector deletes owned resources afterwards, by their owner references. An
  * unreachable or failing API server makes calls fail with {@link Reason#UNAVAILABLE} (callers back
- * off; the controller's work queues do); the informers keep retrying on their own with backoff,
- * and {@link #unsyncedKinds()} says which are not watching.
+ * off; the controller's work queues do); the informers keep retrying on their own with backoff, and
+ * {@link #unsyncedKinds()} says which are not watching.
  *
  * <p>The store does not own the client: close the client after the store. Thread-safe; informer
  * events are applied by fabric8's per-informer threads, async writes run on a small pool.
@@ -151,9 +151,9 @@ public final class KubernetesStore implements Store {
    * Checks that our CRDs are installed, starts an informer per kind and waits until each has
    * listed.
    *
-   * @throws StoreException UNAVAILABLE when a CRD is missing (the message names it and the
-   *     manifest that installs it), the API server cannot be reached, or the lists did not finish
-   *     within {@link Options#syncTimeout}
+   * @throws StoreException UNAVAILABLE when a CRD is missing (the message names it and the manifest
+   *     that installs it), the API server cannot be reached, or the lists did not finish within
+   *     {@link Options#syncTimeout}
    */
   public static KubernetesStore open(KubernetesClient client, Options options) {
     checkCrds(client);
@@ -212,7 +212,9 @@ public final class KubernetesStore implements Store {
     for (Kind k : Kind.values()) {
       var op = client.genericKubernetesResources(ClusterKinds.context(k)).inAnyNamespace();
       SharedIndexInformer<GenericKubernetesResource> informer =
-          k == Kind.ENDPOINTS ? op.withLabel(ENDPOINTS_LABEL).runnableInformer(0) : op.runnableInformer(0);
+          k == Kind.ENDPOINTS
+              ? op.withLabel(ENDPOINTS_LABEL).runnableInformer(0)
+              : op.runnableInformer(0);
       Handler h = new Handler(k);
       informer.exceptionHandler(
           (started, t) -> {
@@ -621,7 +623,8 @@ public final class KubernetesStore implements Store {
   private static boolean sameJson(JsonNode a, JsonNode b) {
     return a.equals(
         (x, y) ->
-            x.equals(y) || (x.isNumber() && y.isNumber() && x.decimalValue().equals(y.decimalValue()))
+            x.equals(y)
+                    || (x.isNumber() && y.isNumber() && x.decimalValue().equals(y.decimalValue()))
                 ? 0
                 : 1,
         b);
@@ -672,8 +675,7 @@ public final class KubernetesStore implements Store {
     return switch (code) {
       case 404 ->
           creating
-              ? new StoreException(
-                  Reason.NOT_FOUND, what + " cannot be created: " + reasonOf(e), e)
+              ? new StoreException(Reason.NOT_FOUND, what + " cannot be created: " + reasonOf(e), e)
               : new StoreException(Reason.NOT_FOUND, what + " not found", e);
       case 409 ->
           creating

@@ -22,9 +22,9 @@ import java.util.TreeSet;
 /**
  * What a ServerlessService writes as its Revision's public endpoints: EndpointSlices of the public
  * (selector-less) Service, listing the activators in Proxy mode and the Revision's ready pods in
- * Serve mode, with Knative's overrides: no ready pod forces Proxy (never route to nothing), no ready
- * activator forces Serve. In Proxy mode only {@code spec.numActivators} activators are listed, the
- * same consistent subset Knative picks ({@link ActivatorSubset}; 0 means all).
+ * Serve mode, with Knative's overrides: no ready pod forces Proxy (never route to nothing), no
+ * ready activator forces Serve. In Proxy mode only {@code spec.numActivators} activators are
+ * listed, the same consistent subset Knative picks ({@link ActivatorSubset}; 0 means all).
  *
  * <p>Slices hold at most {@value #MAX_PER_SLICE} endpoints, one address family each, and are named
  * {@code <sks>-<ipv4|ipv6>-<n>} so a reconcile is idempotent without generated names; an IPv4 slice
@@ -129,7 +129,9 @@ public final class PublicEndpointSlices {
    * @param privateSlices the slices of the Revision's private Service
    */
   public static Result render(
-      ServerlessService sks, List<EndpointSlice> activatorSlices, List<EndpointSlice> privateSlices) {
+      ServerlessService sks,
+      List<EndpointSlice> activatorSlices,
+      List<EndpointSlice> privateSlices) {
     List<Endpoint> pods = ready(privateSlices);
     List<Endpoint> activators = ready(activatorSlices);
     String mode =

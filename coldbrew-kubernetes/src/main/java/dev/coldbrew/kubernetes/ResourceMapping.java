@@ -21,9 +21,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Converts between Coldbrew resources and fabric8's {@link GenericKubernetesResource}: metadata field
- * by field, everything else (spec, status, subsets) as plain maps and lists written and read by
- * Coldbrew's own Jackson 2 codec, so fabric8's Jackson 3 never sees (and never misreads) our
+ * Converts between Coldbrew resources and fabric8's {@link GenericKubernetesResource}: metadata
+ * field by field, everything else (spec, status, subsets) as plain maps and lists written and read
+ * by Coldbrew's own Jackson 2 codec, so fabric8's Jackson 3 never sees (and never misreads) our
  * classes. apiVersions, including those in owner references, are translated by {@link
  * ClusterKinds}. Fields the API server adds that Coldbrew does not model ({@code managedFields},
  * {@code finalizers}, …) are dropped on the way in; the store carries finalizers over on update.
@@ -102,7 +102,8 @@ final class ResourceMapping {
   }
 
   static io.fabric8.kubernetes.api.model.ObjectMeta toClusterMeta(ObjectMeta m) {
-    io.fabric8.kubernetes.api.model.ObjectMeta out = new io.fabric8.kubernetes.api.model.ObjectMeta();
+    io.fabric8.kubernetes.api.model.ObjectMeta out =
+        new io.fabric8.kubernetes.api.model.ObjectMeta();
     out.setName(m.name);
     out.setGenerateName(m.generateName);
     out.setNamespace(m.namespace);

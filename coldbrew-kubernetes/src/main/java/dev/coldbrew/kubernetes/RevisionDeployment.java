@@ -37,16 +37,17 @@ import java.util.Set;
 /**
  * A Revision as the Deployment that runs it, as Knative's revision reconciler renders it ({@code
  * deploy.go}, {@code queue.go}): the user container from the Revision's container spec (image,
- * command, env, resources, probes; {@code PORT} and {@code K_SERVICE}/{@code K_CONFIGURATION}/{@code
- * K_REVISION} set; its readiness probe moved to the queue; a {@code preStop} that waits for the
- * queue to drain) beside the {@code queue-proxy} sidecar (ports 8012 or 8013 for h2c, 8022 admin,
- * 8112 https, 9090 and 9091 metrics; Knative's environment contract; readiness through {@code
- * K-Network-Probe: queue}). Labels and annotations are Knative's, the selector is the Revision's
- * uid, and the Deployment is controlled by the Revision so the cluster deletes it with it.
+ * command, env, resources, probes; {@code PORT} and {@code K_SERVICE}/{@code
+ * K_CONFIGURATION}/{@code K_REVISION} set; its readiness probe moved to the queue; a {@code
+ * preStop} that waits for the queue to drain) beside the {@code queue-proxy} sidecar (ports 8012 or
+ * 8013 for h2c, 8022 admin, 8112 https, 9090 and 9091 metrics; Knative's environment contract;
+ * readiness through {@code K-Network-Probe: queue}). Labels and annotations are Knative's, the
+ * selector is the Revision's uid, and the Deployment is controlled by the Revision so the cluster
+ * deletes it with it.
  *
  * <p>Left out on purpose: Knative's deployment-hash label (a hash of Go structures), its
- * observability, logging-config and TLS variables for the queue, and the {@code -istio} port.
- * Pure functions; thread-safe.
+ * observability, logging-config and TLS variables for the queue, and the {@code -istio} port. Pure
+ * functions; thread-safe.
  */
 public final class RevisionDeployment {
   /** The sidecar's container name, as Knative's. */
@@ -111,7 +112,8 @@ public final class RevisionDeployment {
       String queueImage, String systemNamespace, int initialScale, Duration progressDeadline) {
     public Options {
       if (queueImage == null || queueImage.isBlank()) {
-        throw new IllegalArgumentException("queueImage: \"" + queueImage + "\" (expected: an image)");
+        throw new IllegalArgumentException(
+            "queueImage: \"" + queueImage + "\" (expected: an image)");
       }
       if (systemNamespace == null || systemNamespace.isBlank()) {
         throw new IllegalArgumentException(
@@ -152,8 +154,7 @@ public final class RevisionDeployment {
     Map<String, String> podAnnotations = new LinkedHashMap<>(annotations);
     podAnnotations.put("kubectl.kubernetes.io/default-container", userContainerName(rev));
     int replicas =
-        AutoscalingAnnotations.integer(
-                annotationsOf(rev), AutoscalingAnnotations.Key.INITIAL_SCALE)
+        AutoscalingAnnotations.integer(annotationsOf(rev), AutoscalingAnnotations.Key.INITIAL_SCALE)
             .orElse(options.initialScale());
     Duration deadline =
         AutoscalingAnnotations.progressDeadline(annotationsOf(rev))
@@ -277,7 +278,8 @@ public final class RevisionDeployment {
         asFabric8(tree, io.fabric8.kubernetes.api.model.Container.class);
     int port = userPort(rev);
     c.setName(userContainerName(rev));
-    c.setPorts(List.of(new ContainerPortBuilder().withName("user-port").withContainerPort(port).build()));
+    c.setPorts(
+        List.of(new ContainerPortBuilder().withName("user-port").withContainerPort(port).build()));
     List<EnvVar> env = new ArrayList<>(c.getEnv() == null ? List.of() : c.getEnv());
     env.add(env("PORT", Integer.toString(port)));
     env.add(env("K_REVISION", rev.metadata.name));

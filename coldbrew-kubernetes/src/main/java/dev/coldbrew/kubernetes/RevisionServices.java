@@ -17,9 +17,9 @@ import java.util.Map;
  * reconciler does ({@code resources/services.go}), both controlled by the SKS. The <b>private</b>
  * Service {@code <rev>-private} selects the Revision's pods (80 → the queue's serving port, 443 →
  * 8112, and the two metrics ports), so the cluster's EndpointSlice controller lists them; the
- * <b>public</b> Service {@code <rev>} has no selector (80, or 81 for h2c, and 443), so its endpoints
- * are exactly the EndpointSlices the SKS writes ({@link PublicEndpointSlices}). Knative's extra
- * {@code -istio} port is left out. Pure functions; thread-safe.
+ * <b>public</b> Service {@code <rev>} has no selector (80, or 81 for h2c, and 443), so its
+ * endpoints are exactly the EndpointSlices the SKS writes ({@link PublicEndpointSlices}). Knative's
+ * extra {@code -istio} port is left out. Pure functions; thread-safe.
  */
 public final class RevisionServices {
   public static final String PUBLIC = "Public";

@@ -49,8 +49,12 @@ class CrdsTest {
       assertThat(v.getStorage()).isTrue();
       assertThat(v.getSubresources().getStatus()).isNotNull();
       assertThat(v.getSchema().getOpenAPIV3Schema().getType()).isEqualTo("object");
-      assertThat(v.getSchema().getOpenAPIV3Schema().getProperties().get("spec")
-              .getXKubernetesPreserveUnknownFields())
+      assertThat(
+              v.getSchema()
+                  .getOpenAPIV3Schema()
+                  .getProperties()
+                  .get("spec")
+                  .getXKubernetesPreserveUnknownFields())
           .isTrue();
       assertThat(v.getAdditionalPrinterColumns())
           .extracting(c -> c.getName())

@@ -48,14 +48,14 @@ import org.slf4j.LoggerFactory;
  *   <li>the <b>Deployment controller and kubelet</b>: a Deployment scaled to N gets N pods {@code
  *       <deployment>-<i>} (owned by the Deployment; a real cluster puts a ReplicaSet between) with
  *       loopback IPs 127.0.0.2, 127.0.0.3, …, not ready at first and ready once {@code readyAfter}
- *       has passed (unless held back with {@link #holdNotReady}); surplus pods are deleted from
- *       the highest index down; the Deployment's status counts them;
+ *       has passed (unless held back with {@link #holdNotReady}); surplus pods are deleted from the
+ *       highest index down; the Deployment's status counts them;
  *   <li>the <b>EndpointSlice controller</b>: a Service with a selector gets one slice {@code
  *       <service>-fake} listing the selected pods with their readiness and the Service's ports
  *       resolved to the pods' container ports;
- *   <li>the <b>garbage collector</b>: an object whose owner (by uid) is gone is deleted, after a live
- *       read of the owner (as the real one, so an owner created a moment ago is not mistaken for a
- *       deleted one).
+ *   <li>the <b>garbage collector</b>: an object whose owner (by uid) is gone is deleted, after a
+ *       live read of the owner (as the real one, so an owner created a moment ago is not mistaken
+ *       for a deleted one).
  * </ul>
  *
  * Its requests carry the User-Agent {@value #AGENT}, so tests can tell them from the controller's.
@@ -163,8 +163,8 @@ final class FakeCluster implements AutoCloseable {
   }
 
   /**
-   * The mock lists our CRD's Services (serving.coldbrew.dev/v1, plural {@code services}) among
-   * core Services too (it matches on version and plural, not group); a real API server does not.
+   * The mock lists our CRD's Services (serving.coldbrew.dev/v1, plural {@code services}) among core
+   * Services too (it matches on version and plural, not group); a real API server does not.
    */
   static boolean coreService(HasMetadata s) {
     return "v1".equals(s.getApiVersion());

@@ -65,7 +65,8 @@ class FakeClusterTest {
     ServerlessService sks = Samples.sks("Serve", 2);
     sks.metadata.uid = null;
     sks.metadata.resourceVersion = null;
-    sks.metadata.ownerReferences = child(Kind.SERVERLESS_SERVICE, "x", rev).metadata.ownerReferences;
+    sks.metadata.ownerReferences =
+        child(Kind.SERVERLESS_SERVICE, "x", rev).metadata.ownerReferences;
     sks.metadata.labels.put("serving.knative.dev/revisionUID", rev.metadata.uid);
     sks = (ServerlessService) store.create(sks);
     store.create(child(Kind.POD_AUTOSCALER, "hello-00001", rev));
@@ -81,7 +82,10 @@ class FakeClusterTest {
         .resource(
             RevisionServices.privateService(t.sks(), RevisionDeployment.selector(t.revision())))
         .create();
-    kube.services().inNamespace("default").resource(RevisionServices.publicService(t.sks())).create();
+    kube.services()
+        .inNamespace("default")
+        .resource(RevisionServices.publicService(t.sks()))
+        .create();
   }
 
   private List<EndpointSlice> slicesOf(String service) {
@@ -112,8 +116,7 @@ class FakeClusterTest {
     List<Pod> pods =
         await()
             .atMost(WAIT)
-            .until(
-                () -> kube.pods().inNamespace("default").list().getItems(), p -> p.size() == 2);
+            .until(() -> kube.pods().inNamespace("default").list().getItems(), p -> p.size() == 2);
     assertThat(pods)
         .extracting(p -> p.getMetadata().getName())
         .containsExactlyInAnyOrder("hello-00001-deployment-0", "hello-00001-deployment-1");
@@ -135,7 +138,8 @@ class FakeClusterTest {
             .until(() -> slicesOf("hello-00001-private"), s -> ready(s).size() == 2);
     EndpointSlice slice = slices.get(0);
     assertThat(ready(slices))
-        .containsExactlyInAnyOrderElementsOf(pods.stream().map(p -> p.getStatus().getPodIP()).toList());
+        .containsExactlyInAnyOrderElementsOf(
+            pods.stream().map(p -> p.getStatus().getPodIP()).toList());
     assertThat(slice.getPorts())
         .extracting(p -> p.getName() + ":" + p.getPort())
         .contains("http:8012", "https:8112", "http-autometric:9090", "http-usermetric:9091");
@@ -165,7 +169,9 @@ class FakeClusterTest {
     assertThat(serve.addresses()).containsExactlyElementsOf(ready(slices));
 
     kube.apps().deployments().inNamespace("default").withName("hello-00001-deployment").scale(0);
-    await().atMost(WAIT).until(() -> kube.pods().inNamespace("default").list().getItems().isEmpty());
+    await()
+        .atMost(WAIT)
+        .until(() -> kube.pods().inNamespace("default").list().getItems().isEmpty());
     await()
         .atMost(WAIT)
         .until(() -> slicesOf("hello-00001-private"), s -> s.get(0).getEndpoints().isEmpty());
@@ -179,8 +185,7 @@ class FakeClusterTest {
   void deletingTheServiceRemovesTheWholeTree() {
     Tree t = tree();
     deploy(t, 1);
-    for (EndpointSlice s :
-        PublicEndpointSlices.render(t.sks(), List.of(), List.of()).slices()) {
+    for (EndpointSlice s : PublicEndpointSlices.render(t.sks(), List.of(), List.of()).slices()) {
       kube.discovery().v1().endpointSlices().inNamespace("default").resource(s).create();
     }
     await().atMost(WAIT).until(() -> ready(slicesOf("hello-00001-private")).size() == 1);

@@ -39,6 +39,8 @@ final class Golden {
       assertThat(in).as("%s (run with -Dgolden.update=true to create it)", resource).isNotNull();
       expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    assertThat(actual).as("%s (run with -Dgolden.update=true to accept)", resource).isEqualTo(expected);
+    assertThat(actual)
+        .as("%s (run with -Dgolden.update=true to accept)", resource)
+        .isEqualTo(expected);
   }
 }

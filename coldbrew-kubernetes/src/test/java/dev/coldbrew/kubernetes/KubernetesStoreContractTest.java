@@ -6,8 +6,8 @@ import org.junit.jupiter.api.AfterEach;
 
 /**
  * The {@link Store} contract on the Kubernetes store, against fabric8's mock API server in CRUD
- * mode. What the mock cannot show (garbage collection, 410 Gone) is in {@link
- * KubernetesStoreTest} and {@link FakeClusterTest}.
+ * mode. What the mock cannot show (garbage collection, 410 Gone) is in {@link KubernetesStoreTest}
+ * and {@link FakeClusterTest}.
  */
 class KubernetesStoreContractTest extends StoreContractTest {
   private MockApiServer api;

@@ -52,7 +52,9 @@ class KubernetesStoreTest {
         .atMost(WAIT)
         .until(
             () -> store.get(r.resourceKind(), r.metadata.namespace, r.metadata.name),
-            o -> o.isPresent() && o.get().metadata.resourceVersion.equals(r.metadata.resourceVersion))
+            o ->
+                o.isPresent()
+                    && o.get().metadata.resourceVersion.equals(r.metadata.resourceVersion))
         .get();
   }
 

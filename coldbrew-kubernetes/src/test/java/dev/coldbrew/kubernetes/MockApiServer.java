@@ -27,15 +27,23 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * fabric8's mock API server in CRUD mode (HTTPS on a loopback port), with Coldbrew's CRDs installed,
- * every request recorded with its User-Agent, and faults on demand: the next watch of a resource
- * answered 410 Gone (what a real API server says when a watch's resourceVersion is too old; the
- * mock never does), open watches closed (as an API server restarting them), or every request
- * answered 503 (an API server that is down). One gap of the mock
- * is closed here: it ignores the resourceVersion of a {@code /status} PUT, which a real API server
- * checks (409 when stale), so this server checks it. Thread-safe.
+ * fabric8's mock API server in CRUD mode (HTTPS on a loopback port), with Coldbrew's CRDs
+ * installed, every request recorded with its User-Agent, and faults on demand: the next watch of a
+ * resource answered 410 Gone (what a real API server says when a watch's resourceVersion is too
+ * old; the mock never does), open watches closed (as an API server restarting them), or every
+ * request answered 503 (an API server that is down). One gap of the mock is closed here: it ignores
+ * the resourceVersion of a {@code /status} PUT, which a real API server checks (409 when stale), so
+ * this server checks it. Thread-safe.
  */
 final class MockApiServer implements AutoCloseable {
+  /** The mock logs every request through java.util.logging at INFO: keep it to warnings. */
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   /** The User-Agent of {@link #admin()}: requests made by the tests' set-up, not by our code. */
   static final String ADMIN_AGENT = "coldbrew-test-admin";
 
@@ -95,7 +103,8 @@ final class MockApiServer implements AutoCloseable {
             crud.releaseResources();
           }
         };
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, true);
+    server =
+        new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, true);
     server.init();
     admin = client(ADMIN_AGENT);
     if (withCrds) {
@@ -153,8 +162,8 @@ final class MockApiServer implements AutoCloseable {
   }
 
   /**
-   * What an API server answers a watch from a resourceVersion it no longer has: the WebSocket opens,
-   * carries one ERROR event with a 410 Status, and closes.
+   * What an API server answers a watch from a resourceVersion it no longer has: the WebSocket
+   * opens, carries one ERROR event with a 410 Status, and closes.
    */
   private static MockResponse gone() {
     return new MockResponse()

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Every request the module's code sends to the API server is allowed by the ClusterRole we ship:
  * the store's whole life (CRD check, informers, every write on every kind, a relist after 410) is
- * run against the mock, each recorded request is mapped to the (verb, group, resource,
- * subresource) RBAC judges it by, and each must match a rule. Requests of the tests' own set-up
- * carry another User-Agent and are not counted.
+ * run against the mock, each recorded request is mapped to the (verb, group, resource, subresource)
+ * RBAC judges it by, and each must match a rule. Requests of the tests' own set-up carry another
+ * User-Agent and are not counted.
  */
 class RbacCoverageTest {
   static final String CLUSTER_ROLE = "rbac/coldbrew-controller-clusterrole.yaml";
@@ -205,8 +205,7 @@ class RbacCoverageTest {
         .hasToString("list serving.coldbrew.dev/services");
     assertThat(ApiCall.of("DELETE", "/api/v1/namespaces/default/pods"))
         .hasToString("deletecollection core/pods");
-    assertThat(ApiCall.of("GET", "/api/v1/namespaces/default"))
-        .hasToString("get core/namespaces");
+    assertThat(ApiCall.of("GET", "/api/v1/namespaces/default")).hasToString("get core/namespaces");
     assertThat(ApiCall.of("PATCH", "/apis/apps/v1/namespaces/ns/deployments/d/scale"))
         .hasToString("patch apps/deployments/scale");
   }

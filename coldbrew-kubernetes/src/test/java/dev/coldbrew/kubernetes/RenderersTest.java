@@ -57,22 +57,21 @@ class RenderersTest {
         .doesNotContainKeys("serving.knative.dev/routingState", "serving.knative.dev/route");
     assertThat(d.getMetadata().getAnnotations())
         .containsEntry("team", "payments")
-        .doesNotContainKeys(
-            "autoscaling.knative.dev/min-scale", "serving.knative.dev/routes");
+        .doesNotContainKeys("autoscaling.knative.dev/min-scale", "serving.knative.dev/routes");
     assertThat(d.getSpec().getReplicas()).isEqualTo(2);
     assertThat(d.getSpec().getProgressDeadlineSeconds()).isEqualTo(600);
 
     var pod = d.getSpec().getTemplate().getSpec();
     assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(300L);
     assertThat(pod.getEnableServiceLinks()).isFalse();
-    assertThat(pod.getContainers()).extracting(Container::getName)
+    assertThat(pod.getContainers())
+        .extracting(Container::getName)
         .containsExactly("user-container", "queue-proxy");
     Container user = pod.getContainers().get(0);
     assertThat(user.getImage()).isEqualTo("ghcr.io/knative/helloworld-go:latest");
     assertThat(user.getReadinessProbe()).isNull();
     assertThat(user.getLivenessProbe().getTcpSocket().getPort().getIntVal()).isEqualTo(8081);
-    assertThat(user.getLifecycle().getPreStop().getHttpGet().getPort().getIntVal())
-        .isEqualTo(8022);
+    assertThat(user.getLifecycle().getPreStop().getHttpGet().getPort().getIntVal()).isEqualTo(8022);
     assertThat(user.getResources().getLimits().get("memory").toString()).isEqualTo("128Mi");
     assertThat(env(user))
         .containsEntry("TARGET", "World")
@@ -95,7 +94,8 @@ class RenderersTest {
     assertThat(queue.getReadinessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(8012);
     assertThat(queue.getReadinessProbe().getHttpGet().getHttpHeaders())
         .singleElement()
-        .satisfies(h -> assertThat(h.getName() + "=" + h.getValue()).isEqualTo("K-Network-Probe=queue"));
+        .satisfies(
+            h -> assertThat(h.getName() + "=" + h.getValue()).isEqualTo("K-Network-Probe=queue"));
     assertThat(queue.getReadinessProbe().getPeriodSeconds()).isEqualTo(2);
     assertThat(env(queue))
         .containsEntry("SERVING_NAMESPACE", "default")
@@ -113,8 +113,10 @@ class RenderersTest {
     assertThat(queue.getEnv())
         .filteredOn(e -> e.getName().equals("SERVING_POD_IP"))
         .singleElement()
-        .satisfies(e -> assertThat(e.getValueFrom().getFieldRef().getFieldPath())
-            .isEqualTo("status.podIP"));
+        .satisfies(
+            e ->
+                assertThat(e.getValueFrom().getFieldRef().getFieldPath())
+                    .isEqualTo("status.podIP"));
   }
 
   @Test
@@ -213,7 +215,8 @@ class RenderersTest {
         List.of(Samples.slice("coldbrew-system", "activator-service", List.of("127.0.1.1"), true));
     var pods =
         List.of(
-            Samples.slice("default", "hello-00001-private", List.of("127.0.0.2", "127.0.0.3"), true),
+            Samples.slice(
+                "default", "hello-00001-private", List.of("127.0.0.2", "127.0.0.3"), true),
             Samples.slice("default", "hello-00001-private", List.of("127.0.0.4"), false),
             // the same pod seen in a second slice while the controller moves it
             Samples.slice("default", "hello-00001-private", List.of("127.0.0.3"), true));
@@ -238,21 +241,26 @@ class RenderersTest {
         List.of(Samples.slice("coldbrew-system", "activator-service", List.of("127.0.1.1"), true));
     var notReady =
         List.of(Samples.slice("default", "hello-00001-private", List.of("127.0.0.2"), false));
-    var ready = List.of(Samples.slice("default", "hello-00001-private", List.of("127.0.0.2"), true));
+    var ready =
+        List.of(Samples.slice("default", "hello-00001-private", List.of("127.0.0.2"), true));
 
     var serveButNoPods = PublicEndpointSlices.render(Samples.sks("Serve", 2), activators, notReady);
     assertThat(serveButNoPods.mode()).isEqualTo("Proxy");
     assertThat(serveButNoPods.addresses()).containsExactly("127.0.1.1");
 
-    var proxyButNoActivators = PublicEndpointSlices.render(Samples.sks("Proxy", 2), List.of(), ready);
+    var proxyButNoActivators =
+        PublicEndpointSlices.render(Samples.sks("Proxy", 2), List.of(), ready);
     assertThat(proxyButNoActivators.mode()).isEqualTo("Serve");
     assertThat(proxyButNoActivators.addresses()).containsExactly("127.0.0.2");
 
     var nothing = PublicEndpointSlices.render(Samples.sks("Proxy", 2), List.of(), notReady);
-    assertThat(nothing.slices()).singleElement().satisfies(s -> {
-      assertThat(s.getMetadata().getName()).isEqualTo("hello-00001-ipv4-0");
-      assertThat(s.getEndpoints()).isEmpty();
-    });
+    assertThat(nothing.slices())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getMetadata().getName()).isEqualTo("hello-00001-ipv4-0");
+              assertThat(s.getEndpoints()).isEmpty();
+            });
   }
 
   @Test
@@ -268,10 +276,11 @@ class RenderersTest {
         .containsExactly("hello-00001-ipv4-0=100", "hello-00001-ipv4-1=50");
     assertThat(r.addresses()).hasSize(150).doesNotHaveDuplicates();
 
-    var hundred = PublicEndpointSlices.render(
-        Samples.sks("Serve", 2),
-        activators,
-        List.of(Samples.slice("default", "hello-00001-private", Samples.ips(0, 100), true)));
+    var hundred =
+        PublicEndpointSlices.render(
+            Samples.sks("Serve", 2),
+            activators,
+            List.of(Samples.slice("default", "hello-00001-private", Samples.ips(0, 100), true)));
     assertThat(hundred.slices()).hasSize(1);
   }
 
