@@ -305,24 +305,37 @@ public final class KubernetesStore implements Store {
   }
 
   private void changed(Kind kind, WatchEvent.Type type, GenericKubernetesResource obj) {
+    String key = obj.getMetadata().getNamespace() + "/" + obj.getMetadata().getName();
     Resource r;
     try {
       r = ResourceMapping.fromCluster(kind, obj);
     } catch (IllegalArgumentException e) {
-      LOG.error("ignoring a change the cluster reported: {}", e.getMessage());
+      // Someone wrote a value our model cannot hold (kubectl edit, another tool): it is not served,
+      // and said so, until it is fixed or deleted.
+      LOG.error("{}; it is hidden from Coldbrew until fixed", e.getMessage());
+      synchronized (lock) {
+        Resource last = cache.get(kind).remove(key);
+        if (last != null) {
+          publish(WatchEvent.Type.DELETED, last);
+        }
+      }
       return;
     }
-    String key = r.metadata.namespace + "/" + r.metadata.name;
     synchronized (lock) {
       if (type == WatchEvent.Type.DELETED) {
         cache.get(kind).remove(key);
       } else {
         cache.get(kind).put(key, r);
       }
-      long seq = sequence + 1;
-      history.publish(List.of(WatchEvent.of(type, seq, r)));
-      sequence = seq;
+      publish(type, r);
     }
+  }
+
+  /** Numbers and publishes one change; called holding {@link #lock}. */
+  private void publish(WatchEvent.Type type, Resource r) {
+    long seq = sequence + 1;
+    history.publish(List.of(WatchEvent.of(type, seq, r)));
+    sequence = seq;
   }
 
   private void resetWatches() {

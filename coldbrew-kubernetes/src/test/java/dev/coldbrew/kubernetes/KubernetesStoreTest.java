@@ -125,6 +125,57 @@ class KubernetesStoreTest {
   }
 
   @Test
+  void anObjectEditedIntoNonsenseIsHiddenAndTheRestServed() {
+    open();
+    Resource svc = visible(store.create(service("hello")));
+    Recorder rec = new Recorder();
+    store.watch(store.list(Kind.SERVICE, null).resourceVersion(), rec);
+    GenericKubernetesResource g = onCluster(Kind.SERVICE, "hello");
+    g.setAdditionalProperty(
+        "spec", Map.of("template", Map.of("spec", Map.of("containers", "not a list"))));
+    api.admin()
+        .genericKubernetesResources(ClusterKinds.context(Kind.SERVICE))
+        .inNamespace("default")
+        .resource(g)
+        .update();
+
+    await().atMost(WAIT).until(() -> store.get(Kind.SERVICE, "default", "hello").isEmpty());
+    await().atMost(WAIT).until(() -> rec.size() == 1);
+    assertThat(rec.summary()).containsExactly("DELETED Service default/hello");
+    Resource other = visible(store.create(service("other")));
+    assertThat(store.list(Kind.SERVICE, null).items())
+        .extracting(Resource::key)
+        .containsExactly("default/other");
+
+    g = onCluster(Kind.SERVICE, "hello");
+    g.setAdditionalProperty(
+        "spec",
+        Map.of(
+            "template",
+            Map.of("spec", Map.of("containers", List.of(Map.of("image", "example/hello:3"))))));
+    api.admin()
+        .genericKubernetesResources(ClusterKinds.context(Kind.SERVICE))
+        .inNamespace("default")
+        .resource(g)
+        .update();
+    Service fixed =
+        (Service)
+            await()
+                .atMost(WAIT)
+                .until(() -> store.get(Kind.SERVICE, "default", "hello"), o -> o.isPresent())
+                .get();
+    assertThat(fixed.spec.template.spec.container().image).isEqualTo("example/hello:3");
+    assertThat(fixed.metadata.uid).isEqualTo(svc.metadata.uid);
+    await().atMost(WAIT).until(() -> rec.size() == 3);
+    assertThat(rec.summary())
+        .containsExactly(
+            "DELETED Service default/hello",
+            "ADDED Service default/other",
+            "MODIFIED Service default/hello");
+    assertThat(other.metadata.name).isEqualTo("other");
+  }
+
+  @Test
   void deleteLeavesOwnedResourcesToTheGarbageCollector() {
     open();
     Resource svc = store.create(service("hello"));
