@@ -62,7 +62,9 @@ import org.slf4j.LoggerFactory;
  * cluster's garbage collector deletes owned resources afterwards, by their owner references. An
  * unreachable or failing API server makes calls fail with {@link Reason#UNAVAILABLE} (callers back
  * off; the controller's work queues do); the informers keep retrying on their own with backoff, and
- * {@link #unsyncedKinds()} says which are not watching.
+ * {@link #unsyncedKinds()} says which are not watching. An object on the cluster that Coldbrew's
+ * model cannot read (edited by hand into nonsense) is logged and served as deleted (a DELETED
+ * event) until it is fixed.
  *
  * <p>The store does not own the client: close the client after the store. Thread-safe; informer
  * events are applied by fabric8's per-informer threads, async writes run on a small pool.
