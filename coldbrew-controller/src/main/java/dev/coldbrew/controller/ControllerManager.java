@@ -33,7 +33,7 @@ public final class ControllerManager implements AutoCloseable {
   private final ResourceCache cache;
   private final ScheduledExecutorService timer;
   private final Map<Kind, Controller> controllers = new EnumMap<>(Kind.class);
-  private final PodAutoscalerReconciler autoscaler;
+  private final Multiscaler multiscaler;
   private final RouteReconciler routes;
 
   /**
@@ -59,13 +59,14 @@ public final class ControllerManager implements AutoCloseable {
             });
     ControllerContext ctx = new ControllerContext(store, cache, clock, config, domain, gatewayPort);
     routes = new RouteReconciler(ctx, networking);
-    autoscaler =
-        new PodAutoscalerReconciler(ctx, runtime, timer, k -> enqueue(Kind.POD_AUTOSCALER, k));
+    multiscaler =
+        new Multiscaler(
+            runtime, clock, (revision, decision) -> enqueue(Kind.POD_AUTOSCALER, revision));
     add(Kind.SERVICE, new ServiceReconciler(ctx), 2);
     add(Kind.CONFIGURATION, new ConfigurationReconciler(ctx), 2);
     add(Kind.ROUTE, routes, 2);
     add(Kind.REVISION, new RevisionReconciler(ctx, runtime, networking), 2);
-    add(Kind.POD_AUTOSCALER, autoscaler, 2);
+    add(Kind.POD_AUTOSCALER, new PodAutoscalerReconciler(ctx, runtime, multiscaler), 2);
     add(Kind.SERVERLESS_SERVICE, new ServerlessServiceReconciler(ctx, runtime, networking), 2);
 
     cache.onEvent(Kind.SERVICE, r -> enqueue(Kind.SERVICE, key(r)));
@@ -128,12 +129,15 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Where each revision's autoscaler decisions go; set before {@link #start}. */
   public void observeAutoscaler(AutoscalerObserver observer) {
-    autoscaler.observer = observer;
+    multiscaler.observer = observer;
   }
 
-  /** Where the data plane's stats go. */
+  /**
+   * Where the data plane's stats go: the multiscaler, which only records them on the calling thread
+   * and hands a poke's tick to its own thread.
+   */
   public Stat.Sink statSink() {
-    return autoscaler;
+    return multiscaler;
   }
 
   /** The cache the reconcilers read (shared objects: copy before changing). */
@@ -169,7 +173,7 @@ public final class ControllerManager implements AutoCloseable {
 
   @Override
   public void close() {
-    autoscaler.close();
+    multiscaler.close();
     List<Controller> all = new ArrayList<>(controllers.values());
     all.forEach(Controller::close);
     cache.close();
