@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * and routes every change to the keys it affects: a child's change re-queues its owner, a
  * configuration's or revision's change re-queues the routes that reference it, a runtime change
  * re-queues the revision's status, autoscaler and endpoints. Everything is resynced every few
- * minutes. Thread-safe.
+ * minutes. Thread-safe. Threads: two workers per kind, the {@code controller-timer} (delayed
+ * re-queues, resync) and the multiscaler's own {@value Multiscaler#THREAD} (docs/architecture.md,
+ * "Threads and locks").
  */
 public final class ControllerManager implements AutoCloseable {
   /** How often every resource is reconciled even without a change. */
