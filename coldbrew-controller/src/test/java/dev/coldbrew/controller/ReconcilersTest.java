@@ -421,8 +421,16 @@ class ReconcilersTest {
     assertThat(net.failures).doesNotContainKey(key);
     await().atMost(WAIT).until(() -> net.failures.containsKey(key));
     long ms = (System.nanoTime() - t0) / 1_000_000;
+    // the reconciler tells the gateway first, then writes the status
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                this.<Revision>get(Kind.REVISION, "hello-00001")
+                    .status
+                    .condition("Ready")
+                    .isFalse());
     Revision r = get(Kind.REVISION, "hello-00001");
-    assertThat(r.status.condition("Ready").isFalse()).isTrue();
     assertThat(r.status.condition("ResourcesAvailable").reason)
         .isEqualTo("ProgressDeadlineExceeded");
     assertThat(r.status.condition("ResourcesAvailable").message)
