@@ -5,8 +5,10 @@ import dev.coldbrew.api.model.SksMode;
 
 /**
  * Told each revision's latest autoscaler decision (after every decider tick and every PodAutoscaler
- * reconcile), for metrics, events and dashboards. Called from the controller's timer and worker
- * threads, possibly concurrently for different revisions; must not block.
+ * reconcile), for metrics, events and dashboards. Called from the multiscaler's thread (ticks) and
+ * the PodAutoscaler reconcile workers, possibly concurrently for different revisions but in order,
+ * one call at a time, for one revision; never from a data-plane event loop. Must not block: every
+ * revision's ticks wait for it.
  */
 public interface AutoscalerObserver {
   /** The revision's latest decision. */

@@ -12,6 +12,7 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.runtime.ContainerHealth;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.api.validation.Defaults;
@@ -243,8 +244,16 @@ class ReconcilersTest {
     assertThat(net.failures).doesNotContainKey(key);
     await().atMost(WAIT).until(() -> net.failures.containsKey(key));
     long ms = (System.nanoTime() - t0) / 1_000_000;
+    // the reconciler tells the gateway first, then writes the status
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                this.<Revision>get(Kind.REVISION, "hello-00001")
+                    .status
+                    .condition(Status.READY)
+                    .isFalse());
     Revision r = get(Kind.REVISION, "hello-00001");
-    assertThat(r.status.isReady()).isFalse();
     assertThat(r.status.condition(Revision.RevisionStatus.RESOURCES_AVAILABLE).reason)
         .isEqualTo("ProgressDeadlineExceeded");
     assertThat(r.status.condition(Revision.RevisionStatus.RESOURCES_AVAILABLE).message)

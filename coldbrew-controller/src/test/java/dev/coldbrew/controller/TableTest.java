@@ -108,7 +108,18 @@ final class TableTest implements AutoCloseable {
   void clearRecords() {
     store.clearCalls();
     net.calls.clear();
-    runtime.calls.clear();
+    runtime.scaleCalls.clear();
+    runtime.removed.clear();
+  }
+
+  /**
+   * The runtime calls recorded: {@code scale hello-00001=1} for each scale, then {@code remove}s.
+   */
+  List<String> runtimeCalls() {
+    List<String> calls = new ArrayList<>();
+    runtime.scaleCalls.forEach(c -> calls.add("scale " + c));
+    runtime.removed.forEach(r -> calls.add("remove " + r));
+    return calls;
   }
 
   @Override
@@ -167,7 +178,7 @@ final class TableTest implements AutoCloseable {
       return this;
     }
 
-    /** The runtime calls, in order (unchecked when not given). */
+    /** The runtime calls, as {@link TableTest#runtimeCalls} (unchecked when not given). */
     Row runtime(String... calls) {
       this.runtime = List.of(calls);
       return this;
@@ -225,7 +236,7 @@ final class TableTest implements AutoCloseable {
       Throwable thrown = catchThrowable(() -> requeue[0] = reconciler.reconcile(key));
       List<String> writes = t.store.summary();
       List<String> netCalls = new ArrayList<>(t.net.calls);
-      List<String> runtimeCalls = new ArrayList<>(t.runtime.calls);
+      List<String> runtimeCalls = t.runtimeCalls();
       if (row.error == null) {
         assertThat(thrown).as("reconcile error").isNull();
       } else {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
+import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
 import dev.coldbrew.api.model.SksMode;
+import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.DeciderSpec;
 import dev.coldbrew.autoscaler.PodAutoscalerLogic;
@@ -13,6 +15,7 @@ import dev.coldbrew.autoscaler.PodAutoscalerState;
 import dev.coldbrew.dataplane.DataPlaneOptions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -104,6 +107,41 @@ class PlatformConfigTest {
         PodAutoscalerSettings.from(config, unlimited, DeciderSpec.from(config, unlimited, 1, true));
     assertThat(PodAutoscalerLogic.reconcile(none, active, now, 43, -1, 1).applyScale())
         .isEqualTo(43);
+  }
+
+  @Test
+  void aMinScaleAboveTheDefaultBoundIsNeitherRejectedNorCapped() {
+    int bound = PlatformConfig.localMaxScale();
+    AutoscalerConfig config = PlatformConfig.standard().autoscaler();
+    Map<String, String> annotations =
+        Map.of("autoscaling.knative.dev/min-scale", String.valueOf(bound + 2));
+    List<FieldError> errors = new ArrayList<>();
+    AutoscalingAnnotations.validate(annotations, config, "spec", errors);
+    assertThat(errors).as("a manifest that runs on a Knative cluster").isEmpty();
+    DeciderSpec spec = DeciderSpec.from(config, annotations, 1, true);
+    PodAutoscalerSettings settings = PodAutoscalerSettings.from(config, annotations, spec);
+    assertThat(settings.maxScale()).isEqualTo(bound + 2);
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    PodAutoscalerState active =
+        new PodAutoscalerState(
+            PodAutoscalerState.Active.ACTIVE, null, now, true, SksMode.SERVE, null, 1);
+    assertThat(PodAutoscalerLogic.reconcile(settings, active, now, 1, -1, 1).applyScale())
+        .isEqualTo(bound + 2);
+    assertThat(PodAutoscalerLogic.reconcile(settings, active, now, bound + 10, -1, 1).applyScale())
+        .isEqualTo(bound + 2);
+    // an explicit max-scale in the config file is Knative's: kept, and the revision is valid
+    AutoscalerConfig explicit =
+        PlatformConfig.parse("autoscaler:\n  max-scale: \"3\"\n", "t.yaml").autoscaler();
+    errors.clear();
+    AutoscalingAnnotations.validate(annotations, explicit, "spec", errors);
+    assertThat(errors).isEmpty();
+    PodAutoscalerSettings capped =
+        PodAutoscalerSettings.from(
+            explicit, annotations, DeciderSpec.from(explicit, annotations, 1, true));
+    assertThat(capped.maxScale()).isEqualTo(3);
+    assertThat(PodAutoscalerLogic.reconcile(capped, active, now, 1, -1, 1).applyScale())
+        .as("min-scale wins, as in Knative")
+        .isEqualTo(bound + 2);
   }
 
   @Test

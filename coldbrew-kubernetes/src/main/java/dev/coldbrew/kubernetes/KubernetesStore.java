@@ -1,0 +1,734 @@
+package dev.coldbrew.kubernetes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.store.EventHistory;
+import dev.coldbrew.store.ListResult;
+import dev.coldbrew.store.Store;
+import dev.coldbrew.store.StoreException;
+import dev.coldbrew.store.StoreException.Reason;
+import dev.coldbrew.store.Watch;
+import dev.coldbrew.store.WatchEvent;
+import dev.coldbrew.store.WatchListener;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.api.model.StatusDetails;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Store} on a Kubernetes API server: Coldbrew's kinds as custom resources in our own
+ * groups ({@link ClusterKinds}), Endpoints as core v1 Endpoints.
+ *
+ * <p>Reads come from one informer per kind (list + watch over all namespaces; Endpoints only those
+ * carrying the ServerlessService's {@code networking.internal.knative.dev/serviceType} label), so
+ * they are eventually consistent, as Knative's listers: a write is visible to {@link #get} and
+ * {@link #list} once its watch event has arrived. Each informer event is decoded once, kept, and
+ * numbered in one sequence of this store; {@link #list} returns that number and {@link #watch}
+ * resumes from it through an {@link EventHistory}, so list-then-watch misses nothing and repeats
+ * nothing. When an informer has to list again (the API server answered 410 Gone, or its watch broke
+ * and could not resume), every open watch receives RESET and ends, as the contract asks.
+ *
+ * <p>Writes go straight to the API server: create is a POST (409 → ALREADY_EXISTS), update a PUT
+ * carrying the resourceVersion read (409 → CONFLICT), updateStatus a PUT to the {@code /status}
+ * subresource, delete a DELETE with background propagation. An update or status update equal to
+ * what the cache holds at the same resourceVersion is not sent. <b>Delete does not cascade</b>: the
+ * cluster's garbage collector deletes owned resources afterwards, by their owner references. An
+ * unreachable or failing API server makes calls fail with {@link Reason#UNAVAILABLE} (callers back
+ * off; the controller's work queues do); the informers keep retrying on their own with backoff, and
+ * {@link #unsyncedKinds()} says which are not watching. An object on the cluster that Coldbrew's
+ * model cannot read (edited by hand into nonsense) is logged and served as deleted (a DELETED
+ * event) until it is fixed.
+ *
+ * <p>The store does not own the client: close the client after the store. Thread-safe; informer
+ * events are applied by fabric8's per-informer threads, async writes run on a small pool.
+ */
+public final class KubernetesStore implements Store {
+  private static final Logger LOG = LoggerFactory.getLogger(KubernetesStore.class);
+  private static final AtomicInteger POOLS = new AtomicInteger();
+
+  /** The label every Endpoints object the ServerlessService reconciler writes carries. */
+  public static final String ENDPOINTS_LABEL = "networking.internal.knative.dev/serviceType";
+
+  /**
+   * Tuning of the store.
+   *
+   * @param syncTimeout how long {@link #open} waits for every informer's first list (60 s: a
+   *     cluster with thousands of resources answers in seconds; longer means it is unreachable)
+   * @param historyEvents how many recent changes are kept for watches (10 000, as the SQLite
+   *     store), which is also how far a watcher may fall behind before it gets RESET
+   * @param writeThreads threads running the async writes (8: each blocks on one HTTP round trip,
+   *     and the API server, not this pool, is the limit)
+   */
+  public record Options(Duration syncTimeout, int historyEvents, int writeThreads) {
+    public Options {
+      Objects.requireNonNull(syncTimeout, "syncTimeout");
+      if (syncTimeout.isNegative() || syncTimeout.isZero()) {
+        throw new IllegalArgumentException("syncTimeout: " + syncTimeout + " (expected: > 0)");
+      }
+      if (historyEvents < 1) {
+        throw new IllegalArgumentException("historyEvents: " + historyEvents + " (expected: >= 1)");
+      }
+      if (writeThreads < 1) {
+        throw new IllegalArgumentException("writeThreads: " + writeThreads + " (expected: >= 1)");
+      }
+    }
+
+    public static Options defaults() {
+      return new Options(Duration.ofSeconds(60), 10_000, 8);
+    }
+
+    public Options withSyncTimeout(Duration d) {
+      return new Options(d, historyEvents, writeThreads);
+    }
+
+    public Options withHistoryEvents(int n) {
+      return new Options(syncTimeout, n, writeThreads);
+    }
+  }
+
+  private final KubernetesClient client;
+  private final Map<Kind, SharedIndexInformer<GenericKubernetesResource>> informers =
+      new EnumMap<>(Kind.class);
+  private final Map<Kind, Handler> handlers = new EnumMap<>(Kind.class);
+
+  /** kind → "namespace/name" → the decoded resource, shared: copied before it is handed out. */
+  private final Map<Kind, Map<String, Resource>> cache = new EnumMap<>(Kind.class);
+
+  /** Guards {@link #sequence}, {@link #cache} changes and publishing, so lists match watches. */
+  private final Object lock = new Object();
+
+  private volatile long sequence;
+  private final EventHistory history;
+  private final Set<ResettableWatch> watches = ConcurrentHashMap.newKeySet();
+  private final ExecutorService writers;
+  private volatile boolean closed;
+
+  private KubernetesStore(KubernetesClient client, Options options) {
+    this.client = client;
+    this.history = new EventHistory(options.historyEvents(), 0, () -> sequence);
+    int pool = POOLS.incrementAndGet();
+    AtomicInteger threads = new AtomicInteger();
+    this.writers =
+        Executors.newFixedThreadPool(
+            options.writeThreads(),
+            r -> {
+              Thread t =
+                  new Thread(r, "coldbrew-k8s-write-" + pool + "-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    for (Kind k : Kind.values()) {
+      cache.put(k, new ConcurrentHashMap<>());
+    }
+  }
+
+  /**
+   * Checks that our CRDs are installed, starts an informer per kind and waits until each has
+   * listed.
+   *
+   * @throws StoreException UNAVAILABLE when a CRD is missing (the message names it and the manifest
+   *     that installs it), the API server cannot be reached, or the lists did not finish within
+   *     {@link Options#syncTimeout}
+   */
+  public static KubernetesStore open(KubernetesClient client, Options options) {
+    checkCrds(client);
+    KubernetesStore store = new KubernetesStore(client, options);
+    try {
+      store.start(options.syncTimeout());
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    return store;
+  }
+
+  /** {@link #open} with {@link Options#defaults()}. */
+  public static KubernetesStore open(KubernetesClient client) {
+    return open(client, Options.defaults());
+  }
+
+  private static void checkCrds(KubernetesClient client) {
+    List<String> missing = new ArrayList<>();
+    for (Kind k : Kind.values()) {
+      if (!ClusterKinds.isCustom(k)) {
+        continue;
+      }
+      String name = ClusterKinds.crdName(k);
+      try {
+        if (client.apiextensions().v1().customResourceDefinitions().withName(name).get() == null) {
+          missing.add(name);
+        }
+      } catch (KubernetesClientException e) {
+        throw new StoreException(
+            Reason.UNAVAILABLE,
+            "cannot check CustomResourceDefinition "
+                + name
+                + " on "
+                + client.getMasterUrl()
+                + ": "
+                + reasonOf(e),
+            e);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new StoreException(
+          Reason.UNAVAILABLE,
+          "the cluster at "
+              + client.getMasterUrl()
+              + " lacks Coldbrew's CustomResourceDefinitions "
+              + String.join(", ", missing)
+              + "; install them with `kubectl apply -f "
+              + Crds.INSTALL_FILE
+              + "` (in the coldbrew-kubernetes jar and under coldbrew-kubernetes/src/main/resources)");
+    }
+  }
+
+  private void start(Duration timeout) {
+    for (Kind k : Kind.values()) {
+      var op = client.genericKubernetesResources(ClusterKinds.context(k)).inAnyNamespace();
+      SharedIndexInformer<GenericKubernetesResource> informer =
+          k == Kind.ENDPOINTS
+              ? op.withLabel(ENDPOINTS_LABEL).runnableInformer(0)
+              : op.runnableInformer(0);
+      Handler h = new Handler(k);
+      informer.exceptionHandler(
+          (started, t) -> {
+            LOG.warn("watching {} failed; retrying with backoff: {}", k.plural(), t.toString());
+            return !closed;
+          });
+      informer.addEventHandler(h);
+      informers.put(k, informer);
+      handlers.put(k, h);
+    }
+    informers.values().forEach(SharedIndexInformer::start);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<String> late = new ArrayList<>();
+    for (Kind k : Kind.values()) {
+      try {
+        long left = Math.max(0, deadline - System.nanoTime());
+        if (!handlers.get(k).listed.await(left, TimeUnit.NANOSECONDS)) {
+          late.add(k.plural());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreException(Reason.UNAVAILABLE, "interrupted while listing " + k.plural(), e);
+      }
+    }
+    if (!late.isEmpty()) {
+      throw new StoreException(
+          Reason.UNAVAILABLE,
+          "the Kubernetes API server at "
+              + client.getMasterUrl()
+              + " did not list "
+              + String.join(", ", late)
+              + " within "
+              + timeout.toSeconds()
+              + " s");
+    }
+  }
+
+  /** The kinds whose informer is not watching now (empty when all are). */
+  public List<Kind> unsyncedKinds() {
+    List<Kind> out = new ArrayList<>();
+    informers.forEach(
+        (k, i) -> {
+          if (!i.isWatching()) {
+            out.add(k);
+          }
+        });
+    return out;
+  }
+
+  // ------------------------------------------------------------------ informer events
+
+  /** Applies one kind's informer events; fabric8 calls it from one thread per informer. */
+  private final class Handler implements ResourceEventHandler<GenericKubernetesResource> {
+    final Kind kind;
+    final CountDownLatch listed = new CountDownLatch(1);
+
+    Handler(Kind kind) {
+      this.kind = kind;
+    }
+
+    @Override
+    public void onAdd(GenericKubernetesResource obj) {
+      changed(kind, WatchEvent.Type.ADDED, obj);
+    }
+
+    @Override
+    public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+      if (!Objects.equals(
+          oldObj.getMetadata().getResourceVersion(), newObj.getMetadata().getResourceVersion())) {
+        changed(kind, WatchEvent.Type.MODIFIED, newObj);
+      }
+    }
+
+    @Override
+    public void onDelete(GenericKubernetesResource obj, boolean finalStateUnknown) {
+      changed(kind, WatchEvent.Type.DELETED, obj);
+    }
+
+    @Override
+    public void onList(String resourceVersion, boolean remainedEmpty) {
+      if (listed.getCount() > 0) {
+        listed.countDown();
+      } else {
+        LOG.info("{} were listed again at {}: resetting watches", kind.plural(), resourceVersion);
+        resetWatches();
+      }
+    }
+  }
+
+  private void changed(Kind kind, WatchEvent.Type type, GenericKubernetesResource obj) {
+    String key = obj.getMetadata().getNamespace() + "/" + obj.getMetadata().getName();
+    Resource r;
+    try {
+      r = ResourceMapping.fromCluster(kind, obj);
+    } catch (IllegalArgumentException e) {
+      // Someone wrote a value our model cannot hold (kubectl edit, another tool): it is not served,
+      // and said so, until it is fixed or deleted.
+      LOG.error("{}; it is hidden from Coldbrew until fixed", e.getMessage());
+      synchronized (lock) {
+        Resource last = cache.get(kind).remove(key);
+        if (last != null) {
+          publish(WatchEvent.Type.DELETED, last);
+        }
+      }
+      return;
+    }
+    synchronized (lock) {
+      if (type == WatchEvent.Type.DELETED) {
+        cache.get(kind).remove(key);
+      } else {
+        cache.get(kind).put(key, r);
+      }
+      publish(type, r);
+    }
+  }
+
+  /** Numbers and publishes one change; called holding {@link #lock}. */
+  private void publish(WatchEvent.Type type, Resource r) {
+    long seq = sequence + 1;
+    history.publish(List.of(WatchEvent.of(type, seq, r)));
+    sequence = seq;
+  }
+
+  private void resetWatches() {
+    long at = sequence;
+    for (ResettableWatch w : List.copyOf(watches)) {
+      w.reset(at);
+    }
+  }
+
+  /** A history watch that this store can also end with RESET (on an informer's relist). */
+  private final class ResettableWatch implements Watch {
+    private final WatchListener listener;
+    private Watch inner;
+    private boolean done;
+
+    ResettableWatch(WatchListener listener) {
+      this.listener = listener;
+    }
+
+    synchronized void deliver(WatchEvent e) {
+      if (done) {
+        return;
+      }
+      if (e.type() == WatchEvent.Type.RESET) {
+        done = true;
+        watches.remove(this);
+      }
+      listener.onEvent(e);
+    }
+
+    void start(long from) {
+      Watch w = history.watch(from, this::deliver);
+      boolean stop;
+      synchronized (this) {
+        inner = w;
+        stop = done;
+      }
+      if (stop) {
+        w.close();
+      }
+    }
+
+    void reset(long at) {
+      closeInner();
+      deliver(WatchEvent.reset(at));
+    }
+
+    private void closeInner() {
+      Watch w;
+      synchronized (this) {
+        w = inner;
+      }
+      if (w != null) {
+        w.close();
+      }
+    }
+
+    @Override
+    public void close() {
+      synchronized (this) {
+        done = true;
+      }
+      watches.remove(this);
+      closeInner();
+    }
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  @Override
+  public Optional<Resource> get(Kind kind, String namespace, String name) {
+    checkOpen();
+    Resource r = cache.get(kind).get(namespace + "/" + name);
+    return r == null ? Optional.empty() : Optional.of(ResourceCodec.copy(r));
+  }
+
+  @Override
+  public ListResult list(Kind kind, String namespace) {
+    checkOpen();
+    List<Resource> shared;
+    long at;
+    synchronized (lock) {
+      shared = new ArrayList<>(cache.get(kind).values());
+      at = sequence;
+    }
+    List<Resource> items = new ArrayList<>(shared.size());
+    for (Resource r : shared) {
+      if (namespace == null || namespace.equals(r.metadata.namespace)) {
+        items.add(r);
+      }
+    }
+    items.sort(
+        Comparator.comparing((Resource r) -> r.metadata.namespace)
+            .thenComparing(r -> r.metadata.name));
+    items.replaceAll(ResourceCodec::copy);
+    return new ListResult(items, at);
+  }
+
+  @Override
+  public Watch watch(long fromResourceVersion, WatchListener listener) {
+    checkOpen();
+    ResettableWatch w = new ResettableWatch(listener);
+    watches.add(w);
+    w.start(fromResourceVersion);
+    return w;
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  private NonNamespaceOperation<
+          GenericKubernetesResource,
+          GenericKubernetesResourceList,
+          io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>>
+      api(Kind kind, String namespace) {
+    return client.genericKubernetesResources(ClusterKinds.context(kind)).inNamespace(namespace);
+  }
+
+  @Override
+  public Resource create(Resource resource) {
+    checkOpen();
+    Kind kind = resource.resourceKind();
+    String ns = resource.metadata.namespace;
+    String name = resource.metadata.name;
+    if (isEmpty(ns)) {
+      throw invalid(kind, ns, name, "metadata.namespace: empty (expected: a namespace)");
+    }
+    if (isEmpty(name) && isEmpty(resource.metadata.generateName)) {
+      throw invalid(
+          kind, ns, name, "metadata.name: empty (expected: a name, or metadata.generateName)");
+    }
+    GenericKubernetesResource g = ResourceMapping.toCluster(resource, false);
+    var meta = g.getMetadata();
+    meta.setUid(null);
+    meta.setResourceVersion(null);
+    meta.setGeneration(null);
+    meta.setCreationTimestamp(null);
+    meta.setDeletionTimestamp(null);
+    try {
+      return ResourceMapping.fromCluster(kind, api(kind, ns).resource(g).create());
+    } catch (KubernetesClientException e) {
+      throw failure(e, kind, ns, isEmpty(name) ? resource.metadata.generateName : name, true);
+    }
+  }
+
+  @Override
+  public Resource update(Resource resource) {
+    checkOpen();
+    Kind kind = resource.resourceKind();
+    String ns = resource.metadata.namespace;
+    String name = resource.metadata.name;
+    requireVersion(resource);
+    Resource cached = cache.get(kind).get(ns + "/" + name);
+    if (cached != null
+        && resource.metadata.resourceVersion.equals(cached.metadata.resourceVersion)
+        && sameJson(asStored(resource, cached), ResourceCodec.toTree(cached))) {
+      return ResourceCodec.copy(cached);
+    }
+    GenericKubernetesResource g = ResourceMapping.toCluster(resource, false);
+    carryOver(kind, g, cached);
+    try {
+      return ResourceMapping.fromCluster(kind, api(kind, ns).resource(g).update());
+    } catch (KubernetesClientException e) {
+      throw failure(e, kind, ns, name, false);
+    }
+  }
+
+  @Override
+  public Resource updateStatus(Resource resource) {
+    checkOpen();
+    Kind kind = resource.resourceKind();
+    String ns = resource.metadata.namespace;
+    String name = resource.metadata.name;
+    if (!ClusterKinds.hasStatus(kind)) {
+      throw invalid(kind, ns, name, kind.kindName() + " have no status");
+    }
+    requireVersion(resource);
+    Resource cached = cache.get(kind).get(ns + "/" + name);
+    if (cached != null
+        && resource.metadata.resourceVersion.equals(cached.metadata.resourceVersion)
+        && sameJson(
+            ResourceCodec.toTree(resource).path("status"),
+            ResourceCodec.toTree(cached).path("status"))) {
+      return ResourceCodec.copy(cached);
+    }
+    GenericKubernetesResource g = ResourceMapping.toCluster(resource, true);
+    carryOver(kind, g, cached);
+    try {
+      return ResourceMapping.fromCluster(kind, api(kind, ns).resource(g).updateStatus());
+    } catch (KubernetesClientException e) {
+      throw failure(e, kind, ns, name, false);
+    }
+  }
+
+  @Override
+  public void delete(Kind kind, String namespace, String name) {
+    checkOpen();
+    List<StatusDetails> deleted;
+    try {
+      deleted =
+          api(kind, namespace)
+              .withName(name)
+              .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+              .delete();
+    } catch (KubernetesClientException e) {
+      throw failure(e, kind, namespace, name, false);
+    }
+    if (deleted.isEmpty()) {
+      throw new StoreException(Reason.NOT_FOUND, describe(kind, namespace, name) + " not found");
+    }
+  }
+
+  @Override
+  public CompletableFuture<Resource> createAsync(Resource resource) {
+    return async(() -> create(resource));
+  }
+
+  @Override
+  public CompletableFuture<Resource> updateAsync(Resource resource) {
+    return async(() -> update(resource));
+  }
+
+  @Override
+  public CompletableFuture<Resource> updateStatusAsync(Resource resource) {
+    return async(() -> updateStatus(resource));
+  }
+
+  @Override
+  public CompletableFuture<Void> deleteAsync(Kind kind, String namespace, String name) {
+    return async(
+        () -> {
+          delete(kind, namespace, name);
+          return null;
+        });
+  }
+
+  private <T> CompletableFuture<T> async(Supplier<T> write) {
+    checkOpen();
+    return CompletableFuture.supplyAsync(write, writers);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    informers.values().forEach(SharedIndexInformer::stop);
+    for (ResettableWatch w : List.copyOf(watches)) {
+      w.close();
+    }
+    history.close();
+    writers.shutdown();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /**
+   * {@code resource} as the server would store it from {@code cached}: identity, generation and
+   * status kept from {@code cached}.
+   */
+  private static ObjectNode asStored(Resource resource, Resource cached) {
+    ObjectNode tree = ResourceCodec.toTree(resource);
+    ObjectNode old = ResourceCodec.toTree(cached);
+    ObjectNode meta = tree.with("metadata");
+    JsonNode oldMeta = old.path("metadata");
+    for (String f :
+        List.of(
+            "name", "namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp")) {
+      if (oldMeta.has(f)) {
+        meta.set(f, oldMeta.get(f));
+      } else {
+        meta.remove(f);
+      }
+    }
+    tree.remove("status");
+    if (old.has("status")) {
+      tree.set("status", old.get("status"));
+    }
+    return tree;
+  }
+
+  /** Keeps what we do not model, and identity the caller left out, on a PUT. */
+  private void carryOver(Kind kind, GenericKubernetesResource g, Resource cached) {
+    var meta = g.getMetadata();
+    GenericKubernetesResource raw =
+        informers.get(kind).getIndexer().getByKey(meta.getNamespace() + "/" + meta.getName());
+    if (raw != null && raw.getMetadata().getFinalizers() != null) {
+      meta.setFinalizers(new ArrayList<>(raw.getMetadata().getFinalizers()));
+    }
+    if (cached != null) {
+      if (meta.getUid() == null) {
+        meta.setUid(cached.metadata.uid);
+      }
+      if (meta.getCreationTimestamp() == null) {
+        meta.setCreationTimestamp(cached.metadata.creationTimestamp);
+      }
+    }
+  }
+
+  /** Equal as JSON: key order does not matter, and 1 as an int equals 1 as a long. */
+  private static boolean sameJson(JsonNode a, JsonNode b) {
+    return a.equals(
+        (x, y) ->
+            x.equals(y)
+                    || (x.isNumber() && y.isNumber() && x.decimalValue().equals(y.decimalValue()))
+                ? 0
+                : 1,
+        b);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new StoreException(
+          Reason.UNAVAILABLE, "the store on " + client.getMasterUrl() + " is closed");
+    }
+  }
+
+  private static void requireVersion(Resource r) {
+    Kind kind = r.resourceKind();
+    if (isEmpty(r.metadata.namespace) || isEmpty(r.metadata.name)) {
+      throw invalid(
+          kind,
+          r.metadata.namespace,
+          r.metadata.name,
+          "metadata.namespace and metadata.name are required");
+    }
+    if (isEmpty(r.metadata.resourceVersion)) {
+      throw invalid(
+          kind,
+          r.metadata.namespace,
+          r.metadata.name,
+          "metadata.resourceVersion: empty (expected: the resourceVersion last read)");
+    }
+  }
+
+  private static boolean isEmpty(String s) {
+    return s == null || s.isEmpty();
+  }
+
+  private static StoreException invalid(Kind kind, String ns, String name, String message) {
+    return new StoreException(Reason.INVALID, describe(kind, ns, name) + ": " + message);
+  }
+
+  private static String describe(Kind kind, String ns, String name) {
+    return kind.kindName() + " " + ns + "/" + name;
+  }
+
+  /** The API server's answer as a StoreException naming the resource. */
+  private StoreException failure(
+      KubernetesClientException e, Kind kind, String ns, String name, boolean creating) {
+    String what = describe(kind, ns, name);
+    int code = e.getCode();
+    return switch (code) {
+      case 404 ->
+          creating
+              ? new StoreException(Reason.NOT_FOUND, what + " cannot be created: " + reasonOf(e), e)
+              : new StoreException(Reason.NOT_FOUND, what + " not found", e);
+      case 409 ->
+          creating
+              ? new StoreException(
+                  Reason.ALREADY_EXISTS, what + " already exists; update it instead", e)
+              : new StoreException(
+                  Reason.CONFLICT,
+                  what + " was changed since it was read: read it again and retry",
+                  e);
+      case 400, 422 -> new StoreException(Reason.INVALID, what + ": " + reasonOf(e), e);
+      case 401, 403 ->
+          new StoreException(
+              Reason.UNAVAILABLE,
+              what
+                  + ": the API server refused the request (HTTP "
+                  + code
+                  + "): check the controller's credentials and its ClusterRole",
+              e);
+      default ->
+          new StoreException(
+              Reason.UNAVAILABLE,
+              what
+                  + ": the Kubernetes API server at "
+                  + client.getMasterUrl()
+                  + " is unavailable: "
+                  + reasonOf(e),
+              e);
+    };
+  }
+
+  private static String reasonOf(KubernetesClientException e) {
+    if (e.getStatus() != null && e.getStatus().getMessage() != null) {
+      return e.getStatus().getMessage();
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? String.valueOf(e.getMessage()) : root.toString();
+  }
+}

@@ -1,0 +1,315 @@
+package dev.coldbrew.kubernetes;
+
+import dev.coldbrew.api.codec.ResourceCodec;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.ByteString;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * fabric8's mock API server in CRUD mode (HTTPS on a loopback port), with Coldbrew's CRDs
+ * installed, every request recorded with its User-Agent, and faults on demand: the next watch of a
+ * resource answered 410 Gone (what a real API server says when a watch's resourceVersion is too
+ * old; the mock never does), open watches closed (as an API server restarting them), or every
+ * request answered 503 (an API server that is down). One gap of the mock is closed here: it ignores
+ * the resourceVersion of a {@code /status} PUT, which a real API server checks (409 when stale), so
+ * this server checks it. Thread-safe.
+ */
+final class MockApiServer implements AutoCloseable {
+  /** The mock logs every request through java.util.logging at INFO: keep it to warnings. */
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
+  /** The User-Agent of {@link #admin()}: requests made by the tests' set-up, not by our code. */
+  static final String ADMIN_AGENT = "coldbrew-test-admin";
+
+  /** One request as the server saw it. */
+  record Request(String method, String path, String userAgent) {}
+
+  private final List<Request> requests = new ArrayList<>();
+  private final Object writeLock = new Object();
+  private final Set<TrackedWatch> watches = ConcurrentHashMap.newKeySet();
+  private final Set<String> goneOnNextWatch = ConcurrentHashMap.newKeySet();
+  private volatile boolean down;
+  private final KubernetesMockServer server;
+  private final KubernetesClient admin;
+  private final List<KubernetesClient> clients = new ArrayList<>();
+
+  private MockApiServer(boolean withCrds) {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    KubernetesMixedDispatcher crud = new KubernetesMixedDispatcher(responses);
+    Dispatcher dispatcher =
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest r) {
+            synchronized (requests) {
+              requests.add(new Request(r.getMethod(), r.getPath(), r.getHeader("User-Agent")));
+            }
+            if (down) {
+              return status(503, "ServiceUnavailable", "the API server is down (test)");
+            }
+            if (r.getPath().contains("watch=true")) {
+              for (String plural : goneOnNextWatch) {
+                if (r.getPath().contains("/" + plural + "?") && goneOnNextWatch.remove(plural)) {
+                  return gone();
+                }
+              }
+              MockResponse watch = crud.dispatch(r);
+              WebSocketListener listener = watch.getWebSocketListener();
+              return listener == null
+                  ? watch
+                  : watch.withWebSocketUpgrade(new TrackedWatch(listener, r.getPath()));
+            }
+            if (!r.getMethod().equals("GET")) {
+              synchronized (writeLock) {
+                MockResponse stale = staleStatusWrite(crud, r);
+                return stale != null ? stale : crud.dispatch(r);
+              }
+            }
+            return crud.dispatch(r);
+          }
+
+          @Override
+          public void shutdown() {
+            crud.shutdown();
+          }
+
+          @Override
+          public void releaseResources() {
+            crud.releaseResources();
+          }
+        };
+    server =
+        new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, true);
+    server.init();
+    admin = client(ADMIN_AGENT);
+    if (withCrds) {
+      for (CustomResourceDefinition crd : Crds.kinds().stream().map(Crds::of).toList()) {
+        admin.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+      }
+    }
+  }
+
+  /** A started server with Coldbrew's CRDs. */
+  static MockApiServer start() {
+    return new MockApiServer(true);
+  }
+
+  /** A started server without CRDs. */
+  static MockApiServer startEmpty() {
+    return new MockApiServer(false);
+  }
+
+  /** 409 for a {@code /status} PUT whose resourceVersion is not the stored one, else null. */
+  private static MockResponse staleStatusWrite(Dispatcher crud, RecordedRequest r) {
+    String path = r.getPath();
+    int q = path.indexOf('?');
+    String bare = q < 0 ? path : path.substring(0, q);
+    if (!r.getMethod().equals("PUT") || !bare.endsWith("/status")) {
+      return null;
+    }
+    try {
+      String sent =
+          ResourceCodec.json()
+              .readTree(r.getBody().getBytes())
+              .path("metadata")
+              .path("resourceVersion")
+              .asText("");
+      String object = bare.substring(0, bare.length() - "/status".length());
+      MockResponse current =
+          crud.dispatch(
+              new RecordedRequest(
+                  "HTTP/1.1", HttpMethod.GET, object, r.getHeaders(), new Buffer()));
+      if (sent.isEmpty() || current.code() != 200) {
+        return null;
+      }
+      String stored =
+          ResourceCodec.json()
+              .readTree(current.getBody().readUtf8())
+              .path("metadata")
+              .path("resourceVersion")
+              .asText();
+      return stored.equals(sent)
+          ? null
+          : status(409, "Conflict", "the object has been modified (test: stale status write)");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * What an API server answers a watch from a resourceVersion it no longer has: the WebSocket
+   * opens, carries one ERROR event with a 410 Status, and closes.
+   */
+  private static MockResponse gone() {
+    return new MockResponse()
+        .withWebSocketUpgrade(
+            new WebSocketListener() {
+              @Override
+              public void onOpen(WebSocket ws, Response response) {
+                ws.send(
+                    "{\"type\":\"ERROR\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Status\","
+                        + "\"status\":\"Failure\",\"code\":410,\"reason\":\"Expired\","
+                        + "\"message\":\"too old resource version (test)\"}}");
+                ws.close(1000, "");
+              }
+            });
+  }
+
+  private static MockResponse status(int code, String reason, String message) {
+    return new MockResponse()
+        .setResponseCode(code)
+        .setHeader("Content-Type", "application/json")
+        .setBody(
+            "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\",\"code\":"
+                + code
+                + ",\"reason\":\""
+                + reason
+                + "\",\"message\":\""
+                + message
+                + "\"}");
+  }
+
+  /** A client sending {@code userAgent}, failing at once (no retries) when the server is down. */
+  KubernetesClient client(String userAgent) {
+    KubernetesClient c =
+        server.createClient(
+            b ->
+                b.editOrNewConfig()
+                    .withUserAgent(userAgent)
+                    .withRequestRetryBackoffLimit(0)
+                    .withNamespace("default")
+                    .endConfig());
+    synchronized (clients) {
+      clients.add(c);
+    }
+    return c;
+  }
+
+  /** The client of the tests' own set-up and checks. */
+  KubernetesClient admin() {
+    return admin;
+  }
+
+  /** The next watch of {@code plural} is answered 410 Gone. */
+  void goneOnNextWatch(String plural) {
+    goneOnNextWatch.add(plural);
+  }
+
+  /**
+   * Closes the open watches of {@code plural}, as an API server does when it restarts them; the
+   * clients watch again from where they were.
+   */
+  void dropWatches(String plural) {
+    for (TrackedWatch w : watches) {
+      if (w.path.contains("/" + plural + "?")) {
+        w.socket.close(1000, "closed by the test");
+      }
+    }
+  }
+
+  /** A watch's WebSocket, remembered so a test can close it. */
+  private final class TrackedWatch extends WebSocketListener {
+    private final WebSocketListener delegate;
+    private final String path;
+    private volatile WebSocket socket;
+
+    TrackedWatch(WebSocketListener delegate, String path) {
+      this.delegate = delegate;
+      this.path = path;
+    }
+
+    @Override
+    public void onBeforeAccept(WebSocket ws, Response response) {
+      delegate.onBeforeAccept(ws, response);
+    }
+
+    @Override
+    public void onOpen(WebSocket ws, Response response) {
+      socket = ws;
+      watches.add(this);
+      delegate.onOpen(ws, response);
+    }
+
+    @Override
+    public void onMessage(WebSocket ws, String text) {
+      delegate.onMessage(ws, text);
+    }
+
+    @Override
+    public void onMessage(WebSocket ws, ByteString bytes) {
+      delegate.onMessage(ws, bytes);
+    }
+
+    @Override
+    public void onMessage(WebSocket ws, byte[] bytes) {
+      delegate.onMessage(ws, bytes);
+    }
+
+    @Override
+    public void onPing(WebSocket ws, byte[] bytes) {
+      delegate.onPing(ws, bytes);
+    }
+
+    @Override
+    public void onClosing(WebSocket ws, int code, String reason) {
+      delegate.onClosing(ws, code, reason);
+    }
+
+    @Override
+    public void onClosed(WebSocket ws, int code, String reason) {
+      watches.remove(this);
+      delegate.onClosed(ws, code, reason);
+    }
+
+    @Override
+    public void onFailure(WebSocket ws, Throwable t, Response response) {
+      watches.remove(this);
+      delegate.onFailure(ws, t, response);
+    }
+  }
+
+  /** Every request is answered 503 while {@code down}. */
+  void down(boolean down) {
+    this.down = down;
+  }
+
+  /** Every request so far, in arrival order. */
+  List<Request> requests() {
+    synchronized (requests) {
+      return List.copyOf(requests);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (clients) {
+      clients.forEach(KubernetesClient::close);
+    }
+    server.destroy();
+  }
+}
