@@ -48,8 +48,14 @@ abstract class KindReconciler<T extends Resource> implements Reconciler {
     Status status = resource.status();
     status.rollUpReady(ctx.clock());
     status.observedGeneration = original.metadata.generation;
-    ctx.writeStatusIfChanged(original, resource);
+    if (!statusJson(original).equals(statusJson(resource))) {
+      ctx.store().updateStatus(resource);
+    }
     return requeue;
+  }
+
+  private static String statusJson(Resource r) {
+    return r.status() == null ? "null" : ResourceCodec.toJson(r.status());
   }
 
   /**

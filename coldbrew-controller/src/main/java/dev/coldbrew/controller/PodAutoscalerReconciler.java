@@ -24,33 +24,36 @@ import java.util.Optional;
  * numActivators}. The decisions come from the {@link Multiscaler}, which owns each revision's
  * {@link dev.coldbrew.autoscaler.RevisionAutoscaler}; a PA's first reconcile creates it there, asks
  * the runtime for the revision's start scale and starts its ticks. A decision that notifies
- * re-queues the PA.
+ * re-queues the PA. Runs on {@link KindReconciler}, which writes the status it marks.
  *
  * <p>Runs on the PodAutoscaler work queue's workers, one key at a time. It holds no monitor across
  * {@code runtime.scale} or a store write: the revision's autoscaler is locked only inside {@link
  * Multiscaler#reconcile}, for the pure PodAutoscaler logic, so a load report arriving on an event
  * loop meanwhile is recorded at once.
  */
-final class PodAutoscalerReconciler implements Reconciler {
-  private final ControllerContext ctx;
+final class PodAutoscalerReconciler extends KindReconciler<PodAutoscaler> {
   private final InstanceRuntime runtime;
   private final Multiscaler multiscaler;
 
   PodAutoscalerReconciler(ControllerContext ctx, InstanceRuntime runtime, Multiscaler multiscaler) {
-    this.ctx = ctx;
+    super(ctx, Kind.POD_AUTOSCALER);
     this.runtime = runtime;
     this.multiscaler = multiscaler;
   }
 
   @Override
-  public Duration reconcile(NamespacedName key) {
-    Optional<PodAutoscaler> cachedPa = ctx.get(Kind.POD_AUTOSCALER, key.namespace(), key.name());
+  protected void finalizeKind(NamespacedName key) {
+    multiscaler.remove(key);
+  }
+
+  @Override
+  protected Duration reconcileKind(PodAutoscaler pa) {
+    NamespacedName key = NamespacedName.of(pa);
     Optional<Revision> cachedRev = ctx.get(Kind.REVISION, key.namespace(), key.name());
-    if (cachedPa.isEmpty() || cachedRev.isEmpty()) {
-      multiscaler.remove(key);
+    if (cachedRev.isEmpty()) {
+      multiscaler.remove(key); // the Revision is being deleted, and its PodAutoscaler with it
       return null;
     }
-    PodAutoscaler pa = cachedPa.get();
     Revision rev = cachedRev.get();
     Map<String, String> annotations =
         rev.metadata.annotations == null ? Map.of() : rev.metadata.annotations;
@@ -73,7 +76,7 @@ final class PodAutoscalerReconciler implements Reconciler {
       runtime.scale(rev, d.applyScale());
     }
     writeSks(key, d);
-    writeStatus(pa, d.state(), ready);
+    markStatus(pa, d.state(), ready);
     return d.requeueAfter();
   }
 
@@ -93,12 +96,8 @@ final class PodAutoscalerReconciler implements Reconciler {
     }
   }
 
-  private void writeStatus(PodAutoscaler pa, PodAutoscalerState state, int ready) {
-    PodAutoscaler next = ResourceCodec.copy(pa);
-    if (next.status == null) {
-      next.status = new PodAutoscaler.PodAutoscalerStatus();
-    }
-    var st = next.status;
+  private void markStatus(PodAutoscaler pa, PodAutoscalerState state, int ready) {
+    var st = pa.status;
     st.markActive(state.active().conditionStatus(), state.reason(), state.message(), ctx.clock());
     if (state.scaleTargetInitialized()) {
       st.markScaleTargetInitialized(ctx.clock());
@@ -109,12 +108,9 @@ final class PodAutoscalerReconciler implements Reconciler {
         ctx.<ServerlessService>get(Kind.SERVERLESS_SERVICE, pa.metadata.namespace, pa.metadata.name)
             .orElse(null);
     st.propagateSksStatus(sks == null ? null : sks.status, ctx.clock());
-    st.rollUpReady(ctx.clock());
     st.desiredScale = state.desiredScale();
     st.actualScale = ready;
     st.serviceName = pa.metadata.name;
     st.metricsServiceName = pa.metadata.name + "-private";
-    st.observedGeneration = pa.metadata.generation;
-    ctx.writeStatusIfChanged(pa, next);
   }
 }
