@@ -129,7 +129,11 @@ public final class Coldbrew implements AutoCloseable {
     controller.observeAutoscaler(telemetry);
     controller.start();
 
-    admission = new Admission(store, options.config().validationContext());
+    admission =
+        new Admission(
+            store,
+            options.config().validationContext(),
+            RevisionQuota.watching(controller.cache(), options.config().limits().maxRevisions()));
     adminVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(8));
     admin = new AdminApi(adminVertx, store, admission, adminToken(dataDir));
     new LogsApi(runtime.logs(), store).mount(admin);

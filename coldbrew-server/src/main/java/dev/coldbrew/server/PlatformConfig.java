@@ -38,21 +38,45 @@ public record PlatformConfig(
       List.of("autoscaler", "defaults", "deployment", "domain", "coldbrew");
 
   /**
-   * The {@code coldbrew:} section: data plane bounds a user may want to change.
+   * The {@code coldbrew:} section: bounds a user may want to change.
    *
    * @param maxHeldRequestsPerRevision {@code max-held-requests-per-revision}: requests the
    *     activator holds per revision before answering 503 with {@code Retry-After} (10000)
    * @param maxRequestBodyBytes {@code max-request-body-bytes}: request body bytes before 413 (32
    *     MiB)
+   * @param maxRevisions {@code max-revisions}: Revisions the platform holds before writes that
+   *     would make another are refused with 403 ({@link RevisionQuota}); by default {@link
+   *     #defaultMaxRevisions} of the JVM's max heap
    */
-  public record Limits(int maxHeldRequestsPerRevision, long maxRequestBodyBytes) {
+  public record Limits(int maxHeldRequestsPerRevision, long maxRequestBodyBytes, int maxRevisions) {
     static final String MAX_HELD = "max-held-requests-per-revision";
     static final String MAX_BODY = "max-request-body-bytes";
 
-    /** The data plane's defaults. */
+    /** Heap kept for the platform itself and for bursts (lists, dashboard states, applies). */
+    static final long BASE_HEAP_BYTES = 64L << 20;
+
+    /**
+     * Heap allowed per Revision: a Service with one idle Revision holds about 21-26 KB, kept to
+     * about two thirds of the heap so the collector keeps up.
+     */
+    static final long HEAP_BYTES_PER_REVISION = 32L << 10;
+
+    /** The data plane's defaults, and {@code max-revisions} from this JVM's max heap. */
     public static Limits defaults() {
       DataPlaneOptions d = DataPlaneOptions.defaults();
-      return new Limits(d.maxHeldRequestsPerRevision(), d.maxBodyBytes());
+      return new Limits(
+          d.maxHeldRequestsPerRevision(),
+          d.maxBodyBytes(),
+          defaultMaxRevisions(Runtime.getRuntime().maxMemory()));
+    }
+
+    /**
+     * {@code (maxHeap - 64 MiB) / 32 KiB}, at least 100: 6144 Revisions with {@code -Xmx256m},
+     * 30720 with {@code -Xmx1g}.
+     */
+    static int defaultMaxRevisions(long maxHeapBytes) {
+      long n = (maxHeapBytes - BASE_HEAP_BYTES) / HEAP_BYTES_PER_REVISION;
+      return (int) Math.max(100, Math.min(Integer.MAX_VALUE, n));
     }
 
     /** These limits applied to data plane options. */
@@ -67,7 +91,8 @@ public record PlatformConfig(
 
     static Limits fromMap(String section, Map<String, Object> values) {
       List<FieldError> errors = new ArrayList<>();
-      var r = new ConfigReader(section, values, Set.of(MAX_HELD, MAX_BODY), errors);
+      var r =
+          new ConfigReader(section, values, Set.of(MAX_HELD, MAX_BODY, RevisionQuota.KEY), errors);
       Limits d = defaults();
       long held =
           r.integer(
@@ -77,10 +102,13 @@ public record PlatformConfig(
               Integer.MAX_VALUE,
               "0.." + Integer.MAX_VALUE);
       long body = r.integer(MAX_BODY, d.maxRequestBodyBytes(), 0, Long.MAX_VALUE, ">= 0");
+      long revisions =
+          r.integer(
+              RevisionQuota.KEY, d.maxRevisions(), 1, Integer.MAX_VALUE, "1.." + Integer.MAX_VALUE);
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);
       }
-      return new Limits((int) held, body);
+      return new Limits((int) held, body, (int) revisions);
     }
   }
 
