@@ -50,8 +50,10 @@ import java.util.stream.Stream;
  * <pre>
  * mvn -B -pl benchmarks -am package -DskipTests
  * java -Xmx1g -cp benchmarks/target/benchmarks.jar \
- *     dev.coldbrew.server.dashboard.DashboardStateBenchmark 3000 10000
+ *     dev.coldbrew.server.dashboard.DashboardStateBenchmark [--build-only] 3000 10000
  * </pre>
+ *
+ * <p>{@code --build-only}: one build, timed, and no HTTP.
  */
 public final class DashboardStateBenchmark {
   private static final HttpClient HTTP =
@@ -63,8 +65,13 @@ public final class DashboardStateBenchmark {
     ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("ROOT"))
         .setLevel(ch.qos.logback.classic.Level.WARN);
     List<Integer> counts = new ArrayList<>();
+    boolean http = true;
     for (String a : args) {
-      counts.add(Integer.parseInt(a));
+      if (a.equals("--build-only")) {
+        http = false;
+      } else {
+        counts.add(Integer.parseInt(a));
+      }
     }
     if (counts.isEmpty()) {
       counts = List.of(3000, 10000);
@@ -73,11 +80,11 @@ public final class DashboardStateBenchmark {
         "%-9s %-12s %-12s %-24s %-24s%n",
         "SERVICES", "STATE_BYTES", "BUILD_MS", "HEALTHZ_DURING_GET_MS", "HEALTHZ_WITH_STREAM_MS");
     for (int n : counts) {
-      run(n);
+      run(n, http);
     }
   }
 
-  private static void run(int services) throws Exception {
+  private static void run(int services, boolean http) throws Exception {
     Path dir = Files.createTempDirectory("coldbrew-dashboard-bench");
     SqliteStore store = SqliteStore.open(dir);
     ResourceCache cache = null;
@@ -112,10 +119,14 @@ public final class DashboardStateBenchmark {
 
       List<Long> builds = new ArrayList<>();
       int bytes = 0;
-      for (int i = 0; i < (services > 5000 ? 2 : 5); i++) {
+      for (int i = 0; i < (http ? 5 : 1); i++) {
         long t0 = System.nanoTime();
         bytes = dashboard.state().length();
         builds.add((System.nanoTime() - t0) / 1_000_000);
+      }
+      if (!http) {
+        System.out.printf("%-9d %-12d %-12s%n", services, bytes, summary(builds));
+        return;
       }
 
       // /healthz while one GET /dashboard/api/state is answered

@@ -9,8 +9,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -175,12 +177,34 @@ public final class Dashboard {
 
   private Snapshot build() {
     builds.incrementAndGet();
-    byte[] bytes =
-        DashboardState.build(
-            cache, telemetry.revisions(), System.currentTimeMillis(), EVENT_PREFIX, EVENT_SUFFIX);
-    Buffer event = Buffer.buffer(bytes);
-    Buffer json = event.slice(EVENT_PREFIX.length(), bytes.length - EVENT_SUFFIX.length());
-    return new Snapshot(System.nanoTime(), event, json);
+    Snapshot last = latest;
+    // sized like the last state, so the buffer is written once, without growing
+    Buffer event = Buffer.buffer(last == null ? 64 * 1024 : last.event().length() * 9 / 8);
+    event.appendString(EVENT_PREFIX);
+    DashboardState.write(
+        new BufferOutput(event), cache, telemetry.revisions(), System.currentTimeMillis());
+    int end = event.length();
+    event.appendString(EVENT_SUFFIX);
+    return new Snapshot(System.nanoTime(), event, event.slice(EVENT_PREFIX.length(), end));
+  }
+
+  /** Appends to a Vert.x buffer. */
+  private static final class BufferOutput extends OutputStream {
+    private final Buffer buffer;
+
+    BufferOutput(Buffer buffer) {
+      this.buffer = buffer;
+    }
+
+    @Override
+    public void write(int b) {
+      buffer.appendByte((byte) b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      buffer.appendBytes(b, off, len);
+    }
   }
 
   /** The latest state if it is younger than one tick, else the next one. */
@@ -265,9 +289,9 @@ public final class Dashboard {
 
   /** A state built now, on the caller's thread (tests and benchmarks). */
   String state() {
-    byte[] bytes =
-        DashboardState.build(cache, telemetry.revisions(), System.currentTimeMillis(), "", "");
-    return new String(bytes, StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    DashboardState.write(out, cache, telemetry.revisions(), System.currentTimeMillis());
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   /** States built so far. */

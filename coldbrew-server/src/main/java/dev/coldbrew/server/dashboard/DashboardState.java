@@ -13,10 +13,9 @@ import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.server.metrics.RevisionMeters;
 import dev.coldbrew.store.ResourceCache;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -29,7 +28,8 @@ import java.util.Map;
  * namespace, newest name first), each revision with its PodAutoscaler's desired and actual scale,
  * its SKS mode, the autoscaler's panic flag and its history. Linear in services plus revisions: the
  * revisions are grouped by service in one pass, PAs and SKSs are looked up by name, and the JSON is
- * written straight to bytes (no tree). Stateless; reads the cache, so it may run on any thread.
+ * streamed to the output (no tree, no intermediate string). Stateless; reads the cache, so it may
+ * run on any thread.
  */
 final class DashboardState {
   private static final String SERVICE_LABEL = "serving.knative.dev/service";
@@ -44,16 +44,12 @@ final class DashboardState {
   /** A service's key in the revision index. */
   private record ServiceKey(String namespace, String name) {}
 
-  /**
-   * Writes {@code prefix}, the state at {@code nowMillis}, then {@code suffix}, as UTF-8 bytes (so
-   * a server-sent event is built without copying the state again).
-   */
-  static byte[] build(
+  /** Writes the state at {@code nowMillis} to {@code out} as UTF-8 JSON. */
+  static void write(
+      OutputStream out,
       ResourceCache cache,
       Map<NamespacedName, RevisionMeters> meters,
-      long nowMillis,
-      String prefix,
-      String suffix) {
+      long nowMillis) {
     List<Resource> services = new ArrayList<>(cache.list(Kind.SERVICE, null));
     services.sort(BY_NAMESPACE_AND_NAME);
     Map<ServiceKey, List<Revision>> revisions = new HashMap<>();
@@ -65,28 +61,23 @@ final class DashboardState {
             .add((Revision) r);
       }
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + services.size() * 700);
-    try {
-      out.write(prefix.getBytes(StandardCharsets.UTF_8));
-      try (JsonGenerator g = ResourceCodec.json().getFactory().createGenerator(out)) {
-        g.writeStartObject();
-        g.writeNumberField("time", nowMillis);
-        g.writeArrayFieldStart("services");
-        for (Resource r : services) {
-          Service s = (Service) r;
-          List<Revision> revs =
-              revisions.getOrDefault(
-                  new ServiceKey(s.metadata.namespace, s.metadata.name), List.of());
-          writeService(g, cache, meters, s, revs);
-        }
-        g.writeEndArray();
-        g.writeEndObject();
+    try (JsonGenerator g = ResourceCodec.json().getFactory().createGenerator(out)) {
+      g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      g.writeStartObject();
+      g.writeNumberField("time", nowMillis);
+      g.writeArrayFieldStart("services");
+      for (Resource r : services) {
+        Service s = (Service) r;
+        List<Revision> revs =
+            revisions.getOrDefault(
+                new ServiceKey(s.metadata.namespace, s.metadata.name), List.of());
+        writeService(g, cache, meters, s, revs);
       }
-      out.write(suffix.getBytes(StandardCharsets.UTF_8));
+      g.writeEndArray();
+      g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out.toByteArray();
   }
 
   private static void writeService(
