@@ -13,6 +13,7 @@ import dev.coldbrew.runtime.local.LocalRuntimeOptions;
 import dev.coldbrew.server.dashboard.Dashboard;
 import dev.coldbrew.server.events.EventLog;
 import dev.coldbrew.server.events.EventsApi;
+import dev.coldbrew.server.metrics.MetricsApi;
 import dev.coldbrew.server.metrics.Telemetry;
 import dev.coldbrew.store.SqliteStore;
 import io.vertx.core.Vertx;
@@ -138,16 +139,7 @@ public final class Coldbrew implements AutoCloseable {
     admin = new AdminApi(adminVertx, store, admission, adminToken(dataDir));
     new LogsApi(runtime.logs(), store).mount(admin);
     new EventsApi(events).mount(admin);
-    admin.mount(
-        "/metrics",
-        req ->
-            adminVertx
-                .executeBlocking(telemetry::scrape, false)
-                .onSuccess(
-                    text ->
-                        req.response()
-                            .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                            .end(text)));
+    new MetricsApi(adminVertx, telemetry).mount(admin);
     dashboard = new Dashboard(adminVertx, controller.cache(), telemetry);
     dashboard.mount(admin);
     try {

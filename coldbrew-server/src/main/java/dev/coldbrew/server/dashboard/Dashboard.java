@@ -1,6 +1,7 @@
 package dev.coldbrew.server.dashboard;
 
 import dev.coldbrew.server.AdminApi;
+import dev.coldbrew.server.BufferOutputStream;
 import dev.coldbrew.server.metrics.RevisionMeters;
 import dev.coldbrew.server.metrics.Telemetry;
 import dev.coldbrew.store.ResourceCache;
@@ -12,7 +13,6 @@ import io.vertx.core.http.HttpServerResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -182,29 +182,10 @@ public final class Dashboard {
     Buffer event = Buffer.buffer(last == null ? 64 * 1024 : last.event().length() * 9 / 8);
     event.appendString(EVENT_PREFIX);
     DashboardState.write(
-        new BufferOutput(event), cache, telemetry.revisions(), System.currentTimeMillis());
+        new BufferOutputStream(event), cache, telemetry.revisions(), System.currentTimeMillis());
     int end = event.length();
     event.appendString(EVENT_SUFFIX);
     return new Snapshot(System.nanoTime(), event, event.slice(EVENT_PREFIX.length(), end));
-  }
-
-  /** Appends to a Vert.x buffer. */
-  private static final class BufferOutput extends OutputStream {
-    private final Buffer buffer;
-
-    BufferOutput(Buffer buffer) {
-      this.buffer = buffer;
-    }
-
-    @Override
-    public void write(int b) {
-      buffer.appendByte((byte) b);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      buffer.appendBytes(b, off, len);
-    }
   }
 
   /** The latest state if it is younger than one tick, else the next one. */
