@@ -6,6 +6,7 @@ import dev.coldbrew.store.ResourceCache;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +42,7 @@ public final class RevisionQuota {
   private final int limit;
   private final Set<Key> unreconciled = ConcurrentHashMap.newKeySet();
   private final Map<Key, Reservation> reserved = new ConcurrentHashMap<>();
+  private final AtomicLong writes = new AtomicLong();
 
   private RevisionQuota(ResourceCache cache, int limit) {
     this.cache = cache;
@@ -92,23 +94,29 @@ public final class RevisionQuota {
     if (!makesRevision || cache == null) {
       return write.get();
     }
-    Key key = new Key(r.resourceKind(), r.metadata.namespace, r.metadata.name);
+    // held under a key of its own until the write returns (the name may be generated)
+    Key pending = new Key(r.resourceKind(), r.metadata.namespace, "\0" + writes.incrementAndGet());
     synchronized (this) {
       int used = used();
       if (used >= limit) {
         throw new Exceeded(r, used, limit);
       }
-      reserved.put(key, new Reservation(Long.MAX_VALUE, System.nanoTime() + RESERVATION_NANOS));
+      reserved.put(pending, new Reservation(Long.MAX_VALUE, System.nanoTime() + RESERVATION_NANOS));
     }
     T stored;
     try {
       stored = write.get();
     } catch (RuntimeException | Error e) {
-      reserved.remove(key);
+      reserved.remove(pending);
       throw e;
     }
-    reserved.computeIfPresent(
-        key, (k, res) -> new Reservation(version(stored), res.deadlineNanos()));
+    Key key = new Key(stored.resourceKind(), stored.metadata.namespace, stored.metadata.name);
+    synchronized (this) {
+      Reservation res = reserved.remove(pending);
+      if (res != null) {
+        reserved.put(key, new Reservation(version(stored), res.deadlineNanos()));
+      }
+    }
     refresh(key.kind(), key.namespace(), key.name()); // the cache may have shown it already
     return stored;
   }
@@ -154,7 +162,9 @@ public final class RevisionQuota {
               + "."
               + r.resourceKind().group()
               + " \""
-              + r.metadata.name
+              + (r.metadata.name == null || r.metadata.name.isEmpty()
+                  ? r.metadata.generateName
+                  : r.metadata.name)
               + "\" is forbidden: exceeded quota: "
               + KEY
               + ", requested: 1 revision, used: "

@@ -197,6 +197,23 @@ class RevisionQuotaIT {
   }
 
   @Test
+  void generatedNamesCountAndAreRefusedAtTheLimit() throws Exception {
+    start(2);
+    String generated =
+        service("unused", "x", "t").replace("\"name\": \"unused\"", "\"generateName\": \"gen-\"");
+    for (int i = 0; i < 2; i++) {
+      var r = send("POST", SERVICES, "application/json", generated);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+      assertThat(JSON.readTree(r.body()).at("/metadata/name").asText()).startsWith("gen-");
+    }
+    assertRefusedByTheLimit(
+        send("POST", SERVICES, "application/json", generated),
+        "services.serving.knative.dev \"gen-\"",
+        2);
+    assertThat(serviceNames()).hasSize(2);
+  }
+
+  @Test
   void aBurstOfCreatesStopsExactlyAtTheLimit() throws Exception {
     start(5);
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();

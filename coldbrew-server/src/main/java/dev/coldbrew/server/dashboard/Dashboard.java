@@ -42,10 +42,10 @@ import org.slf4j.LoggerFactory;
  * thousands of services, {@code /healthz} and every other admin request are answered meanwhile.
  * Each tick ({@link RevisionMeters#SAMPLE}) takes {@link Telemetry#sample()} on that thread and,
  * while a stream is open, builds one state, serialized once and written to every stream (a client
- * that is not reading is skipped); a tick that finds the previous one still running is skipped.
- * {@code api/state} and a new stream get the latest state when it is younger than one tick,
- * otherwise the build under way or a new one (concurrent requests share it). Request handlers run
- * on the admin API's event loop; writes to a stream go through the stream's own context.
+ * that is not reading is skipped); a tick that finds a build under way shares it. {@code api/state}
+ * and a new stream get the latest state when it is younger than one tick, otherwise the build under
+ * way or a new one (concurrent requests share it). Request handlers run on the admin API's event
+ * loop; writes to a stream go through the stream's own context.
  */
 public final class Dashboard {
   public static final String PREFIX = "/dashboard/";
@@ -191,10 +191,11 @@ public final class Dashboard {
   /** The latest state if it is younger than one tick, else the next one. */
   private CompletableFuture<Snapshot> fresh() {
     Snapshot s = latest;
-    if (s != null && System.nanoTime() - s.builtAtNanos() < periodMillis * 1_000_000) {
-      return CompletableFuture.completedFuture(s);
-    }
-    return next();
+    return isFresh(s) ? CompletableFuture.completedFuture(s) : next();
+  }
+
+  private boolean isFresh(Snapshot s) {
+    return s != null && System.nanoTime() - s.builtAtNanos() < periodMillis * 1_000_000;
   }
 
   private void publish(Snapshot s) {
@@ -234,7 +235,7 @@ public final class Dashboard {
       streams.put(resp, ctx);
       resp.closeHandler(v -> streams.remove(resp));
       Snapshot s = latest;
-      if (s != null && System.nanoTime() - s.builtAtNanos() < periodMillis * 1_000_000) {
+      if (isFresh(s)) {
         send(resp, s);
       } else {
         next(); // pushed to every stream, this one included, when built
