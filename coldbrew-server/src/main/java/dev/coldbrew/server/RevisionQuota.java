@@ -153,7 +153,7 @@ public final class RevisionQuota {
 
   /**
    * A write refused by the limit: 403 Forbidden, as a Kubernetes ResourceQuota refuses. An {@link
-   * IllegalStateException}, so {@code serve -f} reports its message.
+   * IllegalStateException}, so {@code serve -f} reports its message. Immutable.
    */
   public static final class Exceeded extends IllegalStateException {
     Exceeded(Resource r, int used, int limit) {
