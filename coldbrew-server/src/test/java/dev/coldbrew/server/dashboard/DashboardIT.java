@@ -214,7 +214,7 @@ class DashboardIT {
     int[] receivedBefore = tabs.stream().mapToInt(AtomicInteger::get).toArray();
 
     List<Long> probes = new ArrayList<>();
-    long end = System.nanoTime() + Duration.ofSeconds(7).toNanos();
+    long end = System.nanoTime() + Duration.ofSeconds(9).toNanos();
     while (System.nanoTime() < end) {
       probes.add(healthz(probe));
       Thread.sleep(20);
