@@ -147,7 +147,7 @@ public final class RevisionQuota {
     try {
       return Long.parseLong(r.metadata.resourceVersion);
     } catch (NumberFormatException e) {
-      return Long.MAX_VALUE - 1; // not from the store: counts as seen by any later version
+      return 0; // not from the store (which always sets one)
     }
   }
 
