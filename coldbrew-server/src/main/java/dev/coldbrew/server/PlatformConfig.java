@@ -104,7 +104,10 @@ public record PlatformConfig(
      */
     static final long HEAP_BYTES_PER_REVISION = 32L << 10;
 
-    /** The data plane's defaults, the admin API's, and {@code max-revisions} from this JVM's max heap. */
+    /**
+     * The data plane's defaults, the admin API's, and {@code max-revisions} from this JVM's max
+     * heap.
+     */
     public static Limits defaults() {
       DataPlaneOptions d = DataPlaneOptions.defaults();
       return new Limits(
@@ -142,7 +145,13 @@ public record PlatformConfig(
           new ConfigReader(
               section,
               values,
-              Set.of(MAX_HELD, MAX_BODY, BODY_IDLE, ADMIN_MAX_CONNECTIONS, ADMIN_ALLOWED_HOSTS, RevisionQuota.KEY),
+              Set.of(
+                  MAX_HELD,
+                  MAX_BODY,
+                  BODY_IDLE,
+                  ADMIN_MAX_CONNECTIONS,
+                  ADMIN_ALLOWED_HOSTS,
+                  RevisionQuota.KEY),
               errors);
       Limits d = defaults();
       long held =

@@ -56,9 +56,8 @@ class RevisionQuotaIT {
             vertx,
             store,
             new Admission(store, PlatformConfig.standard().validationContext(), quota),
-            null);
-    port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get();
-    api.markReady();
+            dev.coldbrew.server.TestAdmin.access());
+    port = dev.coldbrew.server.TestAdmin.listen(api);
   }
 
   @AfterEach
@@ -81,7 +80,9 @@ class RevisionQuotaIT {
 
   private CompletableFuture<HttpResponse<String>> sendAsync(
       String method, String path, String contentType, String body) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Authorization", dev.coldbrew.server.TestAdmin.BEARER);
     if (contentType != null) {
       b.header("Content-Type", contentType);
     }

@@ -59,6 +59,8 @@ import java.util.stream.Stream;
  * <p>{@code --build-only}: one build, timed, and no HTTP.
  */
 public final class DashboardStateBenchmark {
+  private static final String TOKEN = "benchmark-token";
+
   private static final HttpClient HTTP =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -120,10 +122,17 @@ public final class DashboardStateBenchmark {
               vertx,
               store,
               new Admission(store, PlatformConfig.standard().validationContext()),
-              null);
+              new dev.coldbrew.server.AdminAccess(
+                  TOKEN,
+                  dev.coldbrew.server.AdminAccess.allowedHosts("127.0.0.1", List.of()),
+                  java.time.Clock.systemUTC()));
       Dashboard dashboard = new Dashboard(vertx, cache, telemetry);
       dashboard.mount(api);
-      int port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get();
+      int port =
+          api.listen("127.0.0.1", 0, AdminApi.Limits.of(java.time.Duration.ofSeconds(10), 256))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get();
       api.markReady();
 
       List<Long> builds = new ArrayList<>();
@@ -214,6 +223,7 @@ public final class DashboardStateBenchmark {
 
   private static HttpRequest request(int port, String path) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + TOKEN)
         .timeout(Duration.ofMinutes(10))
         .build();
   }

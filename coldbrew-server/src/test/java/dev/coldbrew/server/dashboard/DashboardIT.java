@@ -101,15 +101,15 @@ class DashboardIT {
             vertx,
             store,
             new Admission(store, PlatformConfig.standard().validationContext()),
-            null);
+            dev.coldbrew.server.TestAdmin.access());
     dashboard = new Dashboard(vertx, cache, telemetry, tick);
     dashboard.mount(api);
-    port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get();
-    api.markReady();
+    port = dev.coldbrew.server.TestAdmin.listen(api);
   }
 
   private HttpRequest get(String path) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", dev.coldbrew.server.TestAdmin.BEARER)
         .timeout(WAIT)
         .build();
   }
@@ -233,9 +233,14 @@ class DashboardIT {
           .as("states streamed to tab %d while /healthz was probed", i)
           .isGreaterThanOrEqualTo(3);
     }
+    // A build on the event loop would stall a probe at every one of the (>= 3) builds above; one
+    // slow probe alone is the scheduler of a loaded 2-core machine, so one is tolerated.
+    assertThat(probes.stream().filter(ms -> ms >= 100).count())
+        .as("/healthz answers of 100 ms or more (ms: %s)", probes)
+        .isLessThanOrEqualTo(1);
     assertThat(probes)
-        .as("every /healthz answered in under 100 ms (ms: %s)", probes)
-        .allMatch(ms -> ms < 100);
+        .as("every /healthz answered in under 1 s (ms: %s)", probes)
+        .allMatch(ms -> ms < 1000);
     stopping.set(true);
     poller.get();
   }

@@ -59,15 +59,16 @@ class MetricsApiIT {
             vertx,
             store,
             new Admission(store, PlatformConfig.standard().validationContext()),
-            null);
+            dev.coldbrew.server.TestAdmin.access());
     MetricsApi metrics = new MetricsApi(vertx, telemetry);
     metrics.mount(api);
-    int port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get();
-    api.markReady();
+    int port = dev.coldbrew.server.TestAdmin.listen(api);
 
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     HttpRequest get =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build();
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+            .header("Authorization", dev.coldbrew.server.TestAdmin.BEARER)
+            .build();
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       all.add(http.sendAsync(get, HttpResponse.BodyHandlers.ofString()));
