@@ -19,6 +19,9 @@ public record ApiStatus(
     if (t instanceof ValidationException v) {
       return new ApiStatus(422, "Invalid", subject + " is invalid", v.errors());
     }
+    if (t instanceof RevisionQuota.Exceeded q) {
+      return new ApiStatus(403, "Forbidden", q.getMessage(), java.util.List.of());
+    }
     if (t instanceof StoreException s) {
       return switch (s.reason()) {
         case NOT_FOUND -> new ApiStatus(404, "NotFound", s.getMessage(), java.util.List.of());

@@ -13,6 +13,7 @@ import dev.coldbrew.runtime.local.LocalRuntimeOptions;
 import dev.coldbrew.server.dashboard.Dashboard;
 import dev.coldbrew.server.events.EventLog;
 import dev.coldbrew.server.events.EventsApi;
+import dev.coldbrew.server.metrics.MetricsApi;
 import dev.coldbrew.server.metrics.Telemetry;
 import dev.coldbrew.store.SqliteStore;
 import io.vertx.core.Vertx;
@@ -127,7 +128,11 @@ public final class Coldbrew implements AutoCloseable {
     controller.observeAutoscaler(telemetry);
     controller.start();
 
-    admission = new Admission(store, options.config().validationContext());
+    admission =
+        new Admission(
+            store,
+            options.config().validationContext(),
+            RevisionQuota.watching(controller.cache(), options.config().limits().maxRevisions()));
     adminVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(8));
     access =
         new AdminAccess(
@@ -138,16 +143,7 @@ public final class Coldbrew implements AutoCloseable {
     admin = new AdminApi(adminVertx, store, admission, access);
     new LogsApi(runtime.logs(), store).mount(admin);
     new EventsApi(events).mount(admin);
-    admin.mount(
-        "/metrics",
-        req ->
-            adminVertx
-                .executeBlocking(telemetry::scrape, false)
-                .onSuccess(
-                    text ->
-                        req.response()
-                            .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                            .end(text)));
+    new MetricsApi(adminVertx, telemetry).mount(admin);
     dashboard = new Dashboard(adminVertx, controller.cache(), telemetry);
     dashboard.mount(admin);
     try {

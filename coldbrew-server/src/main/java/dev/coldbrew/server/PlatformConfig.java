@@ -57,7 +57,7 @@ public record PlatformConfig(
   }
 
   /**
-   * The {@code coldbrew:} section: data plane and admin API bounds a user may want to change.
+   * The {@code coldbrew:} section: bounds a user may want to change.
    *
    * @param maxHeldRequestsPerRevision {@code max-held-requests-per-revision}: requests the
    *     activator holds per revision before answering 503 with {@code Retry-After} (10000)
@@ -71,13 +71,17 @@ public record PlatformConfig(
    * @param adminAllowedHosts {@code admin-allowed-hosts}: host names and addresses, separated by
    *     commas, that the admin API accepts in {@code Host} besides localhost, the loopback
    *     addresses, the bind address and (for a wildcard bind) the machine's own (none)
+   * @param maxRevisions {@code max-revisions}: Revisions the platform holds before writes that
+   *     would make another are refused with 403 ({@link RevisionQuota}); by default {@link
+   *     #defaultMaxRevisions} of the JVM's max heap
    */
   public record Limits(
       int maxHeldRequestsPerRevision,
       long maxRequestBodyBytes,
       Duration requestBodyIdleTimeout,
       int adminMaxConnections,
-      List<String> adminAllowedHosts) {
+      List<String> adminAllowedHosts,
+      int maxRevisions) {
     static final String MAX_HELD = "max-held-requests-per-revision";
     static final String MAX_BODY = "max-request-body-bytes";
     static final String BODY_IDLE = "request-body-idle-timeout";
@@ -91,7 +95,19 @@ public record PlatformConfig(
       adminAllowedHosts = List.copyOf(adminAllowedHosts);
     }
 
-    /** The data plane's defaults, and the admin API's. */
+    /** Heap kept for the platform itself and for bursts (lists, dashboard states, applies). */
+    static final long BASE_HEAP_BYTES = 64L << 20;
+
+    /**
+     * Heap allowed per Revision: a Service with one idle Revision holds about 21-26 KB and each
+     * further Revision about 16 KB, so the live data stays under about 60 % of the heap.
+     */
+    static final long HEAP_BYTES_PER_REVISION = 32L << 10;
+
+    /**
+     * The data plane's defaults, the admin API's, and {@code max-revisions} from this JVM's max
+     * heap.
+     */
     public static Limits defaults() {
       DataPlaneOptions d = DataPlaneOptions.defaults();
       return new Limits(
@@ -99,7 +115,17 @@ public record PlatformConfig(
           d.maxBodyBytes(),
           d.requestBodyIdleTimeout(),
           256,
-          List.of());
+          List.of(),
+          defaultMaxRevisions(Runtime.getRuntime().maxMemory()));
+    }
+
+    /**
+     * {@code (maxHeap - 64 MiB) / 32 KiB}, at least 100: 6144 Revisions with {@code -Xmx256m},
+     * 30720 with {@code -Xmx1g}.
+     */
+    static int defaultMaxRevisions(long maxHeapBytes) {
+      long n = (maxHeapBytes - BASE_HEAP_BYTES) / HEAP_BYTES_PER_REVISION;
+      return (int) Math.max(100, Math.min(Integer.MAX_VALUE, n));
     }
 
     /** These limits applied to data plane options. */
@@ -119,7 +145,13 @@ public record PlatformConfig(
           new ConfigReader(
               section,
               values,
-              Set.of(MAX_HELD, MAX_BODY, BODY_IDLE, ADMIN_MAX_CONNECTIONS, ADMIN_ALLOWED_HOSTS),
+              Set.of(
+                  MAX_HELD,
+                  MAX_BODY,
+                  BODY_IDLE,
+                  ADMIN_MAX_CONNECTIONS,
+                  ADMIN_ALLOWED_HOSTS,
+                  RevisionQuota.KEY),
               errors);
       Limits d = defaults();
       long held =
@@ -150,10 +182,13 @@ public record PlatformConfig(
           }
         }
       }
+      long revisions =
+          r.integer(
+              RevisionQuota.KEY, d.maxRevisions(), 1, Integer.MAX_VALUE, "1.." + Integer.MAX_VALUE);
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);
       }
-      return new Limits((int) held, body, bodyIdle, (int) conns, hosts);
+      return new Limits((int) held, body, bodyIdle, (int) conns, hosts, (int) revisions);
     }
   }
 

@@ -198,4 +198,44 @@ class PlatformConfigTest {
             () -> PlatformConfig.parse("coldbrew:\n  admin-max-connections: many\n", "test.yaml"))
         .hasMessageContaining("coldbrew.admin-max-connections: \"many\"");
   }
+
+  @Test
+  void maxRevisionsIsReadFromTheColdbrewSection() {
+    assertThat(PlatformConfig.parse("coldbrew:\n  max-revisions: 2\n", "t.yaml").limits())
+        .extracting(PlatformConfig.Limits::maxRevisions)
+        .isEqualTo(2);
+    assertThat(PlatformConfig.parse("coldbrew:\n  max-revisions: \"40000\"\n", "t.yaml").limits())
+        .extracting(PlatformConfig.Limits::maxRevisions)
+        .isEqualTo(40000);
+  }
+
+  @Test
+  void maxRevisionsDefaultsToWhatTheHeapHolds() {
+    assertThat(PlatformConfig.Limits.defaultMaxRevisions(256L << 20)).isEqualTo(6144);
+    assertThat(PlatformConfig.Limits.defaultMaxRevisions(1L << 30)).isEqualTo(30720);
+    assertThat(PlatformConfig.Limits.defaultMaxRevisions(64L << 20)).isEqualTo(100);
+    assertThat(PlatformConfig.Limits.defaultMaxRevisions(16L << 20)).isEqualTo(100);
+    assertThat(PlatformConfig.Limits.defaultMaxRevisions(Long.MAX_VALUE))
+        .isEqualTo(Integer.MAX_VALUE);
+    assertThat(PlatformConfig.standard().limits().maxRevisions())
+        .isEqualTo(PlatformConfig.Limits.defaultMaxRevisions(Runtime.getRuntime().maxMemory()));
+    assertThat(PlatformConfig.parse("coldbrew: {}\n", "t.yaml").limits().maxRevisions())
+        .isEqualTo(PlatformConfig.standard().limits().maxRevisions());
+  }
+
+  @Test
+  void badMaxRevisionsAreNamedWithTheValueAndWhatIsExpected() {
+    for (String bad :
+        new String[] {
+          "0", "-5", "lots", "1.5", "2147483648", "99999999999999999999", "\"\"", "[1]"
+        }) {
+      assertThatThrownBy(
+              () -> PlatformConfig.parse("coldbrew:\n  max-revisions: " + bad + "\n", "t.yaml"))
+          .as(bad)
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("coldbrew.max-revisions")
+          .hasMessageContaining("1..2147483647")
+          .hasMessageContaining("t.yaml");
+    }
+  }
 }

@@ -160,6 +160,15 @@ public final class ResourceCache implements AutoCloseable {
     return out;
   }
 
+  /** How many resources of {@code kind} are cached, in all namespaces; without copying them. */
+  public int count(Kind kind) {
+    int n = 0;
+    for (Map<String, Resource> ns : items.get(kind).values()) {
+      n += ns.size();
+    }
+    return n;
+  }
+
   /** The cached resources whose controller owner reference has this uid, shared. */
   public List<Resource> listOwnedBy(String ownerUid) {
     Set<Key> keys = byOwner.get(ownerUid);

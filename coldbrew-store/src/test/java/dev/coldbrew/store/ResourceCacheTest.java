@@ -153,6 +153,25 @@ class ResourceCacheTest {
   }
 
   @Test
+  void countsEachKindAcrossNamespaces() {
+    SqliteStore store = open(100);
+    ResourceCache cache = cache(store).start();
+    assertThat(cache.count(Kind.SERVICE)).isZero();
+    store.create(service("a", "one", "img"));
+    store.create(service("b", "two", "img"));
+    Resource three = store.create(service("b", "three", "img"));
+    store.create(child(Kind.ROUTE, "three", three));
+    await().atMost(WAIT).until(() -> cache.count(Kind.SERVICE) == 3);
+    await().atMost(WAIT).until(() -> cache.count(Kind.ROUTE) == 1);
+
+    store.delete(Kind.SERVICE, "b", "three"); // and its Route
+
+    await().atMost(WAIT).until(() -> cache.count(Kind.ROUTE) == 0);
+    assertThat(cache.count(Kind.SERVICE)).isEqualTo(2);
+    assertThat(cache.count(Kind.REVISION)).isZero();
+  }
+
+  @Test
   void relistsAfterResetAndReportsWhatChanged() throws Exception {
     SqliteStore store = open(4);
     store.create(service("stays"));

@@ -17,6 +17,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
@@ -80,6 +82,11 @@ public final class Telemetry
   /** Every meter in the Prometheus text format. */
   public String scrape() {
     return registry.scrape();
+  }
+
+  /** Every meter in the Prometheus text format, written to {@code out}. */
+  public void scrape(OutputStream out) throws IOException {
+    registry.scrape(out);
   }
 
   /** The revisions seen, with their latest decision and history. */
