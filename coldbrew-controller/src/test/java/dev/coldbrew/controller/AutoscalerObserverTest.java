@@ -6,13 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
-import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.stats.Stat;
-import dev.coldbrew.api.validation.Defaults;
-import dev.coldbrew.api.validation.Validation;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.store.SqliteStore;
+import dev.coldbrew.store.admission.Admission;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -71,8 +69,8 @@ class AutoscalerObserverTest {
 
   @Test
   void publishesEachRevisionsDecisionAndItsRemoval() {
-    Resource r =
-        Defaults.apply(
+    new Admission(store, CTX)
+        .create(
             ResourceCodec.decodeOne(
                 """
                 apiVersion: serving.knative.dev/v1
@@ -87,10 +85,7 @@ class AutoscalerObserverTest {
                     spec:
                       containers:
                         - command: [java]
-                """),
-            CTX.defaults());
-    Validation.validate(r, CTX);
-    store.create(r);
+                """));
 
     await()
         .atMost(Duration.ofSeconds(30))

@@ -3,21 +3,18 @@ package dev.coldbrew.controller;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Configuration;
 import dev.coldbrew.api.model.PodAutoscaler;
-import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.model.ServerlessService;
 import dev.coldbrew.api.model.Service;
-import dev.coldbrew.api.validation.Defaults;
-import dev.coldbrew.api.validation.Validation;
-import dev.coldbrew.api.validation.ValidationContext;
+import dev.coldbrew.store.admission.Admission;
 import java.time.Clock;
 
 /**
  * The objects table tests start from, built the way the platform builds them: a Service from a
- * manifest through defaulting and validation, and children from the reconcilers' own builders
- * ({@code desiredConfiguration}, {@code stamp}, …), each seeded into the harness's store with its
- * owner's uid.
+ * manifest through {@link Admission}, and children from the reconcilers' own builders ({@code
+ * desiredConfiguration}, {@code stamp}, …), each seeded into the harness's store with its owner's
+ * uid.
  */
 final class Given {
   private Given() {}
@@ -41,16 +38,10 @@ final class Given {
         .formatted(target, extraSpec);
   }
 
-  /** A user resource as admitted: decoded, defaulted, validated. */
-  static Resource admitted(String yaml, ValidationContext config) {
-    Resource r = Defaults.apply(ResourceCodec.decodeOne(yaml), config.defaults());
-    Validation.validate(r, config);
-    return r;
-  }
-
-  /** Seeds the {@code hello} Service. */
+  /** Seeds a Service from its manifest as {@code coldbrew apply} writes it (not recorded). */
   static Service service(TableTest t, String yaml) {
-    return t.seed((Service) admitted(yaml, t.ctx.config()));
+    return (Service)
+        new Admission(t.memory, t.ctx.config()).apply(ResourceCodec.decodeOne(yaml)).resource();
   }
 
   /** Seeds the Service's Configuration as the Service reconciler creates it. */

@@ -15,17 +15,14 @@ import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.runtime.ContainerHealth;
 import dev.coldbrew.api.stats.Stat;
-import dev.coldbrew.api.validation.Defaults;
-import dev.coldbrew.api.validation.Validation;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.store.SqliteStore;
-import dev.coldbrew.store.StoreException;
+import dev.coldbrew.store.admission.Admission;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,25 +59,9 @@ class ReconcilersTest {
     store.close();
   }
 
-  /** Creates or updates like the API's apply: retried when a status write raced the update. */
+  /** Applies the manifest as {@code coldbrew apply} does. */
   private Resource apply(String yaml) {
-    for (int attempt = 0; ; attempt++) {
-      Resource r = Defaults.apply(ResourceCodec.decodeOne(yaml), ctx.defaults());
-      Validation.validate(r, ctx);
-      Optional<Resource> old = store.get(r.resourceKind(), r.metadata.namespace, r.metadata.name);
-      if (old.isEmpty()) {
-        return store.create(r);
-      }
-      r.metadata.resourceVersion = old.get().metadata.resourceVersion;
-      Validation.validateUpdate(old.get(), r, ctx);
-      try {
-        return store.update(r);
-      } catch (StoreException e) {
-        if (e.reason() != StoreException.Reason.CONFLICT || attempt > 10) {
-          throw e;
-        }
-      }
-    }
+    return new Admission(store, ctx).apply(ResourceCodec.decodeOne(yaml)).resource();
   }
 
   @SuppressWarnings("unchecked")

@@ -12,12 +12,11 @@ import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceListener;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.runtime.RevisionInstances;
-import dev.coldbrew.api.validation.Defaults;
-import dev.coldbrew.api.validation.Validation;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.controller.ControllerManager;
 import dev.coldbrew.controller.Networking;
 import dev.coldbrew.store.Fixtures;
+import dev.coldbrew.store.admission.Admission;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,13 +86,13 @@ public final class KubernetesStoreBenchmark {
           new ControllerManager(
               store, runtime, new NoNetworking(), ctx, "localhost", 8080, Clock.systemUTC());
       manager.start();
+      Admission admission = new Admission(store, ctx);
       int before = api.requests().size();
       long start = System.nanoTime();
       for (int i = 0; i < n; i++) {
-        Resource svc =
-            Defaults.apply(
-                ResourceCodec.decodeOne(
-                    """
+        admission.create(
+            ResourceCodec.decodeOne(
+                """
                     apiVersion: serving.knative.dev/v1
                     kind: Service
                     metadata: {name: svc-%d, namespace: default}
@@ -102,10 +101,7 @@ public final class KubernetesStoreBenchmark {
                         spec:
                           containers: [{image: ghcr.io/knative/helloworld-go:latest}]
                     """
-                        .formatted(i)),
-                ctx.defaults());
-        Validation.validate(svc, ctx);
-        store.create(svc);
+                    .formatted(i)));
       }
       while (ready(store) < n) {
         Thread.sleep(20);
