@@ -10,6 +10,8 @@ import dev.coldbrew.api.model.PodAutoscaler;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
+import dev.coldbrew.api.model.SksMode;
+import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.runtime.ContainerHealth;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.runtime.RevisionInstances;
@@ -34,66 +36,47 @@ import java.util.Optional;
  * revision stays not-Ready but takes requests again, each starting a new attempt, until an instance
  * is ready.
  */
-final class RevisionReconciler implements Reconciler {
-  static final String RESOURCES_AVAILABLE = "ResourcesAvailable";
-  static final String CONTAINER_HEALTHY = "ContainerHealthy";
-  static final String PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded";
-
-  private final ControllerContext ctx;
+final class RevisionReconciler extends KindReconciler<Revision> {
   private final InstanceRuntime runtime;
   private final Networking networking;
 
   RevisionReconciler(ControllerContext ctx, InstanceRuntime runtime, Networking networking) {
-    this.ctx = ctx;
+    super(ctx, Kind.REVISION);
     this.runtime = runtime;
     this.networking = networking;
   }
 
   @Override
-  public Duration reconcile(NamespacedName key) {
-    Optional<Revision> cached = ctx.get(Kind.REVISION, key.namespace(), key.name());
-    if (cached.isEmpty()) {
-      networking.revisionRemoved(key);
-      runtime.remove(key);
-      return null;
-    }
-    Revision rev = cached.get();
+  protected void finalizeKind(NamespacedName key) {
+    networking.revisionRemoved(key);
+    runtime.remove(key);
+  }
+
+  @Override
+  protected Duration reconcileKind(Revision rev) {
+    NamespacedName key = NamespacedName.of(rev);
     networking.revisionChanged(rev);
     PodAutoscaler pa = ensurePodAutoscaler(rev);
     ensureServerlessService(rev);
 
-    Revision next = ResourceCodec.copy(rev);
-    if (next.status == null) {
-      next.status = new Revision.RevisionStatus();
-    }
-    var st = next.status;
+    var st = rev.status;
     RevisionInstances inst = runtime.instances(key);
     ContainerHealth health = inst.health();
-    boolean initialized = pa.status != null && pa.status.isTrue("ScaleTargetInitialized");
+    boolean initialized = pa.status != null && pa.status.isScaleTargetInitialized();
     Duration deadline = progressDeadline(rev);
     Instant created = Instant.parse(rev.metadata.creationTimestamp);
     Duration requeue = null;
     boolean retrying = false;
     if (!health.healthy()) {
-      st.setCondition(
-          CONTAINER_HEALTHY, Condition.FALSE, health.reason(), health.message(), ctx.clock());
+      st.markContainerUnhealthy(health.reason(), health.message(), ctx.clock());
       if (!initialized) {
-        st.setCondition(
-            RESOURCES_AVAILABLE, Condition.FALSE, health.reason(), health.message(), ctx.clock());
+        st.markResourcesUnavailable(health.reason(), health.message(), ctx.clock());
       }
     } else if (initialized) {
       Instant activating = scalingFromZeroSince(pa, inst);
-      Condition available = st.condition(RESOURCES_AVAILABLE);
-      boolean failedBefore =
-          available != null
-              && available.isFalse()
-              && PROGRESS_DEADLINE_EXCEEDED.equals(available.reason)
-              && inst.ready().isEmpty();
+      boolean failedBefore = st.hasExceededProgressDeadline() && inst.ready().isEmpty();
       if (activating != null && !ctx.clock().instant().isBefore(activating.plus(deadline))) {
-        st.setCondition(
-            RESOURCES_AVAILABLE,
-            Condition.FALSE,
-            PROGRESS_DEADLINE_EXCEEDED,
+        st.markProgressDeadlineExceeded(
             "No instance became ready within the progress deadline ("
                 + Durations.format(deadline)
                 + ") of scaling from zero",
@@ -107,27 +90,22 @@ final class RevisionReconciler implements Reconciler {
               Duration.between(ctx.clock().instant(), activating.plus(deadline)).plusMillis(10);
         }
       } else {
-        st.setCondition(CONTAINER_HEALTHY, Condition.TRUE, null, null, ctx.clock());
-        st.setCondition(RESOURCES_AVAILABLE, Condition.TRUE, null, null, ctx.clock());
+        st.markContainerHealthy(ctx.clock());
+        st.markResourcesAvailable(ctx.clock());
       }
     } else if (!ctx.clock().instant().isBefore(created.plus(deadline))) {
-      st.setCondition(
-          RESOURCES_AVAILABLE,
-          Condition.FALSE,
-          PROGRESS_DEADLINE_EXCEEDED,
-          "Initial scale was never achieved",
-          ctx.clock());
-      st.setCondition(CONTAINER_HEALTHY, Condition.UNKNOWN, "Deploying", null, ctx.clock());
+      st.markProgressDeadlineExceeded("Initial scale was never achieved", ctx.clock());
+      st.markContainerHealthyUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
     } else {
-      st.setCondition(RESOURCES_AVAILABLE, Condition.UNKNOWN, "Deploying", null, ctx.clock());
-      st.setCondition(CONTAINER_HEALTHY, Condition.UNKNOWN, "Deploying", null, ctx.clock());
+      st.markResourcesAvailableUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
+      st.markContainerHealthyUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
       requeue = Duration.between(ctx.clock().instant(), created.plus(deadline)).plusMillis(10);
     }
-    if (health.healthy() && initialized && !st.isTrue(CONTAINER_HEALTHY)) {
-      st.setCondition(CONTAINER_HEALTHY, Condition.TRUE, null, null, ctx.clock());
+    if (health.healthy() && initialized) {
+      st.markContainerHealthy(ctx.clock());
     }
-    Conditions.rollUp(st, ctx.clock(), RESOURCES_AVAILABLE, CONTAINER_HEALTHY);
-    Condition ready = st.condition(Conditions.READY);
+    st.rollUpReady(ctx.clock()); // the data plane is told below whether the revision failed
+    Condition ready = st.condition(Status.READY);
     // Requests are refused at once only when no instance can take them: one instance that
     // crashed must not fail the requests its ready siblings can serve (Knative routes to ready
     // pods whatever the Revision's Ready says).
@@ -141,8 +119,6 @@ final class RevisionReconciler implements Reconciler {
         pa.status == null || pa.status.desiredScale == null || pa.status.desiredScale < 0
             ? null
             : pa.status.desiredScale;
-    st.observedGeneration = rev.metadata.generation;
-    ctx.writeStatusIfChanged(rev, next);
     return requeue;
   }
 
@@ -151,7 +127,8 @@ final class RevisionReconciler implements Reconciler {
    * PodAutoscaler {@code Active=Unknown}); null if it is not.
    */
   private static Instant scalingFromZeroSince(PodAutoscaler pa, RevisionInstances inst) {
-    Condition active = pa.status == null ? null : pa.status.condition("Active");
+    Condition active =
+        pa.status == null ? null : pa.status.condition(PodAutoscaler.PodAutoscalerStatus.ACTIVE);
     if (active == null
         || !Condition.UNKNOWN.equals(active.status)
         || active.lastTransitionTime == null
@@ -188,15 +165,39 @@ final class RevisionReconciler implements Reconciler {
     return PodAutoscaler.REACHABILITY_UNKNOWN;
   }
 
-  private PodAutoscaler ensurePodAutoscaler(Revision rev) {
+  /** The revision's PodAutoscaler as the reconciler creates it. */
+  static PodAutoscaler desiredPodAutoscaler(Revision rev) {
     PodAutoscaler want = new PodAutoscaler();
     child(rev, want);
-    want.spec.scaleTargetRef = new PodAutoscaler.ObjectReference();
-    want.spec.scaleTargetRef.apiVersion = "apps/v1";
-    want.spec.scaleTargetRef.kind = "Deployment";
-    want.spec.scaleTargetRef.name = rev.metadata.name + "-deployment";
+    want.spec.scaleTargetRef = deployment(rev);
     want.spec.reachability = reachability(rev);
     want.spec.protocolType = protocol(rev);
+    return want;
+  }
+
+  /** The revision's ServerlessService as the reconciler creates it: Proxy mode at first. */
+  static ServerlessService desiredServerlessService(Revision rev) {
+    ServerlessService sks = new ServerlessService();
+    child(rev, sks);
+    sks.metadata.labels().put(Labels.SKS, rev.metadata.name);
+    sks.spec.mode = SksMode.PROXY;
+    sks.spec.numActivators = 2;
+    sks.spec.protocolType = protocol(rev);
+    sks.spec.objectRef = deployment(rev);
+    return sks;
+  }
+
+  /** Knative's name for what scales: the revision's Deployment. */
+  private static PodAutoscaler.ObjectReference deployment(Revision rev) {
+    PodAutoscaler.ObjectReference ref = new PodAutoscaler.ObjectReference();
+    ref.apiVersion = "apps/v1";
+    ref.kind = "Deployment";
+    ref.name = rev.metadata.name + "-deployment";
+    return ref;
+  }
+
+  private PodAutoscaler ensurePodAutoscaler(Revision rev) {
+    PodAutoscaler want = desiredPodAutoscaler(rev);
     Optional<PodAutoscaler> have =
         ctx.get(Kind.POD_AUTOSCALER, rev.metadata.namespace, rev.metadata.name);
     if (have.isEmpty()) {
@@ -215,17 +216,7 @@ final class RevisionReconciler implements Reconciler {
     if (ctx.get(Kind.SERVERLESS_SERVICE, rev.metadata.namespace, rev.metadata.name).isPresent()) {
       return;
     }
-    ServerlessService sks = new ServerlessService();
-    child(rev, sks);
-    sks.metadata.labels().put(Labels.SKS, rev.metadata.name);
-    sks.spec.mode = ServerlessService.MODE_PROXY;
-    sks.spec.numActivators = 2;
-    sks.spec.protocolType = protocol(rev);
-    sks.spec.objectRef = new PodAutoscaler.ObjectReference();
-    sks.spec.objectRef.apiVersion = "apps/v1";
-    sks.spec.objectRef.kind = "Deployment";
-    sks.spec.objectRef.name = rev.metadata.name + "-deployment";
-    ctx.store().create(sks);
+    ctx.store().create(desiredServerlessService(rev));
   }
 
   private static String protocol(Revision rev) {

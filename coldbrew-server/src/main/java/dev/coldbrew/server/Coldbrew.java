@@ -16,6 +16,8 @@ import dev.coldbrew.server.events.EventsApi;
 import dev.coldbrew.server.metrics.MetricsApi;
 import dev.coldbrew.server.metrics.Telemetry;
 import dev.coldbrew.store.SqliteStore;
+import dev.coldbrew.store.admission.Admission;
+import dev.coldbrew.store.admission.RevisionQuota;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;

@@ -11,6 +11,7 @@ import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.dataplane.DataPlaneOptions;
+import dev.coldbrew.store.admission.RevisionQuota;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.DeciderSpec;
 import dev.coldbrew.autoscaler.PodAutoscalerLogic;
 import dev.coldbrew.autoscaler.PodAutoscalerSettings;
 import dev.coldbrew.autoscaler.PodAutoscalerState;
-import dev.coldbrew.autoscaler.SksMode;
 import dev.coldbrew.dataplane.DataPlaneOptions;
 import java.time.Duration;
 import java.time.Instant;
