@@ -27,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,10 +45,11 @@ import org.slf4j.LoggerFactory;
  * it with a {@link MissingCrdsException} naming it and the install manifest. With leader election
  * (fabric8's LeaderElector on a Lease in the system namespace), only the replica holding the lease
  * runs the reconcilers; the others wait, and take over when the lease is released or expires. A
- * leader that loses its lease stops everything and completes {@link #lostLeadership()}; the command
- * then exits so that Kubernetes restarts the replica, as Knative's controllers do. While leading,
- * an API server that is down or slow makes requests fail and be retried with per-key backoff
- * (nothing is dropped); {@code /healthz} answers 503 and says what fails until it answers again.
+ * leader that loses its lease (it could not renew it within {@code renewDeadline}, e.g. while the
+ * API server was away) stops everything at once and stands for election again; when it wins it
+ * lists everything afresh, so nothing depends on what it saw before. While leading, an API server
+ * that is down or slow makes requests fail and be retried with per-key backoff (nothing is
+ * dropped); {@code /healthz} answers 503 and says what fails until it answers again.
  *
  * <p>Thread-safe. Threads: the leader elector's, {@code coldbrew-controller-lead} (start-up and
  * stop of the leading part), the health server's, and those of the parts it starts.
@@ -262,8 +265,6 @@ public final class KubernetesController implements AutoCloseable {
     STARTING,
     /** Running the reconcilers. */
     LEADING,
-    /** Lost the lease and stopped; the process should exit. */
-    LOST,
     /** Closed. */
     CLOSED
   }
@@ -280,9 +281,9 @@ public final class KubernetesController implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private final CompletableFuture<Void> lost = new CompletableFuture<>();
+  private final AtomicInteger leaseLosses = new AtomicInteger();
   private final HttpServer healthServer;
-  private volatile State state = State.STANDBY;
+  private final AtomicReference<State> state = new AtomicReference<>(State.STANDBY);
   private volatile Running running;
   private volatile CompletableFuture<?> election;
   private volatile String leader;
@@ -354,8 +355,18 @@ public final class KubernetesController implements AutoCloseable {
             options.renewDeadline(),
             options.retryPeriod(),
             new LeaderCallbacks(
-                () -> lead.execute(this::startLeading),
-                () -> lead.execute(this::stopLeading),
+                () -> {
+                  if (state.compareAndSet(State.STANDBY, State.STARTING)) {
+                    lead.execute(this::startLeading);
+                  }
+                },
+                () -> {
+                  // set at once, so a start-up still retrying on the lead thread gives up
+                  if (state.getAndUpdate(s -> s == State.CLOSED ? s : State.STANDBY)
+                      != State.CLOSED) {
+                    lead.execute(this::stopLeading);
+                  }
+                },
                 id -> {
                   leader = id;
                   LOG.info("the controller leader is now {}", id);
@@ -367,16 +378,20 @@ public final class KubernetesController implements AutoCloseable {
 
   /** On the lead thread: opens everything, retrying while the API server cannot be reached. */
   private void startLeading() {
-    if (state == State.CLOSED || state == State.LOST) {
+    if (!options.leaderElection() && !state.compareAndSet(State.STANDBY, State.STARTING)) {
       return;
     }
-    state = State.STARTING;
     LOG.info("{} leads: starting the reconcilers", options.identity());
     Duration backoff = Duration.ofSeconds(1);
-    while (state == State.STARTING) {
+    while (state.get() == State.STARTING) {
       try {
-        running = open();
-        state = State.LEADING;
+        Running r = open();
+        running = r;
+        if (!state.compareAndSet(State.STARTING, State.LEADING)) {
+          running = null; // the lease went while starting
+          r.close();
+          return;
+        }
         LOG.info("{}: reconcilers running", options.identity());
         return;
       } catch (StoreException e) {
@@ -463,28 +478,28 @@ public final class KubernetesController implements AutoCloseable {
     }
   }
 
-  /** On the lead thread: the lease is gone; stop acting at once. */
+  /** On the lead thread: the lease is gone; stop acting at once, then stand again. */
   private void stopLeading() {
-    if (state == State.CLOSED) {
-      return;
-    }
-    state = State.LOST;
     Running r = running;
     running = null;
     if (r != null) {
       r.close();
     }
-    LOG.warn("{} lost the controller lease: stopped", options.identity());
-    lost.complete(null);
+    if (state.get() == State.CLOSED) {
+      return;
+    }
+    leaseLosses.incrementAndGet();
+    LOG.warn("{} lost the controller lease: stopped; standing again", options.identity());
+    elect();
   }
 
-  /** Completes when this replica led and lost the lease (not on {@link #close}). */
-  public CompletableFuture<Void> lostLeadership() {
-    return lost;
+  /** How often this replica lost the lease it held. */
+  public int leaseLosses() {
+    return leaseLosses.get();
   }
 
   public State state() {
-    return state;
+    return state.get();
   }
 
   /** The replica that holds the lease, as last seen; null when unknown. */
@@ -525,7 +540,7 @@ public final class KubernetesController implements AutoCloseable {
 
   public Health health() {
     ObjectNode root = ResourceCodec.json().createObjectNode();
-    State s = state;
+    State s = state.get();
     root.put("state", s.name().toLowerCase(java.util.Locale.ROOT));
     root.put("identity", options.identity());
     if (leader != null) {
@@ -553,7 +568,7 @@ public final class KubernetesController implements AutoCloseable {
     }
     ArrayNode nw = root.putArray("notWatching");
     notWatching.forEach(nw::add);
-    boolean ok = problem.isEmpty() && notWatching.isEmpty() && s != State.LOST && s != State.CLOSED;
+    boolean ok = problem.isEmpty() && notWatching.isEmpty() && s != State.CLOSED;
     root.put("status", ok ? "ok" : "unhealthy");
     return new Health(ok, root.toString());
   }
@@ -609,20 +624,24 @@ public final class KubernetesController implements AutoCloseable {
     return server;
   }
 
-  @Override
-  public void close() {
-    State before = state;
-    state = State.CLOSED;
+  private void cancelElection() {
     CompletableFuture<?> e = election;
     if (e != null) {
-      e.cancel(true); // releases the lease
+      e.cancel(true);
     }
+  }
+
+  @Override
+  public void close() {
+    State before = state.getAndSet(State.CLOSED);
+    cancelElection(); // releases the lease
     lead.shutdownNow();
     try {
       lead.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
     }
+    cancelElection(); // one a stop on the lead thread may have started meanwhile
     Running r = running;
     running = null;
     if (r != null) {

@@ -55,7 +55,12 @@ final class PrometheusText {
       String value = rest.split("[ \t]+")[0];
       double v;
       try {
-        v = Double.parseDouble(value);
+        v =
+            switch (value) {
+              case "+Inf" -> Double.POSITIVE_INFINITY;
+              case "-Inf" -> Double.NEGATIVE_INFINITY;
+              default -> Double.parseDouble(value);
+            };
       } catch (NumberFormatException e) {
         throw bad(lineNo, line, "a number as the value");
       }
