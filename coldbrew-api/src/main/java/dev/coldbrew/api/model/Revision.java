@@ -19,10 +19,21 @@ public class Revision extends Resource {
     return status;
   }
 
-  /** Conditions, replica counts from the PodAutoscaler, and where logs are. */
+  /**
+   * Conditions, replica counts from the PodAutoscaler, where logs are, and the image digest each
+   * container runs (set once, when the image was resolved).
+   */
   public static class RevisionStatus extends Status {
     public String logUrl;
     public Integer actualReplicas;
     public Integer desiredReplicas;
+    public java.util.List<ContainerStatus> containerStatuses;
+
+    /** The resolved image of the first container, or null before it was resolved. */
+    public String imageDigest() {
+      return containerStatuses == null || containerStatuses.isEmpty()
+          ? null
+          : containerStatuses.get(0).imageDigest;
+    }
   }
 }

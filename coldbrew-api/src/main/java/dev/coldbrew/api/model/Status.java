@@ -7,10 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** Knative's duck-typed status: observedGeneration and conditions. Not thread-safe. */
+/**
+ * Knative's duck-typed status: observedGeneration, conditions and annotations (further state the
+ * platform reports, e.g. a Revision's engine). Not thread-safe.
+ */
 public class Status {
   public Long observedGeneration;
   public List<Condition> conditions;
+  public java.util.Map<String, String> annotations;
 
   /** The condition of this type, or null. */
   public Condition condition(String type) {
