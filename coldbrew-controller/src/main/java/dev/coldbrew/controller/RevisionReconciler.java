@@ -3,6 +3,7 @@ package dev.coldbrew.controller;
 import dev.coldbrew.api.codec.Durations;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Condition;
+import dev.coldbrew.api.model.ContainerStatus;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.OwnerReference;
@@ -11,6 +12,8 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
 import dev.coldbrew.api.runtime.ContainerHealth;
+import dev.coldbrew.api.runtime.Engine;
+import dev.coldbrew.api.runtime.ImageResolutionException;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.runtime.RevisionInstances;
 import java.time.Duration;
@@ -21,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Revision → its PodAutoscaler and ServerlessService (same name, owned by it), its serving settings
@@ -32,33 +38,67 @@ import java.util.Optional;
  * ProgressDeadlineExceeded}), requests held for it and new ones get 503 at once, and its
  * PodAutoscaler gives the attempt up ({@code TimedOut}) once the load is gone. After that the
  * revision stays not-Ready but takes requests again, each starting a new attempt, until an instance
- * is ready.
+ * is ready. A revision that runs an image first has it resolved to a digest ({@link
+ * InstanceRuntime#resolveImage}), recorded in {@code status.containerStatuses[].imageDigest},
+ * before its PodAutoscaler is made; its status annotations name the engine and the containers.
  */
 final class RevisionReconciler implements Reconciler {
   static final String RESOURCES_AVAILABLE = "ResourcesAvailable";
   static final String CONTAINER_HEALTHY = "ContainerHealthy";
   static final String PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded";
 
+  static final String RESOLVING_DIGESTS = "ResolvingDigests";
+
+  /** Status annotations: the engine that runs the revision, and its containers' names. */
+  static final String ENGINE_ANNOTATION = "coldbrew.dev/engine";
+
+  static final String CONTAINERS_ANNOTATION = "coldbrew.dev/containers";
+
+  /** The wait before trying again to resolve an image that could not be: doubled, capped. */
+  static final Duration RESOLVE_RETRY_MIN = Duration.ofSeconds(5);
+
+  static final Duration RESOLVE_RETRY_MAX = Duration.ofMinutes(5);
+
   private final ControllerContext ctx;
   private final InstanceRuntime runtime;
   private final Networking networking;
+  private final Consumer<NamespacedName> enqueue;
+  private final Map<NamespacedName, Resolution> resolutions = new ConcurrentHashMap<>();
 
-  RevisionReconciler(ControllerContext ctx, InstanceRuntime runtime, Networking networking) {
+  /** An image resolution under way or done, for the revision with this uid. */
+  private record Resolution(
+      String uid, CompletableFuture<String> digest, int attempt, Instant retryAt) {}
+
+  /**
+   * @param requeue queues a revision's key again (when its image resolution completes)
+   */
+  RevisionReconciler(
+      ControllerContext ctx,
+      InstanceRuntime runtime,
+      Networking networking,
+      Consumer<NamespacedName> requeue) {
     this.ctx = ctx;
     this.runtime = runtime;
     this.networking = networking;
+    this.enqueue = requeue;
   }
 
   @Override
   public Duration reconcile(NamespacedName key) {
     Optional<Revision> cached = ctx.get(Kind.REVISION, key.namespace(), key.name());
     if (cached.isEmpty()) {
+      resolutions.remove(key);
       networking.revisionRemoved(key);
       runtime.remove(key);
       return null;
     }
     Revision rev = cached.get();
     networking.revisionChanged(rev);
+    Engine engine = runtime.engine(rev);
+    if (engine == Engine.CONTAINER && (rev.status == null || rev.status.imageDigest() == null)) {
+      return resolveImage(key, rev);
+    }
+    resolutions.remove(key);
     PodAutoscaler pa = ensurePodAutoscaler(rev);
     ensureServerlessService(rev);
 
@@ -141,9 +181,86 @@ final class RevisionReconciler implements Reconciler {
         pa.status == null || pa.status.desiredScale == null || pa.status.desiredScale < 0
             ? null
             : pa.status.desiredScale;
+    annotate(st, engine, engine == Engine.CONTAINER ? runtime.containers(key) : List.of());
     st.observedGeneration = rev.metadata.generation;
     ctx.writeStatusIfChanged(rev, next);
     return requeue;
+  }
+
+  /**
+   * Resolves a container revision's image to a digest before anything of it exists (no
+   * PodAutoscaler, so nothing scales it), as Knative does: meanwhile the revision is {@code
+   * ResolvingDigests}; then the digest goes into {@code status.containerStatuses}, and the next
+   * reconcile (of the cached revision holding it) goes on. A failure makes the revision not Ready
+   * with the engine's message, its requests are answered 503 at once, and it is tried again after a
+   * backoff (the image may be built meanwhile).
+   */
+  private Duration resolveImage(NamespacedName key, Revision rev) {
+    Instant now = ctx.clock().instant();
+    Resolution r = resolutions.get(key);
+    if (r == null
+        || !r.uid().equals(rev.metadata.uid)
+        || (r.digest().isCompletedExceptionally() && !now.isBefore(r.retryAt()))) {
+      int attempt = r == null || !r.uid().equals(rev.metadata.uid) ? 0 : r.attempt() + 1;
+      Duration backoff = RESOLVE_RETRY_MIN.multipliedBy(1L << Math.min(attempt, 10));
+      r =
+          new Resolution(
+              rev.metadata.uid,
+              runtime.resolveImage(rev),
+              attempt,
+              now.plus(backoff.compareTo(RESOLVE_RETRY_MAX) > 0 ? RESOLVE_RETRY_MAX : backoff));
+      resolutions.put(key, r);
+      r.digest().whenComplete((d, e) -> enqueue.accept(key));
+    }
+    Revision next = ResourceCodec.copy(rev);
+    if (next.status == null) {
+      next.status = new Revision.RevisionStatus();
+    }
+    var st = next.status;
+    annotate(st, Engine.CONTAINER, List.of());
+    st.observedGeneration = rev.metadata.generation;
+    Duration again = null;
+    if (!r.digest().isDone()) {
+      Condition healthy = st.condition(CONTAINER_HEALTHY);
+      if (healthy == null || !healthy.isFalse()) { // a failure shown stays until a retry succeeds
+        st.setCondition(
+            RESOURCES_AVAILABLE, Condition.UNKNOWN, RESOLVING_DIGESTS, null, ctx.clock());
+        st.setCondition(CONTAINER_HEALTHY, Condition.UNKNOWN, RESOLVING_DIGESTS, null, ctx.clock());
+      }
+    } else if (!r.digest().isCompletedExceptionally()) {
+      var c = rev.spec.container();
+      st.containerStatuses =
+          new ArrayList<>(
+              List.of(new ContainerStatus(c == null ? null : c.name, r.digest().join())));
+      st.setCondition(RESOURCES_AVAILABLE, Condition.UNKNOWN, "Deploying", null, ctx.clock());
+      st.setCondition(CONTAINER_HEALTHY, Condition.UNKNOWN, "Deploying", null, ctx.clock());
+    } else {
+      Throwable e = r.digest().handle((d, t) -> t).join();
+      while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+        e = e.getCause();
+      }
+      String reason = e instanceof ImageResolutionException ire ? ire.reason() : "ContainerMissing";
+      String message = String.valueOf(e.getMessage());
+      st.setCondition(CONTAINER_HEALTHY, Condition.FALSE, reason, message, ctx.clock());
+      st.setCondition(RESOURCES_AVAILABLE, Condition.FALSE, reason, message, ctx.clock());
+      networking.revisionFailed(key, reason, message);
+      again = Duration.between(now, r.retryAt()).plusMillis(10);
+    }
+    Conditions.rollUp(st, ctx.clock(), RESOURCES_AVAILABLE, CONTAINER_HEALTHY);
+    ctx.writeStatusIfChanged(rev, next);
+    return again;
+  }
+
+  /** The status annotations naming the engine and, for containers, the running containers. */
+  private static void annotate(Revision.RevisionStatus st, Engine engine, List<String> containers) {
+    Map<String, String> a = st.annotations == null ? new LinkedHashMap<>() : st.annotations;
+    a.put(ENGINE_ANNOTATION, engine.value());
+    if (containers.isEmpty()) {
+      a.remove(CONTAINERS_ANNOTATION);
+    } else {
+      a.put(CONTAINERS_ANNOTATION, String.join(",", containers));
+    }
+    st.annotations = a;
   }
 
   /**
