@@ -94,6 +94,11 @@ class ContainerLauncherIT {
             new EnvVar("GREETING", "hello-$(K_REVISION)"),
             new EnvVar("HOME_PAGE", "http://localhost:$(PORT)/"),
             new EnvVar("LD_PRELOAD", ""));
+    ResourceRequirements limits = new ResourceRequirements();
+    limits.limits = new LinkedHashMap<>();
+    limits.limits.put("memory", com.fasterxml.jackson.databind.node.TextNode.valueOf("64Mi"));
+    limits.limits.put("cpu", com.fasterxml.jackson.databind.node.TextNode.valueOf("500m"));
+    c.resources = limits;
     NamespacedName key = NamespacedName.of(rev);
 
     rt.scale(rev, 1);
@@ -123,6 +128,12 @@ class ContainerLauncherIT {
         .contains("\"dev.coldbrew.instance\":\"" + i.id() + "\"")
         .contains("\"dev.coldbrew.platform\":\"")
         .contains("\"dev.coldbrew.run\":\"");
+    // resources.limits became the engine's limits
+    assertThat(
+            TestImage.output(
+                    "inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}", name)
+                .strip())
+        .isEqualTo((64L << 20) + " 500000000");
 
     rt.scale(rev, 0);
     await().until(() -> rt.instances(key).total() == 0 && rt.containers(key).isEmpty());
@@ -209,27 +220,6 @@ class ContainerLauncherIT {
     await().until(() -> !exists(name));
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     assertThat(ms).as("alive until the grace period ended").isGreaterThanOrEqualTo(2_000);
-  }
-
-  @Test
-  void limitsBecomeEngineLimits() throws Exception {
-    needPodman();
-    LocalRuntime rt = runtime(b -> {}, Map.of());
-    Revision rev = revision(rt, "limited-00001", Map.of());
-    ResourceRequirements r = new ResourceRequirements();
-    r.limits = new LinkedHashMap<>();
-    r.limits.put("memory", com.fasterxml.jackson.databind.node.TextNode.valueOf("64Mi"));
-    r.limits.put("cpu", com.fasterxml.jackson.databind.node.TextNode.valueOf("500m"));
-    rev.spec.container().resources = r;
-    NamespacedName key = NamespacedName.of(rev);
-    rt.scale(rev, 1);
-    awaitReady(rt, key, 1);
-    String name = rt.containers(key).get(0);
-    assertThat(
-            TestImage.output(
-                    "inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}", name)
-                .strip())
-        .isEqualTo((64L << 20) + " 500000000");
   }
 
   @Test

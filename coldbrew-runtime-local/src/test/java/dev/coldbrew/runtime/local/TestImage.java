@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * {@code $PORT} (default), serve on 8080 whatever {@code PORT} says ({@code fixed}), print twelve
  * lines and exit {@code $EXIT_CODE} ({@code exit}), log SIGTERM and exit ({@code term}), ignore
  * SIGTERM ({@code ignore}). At start it writes what it saw into its web root: {@code /env} (its
- * environment, sorted), {@code /cwd} and {@code /args}. Listens on {@code ${HOST:-0.0.0.0}}. Used
- * by this module's and the CLI's container tests; {@link #close} removes the image.
+ * environment, sorted), {@code /cwd} and {@code /args}; {@code /cgi-bin/slow} answers after a
+ * second. Listens on {@code ${HOST:-0.0.0.0}}. Used by this module's and the CLI's container tests;
+ * {@link #close} removes the image.
  */
 public final class TestImage implements AutoCloseable {
   private static Boolean available;
@@ -42,13 +43,37 @@ public final class TestImage implements AutoCloseable {
     return available;
   }
 
+  /** The host's busybox if it is statically linked (busybox-static), else null. */
   private static Path busybox() {
     for (String p : List.of("/bin/busybox", "/usr/bin/busybox")) {
-      if (Files.isExecutable(Path.of(p))) {
+      if (Files.isExecutable(Path.of(p)) && isStatic(Path.of(p))) {
         return Path.of(p);
       }
     }
     return null;
+  }
+
+  /** True when an ELF64 executable has no PT_INTERP program header (no dynamic loader). */
+  private static boolean isStatic(Path elf) {
+    try (var ch = java.nio.channels.FileChannel.open(elf)) {
+      java.nio.ByteBuffer h =
+          java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      ch.read(h, 0);
+      long phoff = h.getLong(0x20);
+      int phentsize = Short.toUnsignedInt(h.getShort(0x36));
+      int phnum = Short.toUnsignedInt(h.getShort(0x38));
+      java.nio.ByteBuffer ph =
+          java.nio.ByteBuffer.allocate(phentsize * phnum).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      ch.read(ph, phoff);
+      for (int i = 0; i < phnum; i++) {
+        if (ph.getInt(i * phentsize) == 3) { // PT_INTERP
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   static final String START =
@@ -97,6 +122,11 @@ public final class TestImage implements AutoCloseable {
       Files.createSymbolicLink(root.resolve("bin").resolve(l), Path.of("busybox"));
     }
     Files.writeString(root.resolve("www/index.html"), index);
+    Files.createDirectories(root.resolve("www/cgi-bin"));
+    Path slow = root.resolve("www/cgi-bin/slow");
+    Files.writeString( // CRLF: the gateway refuses header lines ended by a bare LF
+        slow, "#!/bin/sh\nsleep 1\nprintf 'Content-Type: text/plain\\r\\n\\r\\nslow\\n'\n");
+    Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path start = root.resolve("start.sh");
     Files.writeString(start, START, StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(start, PosixFilePermissions.fromString("rwxr-xr-x"));
