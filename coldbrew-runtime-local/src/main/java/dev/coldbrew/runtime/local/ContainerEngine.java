@@ -98,6 +98,8 @@ final class ContainerEngine {
       info = check();
       if (info.available()) {
         log.info("container engine: {}", info.summary());
+      } else if (info.reason().equals("ContainerEngineMissing")) {
+        log.info("container engine: {}", info.problem()); // fine for process revisions
       } else {
         log.warn("container engine: {}", info.problem());
       }

@@ -267,6 +267,27 @@ class ContainerLauncherIT {
   }
 
   @Test
+  void anUnreachableRegistryFailsFastWithTheReason() throws Exception {
+    needPodman();
+    LocalRuntime rt = runtime(b -> {}, Map.of());
+    Revision rev = LocalRuntimeIT.revision("unreachable-00001", Map.of());
+    rev.spec.container().command = null;
+    rev.spec.container().image = "127.0.0.1:1/coldbrew/nope:1"; // IfNotPresent: pulled
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> rt.resolveImage(rev).get(60, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOfSatisfying(
+            ImageResolutionException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo("ContainerMissing");
+              assertThat(e.getMessage())
+                  .startsWith("cannot pull image 127.0.0.1:1/coldbrew/nope:1: ")
+                  .contains("connection refused");
+            });
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).isLessThan(10);
+  }
+
+  @Test
   void containersOfAPlatformThatDiedAreRemovedAtTheNextStart() throws Exception {
     needPodman();
     Path data = tmp.resolve("orphans");
