@@ -54,7 +54,7 @@ class ClusterConnectionTest {
       assertThat(client.getMasterUrl().toString()).startsWith(api.url().replaceAll("/$", ""));
       KubernetesStore.checkCrds(client);
       Admission admission =
-          new Admission(store, ValidationContext.standard().withRequireCommand(false));
+          new Admission(store, ValidationContext.standard().withLocalRuntime(false));
       String yaml =
           """
           apiVersion: serving.knative.dev/v1

@@ -112,7 +112,7 @@ public class ControllerCommand implements Callable<Integer> {
     try {
       options =
           KubernetesController.Options.defaults(
-                  queueImage, ValidationContext.standard().withRequireCommand(false), id, health)
+                  queueImage, ValidationContext.standard().withLocalRuntime(false), id, health)
               .withDomain(domain, 80);
       if (!leaderElection) {
         options =

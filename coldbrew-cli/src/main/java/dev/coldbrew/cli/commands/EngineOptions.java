@@ -85,7 +85,7 @@ public final class EngineOptions {
     return new Cluster(
         client,
         store,
-        new Admission(store, ValidationContext.standard().withRequireCommand(false)));
+        new Admission(store, ValidationContext.standard().withLocalRuntime(false)));
   }
 
   /** An open connection to a cluster; close it after use. */
