@@ -13,7 +13,8 @@ import java.util.Map;
  * How Coldbrew's commands reach a cluster: from a kubeconfig file (its current context, as kubectl)
  * or, inside a pod, from the service account fabric8 finds there. Errors are {@link
  * IllegalArgumentException}s that name the flag, the bad value and what was expected. The clients
- * use fabric8's JDK transport; the caller closes them. Stateless.
+ * use fabric8's JDK transport and retry a failed request once before failing (the controller and
+ * the CLI report and back off themselves); the caller closes them. Stateless.
  */
 public final class ClusterConnection {
   /** Where Kubernetes mounts a pod's service account token. */
@@ -21,6 +22,9 @@ public final class ClusterConnection {
       Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
 
   private static final int MAX_KUBECONFIG_BYTES = 4 << 20;
+
+  /** fabric8's retries of a request that got no answer or a 5xx before it fails. */
+  static final int REQUEST_RETRIES = 1;
 
   private ClusterConnection() {}
 
@@ -95,6 +99,9 @@ public final class ClusterConnection {
   }
 
   private static KubernetesClient build(Config config) {
+    // fabric8 retries a failed request 10 times with exponential backoff (~25 s) before it
+    // reports; Coldbrew's callers retry with their own backoff and report at once
+    config.setRequestRetryBackoffLimit(REQUEST_RETRIES);
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
