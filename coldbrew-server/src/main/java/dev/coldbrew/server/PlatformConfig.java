@@ -7,6 +7,7 @@ import dev.coldbrew.api.config.ConfigReader;
 import dev.coldbrew.api.config.DefaultsConfig;
 import dev.coldbrew.api.config.DeploymentConfig;
 import dev.coldbrew.api.config.DomainConfig;
+import dev.coldbrew.api.config.GcConfig;
 import dev.coldbrew.api.runtime.ContainerNetwork;
 import dev.coldbrew.api.runtime.Engine;
 import dev.coldbrew.api.validation.FieldError;
@@ -27,21 +28,22 @@ import java.util.Set;
 /**
  * The config file ({@code --config coldbrew.yaml}): sections named after Knative's ConfigMaps and
  * holding their keys — {@code autoscaler:} (config-autoscaler), {@code defaults:}
- * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain) — and
- * {@code coldbrew:} for the platform's own limits ({@link Limits}). Every bad key in every section
- * is reported at once. Knative's defaults hold everywhere but one: instances run on this machine,
- * so {@code autoscaler: max-scale} defaults to {@link #localMaxScale()} instead of unlimited.
- * Immutable and thread-safe.
+ * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain),
+ * {@code gc:} (config-gc) — and {@code coldbrew:} for the platform's own limits ({@link Limits}).
+ * Every bad key in every section is reported at once. Knative's defaults hold everywhere but one:
+ * instances run on this machine, so {@code autoscaler: max-scale} defaults to {@link
+ * #localMaxScale()} instead of unlimited. Immutable and thread-safe.
  */
 public record PlatformConfig(
     AutoscalerConfig autoscaler,
     DefaultsConfig defaults,
     DeploymentConfig deployment,
     DomainConfig domain,
+    GcConfig gc,
     Limits limits) {
 
   private static final List<String> SECTIONS =
-      List.of("autoscaler", "defaults", "deployment", "domain", "coldbrew");
+      List.of("autoscaler", "defaults", "deployment", "domain", "gc", "coldbrew");
 
   /** Instances per revision per core, by default: see {@link #localMaxScale()}. */
   static final int INSTANCES_PER_CORE = 4;
@@ -227,12 +229,14 @@ public record PlatformConfig(
         DefaultsConfig.defaults(),
         DeploymentConfig.defaults(),
         DomainConfig.defaults(),
+        GcConfig.defaults(),
         Limits.defaults());
   }
 
   /** What validation and defaulting of user resources need. */
   public ValidationContext validationContext() {
-    return new ValidationContext(defaults, deployment, domain, autoscaler, true, limits.engine());
+    return new ValidationContext(
+        defaults, deployment, domain, autoscaler, true, limits.engine(), gc);
   }
 
   /**
@@ -321,6 +325,11 @@ public record PlatformConfig(
             errors,
             () -> DomainConfig.fromMap("domain", sections.getOrDefault("domain", Map.of())),
             DomainConfig.defaults());
+    GcConfig gc =
+        read(
+            errors,
+            () -> GcConfig.fromMap("gc", sections.getOrDefault("gc", Map.of())),
+            GcConfig.defaults());
     Limits lm =
         read(
             errors,
@@ -331,7 +340,7 @@ public record PlatformConfig(
       errors.forEach(e -> named.add(new FieldError(e.path(), e.message() + " in " + source)));
       throw new ValidationException(named);
     }
-    return new PlatformConfig(as, df, dp, dm, lm);
+    return new PlatformConfig(as, df, dp, dm, gc, lm);
   }
 
   private static <T> T read(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
+import dev.coldbrew.api.config.GcConfig;
 import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.ContainerNetwork;
 import dev.coldbrew.api.runtime.Engine;
@@ -62,6 +63,22 @@ class PlatformConfigTest {
     PlatformConfig c = PlatformConfig.parse("autoscaler: {}\n", "test.yaml");
     assertThat(c.limits().applyTo(DataPlaneOptions.defaults()))
         .isEqualTo(DataPlaneOptions.defaults());
+  }
+
+  @Test
+  void theGcSectionReachesTheReconcilersAndItsBadKeysAreNamed() {
+    PlatformConfig c =
+        PlatformConfig.parse(
+            "gc:\n  max-non-active-revisions: disabled\n  min-non-active-revisions: 3\n",
+            "test.yaml");
+    assertThat(c.validationContext().gc())
+        .isEqualTo(new GcConfig(Duration.ofHours(48), Duration.ofHours(15), 3, GcConfig.DISABLED));
+    assertThat(PlatformConfig.standard().validationContext().gc()).isEqualTo(GcConfig.defaults());
+    assertThatThrownBy(
+            () -> PlatformConfig.parse("gc:\n  retain-since-create-time: 2 days\n", "test.yaml"))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("gc.retain-since-create-time: \"2 days\"")
+        .hasMessageContaining("test.yaml");
   }
 
   @Test
