@@ -8,7 +8,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -225,8 +224,7 @@ final class Gateway {
     Headers.RequestScan scan = conn.scan;
     headers.scan(h, scan);
     // RFC 9112 §3.2: exactly one valid Host
-    RequestTarget.Authority authority =
-        scan.hosts == 1 ? conn.authority(h.get(HttpHeaderNames.HOST)) : null;
+    RequestTarget.Authority authority = scan.hosts == 1 ? conn.authority(scan.host) : null;
     if (authority == null) {
       reject(conn, version, 400, "missing or malformed Host header\n");
       return;
@@ -268,11 +266,11 @@ final class Gateway {
       reject(conn, version, 404, "no route for host " + host + "\n");
       return;
     }
-    String cl = h.get(HttpHeaderNames.CONTENT_LENGTH);
+    String cl = scan.contentLength;
     if (scan.transferEncodings > 0
         && (cl != null
             || scan.transferEncodings != 1
-            || !h.get(HttpHeaderNames.TRANSFER_ENCODING).equalsIgnoreCase("chunked"))) {
+            || !scan.transferEncoding.equalsIgnoreCase("chunked"))) {
       reject(conn, version, 400, "unsupported or conflicting Transfer-Encoding\n");
       return;
     }
@@ -290,7 +288,7 @@ final class Gateway {
     }
     boolean expectContinue = false;
     if (scan.expects > 0) {
-      if (scan.expects != 1 || !h.get(HttpHeaderNames.EXPECT).equalsIgnoreCase("100-continue")) {
+      if (scan.expects != 1 || !scan.expect.equalsIgnoreCase("100-continue")) {
         reject(conn, version, 417, "unsupported Expect (only 100-continue is)\n");
         return;
       }
@@ -304,7 +302,7 @@ final class Gateway {
     }
     // An upgrade is tunnelled only for a bodiless GET (RFC 6455 §4.1); on any other request the
     // Upgrade header is dropped as hop-by-hop and the request proxied as it is.
-    String upgrade = h.get(HttpHeaderNames.UPGRADE);
+    String upgrade = scan.upgrade;
     boolean webSocket =
         HttpMethod.GET.equals(method)
             && scan.transferEncodings == 0

@@ -61,6 +61,14 @@ final class Headers {
    * for every request of a connection. Confined to the connection's event loop.
    */
   static final class RequestScan {
+    /** The first value of each of these headers, or null: read during the walk, not looked up. */
+    String host;
+
+    String contentLength;
+    String transferEncoding;
+    String expect;
+    String upgrade;
+
     int hosts;
     int transferEncodings;
     int expects;
@@ -79,6 +87,11 @@ final class Headers {
     long hopByHop;
 
     void clear() {
+      host = null;
+      contentLength = null;
+      transferEncoding = null;
+      expect = null;
+      upgrade = null;
       hosts = 0;
       transferEncodings = 0;
       expects = 0;
@@ -102,13 +115,18 @@ final class Headers {
       int n = name.length();
       switch (n) {
         case 4 -> {
-          if (is(name, HttpHeaderNames.HOST)) {
-            s.hosts++;
+          if (is(name, HttpHeaderNames.HOST) && s.hosts++ == 0) {
+            s.host = e.getValue().toString();
           }
         }
         case 6 -> {
-          if (is(name, HttpHeaderNames.EXPECT)) {
-            s.expects++;
+          if (is(name, HttpHeaderNames.EXPECT) && s.expects++ == 0) {
+            s.expect = e.getValue().toString();
+          }
+        }
+        case 7 -> {
+          if (s.upgrade == null && is(name, HttpHeaderNames.UPGRADE)) {
+            s.upgrade = e.getValue().toString();
           }
         }
         case 9 -> {
@@ -124,14 +142,19 @@ final class Headers {
             s.connectionNames |= connectionTokens(value) != null;
           }
         }
+        case 14 -> {
+          if (s.contentLength == null && is(name, HttpHeaderNames.CONTENT_LENGTH)) {
+            s.contentLength = e.getValue().toString();
+          }
+        }
         case 15 -> {
           if (is(name, X_FORWARDED_FOR)) {
             s.forwardedFor++;
           }
         }
         case 17 -> {
-          if (is(name, HttpHeaderNames.TRANSFER_ENCODING)) {
-            s.transferEncodings++;
+          if (is(name, HttpHeaderNames.TRANSFER_ENCODING) && s.transferEncodings++ == 0) {
+            s.transferEncoding = e.getValue().toString();
           }
         }
         default -> {}
@@ -208,19 +231,36 @@ final class Headers {
     }
   }
 
+  /** {@link #rewriteResponse} saw a {@code Content-Length}. */
+  static final int HAS_LENGTH = 1;
+
+  /** {@link #rewriteResponse} saw {@code Connection: close}. */
+  static final int CLOSE = 2;
+
+  /** {@link #rewriteResponse} saw {@code Connection: keep-alive}. */
+  static final int KEEP_ALIVE = 4;
+
   /**
    * Drops the hop-by-hop headers of an instance's response, and those its {@code Connection} names;
-   * a WebSocket's 101 keeps {@code Connection} and {@code Upgrade}.
+   * a WebSocket's 101 keeps {@code Connection} and {@code Upgrade}. Returns what it saw on the way,
+   * as {@link #HAS_LENGTH}, {@link #CLOSE} and {@link #KEEP_ALIVE} bits.
    */
-  void rewriteResponse(HttpHeaders h, boolean upgraded) {
+  int rewriteResponse(HttpHeaders h, boolean upgraded) {
     long found = 0;
     boolean named = false;
+    int seen = 0;
     Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence();
     while (it.hasNext()) {
       Map.Entry<CharSequence, CharSequence> e = it.next();
-      found |= hopByHopBit(e.getKey());
-      if (!named && is(e.getKey(), HttpHeaderNames.CONNECTION)) {
-        named = connectionTokens(e.getValue().toString()) != null;
+      CharSequence name = e.getKey();
+      found |= hopByHopBit(name);
+      if (is(name, HttpHeaderNames.CONNECTION)) {
+        String value = e.getValue().toString();
+        seen |= hasToken(value, "close") ? CLOSE : 0;
+        seen |= hasToken(value, "keep-alive") ? KEEP_ALIVE : 0;
+        named |= connectionTokens(value) != null;
+      } else if (is(name, HttpHeaderNames.CONTENT_LENGTH)) {
+        seen |= HAS_LENGTH;
       }
     }
     if (named) {
@@ -239,6 +279,7 @@ final class Headers {
         h.remove(hopByHop[i]);
       }
     }
+    return seen;
   }
 
   /** The bit of the hop-by-hop name {@code name} is, or 0. */

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayDeque;
 
@@ -423,11 +422,13 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Runnable
     if (status < 200 && !upgraded) {
       return; // informational (100 Continue was the gateway's to send): not forwarded
     }
-    upstreamKeepAlive = HttpUtil.isKeepAlive(response);
     HttpHeaders h = response.headers();
-    gw.headers.rewriteResponse(h, upgraded);
+    int seen = gw.headers.rewriteResponse(h, upgraded);
+    upstreamKeepAlive =
+        (seen & Headers.CLOSE) == 0
+            && (response.protocolVersion().minorVersion() > 0 || (seen & Headers.KEEP_ALIVE) != 0);
     if (!upgraded) {
-      if (context.responseHasBody(status) && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      if (context.responseHasBody(status) && (seen & Headers.HAS_LENGTH) == 0) {
         if (context.version().minorVersion() == 0) {
           closeAfterResponse = true; // HTTP/1.0 has no chunks: the close ends the body
         } else {

@@ -157,7 +157,9 @@ final class UpstreamPool {
     if (!c.channel.isActive()) {
       return; // closed meanwhile; closed() counted it
     }
-    c.channel.config().setAutoRead(true);
+    if (!c.channel.config().isAutoRead()) {
+      c.channel.config().setAutoRead(true); // paused while the client was slower
+    }
     Host h = c.host;
     if (h.waiters != null) {
       ProxiedRequest w;

@@ -71,18 +71,23 @@ public record PlatformConfig(
    * @param adminAllowedHosts {@code admin-allowed-hosts}: host names and addresses, separated by
    *     commas, that the admin API accepts in {@code Host} besides localhost, the loopback
    *     addresses, the bind address and (for a wildcard bind) the machine's own (none)
+   * @param gatewayTransport {@code gateway-transport}: the gateway's Netty transport, {@code
+   *     epoll}, {@code io_uring} or {@code nio} (see {@link DataPlaneOptions#transport()})
    */
   public record Limits(
       int maxHeldRequestsPerRevision,
       long maxRequestBodyBytes,
       Duration requestBodyIdleTimeout,
       int adminMaxConnections,
-      List<String> adminAllowedHosts) {
+      List<String> adminAllowedHosts,
+      String gatewayTransport) {
     static final String MAX_HELD = "max-held-requests-per-revision";
     static final String MAX_BODY = "max-request-body-bytes";
     static final String BODY_IDLE = "request-body-idle-timeout";
     static final String ADMIN_MAX_CONNECTIONS = "admin-max-connections";
     static final String ADMIN_ALLOWED_HOSTS = "admin-allowed-hosts";
+    static final String GATEWAY_TRANSPORT = "gateway-transport";
+    private static final List<String> TRANSPORTS = List.of("epoll", "io_uring", "nio");
     private static final java.util.regex.Pattern HOST =
         java.util.regex.Pattern.compile(
             "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\\[[0-9a-f:.]+]");
@@ -99,7 +104,8 @@ public record PlatformConfig(
           d.maxBodyBytes(),
           d.requestBodyIdleTimeout(),
           256,
-          List.of());
+          List.of(),
+          d.transport());
     }
 
     /** These limits applied to data plane options. */
@@ -110,7 +116,8 @@ public record PlatformConfig(
               o.maxInitialLineLength(),
               maxRequestBodyBytes,
               o.headerReadTimeout())
-          .withRequestBodyIdleTimeout(requestBodyIdleTimeout);
+          .withRequestBodyIdleTimeout(requestBodyIdleTimeout)
+          .withTransport(gatewayTransport);
     }
 
     static Limits fromMap(String section, Map<String, Object> values) {
@@ -119,7 +126,13 @@ public record PlatformConfig(
           new ConfigReader(
               section,
               values,
-              Set.of(MAX_HELD, MAX_BODY, BODY_IDLE, ADMIN_MAX_CONNECTIONS, ADMIN_ALLOWED_HOSTS),
+              Set.of(
+                  MAX_HELD,
+                  MAX_BODY,
+                  BODY_IDLE,
+                  ADMIN_MAX_CONNECTIONS,
+                  ADMIN_ALLOWED_HOSTS,
+                  GATEWAY_TRANSPORT),
               errors);
       Limits d = defaults();
       long held =
@@ -150,10 +163,15 @@ public record PlatformConfig(
           }
         }
       }
+      String transport = r.string(GATEWAY_TRANSPORT, d.gatewayTransport());
+      if (!TRANSPORTS.contains(transport)) {
+        r.error(GATEWAY_TRANSPORT, transport, "one of " + String.join(", ", TRANSPORTS));
+        transport = d.gatewayTransport();
+      }
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);
       }
-      return new Limits((int) held, body, bodyIdle, (int) conns, hosts);
+      return new Limits((int) held, body, bodyIdle, (int) conns, hosts, transport);
     }
   }
 
