@@ -3,24 +3,15 @@ package dev.coldbrew.dataplane;
 import dev.coldbrew.dataplane.activator.InstanceTracker;
 import dev.coldbrew.dataplane.activator.Throttler;
 import dev.coldbrew.dataplane.queue.Breaker;
-import io.netty.channel.Channel;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.LastHttpContent;
-import java.util.ArrayDeque;
 
 /**
  * One client request on its way to an instance: through the activator (held in the revision's
  * {@link Throttler} until an instance has a free slot), the instance's queue ({@link Breaker}),
- * then a pooled connection of its event loop to the instance, streaming the body both ways with
- * back-pressure. The head, already checked and rewritten by the {@link Gateway}, is written to the
- * instance as it came from Netty's decoder; the instance's response head, rewritten in place, is
- * written to the client; head and body of each go out in one flush.
+ * then a pooled connection of its event loop to the instance; from there {@link UpstreamExchange}
+ * (this class's other half) relays head and bodies both ways. This half admits the request, retries
+ * it once when a connection cannot be opened, watches its deadlines (for its loop's sweep), takes
+ * evictions, and ends it.
  *
  * <p>A state machine over {@link RequestPhase}, whose Javadoc lists what holds in each phase.
  * Confined to the client connection's event loop: a grant or eviction that happens on another
@@ -28,18 +19,11 @@ import java.util.ArrayDeque;
  * gives back exactly what was taken — throttler slot, breaker slot, queue assignment, stats, the
  * upstream connection — and tells the recorder.
  */
-final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Runnable {
+final class ProxiedRequest extends UpstreamExchange
+    implements Throttler.Waiter, Breaker.Waiter, Runnable {
   private static final int GRANT = 1;
   private static final int BREAKER_GRANT = 2;
   private static final int EVICT = 3;
-
-  final RequestContext context;
-  private final Gateway gw;
-  private final ClientConnection conn;
-  private final ConnectionTracker loop;
-  private final RevisionState rev;
-  private HttpRequest head;
-  RequestPhase phase = RequestPhase.ROUTED;
 
   // the loop's deadline list (ConnectionTracker)
   ProxiedRequest prevLive;
@@ -49,7 +33,6 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Runnable
   // activator and queue
   private boolean inActivator;
   private boolean atZero;
-  private long coldStartNanos = -1;
   private InstanceTracker tracker;
   private InstanceQueue queue;
   private boolean proxied;
@@ -57,30 +40,10 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Runnable
   private boolean queueStatsIn;
   private boolean retried;
 
-  // upstream
-  private UpstreamConnection upstream;
+  /** Waiting for the pool to open or hand back a connection. */
   private boolean waitingForUpstream;
-  private ArrayDeque<HttpContent> pending;
-  private boolean requestEnded;
-  private boolean requestSent;
-  private boolean upstreamDirty;
-  private boolean upstreamPaused;
-  private long bodyBytes;
 
-  // response
-  private boolean responseStarted;
-  private boolean upstreamKeepAlive;
-  private boolean closeAfterResponse;
-  private boolean clientDirty;
-  private int responseStatus;
-
-  /** The status of the response the client got in full; 0 until then (and if it never does). */
-  private int statusSent;
-
-  // time: activity flags are turned into timestamps by the loop's sweep
-  private boolean activity;
-  private boolean bodyActivity;
-  private boolean readingBody;
+  // deadlines
   private boolean stalled;
   private long lastActivity;
   private long lastBodyActivity;
@@ -91,12 +54,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Runnable
   private String handedBody;
 
   ProxiedRequest(Gateway gw, ClientConnection conn, RequestContext context, HttpRequest head) {
-    this.gw = gw;
-    this.conn = conn;
-    this.loop = conn.loop;
-    this.context = context;
-    this.rev = context.revision();
-    this.head = head;
+    super(gw, conn, context, head);
     this.lastActivity = context.startNanos();
     this.lastBodyActivity = context.startNanos();
   }
@@ -234,42 +192,6 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Runnable
     upstreamFailed("could not connect to the instance", cause);
   }
 
-  private void attach(UpstreamConnection c) {
-    upstream = c;
-    c.exchange = this;
-    Channel up = c.channel;
-    up.write(head);
-    head = null;
-    if (context.expectContinue() && !requestEnded) {
-      conn.writeContinue(); // the request goes through now: let the client send its body
-    }
-    if (pending != null) {
-      HttpContent p;
-      while ((p = pending.pollFirst()) != null) {
-        up.write(p);
-      }
-      pending = null;
-    }
-    if (requestEnded) {
-      requestSent = true;
-      up.flush();
-    } else if (context.hasBody()) {
-      startReadingBody();
-      if (conn.inReadBatch) {
-        upstreamDirty = true;
-      } else {
-        up.flush();
-      }
-    }
-    // a bodiless request's last (empty) part follows in this same batch of reads
-  }
-
-  private void startReadingBody() {
-    readingBody = true;
-    bodyActivity = true; // the body's idle clock starts now
-    conn.resume(ClientConnection.PAUSE_BODY);
-  }
-
   /**
    * The connection to the instance could not be opened, so nothing was sent: give back its slots
    * and try once more, through the activator (which may pick another instance) or, in Serve mode,
@@ -313,227 +235,12 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Runnable
     return true;
   }
 
-  /** A part of the client's body (the last one included). */
-  void onBody(HttpContent content) {
-    if (phase.ended() || phase == RequestPhase.TUNNEL) {
-      content.release();
-      return;
-    }
-    if (content.decoderResult().isFailure()) {
-      content.release();
-      malformedBody();
-      return;
-    }
-    int n = content.content().readableBytes();
-    bodyBytes += n;
-    if (bodyBytes > gw.maxBodyBytes) {
-      content.release();
-      respond(413, Gateway.BODY_TOO_LARGE, false);
-      finish(RequestPhase.FAILED);
-      return;
-    }
-    if (n > 0) {
-      activity = true;
-      bodyActivity = true;
-    }
-    boolean last = content instanceof LastHttpContent;
-    if (last) {
-      requestEnded = true;
-      readingBody = false;
-      dropTrailers((LastHttpContent) content);
-    }
-    UpstreamConnection up = upstream;
-    if (up == null) {
-      if (pending == null) {
-        pending = new ArrayDeque<>(4);
-      }
-      pending.add(content);
-      return;
-    }
-    if (last) {
-      requestSent = true;
-      upstreamDirty = false;
-      up.channel.writeAndFlush(content);
-      return;
-    }
-    up.channel.write(content);
-    upstreamDirty = true;
-    if (!up.channel.isWritable()) {
-      readingBody = false; // the instance is the slow one: the client is not idle
-      conn.pause(ClientConnection.PAUSE_BODY);
-    }
-  }
-
-  /** A chunk the decoder could not parse: the request ends here, and so does the connection. */
-  private void malformedBody() {
-    conn.stopReading();
-    if (!responseStarted) {
-      respond(400, "malformed request body\n", false);
-    } else {
-      conn.close();
-    }
-    finish(RequestPhase.FAILED);
-  }
-
-  private static void dropTrailers(LastHttpContent last) {
-    HttpHeaders trailers = last.trailingHeaders();
-    if (!trailers.isEmpty()) {
-      trailers.clear(); // trailers are not forwarded either way
-    }
-  }
-
-  /** The client's batch of reads ended: send what was written toward the instance. */
-  void clientReadComplete() {
-    if (upstreamDirty && upstream != null) {
-      upstreamDirty = false;
-      upstream.channel.flush();
-    }
-  }
-
-  void upstreamWritabilityChanged() {
-    UpstreamConnection up = upstream;
-    if (up != null && up.channel.isWritable() && !requestEnded && !phase.ended()) {
-      startReadingBody();
-    }
-  }
-
-  // ---- upstream: response
-
-  /** A decoded part of the instance's response. */
-  void onResponse(HttpObject msg) {
-    if (msg instanceof HttpResponse response) {
-      onResponseHead(response);
-    }
-    if (msg instanceof HttpContent content) {
-      onResponseBody(content);
-    }
-  }
-
-  private void onResponseHead(HttpResponse response) {
-    if (phase != RequestPhase.PROXYING) {
-      return;
-    }
-    if (response.decoderResult().isFailure()) {
-      upstreamFailed("the instance sent a malformed response", response.decoderResult().cause());
-      return;
-    }
-    int status = response.status().code();
-    boolean upgraded = status == 101 && context.webSocket();
-    if (status < 200 && !upgraded) {
-      return; // informational (100 Continue was the gateway's to send): not forwarded
-    }
-    HttpHeaders h = response.headers();
-    int seen = gw.headers.rewriteResponse(h, upgraded);
-    upstreamKeepAlive =
-        (seen & Headers.CLOSE) == 0
-            && (response.protocolVersion().minorVersion() > 0 || (seen & Headers.KEEP_ALIVE) != 0);
-    if (!upgraded) {
-      if (context.responseHasBody(status) && (seen & Headers.HAS_LENGTH) == 0) {
-        if (context.version().minorVersion() == 0) {
-          closeAfterResponse = true; // HTTP/1.0 has no chunks: the close ends the body
-        } else {
-          h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        }
-      }
-      if (!context.keepAlive() || closeAfterResponse) {
-        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      } else if (context.version().minorVersion() == 0) {
-        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-      }
-    }
-    if (coldStartNanos >= 0 && gw.coldStartHeader) {
-      h.set(Headers.COLD_START, Long.toString(coldStartNanos / 1_000_000));
-    }
-    response.setProtocolVersion(context.version());
-    responseStatus = status;
-    responseStarted = true;
-    activity = true;
-    phase = RequestPhase.RESPONDING;
-    conn.channel.write(response);
-    if (upgraded) {
-      conn.channel.flush();
-      phase = RequestPhase.TUNNEL;
-      loop.remove(this); // a WebSocket has no deadline
-      Tunnel.join(conn, upstream, this);
-      upstream = null;
-    } else {
-      clientDirty = true;
-    }
-  }
-
-  private void onResponseBody(HttpContent content) {
-    if (phase != RequestPhase.RESPONDING) {
-      content.release();
-      return;
-    }
-    if (content.decoderResult().isFailure()) {
-      content.release();
-      upstreamFailed("the instance sent a malformed response", content.decoderResult().cause());
-      return;
-    }
-    if (content.content().isReadable()) {
-      activity = true;
-    }
-    if (content instanceof LastHttpContent last) {
-      dropTrailers(last);
-      responseEnded(last);
-      return;
-    }
-    conn.channel.write(content);
-    clientDirty = true;
-    if (!conn.channel.isWritable() && upstream != null) {
-      upstreamPaused = true; // the client is the slow one
-      upstream.channel.config().setAutoRead(false);
-    }
-  }
-
-  private void responseEnded(LastHttpContent last) {
-    long now = gw.nanoTime();
-    UpstreamConnection up = upstream;
-    upstream = null;
-    if (requestSent && upstreamKeepAlive) {
-      loop.upstream.release(up, now);
-    } else {
-      up.close(); // its request was not fully sent, or it asked to close
-    }
-    if (closeAfterResponse) {
-      conn.stopAfterThis();
-    }
-    clientDirty = false;
-    conn.channel.writeAndFlush(last);
-    statusSent = responseStatus;
-    finish(RequestPhase.DONE, now);
-  }
-
-  /** The upstream's batch of reads ended: send what was written toward the client. */
-  void upstreamReadComplete() {
-    if (clientDirty) {
-      clientDirty = false;
-      conn.channel.flush();
-    }
-  }
-
-  void clientWritabilityChanged() {
-    if (upstreamPaused && conn.channel.isWritable() && upstream != null) {
-      upstreamPaused = false;
-      upstream.channel.config().setAutoRead(true);
-    }
-  }
-
-  /** The instance's connection closed before the response was complete. */
-  void upstreamClosed() {
-    upstream = null;
-    if (phase.ended() || phase == RequestPhase.TUNNEL) {
-      return;
-    }
-    upstreamFailed("the instance closed the connection or failed before a complete response", null);
-  }
-
   /**
    * 502 saying in words what went wrong ({@code what}); the exception only in the debug log. After
    * the response has started, the client connection is closed instead.
    */
-  private void upstreamFailed(String what, Throwable cause) {
+  @Override
+  void upstreamFailed(String what, Throwable cause) {
     String instance = queue == null ? "?" : queue.instance.id();
     if (DataPlane.log.isDebugEnabled()) {
       DataPlane.log.debug("revision {}, instance {}: {}", rev.key, instance, what, cause);
@@ -553,6 +260,14 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Runnable
     if (!phase.ended() && phase != RequestPhase.TUNNEL) {
       finish(RequestPhase.FAILED);
     }
+  }
+
+  @Override
+  void startTunnel() {
+    phase = RequestPhase.TUNNEL;
+    loop.remove(this); // a WebSocket has no deadline
+    Tunnel.join(conn, upstream, this);
+    upstream = null;
   }
 
   /** Both sides of a WebSocket tunnel are closed. */
@@ -633,34 +348,14 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Runnable
 
   // ---- exits
 
-  /**
-   * The gateway's own answer to this request. When its body has not been read, nothing after it is
-   * read either and the connection closes once the answer is sent.
-   */
-  private void respond(int status, String body, boolean retryAfter) {
-    if (responseStarted || !conn.channel.isActive()) {
-      return;
-    }
-    boolean bodyUnread = context.hasBody() && !requestEnded;
-    if (bodyUnread) {
-      conn.stopReading();
-    }
-    responseStarted = true;
-    statusSent = status;
-    conn.reply(
-        context.version(),
-        status,
-        body,
-        bodyUnread || !context.keepAlive(),
-        retryAfter ? gw.retryAfter : null);
-  }
-
-  private void finish(RequestPhase end) {
+  @Override
+  void finish(RequestPhase end) {
     finish(end, gw.nanoTime());
   }
 
   /** Gives back what this request took; once. */
-  private void finish(RequestPhase end, long now) {
+  @Override
+  void finish(RequestPhase end, long now) {
     if (phase.ended()) {
       return;
     }
@@ -681,10 +376,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Runnable
       upstream.close(); // mid-exchange: the connection cannot be reused
       upstream = null;
     }
-    if (pending != null) {
-      pending.forEach(HttpContent::release);
-      pending = null;
-    }
+    dropPending();
     if (queueStatsIn) {
       queue.stats.requestOut(now, proxied);
     }

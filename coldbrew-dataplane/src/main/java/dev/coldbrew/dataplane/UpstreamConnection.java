@@ -21,7 +21,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   final Channel channel;
 
   /** The request this connection is lent to; null while idle. */
-  ProxiedRequest exchange;
+  UpstreamExchange exchange;
 
   /** When it went back to the idle set, in nanoTime. */
   long idleSince;
@@ -34,7 +34,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    ProxiedRequest r = exchange;
+    UpstreamExchange r = exchange;
     if (r == null) {
       // bytes on an idle connection: nothing asked for them, so the connection cannot be trusted
       ReferenceCountUtil.release(msg);
@@ -46,7 +46,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    ProxiedRequest r = exchange;
+    UpstreamExchange r = exchange;
     if (r != null) {
       r.upstreamReadComplete();
       if (exchange != null) {
@@ -57,7 +57,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    ProxiedRequest r = exchange;
+    UpstreamExchange r = exchange;
     if (r != null) {
       r.upstreamWritabilityChanged();
     }
@@ -66,7 +66,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     pool.closed(this);
-    ProxiedRequest r = exchange;
+    UpstreamExchange r = exchange;
     exchange = null;
     if (r != null) {
       r.upstreamClosed();
