@@ -32,7 +32,7 @@ final class Headers {
   static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
   static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   static final AsciiString FORWARDED = AsciiString.cached("forwarded");
-  static final AsciiString COLD_START = AsciiString.cached("coldbrew-cold-start");
+  static final AsciiString COLD_START = AsciiString.cached("Coldbrew-Cold-Start");
   private static final AsciiString HTTP = AsciiString.cached("http");
 
   /** The hop-by-hop names, lower case; bit i of {@link RequestScan#hopByHop} is name i. */

@@ -21,7 +21,9 @@ import java.util.ArrayDeque;
  * queue), watches its deadlines and gives back what it took; the split is by concern, not by
  * object: one request is one object.
  *
- * <p>Confined to the client connection's event loop, which is also the upstream connection's.
+ * <p>Writes on the request path carry the channel's void promise (no future per write): a write
+ * that fails surfaces as the channel's exception, which closes it, and the close ends the request.
+ * Confined to the client connection's event loop, which is also the upstream connection's.
  */
 abstract class UpstreamExchange {
   final RequestContext context;
@@ -91,7 +93,7 @@ abstract class UpstreamExchange {
     upstream = c;
     c.exchange = this;
     Channel up = c.channel;
-    up.write(head);
+    up.write(head, up.voidPromise());
     head = null;
     if (context.expectContinue() && !requestEnded) {
       conn.writeContinue(); // the request goes through now: let the client send its body
@@ -99,7 +101,7 @@ abstract class UpstreamExchange {
     if (pending != null) {
       HttpContent p;
       while ((p = pending.pollFirst()) != null) {
-        up.write(p);
+        up.write(p, up.voidPromise());
       }
       pending = null;
     }
@@ -163,10 +165,10 @@ abstract class UpstreamExchange {
     if (last) {
       requestSent = true;
       upstreamDirty = false;
-      up.channel.writeAndFlush(content);
+      up.channel.writeAndFlush(content, up.channel.voidPromise());
       return;
     }
-    up.channel.write(content);
+    up.channel.write(content, up.channel.voidPromise());
     upstreamDirty = true;
     if (!up.channel.isWritable()) {
       readingBody = false; // the instance is the slow one: the client is not idle
@@ -259,7 +261,7 @@ abstract class UpstreamExchange {
     responseStarted = true;
     activity = true;
     phase = RequestPhase.RESPONDING;
-    conn.channel.write(response);
+    conn.channel.write(response, conn.channel.voidPromise());
     if (upgraded) {
       conn.channel.flush();
       startTunnel();
@@ -286,7 +288,7 @@ abstract class UpstreamExchange {
       responseEnded(last);
       return;
     }
-    conn.channel.write(content);
+    conn.channel.write(content, conn.channel.voidPromise());
     clientDirty = true;
     if (!conn.channel.isWritable() && upstream != null) {
       upstreamPaused = true; // the client is the slow one
@@ -307,7 +309,7 @@ abstract class UpstreamExchange {
       conn.stopAfterThis();
     }
     clientDirty = false;
-    conn.channel.writeAndFlush(last);
+    conn.channel.writeAndFlush(last, conn.channel.voidPromise());
     statusSent = responseStatus;
     finish(RequestPhase.DONE, now);
   }
