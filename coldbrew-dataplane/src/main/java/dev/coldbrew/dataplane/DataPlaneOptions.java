@@ -49,9 +49,11 @@ import java.util.List;
  *     {@code revision-timeout-seconds}
  * @param hopByHopHeaders headers that describe one connection and are never forwarded either way
  *     (RFC 9110 §7.6.1), plus those named in {@code Connection}; lower case
- * @param transport the Netty transport of the gateway and its backend connections: {@code epoll}
- *     (the default), {@code io_uring} or {@code nio}; a native one that cannot load here falls back
- *     to the next (io_uring → epoll → NIO). See docs/performance.md for how they compare
+ * @param transport the Netty transport of the gateway and its backend connections: {@code io_uring}
+ *     (the default: it used less CPU per proxied request than epoll in the proxy benchmark, see
+ *     docs/performance.md), {@code epoll} or {@code nio}; a native one that cannot load here (an
+ *     old kernel, io_uring disabled or filtered by seccomp) falls back to the next: io_uring →
+ *     epoll → NIO
  */
 public record DataPlaneOptions(
     String bindHost,
@@ -119,7 +121,7 @@ public record DataPlaneOptions(
             "trailer",
             "transfer-encoding",
             "upgrade"),
-        "epoll");
+        "io_uring");
   }
 
   public DataPlaneOptions withBind(String bindHost, int port) {

@@ -72,7 +72,8 @@ public record PlatformConfig(
    *     commas, that the admin API accepts in {@code Host} besides localhost, the loopback
    *     addresses, the bind address and (for a wildcard bind) the machine's own (none)
    * @param gatewayTransport {@code gateway-transport}: the gateway's Netty transport, {@code
-   *     epoll}, {@code io_uring} or {@code nio} (see {@link DataPlaneOptions#transport()})
+   *     io_uring} (default), {@code epoll} or {@code nio} (see {@link
+   *     DataPlaneOptions#transport()})
    */
   public record Limits(
       int maxHeldRequestsPerRevision,
@@ -87,7 +88,7 @@ public record PlatformConfig(
     static final String ADMIN_MAX_CONNECTIONS = "admin-max-connections";
     static final String ADMIN_ALLOWED_HOSTS = "admin-allowed-hosts";
     static final String GATEWAY_TRANSPORT = "gateway-transport";
-    private static final List<String> TRANSPORTS = List.of("epoll", "io_uring", "nio");
+    private static final List<String> TRANSPORTS = List.of("io_uring", "epoll", "nio");
     private static final java.util.regex.Pattern HOST =
         java.util.regex.Pattern.compile(
             "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\\[[0-9a-f:.]+]");

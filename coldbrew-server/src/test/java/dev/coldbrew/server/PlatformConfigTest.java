@@ -77,9 +77,9 @@ class PlatformConfigTest {
   }
 
   @Test
-  void theGatewayTransportIsEpollByDefaultAndConfigurable() {
+  void theGatewayTransportIsIoUringByDefaultAndConfigurable() {
     assertThat(PlatformConfig.standard().limits().applyTo(DataPlaneOptions.defaults()).transport())
-        .isEqualTo("epoll");
+        .isEqualTo("io_uring");
     for (String t : new String[] {"epoll", "io_uring", "nio"}) {
       PlatformConfig c =
           PlatformConfig.parse("coldbrew:\n  gateway-transport: " + t + "\n", "t.yaml");
@@ -91,7 +91,7 @@ class PlatformConfigTest {
           .as(bad)
           .isInstanceOf(ValidationException.class)
           .hasMessageContaining("coldbrew.gateway-transport")
-          .hasMessageContaining("expected: one of epoll, io_uring, nio");
+          .hasMessageContaining("expected: one of io_uring, epoll, nio");
     }
   }
 
