@@ -12,7 +12,7 @@ import java.util.Map;
  * computed from. Immutable.
  *
  * @param minScale lower bound (already 0 when the Revision is unreachable)
- * @param maxScale upper bound, 0 = unbounded
+ * @param maxScale upper bound, 0 = unbounded ({@link AutoscalingAnnotations#maxScale})
  * @param initialScale acts as the minimum until the Revision first reached it
  * @param reachable whether the Revision has traffic
  * @param stableWindow how long the PA must have been Active before desired 0 is acted on
@@ -53,7 +53,7 @@ public record PodAutoscalerSettings(
         reachable
             ? AutoscalingAnnotations.integer(annotations, Key.MIN_SCALE).orElse(config.minScale())
             : 0;
-    int max = AutoscalingAnnotations.integer(annotations, Key.MAX_SCALE).orElse(config.maxScale());
+    int max = AutoscalingAnnotations.maxScale(annotations, config);
     Duration retention =
         reachable
             ? AutoscalingAnnotations.duration(annotations, Key.SCALE_TO_ZERO_POD_RETENTION_PERIOD)

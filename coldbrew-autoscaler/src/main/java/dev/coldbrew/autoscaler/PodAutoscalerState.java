@@ -1,5 +1,6 @@
 package dev.coldbrew.autoscaler;
 
+import dev.coldbrew.api.model.SksMode;
 import java.time.Instant;
 
 /**
@@ -53,6 +54,14 @@ public record PodAutoscalerState(
   /** A new PA: activating, its SKS created in Proxy mode (with 2 activators). */
   public static PodAutoscalerState initial(Instant now) {
     return new PodAutoscalerState(Active.ACTIVATING, null, now, false, SksMode.PROXY, now, -1);
+  }
+
+  /**
+   * A PA that had reached its initial scale before the platform restarted: its instances ended with
+   * that run, so it starts at zero, Inactive, with the activator in the path.
+   */
+  public static PodAutoscalerState restarted(Instant now) {
+    return new PodAutoscalerState(Active.INACTIVE, NO_TRAFFIC, now, true, SksMode.PROXY, now, 0);
   }
 
   /** The condition message for the reason, as Knative writes it. */

@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * and routes every change to the keys it affects: a child's change re-queues its owner, a
  * configuration's or revision's change re-queues the routes that reference it, a runtime change
  * re-queues the revision's status, autoscaler and endpoints. Everything is resynced every few
- * minutes. Thread-safe.
+ * minutes. Thread-safe. Threads: two workers per kind, the {@code controller-timer} (delayed
+ * re-queues, resync) and the multiscaler's own {@value Multiscaler#THREAD} (docs/architecture.md,
+ * "Threads and locks").
  */
 public final class ControllerManager implements AutoCloseable {
   /** How often every resource is reconciled even without a change. */
@@ -33,7 +35,7 @@ public final class ControllerManager implements AutoCloseable {
   private final ResourceCache cache;
   private final ScheduledExecutorService timer;
   private final Map<Kind, Controller> controllers = new EnumMap<>(Kind.class);
-  private final PodAutoscalerReconciler autoscaler;
+  private final Multiscaler multiscaler;
   private final RouteReconciler routes;
 
   /**
@@ -59,13 +61,17 @@ public final class ControllerManager implements AutoCloseable {
             });
     ControllerContext ctx = new ControllerContext(store, cache, clock, config, domain, gatewayPort);
     routes = new RouteReconciler(ctx, networking);
-    autoscaler =
-        new PodAutoscalerReconciler(ctx, runtime, timer, k -> enqueue(Kind.POD_AUTOSCALER, k));
+    multiscaler =
+        new Multiscaler(
+            runtime, clock, (revision, decision) -> enqueue(Kind.POD_AUTOSCALER, revision));
     add(Kind.SERVICE, new ServiceReconciler(ctx), 2);
     add(Kind.CONFIGURATION, new ConfigurationReconciler(ctx), 2);
     add(Kind.ROUTE, routes, 2);
-    add(Kind.REVISION, new RevisionReconciler(ctx, runtime, networking), 2);
-    add(Kind.POD_AUTOSCALER, autoscaler, 2);
+    add(
+        Kind.REVISION,
+        new RevisionReconciler(ctx, runtime, networking, k -> enqueue(Kind.REVISION, k)),
+        2);
+    add(Kind.POD_AUTOSCALER, new PodAutoscalerReconciler(ctx, runtime, multiscaler), 2);
     add(Kind.SERVERLESS_SERVICE, new ServerlessServiceReconciler(ctx, runtime, networking), 2);
 
     cache.onEvent(Kind.SERVICE, r -> enqueue(Kind.SERVICE, key(r)));
@@ -128,12 +134,15 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Where each revision's autoscaler decisions go; set before {@link #start}. */
   public void observeAutoscaler(AutoscalerObserver observer) {
-    autoscaler.observer = observer;
+    multiscaler.observer = observer;
   }
 
-  /** Where the data plane's stats go. */
+  /**
+   * Where the data plane's stats go: the multiscaler, which only records them on the calling thread
+   * and hands a poke's tick to its own thread.
+   */
   public Stat.Sink statSink() {
-    return autoscaler;
+    return multiscaler;
   }
 
   /** The cache the reconcilers read (shared objects: copy before changing). */
@@ -169,7 +178,7 @@ public final class ControllerManager implements AutoCloseable {
 
   @Override
   public void close() {
-    autoscaler.close();
+    multiscaler.close();
     List<Controller> all = new ArrayList<>(controllers.values());
     all.forEach(Controller::close);
     cache.close();

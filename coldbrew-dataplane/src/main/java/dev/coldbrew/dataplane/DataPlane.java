@@ -1,6 +1,7 @@
 package dev.coldbrew.dataplane;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceDrainer;
 import dev.coldbrew.api.stats.Stat;
@@ -173,8 +174,13 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     registry.updateInstances(revision, ready);
   }
 
-  /** The revision's SKS mode. */
-  public void updateMode(NamespacedName revision, Mode mode) {
+  /**
+   * The revision's SKS mode: in Proxy mode the activator is in the path (it counts, holds and
+   * throttles); in Serve mode requests go straight to an instance's queue. A revision in Serve mode
+   * with no ready instance still goes through the activator, so a request is never refused because
+   * of scaling.
+   */
+  public void updateMode(NamespacedName revision, SksMode mode) {
     registry.updateMode(revision, mode);
   }
 

@@ -1,6 +1,7 @@
 package dev.coldbrew.dataplane;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.dataplane.activator.Throttler;
 import java.time.Duration;
@@ -81,7 +82,7 @@ final class RevisionRegistry {
     state.throttler.updateInstances(ready);
   }
 
-  void updateMode(NamespacedName revision, Mode mode) {
+  void updateMode(NamespacedName revision, SksMode mode) {
     state(revision).mode = mode;
   }
 
@@ -109,7 +110,7 @@ final class RevisionRegistry {
   List<String> servingEndpoints(NamespacedName revision) {
     RevisionState state = revisions.get(revision);
     InstanceQueue[] ready = state == null ? RevisionState.NO_QUEUES : state.ready;
-    if (state == null || state.mode == Mode.PROXY || ready.length == 0) {
+    if (state == null || state.mode == SksMode.PROXY || ready.length == 0) {
       return null;
     }
     List<String> out = new ArrayList<>(ready.length);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
@@ -56,7 +57,7 @@ class DelayedAckIT {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({"default, SERVE", "default, PROXY", "epoll, SERVE", "nio, SERVE"})
-  void keepAliveRequestsToAnAppThatWritesHeadAndBodyApartDoNotStall(String transport, Mode mode)
+  void keepAliveRequestsToAnAppThatWritesHeadAndBodyApartDoNotStall(String transport, SksMode mode)
       throws Exception {
     assumeThat(directMedianMs)
         .as("the app stalls when asked directly on this machine (else this test shows nothing)")

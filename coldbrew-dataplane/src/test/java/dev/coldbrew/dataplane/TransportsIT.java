@@ -3,6 +3,7 @@ package dev.coldbrew.dataplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -47,7 +48,7 @@ class TransportsIT {
           RoutingTable.of(Map.of(HOST, List.of(new RoutingTable.Target(REV, 100)))));
       dataPlane.updateRevision(RevisionConfig.defaults(REV));
       dataPlane.updateInstances(REV, List.of(new Instance("e1", "127.0.0.1", echo.actualPort())));
-      for (Mode mode : Mode.values()) {
+      for (SksMode mode : SksMode.values()) {
         dataPlane.updateMode(REV, mode);
         for (int connection = 0; connection < 4; connection++) {
           try (Socket socket = RawHttp.open(port, "")) {

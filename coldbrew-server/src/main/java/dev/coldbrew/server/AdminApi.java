@@ -1,7 +1,6 @@
 package dev.coldbrew.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
@@ -10,6 +9,7 @@ import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.store.ListResult;
 import dev.coldbrew.store.Store;
+import dev.coldbrew.store.admission.Admission;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -554,17 +554,25 @@ public final class AdminApi {
     return ResourceCodec.toJson(r.get());
   }
 
-  private String list(Target t) {
+  /** Streams the items into the JSON (no tree of them: a list may hold thousands). */
+  private String list(Target t) throws java.io.IOException {
     ListResult lr = store.list(t.kind, t.namespace);
-    ObjectNode n = ResourceCodec.json().createObjectNode();
-    n.put("apiVersion", t.kind.apiVersion());
-    n.put("kind", t.kind.kindName() + "List");
-    n.putObject("metadata").put("resourceVersion", String.valueOf(lr.resourceVersion()));
-    ArrayNode items = n.putArray("items");
-    for (Resource r : lr.items()) {
-      items.add(ResourceCodec.toTree(r));
+    var out = new java.io.StringWriter();
+    try (var g = ResourceCodec.json().getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("apiVersion", t.kind.apiVersion());
+      g.writeStringField("kind", t.kind.kindName() + "List");
+      g.writeObjectFieldStart("metadata");
+      g.writeStringField("resourceVersion", String.valueOf(lr.resourceVersion()));
+      g.writeEndObject();
+      g.writeArrayFieldStart("items");
+      for (Resource r : lr.items()) {
+        ResourceCodec.json().writeValue(g, r);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
     }
-    return n.toString();
+    return out.toString();
   }
 
   /** Runs {@code work} on a worker and answers with its JSON; completes once answered. */

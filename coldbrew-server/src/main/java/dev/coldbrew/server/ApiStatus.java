@@ -6,6 +6,7 @@ import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.store.StoreException;
+import dev.coldbrew.store.admission.RevisionQuota;
 
 /**
  * Errors as the Kubernetes API server writes them: a {@code Status} object with code, reason,
@@ -18,6 +19,9 @@ public record ApiStatus(
   public static ApiStatus of(Throwable t, String subject) {
     if (t instanceof ValidationException v) {
       return new ApiStatus(422, "Invalid", subject + " is invalid", v.errors());
+    }
+    if (t instanceof RevisionQuota.Exceeded q) {
+      return new ApiStatus(403, "Forbidden", q.getMessage(), java.util.List.of());
     }
     if (t instanceof StoreException s) {
       return switch (s.reason()) {

@@ -13,8 +13,11 @@ import dev.coldbrew.runtime.local.LocalRuntimeOptions;
 import dev.coldbrew.server.dashboard.Dashboard;
 import dev.coldbrew.server.events.EventLog;
 import dev.coldbrew.server.events.EventsApi;
+import dev.coldbrew.server.metrics.MetricsApi;
 import dev.coldbrew.server.metrics.Telemetry;
 import dev.coldbrew.store.SqliteStore;
+import dev.coldbrew.store.admission.Admission;
+import dev.coldbrew.store.admission.RevisionQuota;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
@@ -95,8 +98,15 @@ public final class Coldbrew implements AutoCloseable {
         new Telemetry(events, Clock.systemUTC(), this::revisionLabels, dataPlane::heldRequests);
     dataPlane.observe(telemetry, options.coldStartHeader());
     closeOnStop.add(telemetry);
-    runtime = new LocalRuntime(LocalRuntimeOptions.builder(dataDir).drainer(dataPlane).build());
+    runtime =
+        new LocalRuntime(
+            LocalRuntimeOptions.builder(dataDir)
+                .drainer(dataPlane)
+                .defaultEngine(options.config().limits().engine())
+                .defaultContainerNetwork(options.config().limits().containerNetwork())
+                .build());
     closeOnStop.add(runtime);
+    runtime.checkContainerEngine(); // logs what it found; container revisions wait for it
     runtime.subscribe(inst -> dataPlane.updateInstances(inst.revision(), inst.ready()));
     runtime.subscribe(telemetry);
     try {
@@ -127,7 +137,11 @@ public final class Coldbrew implements AutoCloseable {
     controller.observeAutoscaler(telemetry);
     controller.start();
 
-    admission = new Admission(store, options.config().validationContext());
+    admission =
+        new Admission(
+            store,
+            options.config().validationContext(),
+            RevisionQuota.watching(controller.cache(), options.config().limits().maxRevisions()));
     adminVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(8));
     access =
         new AdminAccess(
@@ -138,16 +152,7 @@ public final class Coldbrew implements AutoCloseable {
     admin = new AdminApi(adminVertx, store, admission, access);
     new LogsApi(runtime.logs(), store).mount(admin);
     new EventsApi(events).mount(admin);
-    admin.mount(
-        "/metrics",
-        req ->
-            adminVertx
-                .executeBlocking(telemetry::scrape, false)
-                .onSuccess(
-                    text ->
-                        req.response()
-                            .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                            .end(text)));
+    new MetricsApi(adminVertx, telemetry).mount(admin);
     dashboard = new Dashboard(adminVertx, controller.cache(), telemetry);
     dashboard.mount(admin);
     try {

@@ -7,10 +7,13 @@ import dev.coldbrew.api.config.ConfigReader;
 import dev.coldbrew.api.config.DefaultsConfig;
 import dev.coldbrew.api.config.DeploymentConfig;
 import dev.coldbrew.api.config.DomainConfig;
+import dev.coldbrew.api.runtime.ContainerNetwork;
+import dev.coldbrew.api.runtime.Engine;
 import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.dataplane.DataPlaneOptions;
+import dev.coldbrew.store.admission.RevisionQuota;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +60,7 @@ public record PlatformConfig(
   }
 
   /**
-   * The {@code coldbrew:} section: data plane and admin API bounds a user may want to change.
+   * The {@code coldbrew:} section: bounds a user may want to change.
    *
    * @param maxHeldRequestsPerRevision {@code max-held-requests-per-revision}: requests the
    *     activator holds per revision before answering 503 with {@code Retry-After} (10000)
@@ -71,6 +74,15 @@ public record PlatformConfig(
    * @param adminAllowedHosts {@code admin-allowed-hosts}: host names and addresses, separated by
    *     commas, that the admin API accepts in {@code Host} besides localhost, the loopback
    *     addresses, the bind address and (for a wildcard bind) the machine's own (none)
+   * @param maxRevisions {@code max-revisions}: Revisions the platform holds before writes that
+   *     would make another are refused with 403 ({@link RevisionQuota}); by default {@link
+   *     #defaultMaxRevisions} of the JVM's max heap
+   * @param engine {@code engine}: what runs a revision without the {@code coldbrew.dev/engine}
+   *     annotation: {@code process}, {@code container}, or {@code auto} (null: a {@code command}
+   *     runs as a process, an {@code image} alone as a container; the default)
+   * @param containerNetwork {@code container-network}: how containers are reached without the
+   *     {@code coldbrew.dev/container-network} annotation: {@code bridge} (their own network, a
+   *     port mapping; the default) or {@code host}
    * @param gatewayTransport {@code gateway-transport}: the gateway's Netty transport, {@code
    *     io_uring} (default), {@code epoll} or {@code nio} (see {@link
    *     DataPlaneOptions#transport()})
@@ -81,12 +93,17 @@ public record PlatformConfig(
       Duration requestBodyIdleTimeout,
       int adminMaxConnections,
       List<String> adminAllowedHosts,
+      int maxRevisions,
+      Engine engine,
+      ContainerNetwork containerNetwork,
       String gatewayTransport) {
     static final String MAX_HELD = "max-held-requests-per-revision";
     static final String MAX_BODY = "max-request-body-bytes";
     static final String BODY_IDLE = "request-body-idle-timeout";
     static final String ADMIN_MAX_CONNECTIONS = "admin-max-connections";
     static final String ADMIN_ALLOWED_HOSTS = "admin-allowed-hosts";
+    static final String ENGINE = "engine";
+    static final String CONTAINER_NETWORK = "container-network";
     static final String GATEWAY_TRANSPORT = "gateway-transport";
     private static final List<String> TRANSPORTS = List.of("io_uring", "epoll", "nio");
     private static final java.util.regex.Pattern HOST =
@@ -97,7 +114,19 @@ public record PlatformConfig(
       adminAllowedHosts = List.copyOf(adminAllowedHosts);
     }
 
-    /** The data plane's defaults, and the admin API's. */
+    /** Heap kept for the platform itself and for bursts (lists, dashboard states, applies). */
+    static final long BASE_HEAP_BYTES = 64L << 20;
+
+    /**
+     * Heap allowed per Revision: a Service with one idle Revision holds about 21-26 KB and each
+     * further Revision about 16 KB, so the live data stays under about 60 % of the heap.
+     */
+    static final long HEAP_BYTES_PER_REVISION = 32L << 10;
+
+    /**
+     * The data plane's defaults, the admin API's, and {@code max-revisions} from this JVM's max
+     * heap.
+     */
     public static Limits defaults() {
       DataPlaneOptions d = DataPlaneOptions.defaults();
       return new Limits(
@@ -106,7 +135,19 @@ public record PlatformConfig(
           d.requestBodyIdleTimeout(),
           256,
           List.of(),
+          defaultMaxRevisions(Runtime.getRuntime().maxMemory()),
+          null,
+          ContainerNetwork.BRIDGE,
           d.transport());
+    }
+
+    /**
+     * {@code (maxHeap - 64 MiB) / 32 KiB}, at least 100: 6144 Revisions with {@code -Xmx256m},
+     * 30720 with {@code -Xmx1g}.
+     */
+    static int defaultMaxRevisions(long maxHeapBytes) {
+      long n = (maxHeapBytes - BASE_HEAP_BYTES) / HEAP_BYTES_PER_REVISION;
+      return (int) Math.max(100, Math.min(Integer.MAX_VALUE, n));
     }
 
     /** These limits applied to data plane options. */
@@ -133,6 +174,9 @@ public record PlatformConfig(
                   BODY_IDLE,
                   ADMIN_MAX_CONNECTIONS,
                   ADMIN_ALLOWED_HOSTS,
+                  RevisionQuota.KEY,
+                  ENGINE,
+                  CONTAINER_NETWORK,
                   GATEWAY_TRANSPORT),
               errors);
       Limits d = defaults();
@@ -164,6 +208,19 @@ public record PlatformConfig(
           }
         }
       }
+      long revisions =
+          r.integer(
+              RevisionQuota.KEY, d.maxRevisions(), 1, Integer.MAX_VALUE, "1.." + Integer.MAX_VALUE);
+      String engineName = r.string(ENGINE, "auto");
+      Engine engine = Engine.parse(engineName);
+      if (engine == null && !engineName.equals("auto")) {
+        r.error(ENGINE, engineName, "auto, " + Engine.EXPECTED);
+      }
+      String networkName = r.string(CONTAINER_NETWORK, d.containerNetwork().value());
+      ContainerNetwork network = ContainerNetwork.parse(networkName);
+      if (network == null) {
+        r.error(CONTAINER_NETWORK, networkName, ContainerNetwork.EXPECTED);
+      }
       String transport = r.string(GATEWAY_TRANSPORT, d.gatewayTransport());
       if (!TRANSPORTS.contains(transport)) {
         r.error(GATEWAY_TRANSPORT, transport, "one of " + String.join(", ", TRANSPORTS));
@@ -172,7 +229,16 @@ public record PlatformConfig(
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);
       }
-      return new Limits((int) held, body, bodyIdle, (int) conns, hosts, transport);
+      return new Limits(
+          (int) held,
+          body,
+          bodyIdle,
+          (int) conns,
+          hosts,
+          (int) revisions,
+          engine,
+          network,
+          transport);
     }
   }
 
@@ -188,7 +254,7 @@ public record PlatformConfig(
 
   /** What validation and defaulting of user resources need. */
   public ValidationContext validationContext() {
-    return new ValidationContext(defaults, deployment, domain, autoscaler, true);
+    return new ValidationContext(defaults, deployment, domain, autoscaler, true, limits.engine());
   }
 
   /**

@@ -4,15 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
+import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
+import dev.coldbrew.api.model.SksMode;
+import dev.coldbrew.api.runtime.ContainerNetwork;
+import dev.coldbrew.api.runtime.Engine;
+import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.DeciderSpec;
 import dev.coldbrew.autoscaler.PodAutoscalerLogic;
 import dev.coldbrew.autoscaler.PodAutoscalerSettings;
 import dev.coldbrew.autoscaler.PodAutoscalerState;
-import dev.coldbrew.autoscaler.SksMode;
 import dev.coldbrew.dataplane.DataPlaneOptions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,6 +33,28 @@ class PlatformConfigTest {
     assertThat(o.maxHeldRequestsPerRevision()).isEqualTo(20);
     assertThat(o.maxBodyBytes()).isEqualTo(4096);
     assertThat(o.maxHeaderSize()).isEqualTo(DataPlaneOptions.defaults().maxHeaderSize());
+  }
+
+  @Test
+  void theEngineAndContainerNetworkDefaultsAreAutoAndBridgeAndSettable() {
+    PlatformConfig d = PlatformConfig.standard();
+    assertThat(d.limits().engine()).isNull();
+    assertThat(d.limits().containerNetwork()).isEqualTo(ContainerNetwork.BRIDGE);
+    assertThat(d.validationContext().defaultEngine()).isNull();
+    PlatformConfig c =
+        PlatformConfig.parse(
+            "coldbrew:\n  engine: container\n  container-network: host\n", "test.yaml");
+    assertThat(c.limits().engine()).isEqualTo(Engine.CONTAINER);
+    assertThat(c.limits().containerNetwork()).isEqualTo(ContainerNetwork.HOST);
+    assertThat(c.validationContext().defaultEngine()).isEqualTo(Engine.CONTAINER);
+    assertThat(PlatformConfig.parse("coldbrew:\n  engine: auto\n", "t").limits().engine()).isNull();
+    assertThatThrownBy(
+            () ->
+                PlatformConfig.parse(
+                    "coldbrew:\n  engine: docker\n  container-network: none\n", "test.yaml"))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("coldbrew.engine: \"docker\" (expected: auto, process or container)")
+        .hasMessageContaining("coldbrew.container-network: \"none\" (expected: bridge or host)");
   }
 
   @Test
@@ -126,6 +153,41 @@ class PlatformConfigTest {
   }
 
   @Test
+  void aMinScaleAboveTheDefaultBoundIsNeitherRejectedNorCapped() {
+    int bound = PlatformConfig.localMaxScale();
+    AutoscalerConfig config = PlatformConfig.standard().autoscaler();
+    Map<String, String> annotations =
+        Map.of("autoscaling.knative.dev/min-scale", String.valueOf(bound + 2));
+    List<FieldError> errors = new ArrayList<>();
+    AutoscalingAnnotations.validate(annotations, config, "spec", errors);
+    assertThat(errors).as("a manifest that runs on a Knative cluster").isEmpty();
+    DeciderSpec spec = DeciderSpec.from(config, annotations, 1, true);
+    PodAutoscalerSettings settings = PodAutoscalerSettings.from(config, annotations, spec);
+    assertThat(settings.maxScale()).isEqualTo(bound + 2);
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    PodAutoscalerState active =
+        new PodAutoscalerState(
+            PodAutoscalerState.Active.ACTIVE, null, now, true, SksMode.SERVE, null, 1);
+    assertThat(PodAutoscalerLogic.reconcile(settings, active, now, 1, -1, 1).applyScale())
+        .isEqualTo(bound + 2);
+    assertThat(PodAutoscalerLogic.reconcile(settings, active, now, bound + 10, -1, 1).applyScale())
+        .isEqualTo(bound + 2);
+    // an explicit max-scale in the config file is Knative's: kept, and the revision is valid
+    AutoscalerConfig explicit =
+        PlatformConfig.parse("autoscaler:\n  max-scale: \"3\"\n", "t.yaml").autoscaler();
+    errors.clear();
+    AutoscalingAnnotations.validate(annotations, explicit, "spec", errors);
+    assertThat(errors).isEmpty();
+    PodAutoscalerSettings capped =
+        PodAutoscalerSettings.from(
+            explicit, annotations, DeciderSpec.from(explicit, annotations, 1, true));
+    assertThat(capped.maxScale()).isEqualTo(3);
+    assertThat(PodAutoscalerLogic.reconcile(capped, active, now, 1, -1, 1).applyScale())
+        .as("min-scale wins, as in Knative")
+        .isEqualTo(bound + 2);
+  }
+
+  @Test
   void theAutoscalerSectionSetsOrLiftsTheBound() {
     assertThat(
             PlatformConfig.parse("autoscaler:\n  max-scale: \"0\"\n", "t.yaml")
@@ -178,5 +240,45 @@ class PlatformConfigTest {
     assertThatThrownBy(
             () -> PlatformConfig.parse("coldbrew:\n  admin-max-connections: many\n", "test.yaml"))
         .hasMessageContaining("coldbrew.admin-max-connections: \"many\"");
+  }
+
+  @Test
+  void maxRevisionsIsReadFromTheColdbrewSection() {
+    assertThat(PlatformConfig.parse("coldbrew:\n  max-revisions: 2\n", "t.yaml").limits())
+        .extracting(PlatformConfig.Limits::maxRevisions)
+        .isEqualTo(2);
+    assertThat(PlatformConfig.parse("coldbrew:\n  max-revisions: \"40000\"\n", "t.yaml").limits())
+        .extracting(PlatformConfig.Limits::maxRevisions)
+        .isEqualTo(40000);
+  }
+
+  @Test
+  void maxRevisionsDefaultsToWhatTheHeapHolds() {
+    assertThat(PlatformConfig.Limits.defaultMaxRevisions(256L << 20)).isEqualTo(6144);
+    assertThat(PlatformConfig.Limits.defaultMaxRevisions(1L << 30)).isEqualTo(30720);
+    assertThat(PlatformConfig.Limits.defaultMaxRevisions(64L << 20)).isEqualTo(100);
+    assertThat(PlatformConfig.Limits.defaultMaxRevisions(16L << 20)).isEqualTo(100);
+    assertThat(PlatformConfig.Limits.defaultMaxRevisions(Long.MAX_VALUE))
+        .isEqualTo(Integer.MAX_VALUE);
+    assertThat(PlatformConfig.standard().limits().maxRevisions())
+        .isEqualTo(PlatformConfig.Limits.defaultMaxRevisions(Runtime.getRuntime().maxMemory()));
+    assertThat(PlatformConfig.parse("coldbrew: {}\n", "t.yaml").limits().maxRevisions())
+        .isEqualTo(PlatformConfig.standard().limits().maxRevisions());
+  }
+
+  @Test
+  void badMaxRevisionsAreNamedWithTheValueAndWhatIsExpected() {
+    for (String bad :
+        new String[] {
+          "0", "-5", "lots", "1.5", "2147483648", "99999999999999999999", "\"\"", "[1]"
+        }) {
+      assertThatThrownBy(
+              () -> PlatformConfig.parse("coldbrew:\n  max-revisions: " + bad + "\n", "t.yaml"))
+          .as(bad)
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("coldbrew.max-revisions")
+          .hasMessageContaining("1..2147483647")
+          .hasMessageContaining("t.yaml");
+    }
   }
 }

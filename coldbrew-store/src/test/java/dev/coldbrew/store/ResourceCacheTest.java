@@ -68,6 +68,32 @@ class ResourceCacheTest {
   }
 
   @Test
+  void awaitResourceVersionReturnsOnceTheCacheReflectsThatWriteDeletesIncluded() throws Exception {
+    InMemoryStore store = new InMemoryStore();
+    toClose.add(store);
+    Service svc = (Service) store.create(service("hello"));
+    store.create(child(Kind.ROUTE, "hello", svc));
+    ResourceCache cache = cache(store);
+    assertThat(cache.lastSyncResourceVersion()).isZero();
+    cache.start();
+    assertThat(cache.lastSyncResourceVersion()).isEqualTo(2);
+
+    store.delete(Kind.SERVICE, "default", "hello"); // resourceVersions 3 and 4: the cascade
+    long last = store.list(Kind.SERVICE, null).resourceVersion();
+    assertThat(last).isEqualTo(4);
+
+    assertThat(cache.awaitResourceVersion(last, WAIT)).isTrue();
+    assertThat(cache.lastSyncResourceVersion()).isGreaterThanOrEqualTo(last);
+    assertThat(cache.get(Kind.SERVICE, "default", "hello")).isEmpty();
+    assertThat(cache.get(Kind.ROUTE, "default", "hello")).isEmpty();
+    assertThat(cache.awaitResourceVersion(last + 1, Duration.ofMillis(50)))
+        .as("a version not yet written")
+        .isFalse();
+    cache.close();
+    assertThat(cache.awaitResourceVersion(last + 1, WAIT)).as("closed: returns at once").isFalse();
+  }
+
+  @Test
   void followsAddsUpdatesAndDeletes() {
     SqliteStore store = open(100);
     ResourceCache cache = cache(store).start();
@@ -124,6 +150,25 @@ class ResourceCacheTest {
     assertThat(cache.listOwnedBy(svc.metadata.uid)).isEmpty();
     assertThat(cache.get(Kind.REVISION, "default", rev.metadata.name)).isEmpty();
     assertThat(cache.listOwnedBy(other.metadata.uid)).hasSize(1);
+  }
+
+  @Test
+  void countsEachKindAcrossNamespaces() {
+    SqliteStore store = open(100);
+    ResourceCache cache = cache(store).start();
+    assertThat(cache.count(Kind.SERVICE)).isZero();
+    store.create(service("a", "one", "img"));
+    store.create(service("b", "two", "img"));
+    Resource three = store.create(service("b", "three", "img"));
+    store.create(child(Kind.ROUTE, "three", three));
+    await().atMost(WAIT).until(() -> cache.count(Kind.SERVICE) == 3);
+    await().atMost(WAIT).until(() -> cache.count(Kind.ROUTE) == 1);
+
+    store.delete(Kind.SERVICE, "b", "three"); // and its Route
+
+    await().atMost(WAIT).until(() -> cache.count(Kind.ROUTE) == 0);
+    assertThat(cache.count(Kind.SERVICE)).isEqualTo(2);
+    assertThat(cache.count(Kind.REVISION)).isZero();
   }
 
   @Test

@@ -13,6 +13,12 @@ import java.util.Set;
  * Knative's {@code config-autoscaler} ConfigMap: the platform-wide autoscaling defaults that
  * Revision annotations override. Immutable and thread-safe. Defaults and valid ranges are Knative's
  * (listed in docs/operations.md, "The autoscaler: section").
+ *
+ * @param maxScale the section's {@code max-scale} (0: unbounded); when the section sets none and
+ *     the platform has its own default bound, that bound ({@code maxScaleDefaulted})
+ * @param maxScaleDefaulted whether {@code maxScale} is the platform's default bound rather than a
+ *     value the section set: such a bound yields to a revision's {@code min-scale} ({@link
+ *     AutoscalingAnnotations#maxScale})
  */
 public record AutoscalerConfig(
     boolean enableScaleToZero,
@@ -34,6 +40,7 @@ public record AutoscalerConfig(
     boolean allowZeroInitialScale,
     int minScale,
     int maxScale,
+    boolean maxScaleDefaulted,
     int maxScaleLimit,
     String podAutoscalerClass) {
 
@@ -85,6 +92,7 @@ public record AutoscalerConfig(
         false,
         0,
         0,
+        false,
         0,
         KPA_CLASS);
   }
@@ -104,7 +112,8 @@ public record AutoscalerConfig(
    * As {@link #fromMap(String, Map)}, with a platform's own default for {@code max-scale}
    * (Knative's is 0, unlimited). When the section does not set {@code max-scale}, it is {@code
    * defaultMaxScale}, raised to {@code min-scale} and lowered to {@code max-scale-limit} when those
-   * are set, so the default alone never makes a section invalid.
+   * are set, so the default alone never makes a section invalid; it is marked {@link
+   * #maxScaleDefaulted}, so it never makes a revision invalid either.
    *
    * @param defaultMaxScale 0 for Knative's default, else the bound on instances per revision
    */
@@ -156,7 +165,8 @@ public record AutoscalerConfig(
     int min = (int) r.integer("min-scale", 0, 0, Integer.MAX_VALUE, ">= 0");
     int limit = (int) r.integer("max-scale-limit", 0, 0, Integer.MAX_VALUE, ">= 0");
     int max = (int) r.integer("max-scale", 0, 0, Integer.MAX_VALUE, ">= 0");
-    if (!r.has("max-scale") && defaultMaxScale > 0) {
+    boolean defaulted = !r.has("max-scale") && defaultMaxScale > 0;
+    if (defaulted) {
       max = Math.max(defaultMaxScale, min);
       if (limit > 0) {
         max = Math.min(max, limit);
@@ -201,6 +211,7 @@ public record AutoscalerConfig(
         allowZero,
         min,
         max,
+        defaulted,
         limit,
         cls);
   }

@@ -127,9 +127,29 @@ public final class AutoscalingAnnotations {
   }
 
   /**
+   * The {@code max-scale} a revision runs with (0: unbounded): its annotation's, else the config's
+   * — exactly Knative's — except that a bound the platform set by default (no {@code max-scale} in
+   * the annotations or the config, {@link AutoscalerConfig#maxScaleDefaulted}) never falls below
+   * the revision's {@code min-scale}: a manifest valid on a Knative cluster runs here as asked.
+   */
+  public static int maxScale(Map<String, String> annotations, AutoscalerConfig config) {
+    OptionalInt max = integer(annotations, Key.MAX_SCALE);
+    if (max.isPresent()) {
+      return max.getAsInt();
+    }
+    if (!config.maxScaleDefaulted()) {
+      return config.maxScale();
+    }
+    return Math.max(
+        config.maxScale(), integer(annotations, Key.MIN_SCALE).orElse(config.minScale()));
+  }
+
+  /**
    * Checks every {@code autoscaling.knative.dev/*} annotation for type, range and consistency (min
-   * <= max, activation-scale within bounds, ...) against the platform config, adding one error per
-   * problem with the path {@code <pathPrefix>.<key>}.
+   * <= max, activation-scale within bounds, ...), as Knative does: the annotations are compared
+   * with each other, and with the platform config only where Knative does ({@code max-scale-limit},
+   * {@code allow-zero-initial-scale}). Adds one error per problem with the path {@code
+   * <pathPrefix>.<key>}.
    *
    * @param pathPrefix e.g. {@code spec.template.metadata.annotations}
    */
@@ -154,18 +174,19 @@ public final class AutoscalingAnnotations {
     if (tbc.isPresent() && tbc.getAsDouble() < 0 && tbc.getAsDouble() != -1) {
       c.error(Key.TARGET_BURST_CAPACITY, c.raw(Key.TARGET_BURST_CAPACITY), ">= 0 or -1");
     }
+    // As in Knative, min-scale, max-scale and activation-scale are compared with each other only
+    // (an absent one counts as 0), never with the config's min-scale or max-scale; where a
+    // revision's min-scale and the config's max-scale disagree, min-scale wins when scaling
     OptionalInt min = c.integer(Key.MIN_SCALE, 0, "an integer >= 0");
     OptionalInt max = c.integer(Key.MAX_SCALE, 0, "an integer >= 0");
-    int effectiveMin = min.orElse(config.minScale());
-    int effectiveMax = max.orElse(config.maxScale());
-    if (max.isPresent() && effectiveMax != 0 && effectiveMax < effectiveMin) {
-      c.error(Key.MAX_SCALE, c.raw(Key.MAX_SCALE), ">= min-scale (" + effectiveMin + ") or 0");
-    } else if (min.isPresent() && effectiveMax != 0 && effectiveMax < effectiveMin) {
-      c.error(Key.MIN_SCALE, c.raw(Key.MIN_SCALE), "<= max-scale (" + effectiveMax + ")");
+    int annotatedMin = min.orElse(0);
+    int annotatedMax = max.orElse(0);
+    if (annotatedMax != 0 && annotatedMax < annotatedMin) {
+      c.error(Key.MAX_SCALE, c.raw(Key.MAX_SCALE), ">= min-scale (" + annotatedMin + ") or 0");
     }
     if (max.isPresent()
         && config.maxScaleLimit() > 0
-        && (effectiveMax == 0 || effectiveMax > config.maxScaleLimit())) {
+        && (annotatedMax == 0 || annotatedMax > config.maxScaleLimit())) {
       c.error(Key.MAX_SCALE, c.raw(Key.MAX_SCALE), "1.." + config.maxScaleLimit());
     }
     OptionalInt initial = c.integer(Key.INITIAL_SCALE, 0, "an integer >= 0");
@@ -178,16 +199,16 @@ public final class AutoscalingAnnotations {
     OptionalInt activation = c.integer(Key.ACTIVATION_SCALE, 2, "an integer >= 2");
     if (activation.isPresent() && activation.getAsInt() >= 2) {
       int a = activation.getAsInt();
-      if (a < effectiveMin || (effectiveMax != 0 && a > effectiveMax)) {
+      if (a < annotatedMin || (annotatedMax != 0 && a > annotatedMax)) {
         c.error(
             Key.ACTIVATION_SCALE,
             c.raw(Key.ACTIVATION_SCALE),
             "within min-scale.."
-                + (effectiveMax == 0 ? "" : "max-scale")
+                + (annotatedMax == 0 ? "" : "max-scale")
                 + " ("
-                + effectiveMin
+                + annotatedMin
                 + ".."
-                + (effectiveMax == 0 ? "" : effectiveMax)
+                + (annotatedMax == 0 ? "" : annotatedMax)
                 + ")");
       }
     }

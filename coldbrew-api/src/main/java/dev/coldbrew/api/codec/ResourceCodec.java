@@ -217,17 +217,29 @@ public final class ResourceCodec {
    * dropped from a copy of the document, and decoding starts again, until the rest decodes.
    */
   public static <T> T decode(JsonNode doc, Class<T> type) {
+    List<FieldError> errors = new ArrayList<>();
+    T value = decode(doc, type, errors);
+    if (!errors.isEmpty()) {
+      throw new ValidationException(errors);
+    }
+    return value;
+  }
+
+  /**
+   * Decodes like {@link #decode(JsonNode, Class)}, but adds every problem to {@code errors} instead
+   * of throwing, and returns what decoded without the bad values (null when nothing did): for
+   * callers that go on to check the values and report everything at once.
+   */
+  public static <T> T decode(JsonNode doc, Class<T> type, List<FieldError> errors) {
     List<FieldError> fatal = new ArrayList<>();
     JsonNode tree = doc;
     for (int attempt = 0; attempt <= MAX_DECODE_ATTEMPTS; attempt++) {
       Collector problems = new Collector();
       try {
         T value = JSON.reader().withHandler(problems).forType(type).readValue(tree);
-        if (problems.errors.isEmpty() && fatal.isEmpty()) {
-          return value;
-        }
-        fatal.addAll(problems.errors);
-        throw new ValidationException(fatal);
+        errors.addAll(fatal);
+        errors.addAll(problems.errors);
+        return value;
       } catch (IOException | IllegalArgumentException e) {
         List<Object> refs = pathRefs(e);
         fatal.add(describeFailure(e, render(refs), at(tree, refs)));
@@ -240,7 +252,8 @@ public final class ResourceCodec {
         }
       }
     }
-    throw new ValidationException(fatal);
+    errors.addAll(fatal);
+    return null;
   }
 
   private static FieldError describeFailure(Exception e, String path, JsonNode bad) {
@@ -506,7 +519,22 @@ public final class ResourceCodec {
       if (Double.class == raw || double.class == raw) {
         return "a number";
       }
+      if (raw.isEnum()) {
+        return oneOf(raw.getEnumConstants());
+      }
       return "an object";
+    }
+
+    /** An enum's values as written in manifests: {@code Proxy or Serve}. */
+    private static String oneOf(Object[] constants) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < constants.length; i++) {
+        if (i > 0) {
+          sb.append(i == constants.length - 1 ? " or " : ", ");
+        }
+        sb.append(JSON.valueToTree(constants[i]).asText());
+      }
+      return sb.toString();
     }
   }
 }

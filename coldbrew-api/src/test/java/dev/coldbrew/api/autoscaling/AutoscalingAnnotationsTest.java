@@ -96,6 +96,54 @@ class AutoscalingAnnotationsTest {
   }
 
   @Test
+  void theConfigsMinAndMaxNeverRejectARevision() {
+    // Knative compares min-scale, max-scale and activation-scale with each other only
+    AutoscalerConfig explicit =
+        AutoscalerConfig.fromMap("autoscaler", Map.of("max-scale", "5", "min-scale", "3"));
+    assertThat(errors(Map.of(P + "min-scale", "10"), explicit)).isEmpty();
+    assertThat(errors(Map.of(P + "max-scale", "2"), explicit)).isEmpty();
+    assertThat(errors(Map.of(P + "activation-scale", "8"), explicit)).isEmpty();
+    AutoscalerConfig local = AutoscalerConfig.fromMap("autoscaler", Map.of(), 8);
+    assertThat(errors(Map.of(P + "min-scale", "50"), local)).isEmpty();
+    assertThat(errors(Map.of(P + "min-scale", "50", P + "activation-scale", "60"), local))
+        .isEmpty();
+  }
+
+  @Test
+  void maxScaleIsKnativesUnlessOnlyThePlatformsDefaultSetsIt() {
+    AutoscalerConfig local = AutoscalerConfig.fromMap("autoscaler", Map.of(), 8);
+    assertThat(local.maxScale()).isEqualTo(8);
+    assertThat(local.maxScaleDefaulted()).isTrue();
+    assertThat(AutoscalingAnnotations.maxScale(Map.of(), local)).isEqualTo(8);
+    assertThat(AutoscalingAnnotations.maxScale(Map.of(P + "min-scale", "3"), local)).isEqualTo(8);
+    assertThat(AutoscalingAnnotations.maxScale(Map.of(P + "min-scale", "50"), local))
+        .as("the default bound yields to min-scale")
+        .isEqualTo(50);
+    assertThat(AutoscalingAnnotations.maxScale(Map.of(P + "minScale", "50"), local)).isEqualTo(50);
+    // an annotation's max-scale is kept as it is, 0 (unbounded) included
+    assertThat(
+            AutoscalingAnnotations.maxScale(
+                Map.of(P + "min-scale", "50", P + "max-scale", "60"), local))
+        .isEqualTo(60);
+    assertThat(
+            AutoscalingAnnotations.maxScale(
+                Map.of(P + "min-scale", "50", P + "max-scale", "0"), local))
+        .isZero();
+    // so is the config's
+    AutoscalerConfig explicit = AutoscalerConfig.fromMap("autoscaler", Map.of("max-scale", "5"), 8);
+    assertThat(explicit.maxScaleDefaulted()).isFalse();
+    assertThat(AutoscalingAnnotations.maxScale(Map.of(P + "min-scale", "50"), explicit))
+        .isEqualTo(5);
+    AutoscalerConfig unbounded =
+        AutoscalerConfig.fromMap("autoscaler", Map.of("max-scale", "0"), 8);
+    assertThat(AutoscalingAnnotations.maxScale(Map.of(P + "min-scale", "50"), unbounded)).isZero();
+    // the config's own min-scale raises the default too
+    AutoscalerConfig highMin = AutoscalerConfig.fromMap("autoscaler", Map.of("min-scale", "20"), 8);
+    assertThat(AutoscalingAnnotations.maxScale(Map.of(), highMin)).isEqualTo(20);
+    assertThat(AutoscalingAnnotations.maxScale(Map.of(), AutoscalerConfig.defaults())).isZero();
+  }
+
+  @Test
   void activationScaleMustLieWithinTheBounds() {
     assertThat(errors("activation-scale", "3", "min-scale", "4"))
         .singleElement()

@@ -1,9 +1,11 @@
 package dev.coldbrew.autoscaler.sim;
 
+import static dev.coldbrew.autoscaler.DeciderSpec.TARGET_MIN;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.coldbrew.api.codec.Durations;
+import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.Decider;
@@ -15,38 +17,56 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * A {@code coldbrew autoscaler decide} scenario: a Knative {@code DeciderSpec}, the ready count at
- * creation, and timed observations, each of which ticks the {@link Decider} once. Parsing reports
- * every bad key with its path, value and what is expected. Immutable once parsed.
+ * creation, and timed observations, each of which ticks the {@link Decider} once. The file is
+ * decoded by the api module's strict codec (unknown keys and values of the wrong type are errors
+ * with their path), then checked: every problem is reported at once, with its path, value and what
+ * is expected. Immutable once parsed.
  *
- * <p>Time {@code at} is an offset from Unix time 0, so 2-second slots (scale-down delay) are
- * deterministic.
+ * <p>Every spec Knative's decider runs on is accepted: the checks refuse only what its arithmetic
+ * cannot take (a target below Knative's minimum of 0.01, rates of 1 or less, negative or non-finite
+ * numbers, a target burst capacity below 0 other than -1). A total of 0 or an activator capacity of
+ * 0, which Knative's own decider tests use, are fine: the decider's desired count and EBC never
+ * divide by them. Time {@code at} is an offset from Unix time 0, so 2-second slots (scale-down
+ * delay) are deterministic.
  */
 public final class DecideScenario {
-  private static final Set<String> TOP = Set.of("decider", "readyAtStart", "steps");
-  private static final Set<String> STEP =
-      Set.of("at", "ready", "stable", "panic", "noData", "decider");
-  private static final Set<String> SPEC =
-      Set.of(
-          "targetValue",
-          "totalValue",
-          "targetBurstCapacity",
-          "panicThreshold",
-          "maxScaleUpRate",
-          "maxScaleDownRate",
-          "activatorCapacity",
-          "stableWindow",
-          "scaleDownDelay",
-          "activationScale",
-          "initialScale",
-          "reachable",
-          "scalingMetric");
+  /** The file, as the codec decodes it. */
+  static final class File {
+    public Spec decider;
+    public JsonNode readyAtStart;
+    public List<StepFields> steps;
+  }
+
+  /** A {@code DeciderSpec} as written: omitted fields keep the spec they change. */
+  static final class Spec {
+    public Double targetValue;
+    public Double totalValue;
+    public Double targetBurstCapacity;
+    public Double panicThreshold;
+    public Double maxScaleUpRate;
+    public Double maxScaleDownRate;
+    public Double activatorCapacity;
+    public String stableWindow;
+    public String scaleDownDelay;
+    public Integer activationScale;
+    public Integer initialScale;
+    public Boolean reachable;
+    public String scalingMetric;
+  }
+
+  /** One step as written. */
+  static final class StepFields {
+    public String at;
+    public JsonNode ready;
+    public Double stable;
+    public Double panic;
+    public Boolean noData;
+    public Spec decider;
+  }
 
   /** One observation. {@code ready} is {@link Decider#READY_UNKNOWN} for "error". */
   public record Step(
@@ -91,76 +111,70 @@ public final class DecideScenario {
   public static DecideScenario parse(String yaml) {
     JsonNode root;
     try {
-      root = new YAMLMapper().readTree(yaml);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      root = ResourceCodec.yaml().readTree(yaml);
+    } catch (IOException e) {
       throw new ValidationException(
-          new FieldError("", "not valid YAML: " + e.getOriginalMessage()));
+          new FieldError("", "not valid YAML: " + e.getMessage().lines().findFirst().orElse("")));
     }
-    List<FieldError> errors = new ArrayList<>();
     if (root == null || !root.isObject()) {
       throw new ValidationException(
           new FieldError("", "expected a mapping with decider, readyAtStart and steps"));
     }
-    unknownKeys(root, "", TOP, errors);
-    JsonNode deciderNode = root.get("decider");
+    List<FieldError> errors = new ArrayList<>();
+    File file = ResourceCodec.decode(root, File.class, errors);
+    if (file == null) {
+      throw new ValidationException(errors);
+    }
     DeciderSpec spec = defaults();
-    if (deciderNode == null) {
+    if (file.decider == null) {
       errors.add(FieldError.missing("decider"));
     } else {
-      spec = spec(deciderNode, "decider", spec, true, errors);
+      spec = spec(file.decider, "decider", spec, true, errors);
     }
-    int readyAtStart = 0;
-    if (root.has("readyAtStart")) {
-      readyAtStart = ready(root.get("readyAtStart"), "readyAtStart", errors);
-    }
-    JsonNode stepsNode = root.get("steps");
+    int readyAtStart =
+        file.readyAtStart == null ? 0 : ready(file.readyAtStart, "readyAtStart", errors);
     List<Step> steps = new ArrayList<>();
-    if (stepsNode == null || !stepsNode.isArray() || stepsNode.isEmpty()) {
+    if (file.steps == null || file.steps.isEmpty()) {
       errors.add(
-          stepsNode == null
+          file.steps == null
               ? FieldError.missing("steps")
-              : FieldError.invalid("steps", stepsNode.toString(), "a non-empty list of steps"));
+              : FieldError.invalid("steps", "[]", "a non-empty list of steps"));
     } else {
       Duration previous = null;
       DeciderSpec current = spec;
-      for (int i = 0; i < stepsNode.size(); i++) {
+      for (int i = 0; i < file.steps.size(); i++) {
         String path = "steps[" + i + "]";
-        JsonNode s = stepsNode.get(i);
-        if (!s.isObject()) {
-          errors.add(FieldError.invalid(path, s.toString(), "a mapping"));
+        StepFields s = file.steps.get(i);
+        if (s == null) {
+          errors.add(FieldError.missing(path));
           continue;
         }
-        unknownKeys(s, path + ".", STEP, errors);
         Duration at = Duration.ZERO;
-        if (!s.has("at")) {
+        if (s.at == null) {
           errors.add(FieldError.missing(path + ".at"));
         } else {
-          at = duration(s.get("at"), path + ".at", errors);
+          at = duration(s.at, path + ".at", errors);
           if (previous != null && at.compareTo(previous) < 0) {
             errors.add(
                 FieldError.invalid(
                     path + ".at",
-                    text(s.get("at")),
+                    s.at,
                     ">= the previous step's at (" + Durations.format(previous) + ")"));
           }
           previous = at;
         }
-        if (s.has("decider")) {
-          current = spec(s.get("decider"), path + ".decider", current, false, errors);
+        if (s.decider != null) {
+          current = spec(s.decider, path + ".decider", current, false, errors);
         }
         int ready = 0;
-        if (!s.has("ready")) {
+        if (s.ready == null) {
           errors.add(FieldError.missing(path + ".ready"));
         } else {
-          ready = ready(s.get("ready"), path + ".ready", errors);
+          ready = ready(s.ready, path + ".ready", errors);
         }
-        boolean noData = s.has("noData") && bool(s.get("noData"), path + ".noData", errors);
-        double stable = 0;
-        double panic = 0;
-        if (!noData) {
-          stable = observed(s, "stable", path, errors);
-          panic = observed(s, "panic", path, errors);
-        }
+        boolean noData = Boolean.TRUE.equals(s.noData);
+        double stable = noData ? 0 : observed(s.stable, path + ".stable", errors);
+        double panic = noData ? 0 : observed(s.panic, path + ".panic", errors);
         steps.add(new Step(at, ready, stable, panic, noData, current));
       }
     }
@@ -222,68 +236,54 @@ public final class DecideScenario {
         false);
   }
 
+  /** {@code base} with the fields {@code n} sets, each checked. */
   private static DeciderSpec spec(
-      JsonNode n, String path, DeciderSpec base, boolean initial, List<FieldError> errors) {
-    if (!n.isObject()) {
-      errors.add(FieldError.invalid(path, n.toString(), "a mapping of DeciderSpec fields"));
-      return base;
-    }
-    unknownKeys(n, path + ".", SPEC, errors);
-    double target = number(n, "targetValue", path, base.targetValue(), 0.01, ">= 0.01", errors);
-    double defaultTotal = initial && !n.has("totalValue") ? target / 0.7 : base.totalValue();
-    if (initial && !n.has("targetValue") && !n.has("totalValue")) {
-      defaultTotal = base.totalValue();
-    }
-    double total = number(n, "totalValue", path, defaultTotal, 0.01, ">= 0.01", errors);
+      Spec n, String path, DeciderSpec base, boolean initial, List<FieldError> errors) {
+    Checks c = new Checks(path, errors);
+    double target =
+        c.number("targetValue", n.targetValue, base.targetValue(), TARGET_MIN, ">= 0.01");
+    // a new spec that sets only the target gets Knative's default utilization of 70 %
+    double defaultTotal =
+        initial && n.targetValue != null && n.totalValue == null ? target / 0.7 : base.totalValue();
+    double total = c.number("totalValue", n.totalValue, defaultTotal, 0, ">= 0");
     double tbc =
-        number(
-            n, "targetBurstCapacity", path, base.targetBurstCapacity(), -1, "0, > 0 or -1", errors);
+        c.number(
+            "targetBurstCapacity",
+            n.targetBurstCapacity,
+            base.targetBurstCapacity(),
+            -1,
+            "0, > 0 or -1");
     if (tbc < 0 && tbc != -1) {
-      errors.add(FieldError.invalid(path + ".targetBurstCapacity", tbc, "0, > 0 or -1"));
+      errors.add(FieldError.invalid(path + ".targetBurstCapacity", num(tbc), "0, > 0 or -1"));
     }
     double threshold =
-        number(
-            n,
+        c.number(
             "panicThreshold",
-            path,
+            n.panicThreshold,
             base.panicThreshold(),
-            1e-9,
-            "> 0 (a ratio: 2.0 = 200%)",
-            errors);
-    double up =
-        number(n, "maxScaleUpRate", path, base.maxScaleUpRate(), Math.nextUp(1.0), "> 1", errors);
-    double down =
-        number(
-            n, "maxScaleDownRate", path, base.maxScaleDownRate(), Math.nextUp(1.0), "> 1", errors);
+            0,
+            ">= 0 (a ratio: 2.0 = 200%)");
+    double up = c.above("maxScaleUpRate", n.maxScaleUpRate, base.maxScaleUpRate(), 1);
+    double down = c.above("maxScaleDownRate", n.maxScaleDownRate, base.maxScaleDownRate(), 1);
     double activators =
-        number(n, "activatorCapacity", path, base.activatorCapacity(), 1, ">= 1", errors);
-    Duration window = base.stableWindow();
-    if (n.has("stableWindow")) {
-      int before = errors.size();
-      window = duration(n.get("stableWindow"), path + ".stableWindow", errors);
-      if (errors.size() == before && window.compareTo(Duration.ofSeconds(1)) < 0) {
-        errors.add(
-            FieldError.invalid(path + ".stableWindow", text(n.get("stableWindow")), ">= 1s"));
-      }
-    }
-    Duration delay = base.scaleDownDelay();
-    if (n.has("scaleDownDelay")) {
-      delay = duration(n.get("scaleDownDelay"), path + ".scaleDownDelay", errors);
-    }
-    int activation = integer(n, "activationScale", path, base.activationScale(), errors);
-    int initialScale = integer(n, "initialScale", path, base.initialScale(), errors);
-    boolean reachable =
-        n.has("reachable")
-            ? bool(n.get("reachable"), path + ".reachable", errors)
-            : base.reachable();
+        c.number("activatorCapacity", n.activatorCapacity, base.activatorCapacity(), 0, ">= 0");
+    Duration window =
+        n.stableWindow == null
+            ? base.stableWindow()
+            : duration(n.stableWindow, path + ".stableWindow", errors);
+    Duration delay =
+        n.scaleDownDelay == null
+            ? base.scaleDownDelay()
+            : duration(n.scaleDownDelay, path + ".scaleDownDelay", errors);
+    int activation = c.count("activationScale", n.activationScale, base.activationScale());
+    int initialScale = c.count("initialScale", n.initialScale, base.initialScale());
     ScalingMetric metric = base.scalingMetric();
-    if (n.has("scalingMetric")) {
+    if (n.scalingMetric != null) {
       try {
-        metric = ScalingMetric.parse(text(n.get("scalingMetric")));
+        metric = ScalingMetric.parse(n.scalingMetric);
       } catch (IllegalArgumentException e) {
         errors.add(
-            FieldError.invalid(
-                path + ".scalingMetric", text(n.get("scalingMetric")), "concurrency or rps"));
+            FieldError.invalid(path + ".scalingMetric", n.scalingMetric, "concurrency or rps"));
       }
     }
     return new DeciderSpec(
@@ -299,113 +299,81 @@ public final class DecideScenario {
         delay,
         activation,
         initialScale,
-        reachable,
+        n.reachable == null ? base.reachable() : n.reachable,
         metric,
         false);
   }
 
-  private static void unknownKeys(
-      JsonNode n, String prefix, Set<String> known, List<FieldError> errors) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-      String k = it.next().getKey();
-      if (!known.contains(k)) {
-        errors.add(
-            new FieldError(
-                prefix + k,
-                "unknown field (expected one of: " + String.join(", ", sorted(known)) + ")"));
+  /** Range checks of one spec's fields; a bad value keeps the base's. */
+  private record Checks(String path, List<FieldError> errors) {
+    double number(String key, Double value, double base, double min, String expected) {
+      if (value == null) {
+        return base;
       }
+      if (!Double.isFinite(value) || value < min) {
+        errors.add(FieldError.invalid(path + "." + key, num(value), expected));
+        return base;
+      }
+      return value;
+    }
+
+    double above(String key, Double value, double base, double bound) {
+      if (value == null) {
+        return base;
+      }
+      if (!Double.isFinite(value) || value <= bound) {
+        errors.add(FieldError.invalid(path + "." + key, num(value), "> " + num(bound)));
+        return base;
+      }
+      return value;
+    }
+
+    int count(String key, Integer value, int base) {
+      if (value == null) {
+        return base;
+      }
+      if (value < 0) {
+        errors.add(FieldError.invalid(path + "." + key, value, "an integer >= 0"));
+        return base;
+      }
+      return value;
     }
   }
 
-  private static List<String> sorted(Set<String> s) {
-    return s.stream().sorted().toList();
+  /** A number as written: {@code 0}, {@code -3}, {@code 2.5}. */
+  private static Object num(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? (Object) (long) v : (Object) v;
   }
 
-  private static String text(JsonNode n) {
-    return n.isTextual() ? n.asText() : n.toString();
-  }
-
-  /** A value as it appears in an error: strings quoted, numbers and booleans bare. */
-  private static Object value(JsonNode n) {
-    return n.isNumber() ? n.numberValue() : n.isBoolean() ? n.asBoolean() : text(n);
-  }
-
-  private static double observed(JsonNode s, String key, String path, List<FieldError> errors) {
-    if (!s.has(key)) {
-      errors.add(new FieldError(path + "." + key, "missing required field (or set noData: true)"));
+  private static double observed(Double v, String path, List<FieldError> errors) {
+    if (v == null) {
+      errors.add(new FieldError(path, "missing required field (or set noData: true)"));
       return 0;
     }
-    JsonNode v = s.get(key);
-    if (!v.isNumber() || v.asDouble() < 0) {
-      errors.add(FieldError.invalid(path + "." + key, value(v), "a number >= 0"));
+    if (!Double.isFinite(v) || v < 0) {
+      errors.add(FieldError.invalid(path, num(v), "a number >= 0"));
       return 0;
     }
-    return v.asDouble();
-  }
-
-  private static double number(
-      JsonNode n,
-      String key,
-      String path,
-      double dflt,
-      double min,
-      String expected,
-      List<FieldError> errors) {
-    if (!n.has(key)) {
-      return dflt;
-    }
-    JsonNode v = n.get(key);
-    if (!v.isNumber() || v.asDouble() < min) {
-      errors.add(FieldError.invalid(path + "." + key, value(v), expected));
-      return dflt;
-    }
-    return v.asDouble();
-  }
-
-  private static int integer(
-      JsonNode n, String key, String path, int dflt, List<FieldError> errors) {
-    if (!n.has(key)) {
-      return dflt;
-    }
-    JsonNode v = n.get(key);
-    if (!v.isIntegralNumber() || v.asInt() < 0) {
-      errors.add(FieldError.invalid(path + "." + key, value(v), "an integer >= 0"));
-      return dflt;
-    }
-    return v.asInt();
-  }
-
-  private static boolean bool(JsonNode v, String path, List<FieldError> errors) {
-    if (!v.isBoolean()) {
-      errors.add(FieldError.invalid(path, value(v), "true or false"));
-      return false;
-    }
-    return v.asBoolean();
+    return v;
   }
 
   private static int ready(JsonNode v, String path, List<FieldError> errors) {
     if (v.isTextual() && v.asText().equals("error")) {
       return Decider.READY_UNKNOWN;
     }
-    if (!v.isIntegralNumber() || v.asInt() < 0) {
-      errors.add(FieldError.invalid(path, value(v), "an integer >= 0 or \"error\""));
+    if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+      Object shown = v.isNumber() ? v.numberValue() : v.isTextual() ? v.asText() : v.toString();
+      errors.add(FieldError.invalid(path, shown, "an integer >= 0 or \"error\""));
       return 0;
     }
     return v.asInt();
   }
 
-  private static Duration duration(JsonNode v, String path, List<FieldError> errors) {
+  private static Duration duration(String v, String path, List<FieldError> errors) {
     try {
-      if (v.isNumber()) {
-        if (v.asDouble() < 0) {
-          throw new IllegalArgumentException();
-        }
-        return Duration.ofNanos(Math.round(v.asDouble() * 1e9));
-      }
-      return Durations.parse(v.asText());
+      return Durations.parse(v);
     } catch (IllegalArgumentException e) {
-      errors.add(
-          FieldError.invalid(path, value(v), "a duration such as 60s, 1m, 500ms, or seconds"));
+      errors.add(FieldError.invalid(path, v, "a duration such as 60s, 1m, 500ms, or seconds"));
       return Duration.ZERO;
     }
   }

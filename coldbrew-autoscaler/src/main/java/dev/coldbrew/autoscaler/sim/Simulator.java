@@ -2,17 +2,14 @@ package dev.coldbrew.autoscaler.sim;
 
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.stats.Stat;
-import dev.coldbrew.autoscaler.Decider;
 import dev.coldbrew.autoscaler.DeciderSpec;
-import dev.coldbrew.autoscaler.MetricCollector;
-import dev.coldbrew.autoscaler.Observed;
 import dev.coldbrew.autoscaler.PodAutoscalerDecision;
-import dev.coldbrew.autoscaler.PodAutoscalerLogic;
 import dev.coldbrew.autoscaler.PodAutoscalerSettings;
 import dev.coldbrew.autoscaler.PodAutoscalerState;
+import dev.coldbrew.autoscaler.RevisionAutoscaler;
 import dev.coldbrew.autoscaler.ScaleResult;
-import dev.coldbrew.autoscaler.SksMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -24,12 +21,14 @@ import java.util.Map;
 import java.util.PriorityQueue;
 
 /**
- * Runs the whole autoscaling pipeline offline on a {@link Trace}, in simulated time from Unix time
- * 0: requests are dispatched to ready instances (at most {@code containerConcurrency} each, 0 =
+ * Runs a Revision's {@link RevisionAutoscaler} — the same unit the platform runs — offline on a
+ * {@link Trace}, in simulated time from Unix time 0, with a simulated runtime and data plane around
+ * it: requests are dispatched to ready instances (at most {@code containerConcurrency} each, 0 =
  * unlimited) or wait; every second the revision's time-weighted concurrency (in flight plus
- * waiting) and arrivals are recorded into the {@link MetricCollector}; the {@link Decider} ticks
- * every 2 s and is poked when load arrives at desired 0; the {@link PodAutoscalerLogic} applies
- * bounds and scale-to-zero gating; new instances become ready after the cold-start delay.
+ * waiting) and arrivals are reported to the autoscaler, and the activator reports the first request
+ * at once while it is in the path, as the data plane does; the autoscaler ticks every 2 s and when
+ * a report pokes it, and is reconciled when a tick notifies, when an instance becomes ready and
+ * when its requeue timer expires; new instances become ready after the cold-start delay.
  *
  * <p>The Revision starts as just deployed: {@code initial-scale} instances ready, its PodAutoscaler
  * Active. An instance being removed while it has requests in flight drains first. Pure: no I/O, no
@@ -135,10 +134,8 @@ public final class Simulator {
 
   private final Options options;
   private final Trace trace;
-  private final DeciderSpec spec;
   private final PodAutoscalerSettings settings;
-  private final MetricCollector collector;
-  private final Decider decider;
+  private final RevisionAutoscaler autoscaler;
   private final PriorityQueue<Event> events =
       new PriorityQueue<>(
           Comparator.comparingLong(Event::at)
@@ -147,7 +144,6 @@ public final class Simulator {
   private final List<Instance> instances = new ArrayList<>();
   private final Deque<Trace.Request> waiting = new ArrayDeque<>();
   private final List<Tick> ticks = new ArrayList<>();
-  private PodAutoscalerState pa;
   private long seq;
   private long now;
   private long lastAdvance;
@@ -170,19 +166,19 @@ public final class Simulator {
   private Simulator(Trace trace, Options options) {
     this.trace = trace;
     this.options = options;
-    this.spec =
+    DeciderSpec spec =
         DeciderSpec.from(
             options.config(), options.annotations(), options.containerConcurrency(), true);
     this.settings = PodAutoscalerSettings.from(options.config(), options.annotations(), spec);
-    this.collector = new MetricCollector(spec);
     for (int i = 0; i < spec.initialScale(); i++) {
       Instance inst = new Instance();
       inst.ready = true;
       instances.add(inst);
     }
     peak = instances.size();
-    this.decider = new Decider(spec, readyCount(), Instant.EPOCH);
-    this.pa = PodAutoscalerState.initial(Instant.EPOCH);
+    this.autoscaler =
+        new RevisionAutoscaler(
+            spec, settings, PodAutoscalerState.initial(Instant.EPOCH), readyCount(), Instant.EPOCH);
   }
 
   /** Simulates {@code trace} with {@code options}. */
@@ -288,8 +284,7 @@ public final class Simulator {
   }
 
   private void record(Stat stat) {
-    collector.record(stat, instant());
-    if (decider.shouldPoke(stat.averageConcurrentRequests(), readyCount())) {
+    if (autoscaler.record(stat, instant(), readyCount())) {
       tick(true);
     }
   }
@@ -297,7 +292,7 @@ public final class Simulator {
   private void arrive(Trace.Request r) {
     requests++;
     arrivalsThisSecond++;
-    boolean proxying = pa.sksMode() == SksMode.PROXY || readyCount() == 0;
+    boolean proxying = autoscaler.state().sksMode() == SksMode.PROXY || readyCount() == 0;
     if (proxying && !activatorTracking) {
       activatorTracking = true;
       pokeCredit = 1;
@@ -360,11 +355,11 @@ public final class Simulator {
   }
 
   private void tick(boolean poke) {
-    Observed observed = collector.stableAndPanic(instant());
-    ScaleResult r = decider.scale(instant(), readyCount(), observed);
-    if (r.valid() && r.notifyChange()) {
+    ScaleResult r = autoscaler.tick(instant(), readyCount());
+    if (r.notifyChange()) {
       reconcile();
     }
+    PodAutoscalerState pa = autoscaler.state();
     boolean proxy = pa.sksMode() == SksMode.PROXY || readyCount() == 0;
     String active =
         pa.active().conditionStatus() + (pa.reason() == null ? "" : " (" + pa.reason() + ")");
@@ -373,11 +368,11 @@ public final class Simulator {
             now,
             poke,
             r.valid(),
-            observed == null ? 0 : observed.stable(),
-            observed == null ? 0 : observed.panic(),
-            decider.desiredScale(),
-            decider.excessBurstCapacity(),
-            decider.panicking(),
+            r.valid() ? autoscaler.observed().stable() : 0,
+            r.valid() ? autoscaler.observed().panic() : 0,
+            autoscaler.desiredScale(),
+            autoscaler.excessBurstCapacity(),
+            autoscaler.panicking(),
             scale(),
             instances.size(),
             readyCount(),
@@ -393,15 +388,7 @@ public final class Simulator {
     if (++reconcilesAtNow > 10) {
       return; // a requeue loop at one instant would be a bug; never spin
     }
-    PodAutoscalerDecision d =
-        PodAutoscalerLogic.reconcile(
-            settings,
-            pa,
-            instant(),
-            decider.desiredScale(),
-            decider.excessBurstCapacity(),
-            readyCount());
-    pa = d.state();
+    PodAutoscalerDecision d = autoscaler.reconcile(instant(), readyCount());
     if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
       setScale(d.applyScale());
     }

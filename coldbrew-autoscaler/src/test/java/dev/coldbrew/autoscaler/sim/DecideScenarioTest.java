@@ -77,10 +77,7 @@ class DecideScenarioTest {
                 assertThat(((ValidationException) e).errors())
                     .extracting(Object::toString)
                     .containsExactlyInAnyOrder(
-                        "decider.colour: unknown field (expected one of: activationScale,"
-                            + " activatorCapacity, initialScale, maxScaleDownRate, maxScaleUpRate,"
-                            + " panicThreshold, reachable, scaleDownDelay, scalingMetric,"
-                            + " stableWindow, targetBurstCapacity, targetValue, totalValue)",
+                        "decider.colour: unknown field",
                         "decider.targetValue: -3 (expected: >= 0.01)",
                         "decider.stableWindow: \"soon\" (expected: a duration such as 60s, 1m,"
                             + " 500ms, or seconds)",
@@ -90,5 +87,96 @@ class DecideScenarioTest {
                         "steps[1].ready: \"x\" (expected: an integer >= 0 or \"error\")"));
     assertThatThrownBy(() -> DecideScenario.parse("decider: {}\n"))
         .hasMessageContaining("steps: missing required field");
+  }
+
+  @Test
+  void acceptsTheSpecsKnativesDeciderTestsUse() {
+    // Knative's TestAutoscalerScaleDownDelay: only target, rates, threshold and delay are set, so
+    // total, TBC, activator capacity and the stable window are 0
+    DecideScenario s =
+        DecideScenario.parse(
+            """
+            decider:
+              targetValue: 10
+              totalValue: 0
+              targetBurstCapacity: 0
+              activatorCapacity: 0
+              stableWindow: 0s
+              panicThreshold: 100
+              maxScaleUpRate: 10
+              maxScaleDownRate: 10
+              scaleDownDelay: 5m
+            steps:
+              - {at: 2s, ready: 0, stable: 40, panic: 40}
+              - {at: 5m, ready: 0, stable: 0, panic: 0}
+              - {at: 5m2s, ready: 0, stable: 0, panic: 0}
+            """);
+    assertThat(s.run())
+        .extracting(DecideScenario.Outcome::desiredPodCount)
+        .as("scaled down only once 4 has left the 5-minute window")
+        .containsExactly(4, 4, 0);
+    assertThat(s.run()).extracting(DecideScenario.Outcome::excessBurstCapacity).containsOnly(0);
+
+    // total 0 with a TBC above 0: no spare capacity, EBC = floor(0 − 100 − 5)
+    DecideScenario noTotal =
+        DecideScenario.parse(
+            """
+            decider: {targetValue: 1, totalValue: 0, targetBurstCapacity: 100, panicThreshold: 0}
+            steps: [{at: 0, ready: 3, stable: 5, panic: 5}]
+            """);
+    DecideScenario.Outcome o = noTotal.run().get(0);
+    assertThat(o.excessBurstCapacity()).isEqualTo(-105);
+    assertThat(o.panicking()).as("a threshold of 0 always panics").isTrue();
+  }
+
+  @Test
+  void refusesWhatTheDecidersArithmeticCannotTake() {
+    assertThatThrownBy(
+            () ->
+                DecideScenario.parse(
+                    """
+                    decider:
+                      targetValue: ten
+                      totalValue: -1
+                      targetBurstCapacity: -2
+                      panicThreshold: -1
+                      maxScaleUpRate: 1
+                      maxScaleDownRate: "NaN"
+                      activatorCapacity: -5
+                      stableWindow: -3
+                      activationScale: 1.5
+                      initialScale: -1
+                      reachable: maybe
+                      scalingMetric: cpu
+                    steps: [{at: 0, ready: 1.5, stable: -1, panic: "Infinity"}]
+                    """))
+        .isInstanceOf(ValidationException.class)
+        .satisfies(
+            e ->
+                assertThat(((ValidationException) e).errors())
+                    .extracting(Object::toString)
+                    .containsExactlyInAnyOrder(
+                        "decider.targetValue: \"ten\" (expected: a number)",
+                        "decider.activationScale: 1.5 (expected: an integer)",
+                        "decider.reachable: \"maybe\" (expected: true or false)",
+                        "decider.totalValue: -1 (expected: >= 0)",
+                        "decider.targetBurstCapacity: -2 (expected: 0, > 0 or -1)",
+                        "decider.panicThreshold: -1 (expected: >= 0 (a ratio: 2.0 = 200%))",
+                        "decider.maxScaleUpRate: 1 (expected: > 1)",
+                        "decider.maxScaleDownRate: NaN (expected: > 1)",
+                        "decider.activatorCapacity: -5 (expected: >= 0)",
+                        "decider.stableWindow: \"-3\" (expected: a duration such as 60s, 1m,"
+                            + " 500ms, or seconds)",
+                        "decider.initialScale: -1 (expected: an integer >= 0)",
+                        "decider.scalingMetric: \"cpu\" (expected: concurrency or rps)",
+                        "steps[0].ready: 1.5 (expected: an integer >= 0 or \"error\")",
+                        "steps[0].stable: -1 (expected: a number >= 0)",
+                        "steps[0].panic: Infinity (expected: a number >= 0)"));
+    assertThatThrownBy(() -> DecideScenario.parse("- not a mapping\n"))
+        .hasMessage("expected a mapping with decider, readyAtStart and steps");
+    assertThatThrownBy(() -> DecideScenario.parse("decider: {\n"))
+        .hasMessageStartingWith("not valid YAML");
+    assertThatThrownBy(() -> DecideScenario.parse("decider: {}\nsteps: []\n"))
+        .hasMessage("steps: \"[]\" (expected: a non-empty list of steps)");
   }
 }

@@ -8,6 +8,7 @@ import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.sim.SimulationReport;
 import dev.coldbrew.autoscaler.sim.Simulator;
 import dev.coldbrew.autoscaler.sim.Trace;
+import dev.coldbrew.server.PlatformConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,6 +74,15 @@ public final class SimulateCommand implements Callable<Integer> {
   String duration;
 
   @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "The platform's config file, read as serve --config reads it: its autoscaler: section"
+              + " (initial scale, grace period, retention, windows, max-scale, ...) sets what"
+              + " annotations do not. Without it, Knative's defaults.")
+  Path config;
+
+  @Option(
       names = {"-o", "--output"},
       paramLabel = "FORMAT",
       defaultValue = "table",
@@ -103,8 +113,15 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       map.put(key, a.substring(eq + 1).trim());
     }
-    AutoscalerConfig config = AutoscalerConfig.defaults();
-    AutoscalingAnnotations.validate(map, config, ANNOTATIONS_PATH, errors);
+    AutoscalerConfig autoscaler = AutoscalerConfig.defaults();
+    if (config != null) {
+      try {
+        autoscaler = PlatformConfig.load(config).autoscaler();
+      } catch (ValidationException e) {
+        errors.addAll(e.errors());
+      }
+    }
+    AutoscalingAnnotations.validate(map, autoscaler, ANNOTATIONS_PATH, errors);
     if (!errors.isEmpty()) {
       return CliErrors.fail(
           spec, "invalid input:\n" + CliErrors.indent(new ValidationException(errors)));
@@ -118,7 +135,8 @@ public final class SimulateCommand implements Callable<Integer> {
       return CliErrors.fail(spec, "invalid trace:\n" + CliErrors.indent(e));
     }
     Simulator.Result result =
-        Simulator.run(trace, new Simulator.Options(config, map, containerConcurrency, cold, until));
+        Simulator.run(
+            trace, new Simulator.Options(autoscaler, map, containerConcurrency, cold, until));
     String out =
         switch (output) {
           case "csv" -> SimulationReport.csv(result);

@@ -91,6 +91,17 @@ class AutoscalerCommandIT {
   }
 
   @Test
+  void decideAcceptsTheSpecsKnativesDeciderTestsUse() throws Exception {
+    // total, TBC, activator capacity and stable window all 0, as in Knative's own test
+    Run r =
+        coldbrew("autoscaler", "decide", "-f", RES + "knative-scale-down-delay.yaml", "-o", "json");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    JsonNode out = JSON.readTree(r.out());
+    assertThat(out.findValuesAsText("desiredPodCount")).containsExactly("4", "4", "0");
+    assertThat(out.findValuesAsText("excessBurstCapacity")).containsOnly("0");
+  }
+
+  @Test
   void simulateAColdStartFromZero() throws Exception {
     Run r = coldbrew("autoscaler", "simulate", "-f", RES + "cold-start.csv", "-o", "json");
     assertThat(r.exitCode()).as(r.err()).isZero();
@@ -128,6 +139,51 @@ class AutoscalerCommandIT {
     Run table = coldbrew(common);
     assertThat(table.exitCode()).as(table.err()).isZero();
     assertThat(table.out()).contains("SUMMARY").containsPattern("peakInstances\\s+5");
+  }
+
+  @Test
+  void simulateReadsTheAutoscalerSectionOfAConfigFile() throws Exception {
+    Run r =
+        coldbrew(
+            "autoscaler",
+            "simulate",
+            "-f",
+            RES + "cold-start.csv",
+            "--config",
+            RES + "simulate-config.yaml",
+            "-o",
+            "json");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    JsonNode summary = JSON.readTree(r.out()).get("summary");
+    // initial-scale 0: nothing runs until the request at 200 s starts an instance (ready 500 ms
+    // later); the PA goes Inactive a stable window after it became Active (260.5 s), and the
+    // retention of 20 s (over the grace period of 10 s) keeps the instance until 280.5 s: 80.5
+    // instance-seconds, against 126.5 with Knative's defaults (simulateAColdStartFromZero)
+    assertThat(summary.get("instanceSeconds").asDouble()).isEqualTo(80.5);
+    assertThat(summary.get("coldStarts").asInt()).isEqualTo(1);
+    assertThat(summary.get("maxWaitMillis").asInt()).isEqualTo(500);
+  }
+
+  @Test
+  void simulateRejectsABadConfigFile() throws Exception {
+    Path bad = Files.createTempFile("coldbrew-config", ".yaml");
+    try {
+      Files.writeString(bad, "autoscaler:\n  scale-to-zero-grace-period: soon\n  colour: blue\n");
+      Run r =
+          coldbrew("autoscaler", "simulate", "-f", RES + "burst.csv", "--config", bad.toString());
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.out()).isEmpty();
+      assertThat(r.err())
+          .contains("autoscaler.scale-to-zero-grace-period: \"soon\"")
+          .contains("autoscaler.colour")
+          .contains(bad.toString());
+      Run missing =
+          coldbrew("autoscaler", "simulate", "-f", RES + "burst.csv", "--config", "no-such.yaml");
+      assertThat(missing.exitCode()).isEqualTo(2);
+      assertThat(missing.err()).contains("--config").contains("no-such.yaml");
+    } finally {
+      Files.deleteIfExists(bad);
+    }
   }
 
   @Test

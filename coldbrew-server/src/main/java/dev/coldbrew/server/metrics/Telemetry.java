@@ -1,6 +1,7 @@
 package dev.coldbrew.server.metrics;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceListener;
 import dev.coldbrew.api.runtime.RevisionInstances;
@@ -16,6 +17,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
@@ -79,6 +82,11 @@ public final class Telemetry
   /** Every meter in the Prometheus text format. */
   public String scrape() {
     return registry.scrape();
+  }
+
+  /** Every meter in the Prometheus text format, written to {@code out}. */
+  public void scrape(OutputStream out) throws IOException {
+    registry.scrape(out);
   }
 
   /** The revisions seen, with their latest decision and history. */
@@ -163,18 +171,18 @@ public final class Telemetry
     String object = "revision/" + revision.name();
     String ns = revision.namespace();
     // A revision starts with no instances, in Proxy mode.
-    int wasRequested = before == null ? 0 : Math.max(0, before.requestedPods());
-    if (d.requestedPods() >= 0 && d.requestedPods() != wasRequested) {
-      boolean up = d.requestedPods() > wasRequested;
+    int wasRequested = before == null ? 0 : Math.max(0, before.requestedInstances());
+    if (d.requestedInstances() >= 0 && d.requestedInstances() != wasRequested) {
+      boolean up = d.requestedInstances() > wasRequested;
       events.record(
           ns,
           EventLog.Event.NORMAL,
           up ? "ScaledUp" : "ScaledDown",
           object,
-          "scaled from " + wasRequested + " to " + d.requestedPods() + " instances");
+          "scaled from " + wasRequested + " to " + d.requestedInstances() + " instances");
     }
-    String wasMode = before == null ? "Proxy" : before.sksMode();
-    if (!d.sksMode().equals(wasMode)) {
+    SksMode wasMode = before == null ? SksMode.PROXY : before.sksMode();
+    if (d.sksMode() != wasMode) {
       events.record(
           ns,
           EventLog.Event.NORMAL,
@@ -191,7 +199,7 @@ public final class Telemetry
           d.panicMode()
               ? String.format(
                   "panic concurrency %.1f over %d instances",
-                  d.panicRequestConcurrency(), d.actualPods())
+                  d.panicRequestConcurrency(), d.readyInstances())
               : "back to the stable window");
     }
   }

@@ -1,4 +1,4 @@
-package dev.coldbrew.server;
+package dev.coldbrew.store.admission;
 
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
@@ -15,16 +15,28 @@ import java.util.Optional;
 
 /**
  * What every user write passes through, whether it comes over HTTP or from {@code serve -f}: drop
- * status, default, validate (against the stored object on update), then write. Knative's webhook
- * and the API server's write path in one place. Thread-safe; blocking (it writes to the store).
+ * status, default, validate (against the stored object on update), check the {@link RevisionQuota}
+ * when the write would make a Revision, then write. Knative's webhook and the API server's write
+ * path in one place. It sits next to the {@link Store} contract, over any store, so the admin API,
+ * {@code serve -f}, tests on an {@code InMemoryStore} and a second engine's tools all run the same
+ * pipeline; decoding is the codec's ({@code ResourceCodec}), since each caller reports decoding
+ * errors in its own terms (a file name, a content type). Thread-safe; blocking (it writes to the
+ * store).
  */
 public final class Admission {
   private final Store store;
   private final ValidationContext context;
+  private final RevisionQuota quota;
 
+  /** Without a limit on Revisions. */
   public Admission(Store store, ValidationContext context) {
+    this(store, context, RevisionQuota.unlimited());
+  }
+
+  public Admission(Store store, ValidationContext context, RevisionQuota quota) {
     this.store = store;
     this.context = context;
+    this.quota = quota;
   }
 
   /** What an apply did. */
@@ -47,7 +59,7 @@ public final class Admission {
     requireUserKind(input.resourceKind());
     Resource r = prepare(input);
     Validation.validate(r, context);
-    return store.create(r);
+    return quota.write(r, makesRevision(null, r), () -> store.create(r));
   }
 
   /** Replaces a user resource's metadata and spec; checks resourceVersion when it is given. */
@@ -63,7 +75,7 @@ public final class Admission {
     }
     Validation.validate(r, context);
     Validation.validateUpdate(old, r, context);
-    return store.update(r);
+    return quota.write(r, makesRevision(old, r), () -> store.update(r));
   }
 
   /**
@@ -79,7 +91,9 @@ public final class Admission {
           store.get(r.resourceKind(), r.metadata.namespace, r.metadata.name);
       if (existing.isEmpty()) {
         try {
-          return new Applied(store.create(ResourceCodec.copy(r)), Outcome.CREATED);
+          Resource created =
+              quota.write(r, makesRevision(null, r), () -> store.create(ResourceCodec.copy(r)));
+          return new Applied(created, Outcome.CREATED);
         } catch (StoreException e) {
           if (e.reason() != StoreException.Reason.ALREADY_EXISTS || attempt > 5) {
             throw e;
@@ -99,7 +113,9 @@ public final class Admission {
       }
       Validation.validateUpdate(old, merged, context);
       try {
-        return new Applied(store.update(merged), Outcome.CONFIGURED);
+        Resource updated =
+            quota.write(merged, makesRevision(old, merged), () -> store.update(merged));
+        return new Applied(updated, Outcome.CONFIGURED);
       } catch (StoreException e) {
         if (e.reason() != StoreException.Reason.CONFLICT || attempt > 5) {
           throw e;
@@ -119,6 +135,21 @@ public final class Admission {
     var tree = ResourceCodec.toTree(r);
     tree.remove("status");
     return Defaults.apply(ResourceCodec.fromStoredJson(tree.toString()), context.defaults());
+  }
+
+  /**
+   * Whether writing {@code r} over {@code old} (null: a create) makes a Revision: a new Service,
+   * Configuration or Revision, or a Service's or Configuration's changed template.
+   */
+  private static boolean makesRevision(Resource old, Resource r) {
+    Kind k = r.resourceKind();
+    if (old == null) {
+      return k == Kind.SERVICE || k == Kind.CONFIGURATION || k == Kind.REVISION;
+    }
+    return (k == Kind.SERVICE || k == Kind.CONFIGURATION)
+        && !Objects.equals(
+            ResourceCodec.toTree(old).path("spec").get("template"),
+            ResourceCodec.toTree(r).path("spec").get("template"));
   }
 
   private static boolean sameUserFields(Resource a, Resource b) {
