@@ -1,6 +1,7 @@
 package dev.coldbrew.controller;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.autoscaler.DeciderSpec;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -47,6 +49,15 @@ import org.slf4j.LoggerFactory;
  * class held but the revision's publish monitor, which keeps one revision's decisions in order and
  * which the event loops never take; they run on this thread for ticks and on the reconcile worker
  * for reconciles. The listener could therefore call the runtime directly.
+ *
+ * <p>Scale from zero. When a tick (a poke's, typically) decides that a revision the runtime was
+ * asked to keep at zero needs instances, the multiscaler runs the PodAutoscaler logic on that
+ * decision at once and asks the runtime for the count it applies, on its own thread, before it
+ * tells the listener: the cold start begins without waiting for a reconcile worker, a store read or
+ * a store write. The PodAutoscaler logic (bounds, activation) is the one the reconcile runs, on the
+ * same state, so the autoscaler still owns the desired scale; the reconcile that the listener
+ * queues then writes the ServerlessService and the status, and applies the same count again (the
+ * runtime treats an unchanged count as nothing to do).
  */
 final class Multiscaler implements Stat.Sink, AutoCloseable {
   static final Duration TICK = Duration.ofSeconds(2);
@@ -73,7 +84,14 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
     void decided(NamespacedName revision, ScaleResult result);
   }
 
+  /** The Revision a key names, as the reconcilers see it (their cache); empty when it is gone. */
+  @FunctionalInterface
+  interface RevisionLookup {
+    Optional<Revision> get(NamespacedName revision);
+  }
+
   private final InstanceRuntime runtime;
+  private final RevisionLookup revisions;
   private final Clock clock;
   private final DecisionListener listener;
   private final ScheduledExecutorService thread;
@@ -83,26 +101,30 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
   private int cursor; // the slot the next run ticks; the thread's only
   volatile AutoscalerObserver observer = AutoscalerObserver.NONE;
 
-  Multiscaler(InstanceRuntime runtime, Clock clock, DecisionListener listener) {
-    this(runtime, clock, listener, newThread(), true);
+  Multiscaler(
+      InstanceRuntime runtime, RevisionLookup revisions, Clock clock, DecisionListener listener) {
+    this(runtime, revisions, clock, listener, newThread(), true);
   }
 
   /** With a given thread (tests); it is not shut down by {@link #close}. */
   Multiscaler(
       InstanceRuntime runtime,
+      RevisionLookup revisions,
       Clock clock,
       DecisionListener listener,
       ScheduledExecutorService thread) {
-    this(runtime, clock, listener, thread, false);
+    this(runtime, revisions, clock, listener, thread, false);
   }
 
   private Multiscaler(
       InstanceRuntime runtime,
+      RevisionLookup revisions,
       Clock clock,
       DecisionListener listener,
       ScheduledExecutorService thread,
       boolean ownsThread) {
     this.runtime = runtime;
+    this.revisions = revisions;
     this.clock = clock;
     this.listener = listener;
     this.thread = thread;
@@ -307,17 +329,41 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
       ScaleResult r;
       AutoscalerObserver.Decision seen;
       long number;
+      boolean fromZero;
       synchronized (s) {
         r = s.autoscaler.tick(clock.instant(), ready);
         seen = s.decision(ready);
         number = ++s.decisions;
+        fromZero = s.requested == 0 && r.desiredPodCount() > 0;
       }
       publish(s, number, seen);
       if (r.notifyChange()) {
+        if (fromZero) {
+          try {
+            scaleFromZero(s, ready);
+          } catch (RuntimeException e) { // the queued reconcile tries again, and reports it
+            LOG.warn("scaling {} from zero failed", s.key, e);
+          }
+        }
         listener.decided(s.key, r);
       }
     } catch (RuntimeException e) {
       LOG.warn("autoscaler tick of {} failed", s.key, e);
+    }
+  }
+
+  /**
+   * A tick decided that a revision held at zero needs instances: the PodAutoscaler logic on that
+   * decision, and the count it applies asked of the runtime at once.
+   */
+  private void scaleFromZero(Scaler s, int ready) {
+    Optional<Revision> rev = revisions.get(s.key);
+    if (rev.isEmpty()) {
+      return; // being deleted: its reconcile forgets the scaler
+    }
+    PodAutoscalerDecision d = reconcile(s, ready);
+    if (d.applyScale() > 0) {
+      runtime.scale(rev.get(), d.applyScale());
     }
   }
 
