@@ -47,11 +47,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     UpstreamExchange r = exchange;
-    if (r != null) {
+    if (r != null) { // still lent: the response is not complete
+      pool.transport.quickAck(channel); // first, so the ACK leaves before the flush to the client
       r.upstreamReadComplete();
-      if (exchange != null) {
-        pool.transport.quickAck(channel);
-      }
     }
   }
 
