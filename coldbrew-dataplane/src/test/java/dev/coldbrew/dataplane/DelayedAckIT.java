@@ -28,11 +28,16 @@ import org.junit.jupiter.params.provider.CsvSource;
  * <p>The failure mode is 40 ms per request, so this checks behaviour with generous bounds rather
  * than speed: 50 sequential requests on one kept-alive client connection (after 10 untimed ones, so
  * the JIT and the pooled upstream connection are warm) must take well under 50 × 40 ms in total —
- * at most a quarter of it — and their median under 10 ms. Both hold on a loaded 2-core machine (a
- * median of about 1 ms) and both fail without the {@code TCP_QUICKACK} re-arm (about 44 ms each).
- * The same app asked directly by a client that does nothing about it is checked to stall first, so
- * the bounds say something on this machine. Each transport the gateway can run on is checked, the
- * default one ({@link DataPlaneOptions#defaults()}) in both modes.
+ * at most a quarter of it — and their median under 10 ms. Both fail without the {@code
+ * TCP_QUICKACK} re-arm (about 44 ms each). The same app asked directly by a client that does
+ * nothing about it is checked to stall first, so the bounds say something on this machine. Each
+ * transport the gateway can run on is checked, the default one ({@link
+ * DataPlaneOptions#defaults()}) in both modes.
+ *
+ * <p>On a machine loaded far beyond its cores, the threads of one request (client, gateway, app)
+ * can each wait many milliseconds for a CPU, which for a while looks like the stall. So a case
+ * measures its 50 requests up to {@value #ATTEMPTS} times, each on a new connection, and judges the
+ * best attempt: the stall is in every request of every attempt, a starved spell is not.
  */
 class DelayedAckIT {
   private static final String HOST = "nagle.default.localhost";
@@ -40,6 +45,7 @@ class DelayedAckIT {
   private static final int WARM_UP = 10;
   private static final int REQUESTS = 50;
   private static final double STALL_MS = 40;
+  private static final int ATTEMPTS = 3;
 
   private static NagleApp app;
   private static double directMedianMs;
@@ -76,8 +82,16 @@ class DelayedAckIT {
       dataPlane.updateInstances(REV, List.of(new Instance("n1", "127.0.0.1", app.port())));
       dataPlane.updateMode(REV, mode);
 
-      double[] ms = time(port, HOST, WARM_UP, REQUESTS);
-      double total = Arrays.stream(ms).sum();
+      double[] ms = null;
+      double total = Double.MAX_VALUE;
+      for (int attempt = 0; attempt < ATTEMPTS && total >= REQUESTS * STALL_MS / 4; attempt++) {
+        double[] next = time(port, HOST, WARM_UP, REQUESTS);
+        double sum = Arrays.stream(next).sum();
+        if (sum < total) {
+          ms = next;
+          total = sum;
+        }
+      }
       assertThat(total)
           .as(
               "ms for %d kept-alive requests through the gateway (%s, %s)",
