@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * a store write. The PodAutoscaler logic (bounds, activation) is the one the reconcile runs, on the
  * same state, so the autoscaler still owns the desired scale; the reconcile that the listener
  * queues then writes the ServerlessService and the status, and applies the same count again (the
- * runtime treats an unchanged count as nothing to do).
+ * runtime treats an unchanged count as nothing to do). A pass and the {@code runtime.scale} that
+ * applies it are made under the scaler's applying monitor (see {@link #reconcile}), so the two
+ * threads that apply counts never apply them out of order.
  */
 final class Multiscaler implements Stat.Sink, AutoCloseable {
   static final Duration TICK = Duration.ofSeconds(2);
@@ -156,6 +158,7 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
     private int requested = -1;
     private long decisions; // decisions made, numbered under the monitor
     private final Object publishing = new Object();
+    private final Object applying = new Object(); // a reconcile pass and its runtime.scale
     private long published; // the last decision published, under publishing
     private final AtomicBoolean pokePending = new AtomicBoolean();
     private volatile boolean ticking;
@@ -249,19 +252,27 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
 
   /**
    * One PodAutoscaler pass on the scaler's latest decision ({@link RevisionAutoscaler#reconcile}),
-   * published to the observer; on the caller's thread.
+   * its count asked of the runtime for {@code revision}, and the decision published to the
+   * observer; on the caller's thread. The pass and the {@code runtime.scale} that applies it are
+   * made under the scaler's applying monitor, so a reconcile worker and the multiscaler's thread (a
+   * scale from zero) never apply two passes out of order; event loops never take that monitor.
    */
-  PodAutoscalerDecision reconcile(Scaler s, int ready) {
+  PodAutoscalerDecision reconcile(Scaler s, int ready, Revision revision) {
     PodAutoscalerDecision d;
     AutoscalerObserver.Decision seen;
     long number;
-    synchronized (s) {
-      d = s.autoscaler.reconcile(clock.instant(), ready);
-      if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
-        s.requested = d.applyScale();
+    synchronized (s.applying) {
+      synchronized (s) {
+        d = s.autoscaler.reconcile(clock.instant(), ready);
+        if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
+          s.requested = d.applyScale();
+        }
+        seen = s.decision(ready);
+        number = ++s.decisions;
       }
-      seen = s.decision(ready);
-      number = ++s.decisions;
+      if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
+        runtime.scale(revision, d.applyScale());
+      }
     }
     publish(s, number, seen);
     return d;
@@ -361,10 +372,7 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
     if (rev.isEmpty()) {
       return; // being deleted: its reconcile forgets the scaler
     }
-    PodAutoscalerDecision d = reconcile(s, ready);
-    if (d.applyScale() > 0) {
-      runtime.scale(rev.get(), d.applyScale());
-    }
+    reconcile(s, ready, rev.get());
   }
 
   /** Tells the observer a decision, unless a later one was told already or the scaler is gone. */
