@@ -85,6 +85,9 @@ public record PlatformConfig(
    * @param containerNetwork {@code container-network}: how containers are reached without the
    *     {@code coldbrew.dev/container-network} annotation: {@code bridge} (their own network, a
    *     port mapping; the default) or {@code host}
+   * @param gatewayTransport {@code gateway-transport}: the gateway's Netty transport, {@code
+   *     io_uring} (default), {@code epoll} or {@code nio} (see {@link
+   *     DataPlaneOptions#transport()})
    */
   public record Limits(
       int maxHeldRequestsPerRevision,
@@ -94,7 +97,8 @@ public record PlatformConfig(
       List<String> adminAllowedHosts,
       int maxRevisions,
       Engine engine,
-      ContainerNetwork containerNetwork) {
+      ContainerNetwork containerNetwork,
+      String gatewayTransport) {
     static final String MAX_HELD = "max-held-requests-per-revision";
     static final String MAX_BODY = "max-request-body-bytes";
     static final String BODY_IDLE = "request-body-idle-timeout";
@@ -102,6 +106,8 @@ public record PlatformConfig(
     static final String ADMIN_ALLOWED_HOSTS = "admin-allowed-hosts";
     static final String ENGINE = "engine";
     static final String CONTAINER_NETWORK = "container-network";
+    static final String GATEWAY_TRANSPORT = "gateway-transport";
+    private static final List<String> TRANSPORTS = List.of("io_uring", "epoll", "nio");
     private static final java.util.regex.Pattern HOST =
         java.util.regex.Pattern.compile(
             "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\\[[0-9a-f:.]+]");
@@ -133,7 +139,8 @@ public record PlatformConfig(
           List.of(),
           defaultMaxRevisions(Runtime.getRuntime().maxMemory()),
           null,
-          ContainerNetwork.BRIDGE);
+          ContainerNetwork.BRIDGE,
+          d.transport());
     }
 
     /**
@@ -153,7 +160,8 @@ public record PlatformConfig(
               o.maxInitialLineLength(),
               maxRequestBodyBytes,
               o.headerReadTimeout())
-          .withRequestBodyIdleTimeout(requestBodyIdleTimeout);
+          .withRequestBodyIdleTimeout(requestBodyIdleTimeout)
+          .withTransport(gatewayTransport);
     }
 
     static Limits fromMap(String section, Map<String, Object> values) {
@@ -170,7 +178,8 @@ public record PlatformConfig(
                   ADMIN_ALLOWED_HOSTS,
                   RevisionQuota.KEY,
                   ENGINE,
-                  CONTAINER_NETWORK),
+                  CONTAINER_NETWORK,
+                  GATEWAY_TRANSPORT),
               errors);
       Limits d = defaults();
       long held =
@@ -214,11 +223,24 @@ public record PlatformConfig(
       if (network == null) {
         r.error(CONTAINER_NETWORK, networkName, ContainerNetwork.EXPECTED);
       }
+      String transport = r.string(GATEWAY_TRANSPORT, d.gatewayTransport());
+      if (!TRANSPORTS.contains(transport)) {
+        r.error(GATEWAY_TRANSPORT, transport, "one of " + String.join(", ", TRANSPORTS));
+        transport = d.gatewayTransport();
+      }
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);
       }
       return new Limits(
-          (int) held, body, bodyIdle, (int) conns, hosts, (int) revisions, engine, network);
+          (int) held,
+          body,
+          bodyIdle,
+          (int) conns,
+          hosts,
+          (int) revisions,
+          engine,
+          network,
+          transport);
     }
   }
 

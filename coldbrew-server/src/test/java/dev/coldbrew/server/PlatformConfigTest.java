@@ -121,6 +121,25 @@ class PlatformConfigTest {
   }
 
   @Test
+  void theGatewayTransportIsIoUringByDefaultAndConfigurable() {
+    assertThat(PlatformConfig.standard().limits().applyTo(DataPlaneOptions.defaults()).transport())
+        .isEqualTo("io_uring");
+    for (String t : new String[] {"epoll", "io_uring", "nio"}) {
+      PlatformConfig c =
+          PlatformConfig.parse("coldbrew:\n  gateway-transport: " + t + "\n", "t.yaml");
+      assertThat(c.limits().applyTo(DataPlaneOptions.defaults()).transport()).isEqualTo(t);
+    }
+    for (String bad : new String[] {"EPOLL", "uring", "kqueue", "\"\"", "3", "{}", "[epoll]"}) {
+      assertThatThrownBy(
+              () -> PlatformConfig.parse("coldbrew:\n  gateway-transport: " + bad + "\n", "t.yaml"))
+          .as(bad)
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("coldbrew.gateway-transport")
+          .hasMessageContaining("expected: one of io_uring, epoll, nio");
+    }
+  }
+
+  @Test
   void revisionsAreBoundedToFourInstancesPerCoreByDefault() {
     int bound = 4 * Runtime.getRuntime().availableProcessors();
     assertThat(PlatformConfig.localMaxScale()).isEqualTo(bound);
