@@ -312,7 +312,7 @@ public class ColdStart {
     if (thread.startsWith("GC ") || thread.startsWith("G1 ") || thread.equals("VM Thread")) {
       return "gc";
     }
-    if (thread.startsWith("vert.x-eventloo")) {
+    if (thread.startsWith("coldbrew-gatewa") || thread.startsWith("vert.x-eventloo")) {
       return "eventloop";
     }
     if (thread.startsWith("reconcile-")

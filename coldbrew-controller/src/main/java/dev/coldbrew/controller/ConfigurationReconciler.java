@@ -9,6 +9,7 @@ import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.RevisionSpec;
 import dev.coldbrew.api.model.Status;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,12 +20,15 @@ import java.util.Map;
  * {@code <config>-00001}, {@code -00002}… or by the template's own name, and never for an unchanged
  * template (the store only bumps the generation when the spec changes). Tracks {@code
  * latestCreatedRevisionName} and {@code latestReadyRevisionName}: the ready one stays until a newer
- * one is ready, so traffic never moves to a revision that cannot serve.
+ * one is ready, so traffic never moves to a revision that cannot serve. Then collects the Revisions
+ * no Route needs any more ({@link RevisionGc}).
  */
 final class ConfigurationReconciler extends KindReconciler<Configuration> {
+  private final RevisionGc gc;
 
   ConfigurationReconciler(ControllerContext ctx) {
     super(ctx, Kind.CONFIGURATION);
+    this.gc = new RevisionGc(ctx);
   }
 
   @Override
@@ -33,7 +37,9 @@ final class ConfigurationReconciler extends KindReconciler<Configuration> {
     String name = revisionName(cfg);
     Revision rev = ctx.<Revision>get(Kind.REVISION, cfg.metadata.namespace, name).orElse(null);
     if (rev == null) {
-      rev = (Revision) ctx.store().create(stamp(cfg, name));
+      Revision stamped = stamp(cfg, name);
+      stamped.metadata.annotations().put(Labels.ROUTING_STATE_MODIFIED, routingStateNow(ctx));
+      rev = (Revision) ctx.store().create(stamped);
     } else if (!ControllerContext.ownedBy(rev, cfg)) {
       st.markRevisionNotOwned(name, ctx.clock());
       return null;
@@ -51,7 +57,12 @@ final class ConfigurationReconciler extends KindReconciler<Configuration> {
         && ctx.get(Kind.REVISION, cfg.metadata.namespace, st.latestReadyRevisionName).isEmpty()) {
       st.latestReadyRevisionName = null; // deleted by the user
     }
-    return null;
+    return gc.collect(cfg);
+  }
+
+  /** The value of {@link Labels#ROUTING_STATE_MODIFIED} for a change now, as Knative writes it. */
+  static String routingStateNow(ControllerContext ctx) {
+    return ctx.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
   /** The template's name, or {@code <config>-<5-digit generation>}. */

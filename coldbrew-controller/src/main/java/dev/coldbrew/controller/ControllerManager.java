@@ -4,6 +4,7 @@ import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.OwnerReference;
 import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.api.validation.ValidationContext;
@@ -85,7 +86,10 @@ public final class ControllerManager implements AutoCloseable {
     routes = new RouteReconciler(ctx, networking);
     multiscaler =
         new Multiscaler(
-            runtime, clock, (revision, decision) -> enqueue(Kind.POD_AUTOSCALER, revision));
+            runtime,
+            k -> ctx.<Revision>get(Kind.REVISION, k.namespace(), k.name()),
+            clock,
+            (revision, decision) -> enqueue(Kind.POD_AUTOSCALER, revision));
     add(Kind.SERVICE, new ServiceReconciler(ctx), 2);
     add(Kind.CONFIGURATION, new ConfigurationReconciler(ctx), 2);
     add(Kind.ROUTE, routes, 2);

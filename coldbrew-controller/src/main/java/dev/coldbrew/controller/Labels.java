@@ -15,6 +15,9 @@ public final class Labels {
   /** {@code pending}, {@code active} (routed to) or {@code reserve} (not routed to). */
   public static final String ROUTING_STATE = "serving.knative.dev/routingState";
 
+  /** Annotation: when {@link #ROUTING_STATE} last changed (RFC 3339, seconds); read by GC. */
+  public static final String ROUTING_STATE_MODIFIED = "serving.knative.dev/routingStateModified";
+
   public static final String SKS = "networking.internal.knative.dev/serverlessservice";
   public static final String SERVICE_TYPE = "networking.internal.knative.dev/serviceType";
 

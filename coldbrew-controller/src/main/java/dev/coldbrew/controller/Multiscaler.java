@@ -1,6 +1,7 @@
 package dev.coldbrew.controller;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.autoscaler.DeciderSpec;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -47,6 +49,17 @@ import org.slf4j.LoggerFactory;
  * class held but the revision's publish monitor, which keeps one revision's decisions in order and
  * which the event loops never take; they run on this thread for ticks and on the reconcile worker
  * for reconciles. The listener could therefore call the runtime directly.
+ *
+ * <p>Scale from zero. When a tick (a poke's, typically) decides that a revision the runtime was
+ * asked to keep at zero needs instances, the multiscaler runs the PodAutoscaler logic on that
+ * decision at once and asks the runtime for the count it applies, on its own thread, before it
+ * tells the listener: the cold start begins without waiting for a reconcile worker, a store read or
+ * a store write. The PodAutoscaler logic (bounds, activation) is the one the reconcile runs, on the
+ * same state, so the autoscaler still owns the desired scale; the reconcile that the listener
+ * queues then writes the ServerlessService and the status, and applies the same count again (the
+ * runtime treats an unchanged count as nothing to do). A pass and the {@code runtime.scale} that
+ * applies it are made under the scaler's applying monitor (see {@link #reconcile}), so the two
+ * threads that apply counts never apply them out of order.
  */
 final class Multiscaler implements Stat.Sink, AutoCloseable {
   static final Duration TICK = Duration.ofSeconds(2);
@@ -73,7 +86,14 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
     void decided(NamespacedName revision, ScaleResult result);
   }
 
+  /** The Revision a key names, as the reconcilers see it (their cache); empty when it is gone. */
+  @FunctionalInterface
+  interface RevisionLookup {
+    Optional<Revision> get(NamespacedName revision);
+  }
+
   private final InstanceRuntime runtime;
+  private final RevisionLookup revisions;
   private final Clock clock;
   private final DecisionListener listener;
   private final ScheduledExecutorService thread;
@@ -83,26 +103,30 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
   private int cursor; // the slot the next run ticks; the thread's only
   volatile AutoscalerObserver observer = AutoscalerObserver.NONE;
 
-  Multiscaler(InstanceRuntime runtime, Clock clock, DecisionListener listener) {
-    this(runtime, clock, listener, newThread(), true);
+  Multiscaler(
+      InstanceRuntime runtime, RevisionLookup revisions, Clock clock, DecisionListener listener) {
+    this(runtime, revisions, clock, listener, newThread(), true);
   }
 
   /** With a given thread (tests); it is not shut down by {@link #close}. */
   Multiscaler(
       InstanceRuntime runtime,
+      RevisionLookup revisions,
       Clock clock,
       DecisionListener listener,
       ScheduledExecutorService thread) {
-    this(runtime, clock, listener, thread, false);
+    this(runtime, revisions, clock, listener, thread, false);
   }
 
   private Multiscaler(
       InstanceRuntime runtime,
+      RevisionLookup revisions,
       Clock clock,
       DecisionListener listener,
       ScheduledExecutorService thread,
       boolean ownsThread) {
     this.runtime = runtime;
+    this.revisions = revisions;
     this.clock = clock;
     this.listener = listener;
     this.thread = thread;
@@ -134,6 +158,7 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
     private int requested = -1;
     private long decisions; // decisions made, numbered under the monitor
     private final Object publishing = new Object();
+    private final Object applying = new Object(); // a reconcile pass and its runtime.scale
     private long published; // the last decision published, under publishing
     private final AtomicBoolean pokePending = new AtomicBoolean();
     private volatile boolean ticking;
@@ -227,19 +252,27 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
 
   /**
    * One PodAutoscaler pass on the scaler's latest decision ({@link RevisionAutoscaler#reconcile}),
-   * published to the observer; on the caller's thread.
+   * its count asked of the runtime for {@code revision}, and the decision published to the
+   * observer; on the caller's thread. The pass and the {@code runtime.scale} that applies it are
+   * made under the scaler's applying monitor, so a reconcile worker and the multiscaler's thread (a
+   * scale from zero) never apply two passes out of order; event loops never take that monitor.
    */
-  PodAutoscalerDecision reconcile(Scaler s, int ready) {
+  PodAutoscalerDecision reconcile(Scaler s, int ready, Revision revision) {
     PodAutoscalerDecision d;
     AutoscalerObserver.Decision seen;
     long number;
-    synchronized (s) {
-      d = s.autoscaler.reconcile(clock.instant(), ready);
-      if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
-        s.requested = d.applyScale();
+    synchronized (s.applying) {
+      synchronized (s) {
+        d = s.autoscaler.reconcile(clock.instant(), ready);
+        if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
+          s.requested = d.applyScale();
+        }
+        seen = s.decision(ready);
+        number = ++s.decisions;
       }
-      seen = s.decision(ready);
-      number = ++s.decisions;
+      if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
+        runtime.scale(revision, d.applyScale());
+      }
     }
     publish(s, number, seen);
     return d;
@@ -307,18 +340,39 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
       ScaleResult r;
       AutoscalerObserver.Decision seen;
       long number;
+      boolean fromZero;
       synchronized (s) {
         r = s.autoscaler.tick(clock.instant(), ready);
         seen = s.decision(ready);
         number = ++s.decisions;
+        fromZero = s.requested == 0 && r.desiredPodCount() > 0;
       }
       publish(s, number, seen);
       if (r.notifyChange()) {
+        if (fromZero) {
+          try {
+            scaleFromZero(s, ready);
+          } catch (RuntimeException e) { // the queued reconcile tries again, and reports it
+            LOG.warn("scaling {} from zero failed", s.key, e);
+          }
+        }
         listener.decided(s.key, r);
       }
     } catch (RuntimeException e) {
       LOG.warn("autoscaler tick of {} failed", s.key, e);
     }
+  }
+
+  /**
+   * A tick decided that a revision held at zero needs instances: the PodAutoscaler logic on that
+   * decision, and the count it applies asked of the runtime at once.
+   */
+  private void scaleFromZero(Scaler s, int ready) {
+    Optional<Revision> rev = revisions.get(s.key);
+    if (rev.isEmpty()) {
+      return; // being deleted: its reconcile forgets the scaler
+    }
+    reconcile(s, ready, rev.get());
   }
 
   /** Tells the observer a decision, unless a later one was told already or the scaler is gone. */

@@ -26,10 +26,11 @@ import java.util.Optional;
  * the runtime for the revision's start scale and starts its ticks. A decision that notifies
  * re-queues the PA. Runs on {@link KindReconciler}, which writes the status it marks.
  *
- * <p>Runs on the PodAutoscaler work queue's workers, one key at a time. It holds no monitor across
- * {@code runtime.scale} or a store write: the revision's autoscaler is locked only inside {@link
- * Multiscaler#reconcile}, for the pure PodAutoscaler logic, so a load report arriving on an event
- * loop meanwhile is recorded at once.
+ * <p>Runs on the PodAutoscaler work queue's workers, one key at a time. The revision's autoscaler
+ * is locked only inside {@link Multiscaler#reconcile}, for the pure PodAutoscaler logic, so a load
+ * report arriving on an event loop meanwhile is recorded at once; that call also applies the count
+ * ({@code runtime.scale}) under the revision's applying monitor, which only this worker and the
+ * multiscaler's thread take. No monitor is held across a store write.
  */
 final class PodAutoscalerReconciler extends KindReconciler<PodAutoscaler> {
   private final InstanceRuntime runtime;
@@ -71,10 +72,7 @@ final class PodAutoscalerReconciler extends KindReconciler<PodAutoscaler> {
     }
     s.update(spec, settings, inputs);
     int ready = runtime.instances(key).ready().size();
-    PodAutoscalerDecision d = multiscaler.reconcile(s, ready);
-    if (d.applyScale() != PodAutoscalerDecision.DONT_CHANGE) {
-      runtime.scale(rev, d.applyScale());
-    }
+    PodAutoscalerDecision d = multiscaler.reconcile(s, ready, rev); // applies the count too
     writeSks(key, d);
     markStatus(pa, d.state(), ready);
     return d.requeueAfter();

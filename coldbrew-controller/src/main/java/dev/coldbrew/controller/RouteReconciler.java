@@ -249,6 +249,9 @@ final class RouteReconciler extends KindReconciler<Route> {
                 && isLatestCreated(cfg, r))) {
           Revision copy = (Revision) ResourceCodec.copy(r);
           copy.metadata.labels().put(Labels.ROUTING_STATE, want);
+          copy.metadata
+              .annotations()
+              .put(Labels.ROUTING_STATE_MODIFIED, ConfigurationReconciler.routingStateNow(ctx));
           ctx.store().update(copy);
         }
       }

@@ -65,6 +65,50 @@ class MultiscalerTest {
   }
 
   @Test
+  void aPokeAtZeroAsksTheRuntimeForAnInstanceBeforeAnyReconcileOrStoreWrite() throws Exception {
+    // a revision at zero (as after a restart): its first reconcile asked the runtime for 0
+    f.given(Map.of(), 0, true);
+    f.runtime.autoReady = false;
+    f.reconcile();
+    f.settle();
+    CountDownLatch release = new CountDownLatch(1);
+    f.holdListener = release; // no reconcile can be queued until the test lets the listener go
+
+    boolean returned = runOn("vert.x-eventloop-thread-0", () -> f.multiscaler.accept(load(1)));
+
+    assertThat(returned).isTrue();
+    await().atMost(WAIT).until(() -> !f.notified.isEmpty());
+    // the listener (which would queue the reconcile) is held: the instance was asked for already,
+    // on the autoscaler thread, and nothing was written to the store
+    assertThat(f.runtime.scaleCalls).containsExactly("hello-00001=1");
+    assertThat(f.runtime.scaleThreads)
+        .extracting(Thread::getName)
+        .containsExactly(Multiscaler.THREAD);
+    assertThat(f.store.calls()).isEmpty();
+    release.countDown();
+
+    // the reconcile that follows writes the status and asks for the same count
+    f.reconcile();
+    assertThat(f.runtime.scaleCalls).containsExactly("hello-00001=1", "hello-00001=1");
+    assertThat(f.pa().status.desiredScale).isEqualTo(1);
+  }
+
+  @Test
+  void theDirectScaleFromZeroKeepsThePodAutoscalerBounds() throws Exception {
+    // the decider wants 50 instances (concurrency 50, target 1); max-scale says 1: the direct path
+    // asks for what the PodAutoscaler logic applies, not for the decider's raw count
+    f.given(Map.of("max-scale", "1", "target", "1"), 0, true);
+    f.runtime.autoReady = false;
+    f.reconcile();
+    f.settle();
+    for (int i = 0; i < 3; i++) {
+      f.multiscaler.accept(load(50));
+    }
+    await().atMost(WAIT).until(() -> !f.runtime.scaleCalls.isEmpty());
+    assertThat(f.runtime.scaleCalls).containsExactly("hello-00001=1");
+  }
+
+  @Test
   void aReportIsRecordedAndPokesWhileAReconcileWaitsInRuntimeScale() throws Exception {
     f.given(Map.of(), 0, false);
     f.runtime.autoReady = false;

@@ -65,6 +65,7 @@ final class PodAutoscalerFixture implements AutoCloseable {
     multiscaler =
         new Multiscaler(
             runtime,
+            k -> cache.get(Kind.REVISION, k.namespace(), k.name()).map(r -> (Revision) r),
             clock,
             (revision, r) -> {
               notified.add(Thread.currentThread().getName() + " " + r.desiredPodCount());
@@ -165,6 +166,7 @@ final class PodAutoscalerFixture implements AutoCloseable {
                     && sameVersion(Kind.REVISION));
     store.clearCalls();
     runtime.scaleCalls.clear();
+    runtime.scaleThreads.clear();
     notified.clear();
     observed.clear();
   }

@@ -11,9 +11,11 @@ import java.util.List;
  * @param port the gateway port, 8080 as in Knative's URLs here; 0 picks a free port (tests)
  * @param eventLoops event-loop threads for the gateway and its backend connections: one per core,
  *     since throughput follows cores (on a machine loaded by other work, p99 latency follows the
- *     number of busy threads, so such a machine may prefer 1)
- * @param backendPoolSizePerInstance pooled keep-alive HTTP/1.1 connections per instance: 100, as
- *     Knative's activator transport keeps 100 per host; requests beyond wait for a connection
+ *     number of busy threads, so such a machine may prefer 1). Every one of them accepts client
+ *     connections and serves them with its own backend connections
+ * @param backendPoolSizePerInstance pooled keep-alive HTTP/1.1 connections per instance and event
+ *     loop: 100, as Knative's activator transport keeps 100 per host; requests beyond wait for a
+ *     connection of their loop
  * @param maxHeldRequestsPerRevision requests the activator holds per revision before answering 503
  *     with {@code Retry-After}: 10 000, Knative's revision breaker queue depth
  * @param queueDepthPerConcurrency waiting requests per unit of containerConcurrency in an
@@ -47,6 +49,11 @@ import java.util.List;
  *     {@code revision-timeout-seconds}
  * @param hopByHopHeaders headers that describe one connection and are never forwarded either way
  *     (RFC 9110 §7.6.1), plus those named in {@code Connection}; lower case
+ * @param transport the Netty transport of the gateway and its backend connections: {@code io_uring}
+ *     (the default: it used less CPU per proxied request than epoll in the proxy benchmark, see
+ *     docs/performance.md), {@code epoll} or {@code nio}; a native one that cannot load here (an
+ *     old kernel, io_uring disabled or filtered by seccomp) falls back to the next: io_uring →
+ *     epoll → NIO
  */
 public record DataPlaneOptions(
     String bindHost,
@@ -64,7 +71,8 @@ public record DataPlaneOptions(
     Duration backendConnectTimeout,
     Duration backendKeepAliveTimeout,
     int defaultTimeoutSeconds,
-    List<String> hopByHopHeaders) {
+    List<String> hopByHopHeaders,
+    String transport) {
 
   public DataPlaneOptions {
     hopByHopHeaders = List.copyOf(hopByHopHeaders);
@@ -78,6 +86,7 @@ public record DataPlaneOptions(
     atLeast("maxInitialLineLength", maxInitialLineLength, 64);
     atLeast("maxBodyBytes", maxBodyBytes, 0);
     atLeast("defaultTimeoutSeconds", defaultTimeoutSeconds, 1);
+    Transport.Kind.parse(transport);
     if (requestBodyIdleTimeout.isNegative()) {
       throw new IllegalArgumentException(
           "requestBodyIdleTimeout: " + requestBodyIdleTimeout + " (expected: >= 0)");
@@ -111,7 +120,8 @@ public record DataPlaneOptions(
             "te",
             "trailer",
             "transfer-encoding",
-            "upgrade"));
+            "upgrade"),
+        "io_uring");
   }
 
   public DataPlaneOptions withBind(String bindHost, int port) {
@@ -131,7 +141,8 @@ public record DataPlaneOptions(
         backendConnectTimeout,
         backendKeepAliveTimeout,
         defaultTimeoutSeconds,
-        hopByHopHeaders);
+        hopByHopHeaders,
+        transport);
   }
 
   public DataPlaneOptions withEventLoops(int eventLoops) {
@@ -151,7 +162,8 @@ public record DataPlaneOptions(
         backendConnectTimeout,
         backendKeepAliveTimeout,
         defaultTimeoutSeconds,
-        hopByHopHeaders);
+        hopByHopHeaders,
+        transport);
   }
 
   public DataPlaneOptions withMaxHeldRequestsPerRevision(int maxHeldRequestsPerRevision) {
@@ -171,7 +183,8 @@ public record DataPlaneOptions(
         backendConnectTimeout,
         backendKeepAliveTimeout,
         defaultTimeoutSeconds,
-        hopByHopHeaders);
+        hopByHopHeaders,
+        transport);
   }
 
   public DataPlaneOptions withLimits(
@@ -192,7 +205,8 @@ public record DataPlaneOptions(
         backendConnectTimeout,
         backendKeepAliveTimeout,
         defaultTimeoutSeconds,
-        hopByHopHeaders);
+        hopByHopHeaders,
+        transport);
   }
 
   public DataPlaneOptions withRequestBodyIdleTimeout(Duration requestBodyIdleTimeout) {
@@ -212,7 +226,29 @@ public record DataPlaneOptions(
         backendConnectTimeout,
         backendKeepAliveTimeout,
         defaultTimeoutSeconds,
-        hopByHopHeaders);
+        hopByHopHeaders,
+        transport);
+  }
+
+  public DataPlaneOptions withTransport(String transport) {
+    return new DataPlaneOptions(
+        bindHost,
+        port,
+        eventLoops,
+        backendPoolSizePerInstance,
+        maxHeldRequestsPerRevision,
+        queueDepthPerConcurrency,
+        retryAfterSeconds,
+        maxHeaderSize,
+        maxInitialLineLength,
+        maxBodyBytes,
+        headerReadTimeout,
+        requestBodyIdleTimeout,
+        backendConnectTimeout,
+        backendKeepAliveTimeout,
+        defaultTimeoutSeconds,
+        hopByHopHeaders,
+        transport);
   }
 
   private static void atLeast(String name, long value, long min) {

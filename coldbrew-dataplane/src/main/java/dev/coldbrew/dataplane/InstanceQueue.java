@@ -4,30 +4,43 @@ import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.dataplane.queue.Breaker;
 import dev.coldbrew.dataplane.queue.ConcurrencyStats;
-import io.vertx.core.net.SocketAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * One instance's queue (Knative's queue-proxy, in process): its breaker (null for cc = 0), its
- * stats, and the count of requests assigned to it (waiting or in flight) that draining waits for.
- * Thread-safe.
+ * stats, the count of requests assigned to it (waiting or in flight) that draining waits for, and
+ * one slot per event loop for that loop's pool of connections to the instance. Thread-safe; each
+ * pool slot is read and written only by its own event loop.
  */
 final class InstanceQueue {
   final Instance instance;
   final NamespacedName revision;
-  final SocketAddress address;
+  final InetSocketAddress address;
   final Breaker breaker;
+
+  /** Per event loop (by index): its connections to this instance; created on first use. */
+  final UpstreamPool.Host[] pools;
+
   final ConcurrencyStats stats;
   private int assigned;
-  private boolean ready = true;
+  private volatile boolean ready = true;
   private List<CompletableFuture<Void>> idleWaiters;
 
-  InstanceQueue(Instance instance, NamespacedName revision, int cc, int depthPerCc, long nowNanos) {
+  InstanceQueue(
+      Instance instance,
+      NamespacedName revision,
+      int cc,
+      int depthPerCc,
+      int eventLoops,
+      long nowNanos) {
     this.instance = instance;
     this.revision = revision;
-    this.address = SocketAddress.inetSocketAddress(instance.port(), instance.host());
+    // resolved here, off the event loops (an instance's host is an address in practice)
+    this.address = new InetSocketAddress(instance.host(), instance.port());
+    this.pools = new UpstreamPool.Host[eventLoops];
     this.breaker = cc > 0 ? new Breaker(cc, depthPerCc * cc) : null;
     this.stats = new ConcurrencyStats(nowNanos);
   }
@@ -58,6 +71,11 @@ final class InstanceQueue {
   synchronized boolean setReady(boolean ready) {
     this.ready = ready;
     return !ready && assigned == 0;
+  }
+
+  /** Whether it is out of the ready set: its idle pooled connections are not kept. */
+  boolean retired() {
+    return !ready;
   }
 
   /** Completes when nothing is assigned. */

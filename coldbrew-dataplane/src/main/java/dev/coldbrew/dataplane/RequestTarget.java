@@ -1,7 +1,5 @@
 package dev.coldbrew.dataplane;
 
-import io.vertx.core.net.HostAndPort;
-
 /**
  * Checks a request's {@code Host} and request target before anything is routed or forwarded. A host
  * is a reg-name of unreserved and sub-delimiter characters (no percent-encoding: no route is named
@@ -16,10 +14,16 @@ final class RequestTarget {
   private RequestTarget() {}
 
   /**
+   * A request's authority: the host as sent (bracketed for an IP literal) and the port, -1 when
+   * none was given.
+   */
+  record Authority(String host, int port) {}
+
+  /**
    * The authority a {@code Host} value (or an absolute-form authority) names, or null if it is not
    * a valid {@code host [":" port]}.
    */
-  static HostAndPort authority(String value) {
+  static Authority authority(String value) {
     if (value == null) {
       return null;
     }
@@ -29,7 +33,7 @@ final class RequestTarget {
       return null;
     }
     if (end == n) {
-      return HostAndPort.create(value, -1);
+      return new Authority(value, -1);
     }
     if (value.charAt(end) != ':') {
       return null;
@@ -38,7 +42,7 @@ final class RequestTarget {
     if (port == -2) {
       return null;
     }
-    return HostAndPort.create(value.substring(0, end), port);
+    return new Authority(value.substring(0, end), port);
   }
 
   /** Where a host starting at {@code from} ends; -1 if it is malformed. */

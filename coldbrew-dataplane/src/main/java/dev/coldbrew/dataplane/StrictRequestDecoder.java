@@ -3,45 +3,27 @@ package dev.coldbrew.dataplane;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.impl.VertxHttpRequestDecoder;
-import io.vertx.core.net.impl.ConnectionBase;
+import io.netty.handler.codec.http.HttpRequestDecoder;
 import java.util.List;
 
 /**
- * Vert.x's request decoder, made strict about framing and able to stop. A request with both {@code
- * Content-Length} and {@code Transfer-Encoding} is marked failed (Netty 4.2's RFC 9112 mode already
- * refuses it; this keeps the rule if that mode is switched off), which Vert.x answers with 400.
- * Once {@link #stop() stopped} — by that failure, or by the gateway when it rejects a request — the
- * decoder discards every further byte of the connection, so nothing sent after a rejected request
+ * Netty's request decoder, made strict about framing and able to stop. A request with both {@code
+ * Content-Length} and {@code Transfer-Encoding} is marked failed (Netty's RFC 9112 mode already
+ * refuses it; this keeps the rule if that mode is switched off), which the gateway answers with
+ * 400. Duplicate {@code Content-Length} lines fail in Netty itself, as do malformed chunks, after
+ * which Netty discards the rest of the connection. Once {@link #stop() stopped} — by such a
+ * failure, or by the gateway when it refuses a request or answers one whose body it has not read —
+ * the decoder discards every further byte of the connection, so nothing sent after such a request
  * (a smuggled second request, say) is ever decoded or dispatched; the connection is closed once the
- * rejection is flushed. It replaces Vert.x's {@code httpDecoder} in each new connection's pipeline;
- * that is Vert.x 5.0 internals, so if the pipeline is not shaped as expected the connection keeps
- * Vert.x's own decoder (the gateway then still drops requests after a rejection, see {@code
- * DataPlane}). One instance per connection, confined to its event loop.
+ * answer is flushed. One instance per connection, confined to its event loop.
  */
-final class StrictRequestDecoder extends VertxHttpRequestDecoder {
-  private static final String NAME = "httpDecoder";
-
+final class StrictRequestDecoder extends HttpRequestDecoder {
   private boolean stopped;
 
-  private StrictRequestDecoder(HttpServerOptions options) {
-    super(options);
-  }
-
-  /** Installs the strict decoder on a just-opened connection; null if it could not. */
-  static StrictRequestDecoder install(Object connection, HttpServerOptions options) {
-    if (!(connection instanceof ConnectionBase base)) {
-      return null;
-    }
-    var pipeline = base.channel().pipeline();
-    if (!(pipeline.get(NAME) instanceof VertxHttpRequestDecoder)) {
-      return null;
-    }
-    StrictRequestDecoder decoder = new StrictRequestDecoder(options);
-    pipeline.replace(NAME, NAME, decoder);
-    return decoder;
+  StrictRequestDecoder(HttpDecoderConfig config) {
+    super(config);
   }
 
   /** Decodes nothing more on this connection. Call on its event loop. */

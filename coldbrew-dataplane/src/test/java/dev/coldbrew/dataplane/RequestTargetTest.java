@@ -2,13 +2,12 @@ package dev.coldbrew.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.net.HostAndPort;
 import org.junit.jupiter.api.Test;
 
 class RequestTargetTest {
   @Test
   void validHostsParseWithTheirPort() {
-    HostAndPort a = RequestTarget.authority("Hello.Default.localhost:8080");
+    RequestTarget.Authority a = RequestTarget.authority("Hello.Default.localhost:8080");
     assertThat(a.host()).isEqualTo("Hello.Default.localhost");
     assertThat(a.port()).isEqualTo(8080);
     assertThat(RequestTarget.authority("h").port()).isEqualTo(-1);

@@ -7,6 +7,7 @@ import dev.coldbrew.api.config.ConfigReader;
 import dev.coldbrew.api.config.DefaultsConfig;
 import dev.coldbrew.api.config.DeploymentConfig;
 import dev.coldbrew.api.config.DomainConfig;
+import dev.coldbrew.api.config.GcConfig;
 import dev.coldbrew.api.runtime.ContainerNetwork;
 import dev.coldbrew.api.runtime.Engine;
 import dev.coldbrew.api.validation.FieldError;
@@ -27,21 +28,22 @@ import java.util.Set;
 /**
  * The config file ({@code --config coldbrew.yaml}): sections named after Knative's ConfigMaps and
  * holding their keys — {@code autoscaler:} (config-autoscaler), {@code defaults:}
- * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain) — and
- * {@code coldbrew:} for the platform's own limits ({@link Limits}). Every bad key in every section
- * is reported at once. Knative's defaults hold everywhere but one: instances run on this machine,
- * so {@code autoscaler: max-scale} defaults to {@link #localMaxScale()} instead of unlimited.
- * Immutable and thread-safe.
+ * (config-defaults), {@code deployment:} (config-deployment), {@code domain:} (config-domain),
+ * {@code gc:} (config-gc) — and {@code coldbrew:} for the platform's own limits ({@link Limits}).
+ * Every bad key in every section is reported at once. Knative's defaults hold everywhere but one:
+ * instances run on this machine, so {@code autoscaler: max-scale} defaults to {@link
+ * #localMaxScale()} instead of unlimited. Immutable and thread-safe.
  */
 public record PlatformConfig(
     AutoscalerConfig autoscaler,
     DefaultsConfig defaults,
     DeploymentConfig deployment,
     DomainConfig domain,
+    GcConfig gc,
     Limits limits) {
 
   private static final List<String> SECTIONS =
-      List.of("autoscaler", "defaults", "deployment", "domain", "coldbrew");
+      List.of("autoscaler", "defaults", "deployment", "domain", "gc", "coldbrew");
 
   /** Instances per revision per core, by default: see {@link #localMaxScale()}. */
   static final int INSTANCES_PER_CORE = 4;
@@ -83,6 +85,9 @@ public record PlatformConfig(
    * @param containerNetwork {@code container-network}: how containers are reached without the
    *     {@code coldbrew.dev/container-network} annotation: {@code bridge} (their own network, a
    *     port mapping; the default) or {@code host}
+   * @param gatewayTransport {@code gateway-transport}: the gateway's Netty transport, {@code
+   *     io_uring} (default), {@code epoll} or {@code nio} (see {@link
+   *     DataPlaneOptions#transport()})
    */
   public record Limits(
       int maxHeldRequestsPerRevision,
@@ -92,7 +97,8 @@ public record PlatformConfig(
       List<String> adminAllowedHosts,
       int maxRevisions,
       Engine engine,
-      ContainerNetwork containerNetwork) {
+      ContainerNetwork containerNetwork,
+      String gatewayTransport) {
     static final String MAX_HELD = "max-held-requests-per-revision";
     static final String MAX_BODY = "max-request-body-bytes";
     static final String BODY_IDLE = "request-body-idle-timeout";
@@ -100,6 +106,8 @@ public record PlatformConfig(
     static final String ADMIN_ALLOWED_HOSTS = "admin-allowed-hosts";
     static final String ENGINE = "engine";
     static final String CONTAINER_NETWORK = "container-network";
+    static final String GATEWAY_TRANSPORT = "gateway-transport";
+    private static final List<String> TRANSPORTS = List.of("io_uring", "epoll", "nio");
     private static final java.util.regex.Pattern HOST =
         java.util.regex.Pattern.compile(
             "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\\[[0-9a-f:.]+]");
@@ -131,7 +139,8 @@ public record PlatformConfig(
           List.of(),
           defaultMaxRevisions(Runtime.getRuntime().maxMemory()),
           null,
-          ContainerNetwork.BRIDGE);
+          ContainerNetwork.BRIDGE,
+          d.transport());
     }
 
     /**
@@ -151,7 +160,8 @@ public record PlatformConfig(
               o.maxInitialLineLength(),
               maxRequestBodyBytes,
               o.headerReadTimeout())
-          .withRequestBodyIdleTimeout(requestBodyIdleTimeout);
+          .withRequestBodyIdleTimeout(requestBodyIdleTimeout)
+          .withTransport(gatewayTransport);
     }
 
     static Limits fromMap(String section, Map<String, Object> values) {
@@ -168,7 +178,8 @@ public record PlatformConfig(
                   ADMIN_ALLOWED_HOSTS,
                   RevisionQuota.KEY,
                   ENGINE,
-                  CONTAINER_NETWORK),
+                  CONTAINER_NETWORK,
+                  GATEWAY_TRANSPORT),
               errors);
       Limits d = defaults();
       long held =
@@ -212,11 +223,24 @@ public record PlatformConfig(
       if (network == null) {
         r.error(CONTAINER_NETWORK, networkName, ContainerNetwork.EXPECTED);
       }
+      String transport = r.string(GATEWAY_TRANSPORT, d.gatewayTransport());
+      if (!TRANSPORTS.contains(transport)) {
+        r.error(GATEWAY_TRANSPORT, transport, "one of " + String.join(", ", TRANSPORTS));
+        transport = d.gatewayTransport();
+      }
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);
       }
       return new Limits(
-          (int) held, body, bodyIdle, (int) conns, hosts, (int) revisions, engine, network);
+          (int) held,
+          body,
+          bodyIdle,
+          (int) conns,
+          hosts,
+          (int) revisions,
+          engine,
+          network,
+          transport);
     }
   }
 
@@ -227,12 +251,14 @@ public record PlatformConfig(
         DefaultsConfig.defaults(),
         DeploymentConfig.defaults(),
         DomainConfig.defaults(),
+        GcConfig.defaults(),
         Limits.defaults());
   }
 
   /** What validation and defaulting of user resources need. */
   public ValidationContext validationContext() {
-    return new ValidationContext(defaults, deployment, domain, autoscaler, true, limits.engine());
+    return new ValidationContext(
+        defaults, deployment, domain, autoscaler, true, limits.engine(), gc);
   }
 
   /**
@@ -321,6 +347,11 @@ public record PlatformConfig(
             errors,
             () -> DomainConfig.fromMap("domain", sections.getOrDefault("domain", Map.of())),
             DomainConfig.defaults());
+    GcConfig gc =
+        read(
+            errors,
+            () -> GcConfig.fromMap("gc", sections.getOrDefault("gc", Map.of())),
+            GcConfig.defaults());
     Limits lm =
         read(
             errors,
@@ -331,7 +362,7 @@ public record PlatformConfig(
       errors.forEach(e -> named.add(new FieldError(e.path(), e.message() + " in " + source)));
       throw new ValidationException(named);
     }
-    return new PlatformConfig(as, df, dp, dm, lm);
+    return new PlatformConfig(as, df, dp, dm, gc, lm);
   }
 
   private static <T> T read(

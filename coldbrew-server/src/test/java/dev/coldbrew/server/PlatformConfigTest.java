@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
+import dev.coldbrew.api.config.GcConfig;
 import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.ContainerNetwork;
 import dev.coldbrew.api.runtime.Engine;
@@ -65,6 +66,22 @@ class PlatformConfigTest {
   }
 
   @Test
+  void theGcSectionReachesTheReconcilersAndItsBadKeysAreNamed() {
+    PlatformConfig c =
+        PlatformConfig.parse(
+            "gc:\n  max-non-active-revisions: disabled\n  min-non-active-revisions: 3\n",
+            "test.yaml");
+    assertThat(c.validationContext().gc())
+        .isEqualTo(new GcConfig(Duration.ofHours(48), Duration.ofHours(15), 3, GcConfig.DISABLED));
+    assertThat(PlatformConfig.standard().validationContext().gc()).isEqualTo(GcConfig.defaults());
+    assertThatThrownBy(
+            () -> PlatformConfig.parse("gc:\n  retain-since-create-time: 2 days\n", "test.yaml"))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("gc.retain-since-create-time: \"2 days\"")
+        .hasMessageContaining("test.yaml");
+  }
+
+  @Test
   void everyBadKeyOfTheSectionIsNamed() {
     assertThatThrownBy(
             () ->
@@ -100,6 +117,25 @@ class PlatformConfigTest {
           .as(bad)
           .isInstanceOf(ValidationException.class)
           .hasMessageContaining("coldbrew.request-body-idle-timeout");
+    }
+  }
+
+  @Test
+  void theGatewayTransportIsIoUringByDefaultAndConfigurable() {
+    assertThat(PlatformConfig.standard().limits().applyTo(DataPlaneOptions.defaults()).transport())
+        .isEqualTo("io_uring");
+    for (String t : new String[] {"epoll", "io_uring", "nio"}) {
+      PlatformConfig c =
+          PlatformConfig.parse("coldbrew:\n  gateway-transport: " + t + "\n", "t.yaml");
+      assertThat(c.limits().applyTo(DataPlaneOptions.defaults()).transport()).isEqualTo(t);
+    }
+    for (String bad : new String[] {"EPOLL", "uring", "kqueue", "\"\"", "3", "{}", "[epoll]"}) {
+      assertThatThrownBy(
+              () -> PlatformConfig.parse("coldbrew:\n  gateway-transport: " + bad + "\n", "t.yaml"))
+          .as(bad)
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("coldbrew.gateway-transport")
+          .hasMessageContaining("expected: one of io_uring, epoll, nio");
     }
   }
 

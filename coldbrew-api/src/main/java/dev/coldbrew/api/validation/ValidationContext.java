@@ -4,11 +4,12 @@ import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.config.DefaultsConfig;
 import dev.coldbrew.api.config.DeploymentConfig;
 import dev.coldbrew.api.config.DomainConfig;
+import dev.coldbrew.api.config.GcConfig;
 import dev.coldbrew.api.runtime.Engine;
 
 /**
- * What validation and defaulting depend on: the platform's config sections and what the runtime can
- * run. Immutable and thread-safe.
+ * What validation, defaulting and the reconcilers depend on: the platform's config sections and
+ * what the runtime can run. Immutable and thread-safe.
  *
  * @param localRuntime true for the local runtime: a container needs a {@code command} when it runs
  *     as a process and an {@code image} when it runs as a container ({@link Engine}), and only
@@ -16,6 +17,7 @@ import dev.coldbrew.api.runtime.Engine;
  * @param defaultEngine the platform's default engine for revisions without the {@link
  *     Engine#ANNOTATION} annotation; null for {@code auto} (a {@code command} runs as a process, an
  *     image alone as a container)
+ * @param gc when unrouted Revisions are deleted ({@code config-gc})
  */
 public record ValidationContext(
     DefaultsConfig defaults,
@@ -23,7 +25,8 @@ public record ValidationContext(
     DomainConfig domain,
     AutoscalerConfig autoscaler,
     boolean localRuntime,
-    Engine defaultEngine) {
+    Engine defaultEngine,
+    GcConfig gc) {
 
   /** With the {@code auto} engine choice. */
   public ValidationContext(
@@ -32,7 +35,7 @@ public record ValidationContext(
       DomainConfig domain,
       AutoscalerConfig autoscaler,
       boolean localRuntime) {
-    this(defaults, deployment, domain, autoscaler, localRuntime, null);
+    this(defaults, deployment, domain, autoscaler, localRuntime, null, GcConfig.defaults());
   }
 
   /** Knative's defaults, for the local runtime. */
@@ -47,11 +50,19 @@ public record ValidationContext(
 
   /** This context with {@code localRuntime} changed (false for a Kubernetes runtime). */
   public ValidationContext withLocalRuntime(boolean local) {
-    return new ValidationContext(defaults, deployment, domain, autoscaler, local, defaultEngine);
+    return new ValidationContext(
+        defaults, deployment, domain, autoscaler, local, defaultEngine, gc);
   }
 
   /** This context with another default engine (null: {@code auto}). */
   public ValidationContext withDefaultEngine(Engine engine) {
-    return new ValidationContext(defaults, deployment, domain, autoscaler, localRuntime, engine);
+    return new ValidationContext(
+        defaults, deployment, domain, autoscaler, localRuntime, engine, gc);
+  }
+
+  /** This context with another revision GC config. */
+  public ValidationContext withGc(GcConfig gc) {
+    return new ValidationContext(
+        defaults, deployment, domain, autoscaler, localRuntime, defaultEngine, gc);
   }
 }

@@ -153,6 +153,67 @@ class ConfigSectionsTest {
   }
 
   @Test
+  void gcReadsDurationsCountsAndDisabled() {
+    assertThat(GcConfig.fromMap("gc", Map.of())).isEqualTo(GcConfig.defaults());
+    assertThat(GcConfig.defaults())
+        .isEqualTo(new GcConfig(Duration.ofHours(48), Duration.ofHours(15), 20, 1000));
+    GcConfig off =
+        GcConfig.fromMap(
+            "gc",
+            map(
+                "retain-since-create-time", "disabled",
+                "retain-since-last-active-time", "Disabled",
+                "min-non-active-revisions", 0,
+                "max-non-active-revisions", "disabled"));
+    assertThat(off).isEqualTo(new GcConfig(null, null, 0, GcConfig.DISABLED));
+    assertThat(off.disabled()).isTrue();
+    assertThat(
+            GcConfig.fromMap(
+                "gc",
+                map(
+                    "retain-since-create-time", "1h30m",
+                    "min-non-active-revisions", "3",
+                    "max-non-active-revisions", "5")))
+        .isEqualTo(new GcConfig(Duration.ofMinutes(90), Duration.ofHours(15), 3, 5));
+  }
+
+  @Test
+  void gcRefusesBadValuesNamingTheKey() {
+    assertThat(
+            errors(
+                () ->
+                    GcConfig.fromMap(
+                        "gc",
+                        map(
+                            "retain-since-create-time", "forever",
+                            "retain-since-last-active-time", "-1h",
+                            "min-non-active-revisions", "-1",
+                            "max-non-active-revisions", "lots",
+                            "stale-revision-create-delay", "24h"))))
+        .containsExactlyInAnyOrder(
+            FieldError.unknown("gc.stale-revision-create-delay"),
+            FieldError.invalid(
+                "gc.retain-since-create-time",
+                "forever",
+                "a duration of at least 0s such as 48h, or disabled"),
+            FieldError.invalid(
+                "gc.retain-since-last-active-time",
+                "-1h",
+                "a duration of at least 0s such as 48h, or disabled"),
+            FieldError.invalid("gc.min-non-active-revisions", -1L, "at least 0"),
+            FieldError.invalid(
+                "gc.max-non-active-revisions", "lots", "an integer at least 0, or disabled"));
+    assertThat(
+            errors(
+                () ->
+                    GcConfig.fromMap(
+                        "gc", map("min-non-active-revisions", 5, "max-non-active-revisions", 2))))
+        .containsExactly(
+            FieldError.invalid(
+                "gc.min-non-active-revisions", 5L, "at most max-non-active-revisions (2)"));
+  }
+
+  @Test
   void domainIsTheKeyWithAnEmptyValue() {
     assertThat(DomainConfig.fromMap("domain", map("example.com", "")).domain())
         .isEqualTo("example.com");

@@ -115,7 +115,7 @@ class CliIT {
             spec:
               containerConcurrency: 5000
               containers:
-                - image: nginx
+                - image: "Not An Image"
           traffic:
             - {latestRevision: true, percent: 120}
         """);
@@ -125,7 +125,7 @@ class CliIT {
         .contains("metadata.name")
         .contains("spec.template.spec.containerConcurrency: 5000 (expected: 0..1000)")
         .contains("spec.traffic[0].percent: 120 (expected: 0..100)")
-        .contains("command");
+        .contains("spec.template.spec.containers[0].image: \"Not An Image\"");
     assertThat(platform.cli("get", "ksvc", "Bad_Name").code()).isEqualTo(1);
   }
 

@@ -1,0 +1,403 @@
+package dev.coldbrew.dataplane;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The gateway: accepts client connections on every event loop, decodes requests with the {@link
+ * StrictRequestDecoder}, checks each head (Host, request target, framing, sizes, Expect), routes it
+ * (host → the route's weighted split → a revision) and starts its {@link ProxiedRequest}; or
+ * answers it at once (400, 404, 413, 414, 417, 431, 503) and reads nothing more from the
+ * connection. With a native transport every event loop has its own listening socket on the port
+ * ({@code SO_REUSEPORT}), so each accepts and serves its own connections; with NIO one socket
+ * accepts and hands connections to the loops in turn.
+ *
+ * <p>Thread-safe: {@link #bind} and {@link #close} from any thread but an event loop; {@link
+ * #onHead} on the connection's event loop. Holds what every request of every loop shares (limits,
+ * header rules, the registry, the load reporter).
+ */
+final class Gateway {
+  static final String ACTIVATOR_TIMEOUT = "activator request timeout\n";
+  static final String REQUEST_TIMEOUT = "request timeout\n";
+  static final String BODY_TIMEOUT = "request body timeout: the client sent nothing for too long\n";
+  static final String BODY_TOO_LARGE = "request body too large\n";
+
+  final DataPlaneOptions options;
+  final Transport transport;
+  final RevisionRegistry registry;
+  final LoadReporter reporter;
+  final Headers headers;
+  final long maxBodyBytes;
+  final long bodyIdleNanos;
+  final String retryAfter;
+  volatile boolean coldStartHeader = true;
+  private final EventLoopGroup group;
+  private final ConnectionTracker[] loops;
+  private final LongSupplier nanoTime;
+  private final HttpDecoderConfig requestDecoder;
+  private final RateLimitedLog clientErrors;
+  private final List<Channel> servers = new CopyOnWriteArrayList<>();
+
+  Gateway(
+      DataPlaneOptions options,
+      Transport transport,
+      EventLoopGroup group,
+      ConnectionTracker[] loops,
+      RevisionRegistry registry,
+      LoadReporter reporter,
+      LongSupplier nanoTime) {
+    this.options = options;
+    this.transport = transport;
+    this.group = group;
+    this.loops = loops;
+    this.registry = registry;
+    this.reporter = reporter;
+    this.nanoTime = nanoTime;
+    this.headers = new Headers(options.hopByHopHeaders());
+    this.maxBodyBytes = options.maxBodyBytes();
+    this.bodyIdleNanos = options.requestBodyIdleTimeout().toNanos();
+    this.retryAfter = Integer.toString(options.retryAfterSeconds());
+    this.requestDecoder =
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(options.maxInitialLineLength())
+            .setMaxHeaderSize(options.maxHeaderSize())
+            .setMaxChunkSize(8192)
+            .setAllowDuplicateContentLengths(false);
+    this.clientErrors = new RateLimitedLog(DataPlane.log, TimeUnit.SECONDS.toNanos(10), nanoTime);
+  }
+
+  long nanoTime() {
+    return nanoTime.getAsLong();
+  }
+
+  // ---- listening
+
+  /** Listens on every event loop; completes with the bound port. */
+  CompletionStage<Integer> bind() {
+    CompletableFuture<Integer> bound = new CompletableFuture<>();
+    String host = options.bindHost();
+    int port = options.port();
+    if (!transport.reusePort()) {
+      listen(
+          new ServerBootstrap().group(group, group),
+          host,
+          port,
+          bound,
+          () -> bound.complete(boundPort()));
+      return bound;
+    }
+    if (port != 0) {
+      // SO_REUSEPORT would let these sockets join another process's listening socket (of the same
+      // user) instead of failing: a plain bind first says whether the port is taken
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.bind(new InetSocketAddress(host, port));
+      } catch (IOException e) {
+        bound.completeExceptionally(e);
+        return bound;
+      }
+    }
+    listenOn(0, host, port, bound);
+    return bound;
+  }
+
+  private void listenOn(int i, String host, int port, CompletableFuture<Integer> bound) {
+    EventLoop loop = loops[i].loop;
+    ServerBootstrap b =
+        new ServerBootstrap().group(loop, loop).option(transport.reusePortOption(), true);
+    listen(
+        b,
+        host,
+        port,
+        bound,
+        () -> {
+          if (i + 1 < loops.length) {
+            listenOn(i + 1, host, boundPort(), bound);
+          } else {
+            bound.complete(boundPort());
+          }
+        });
+  }
+
+  private void listen(
+      ServerBootstrap b, String host, int port, CompletableFuture<Integer> bound, Runnable then) {
+    b.channel(transport.serverChannel)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(
+            new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel ch) {
+                StrictRequestDecoder decoder = new StrictRequestDecoder(requestDecoder);
+                ch.pipeline()
+                    .addLast(decoder)
+                    .addLast(new HttpResponseEncoder())
+                    .addLast(new ClientConnection(Gateway.this, tracker(ch.eventLoop()), decoder));
+              }
+            })
+        .bind(host, port)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                close();
+                bound.completeExceptionally(f.cause());
+                return;
+              }
+              servers.add(((io.netty.channel.ChannelFuture) f).channel());
+              if (!bound.isDone()) {
+                then.run();
+              }
+            });
+  }
+
+  private int boundPort() {
+    return ((InetSocketAddress) servers.get(0).localAddress()).getPort();
+  }
+
+  /** Stops listening (open connections are closed with the event loops). */
+  void close() {
+    for (Channel s : servers) {
+      s.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+    servers.clear();
+  }
+
+  private ConnectionTracker tracker(EventLoop loop) {
+    for (ConnectionTracker t : loops) {
+      if (t.loop == loop) {
+        return t;
+      }
+    }
+    throw new IllegalStateException("a channel on an event loop the data plane does not own");
+  }
+
+  // ---- a request head
+
+  /** A head was read on {@code conn}: check, route and start it, or refuse it. */
+  void onHead(ClientConnection conn, HttpRequest head) {
+    if (head.decoderResult().isFailure()) {
+      invalid(conn, head);
+      return;
+    }
+    try {
+      route(conn, head);
+    } catch (RuntimeException e) {
+      clientErrors.warn("a request could not be handled and was answered 400", e);
+      if (conn.current == null) {
+        reject(conn, head.protocolVersion(), 400, "bad request\n");
+      } else {
+        conn.close();
+      }
+    }
+  }
+
+  private void route(ClientConnection conn, HttpRequest head) {
+    HttpVersion version = head.protocolVersion();
+    if (version.majorVersion() != 1 || version.minorVersion() > 1) {
+      reject(conn, HttpVersion.HTTP_1_1, 400, "unsupported HTTP version\n");
+      return;
+    }
+    HttpHeaders h = head.headers();
+    Headers.RequestScan scan = conn.scan;
+    headers.scan(h, scan);
+    // RFC 9112 §3.2: exactly one valid Host
+    RequestTarget.Authority authority = scan.hosts == 1 ? conn.authority(scan.host) : null;
+    if (authority == null) {
+      reject(conn, version, 400, "missing or malformed Host header\n");
+      return;
+    }
+    String host = conn.routeHost();
+    String uri = head.uri();
+    HttpMethod method = head.method();
+    if (uri.isEmpty() || RequestTarget.hasControl(uri) || HttpMethod.CONNECT.equals(method)) {
+      reject(conn, version, 400, "malformed request target\n");
+      return;
+    }
+    String absoluteAuthority = null;
+    if (uri.charAt(0) != '/') {
+      int end = RequestTarget.absoluteAuthorityEnd(uri);
+      if (end > 0) {
+        absoluteAuthority = uri.substring(7, end);
+        authority = RequestTarget.authority(absoluteAuthority);
+        host = authority == null ? null : lowerCase(authority.host());
+        uri = RequestTarget.originForm(uri, end);
+        head.setUri(uri);
+      }
+      boolean asterisk = uri.equals("*") && HttpMethod.OPTIONS.equals(method);
+      if (authority == null || (end < 0 && !asterisk)) {
+        reject(
+            conn,
+            version,
+            400,
+            "request target must be a path, an http:// URI without userinfo, or * for OPTIONS\n");
+        return;
+      }
+    }
+    boolean http10 = version.minorVersion() == 0;
+    boolean keepAlive = !scan.connectionClose && (!http10 || scan.keepAlive);
+    if (!keepAlive) {
+      conn.stopAfterThis(); // a pipelined request after this one is never dispatched
+    }
+    RoutingTable.HostRoute route = registry.route(host);
+    if (route == null) {
+      reject(conn, version, 404, "no route for host " + host + "\n");
+      return;
+    }
+    String cl = scan.contentLength;
+    if (scan.transferEncodings > 0
+        && (cl != null
+            || scan.transferEncodings != 1
+            || !scan.transferEncoding.equalsIgnoreCase("chunked"))) {
+      reject(conn, version, 400, "unsupported or conflicting Transfer-Encoding\n");
+      return;
+    }
+    long length = 0;
+    if (cl != null) {
+      length = parseLength(cl);
+      if (length < 0) {
+        reject(conn, version, 400, "malformed Content-Length\n");
+        return;
+      }
+      if (length > maxBodyBytes) {
+        reject(conn, version, 413, BODY_TOO_LARGE);
+        return;
+      }
+    }
+    boolean expectContinue = false;
+    if (scan.expects > 0) {
+      if (scan.expects != 1 || !scan.expect.equalsIgnoreCase("100-continue")) {
+        reject(conn, version, 417, "unsupported Expect (only 100-continue is)\n");
+        return;
+      }
+      expectContinue = !http10; // RFC 9110 §10.1.1
+    }
+    RevisionState rev = registry.state(route.pick());
+    RevisionState.Failure failure = rev.failure;
+    if (failure != null) {
+      reject(conn, version, 503, failure.body());
+      return;
+    }
+    // An upgrade is tunnelled only for a bodiless GET (RFC 6455 §4.1); on any other request the
+    // Upgrade header is dropped as hop-by-hop and the request proxied as it is.
+    String upgrade = scan.upgrade;
+    boolean webSocket =
+        HttpMethod.GET.equals(method)
+            && scan.transferEncodings == 0
+            && length == 0
+            && "websocket".equalsIgnoreCase(upgrade);
+    headers.rewriteRequest(
+        h,
+        scan,
+        absoluteAuthority,
+        webSocket ? upgrade : null,
+        conn.clientAddress,
+        conn.forwardedNode);
+    head.setProtocolVersion(HttpVersion.HTTP_1_1);
+    RequestContext context =
+        RequestContext.of(
+            rev,
+            options.defaultTimeoutSeconds(),
+            method,
+            version,
+            keepAlive,
+            scan.transferEncodings > 0 || length > 0,
+            webSocket,
+            expectContinue,
+            nanoTime());
+    new ProxiedRequest(this, conn, context, head).start();
+  }
+
+  /** A head the decoder could not parse: 414, 431 or 400, then the connection is closed. */
+  private void invalid(ClientConnection conn, HttpRequest head) {
+    Throwable cause = head.decoderResult().cause();
+    int status = 400;
+    String body = "malformed request\n";
+    if (cause instanceof TooLongHttpLineException) {
+      status = 414;
+      body = "request line too long\n";
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      status = 431;
+      body = "request headers too large\n";
+    }
+    if (DataPlane.log.isDebugEnabled()) {
+      DataPlane.log.debug("refused a malformed request ({}): {}", status, String.valueOf(cause));
+    }
+    reject(conn, head.protocolVersion(), status, body);
+  }
+
+  /**
+   * Answers at once and ends the connection: the decoder stops (nothing sent after this request is
+   * read), and the connection closes once the answer is flushed.
+   */
+  private static void reject(ClientConnection conn, HttpVersion version, int status, String body) {
+    conn.stopReading();
+    conn.reading = null;
+    conn.reply(version, status, body, true, null);
+  }
+
+  static String lowerCase(String host) {
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        return host.toLowerCase(Locale.ROOT);
+      }
+    }
+    return host;
+  }
+
+  private static long parseLength(String value) {
+    if (value.isEmpty() || value.length() > 18) {
+      return -1;
+    }
+    long n = 0;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  }
+
+  // ---- answers that name the revision
+
+  String heldFullBody(RevisionState rev) {
+    return "revision "
+        + rev.key
+        + ": too many requests waiting for an instance ("
+        + options.maxHeldRequestsPerRevision()
+        + "); retry later\n";
+  }
+
+  String queueFullBody(RevisionState rev) {
+    return "revision " + rev.key + ": instance queue full; retry later\n";
+  }
+
+  String badGatewayBody(RevisionState rev, String instanceId, String detail) {
+    return "revision " + rev.key + ", instance " + instanceId + ": " + detail + "\n";
+  }
+}

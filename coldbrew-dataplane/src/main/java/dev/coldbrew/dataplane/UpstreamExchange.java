@@ -1,0 +1,372 @@
+package dev.coldbrew.dataplane;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.ArrayDeque;
+
+/**
+ * The HTTP half of a {@link ProxiedRequest}: once the request has an instance and an upstream
+ * connection, this relays it — the head (as Netty decoded it, rewritten in place by the {@link
+ * Gateway}) and the body parts to the instance, the instance's response head (rewritten in place)
+ * and body to the client — with one flush per batch of reads in each direction and back-pressure
+ * both ways (a side stops reading while the other cannot take more). It also answers for the
+ * gateway ({@link #respond}). The other half, in the subclass, admits the request (activator,
+ * queue), watches its deadlines and gives back what it took; the split is by concern, not by
+ * object: one request is one object.
+ *
+ * <p>Writes on the request path carry the channel's void promise (no future per write): a write
+ * that fails surfaces as the channel's exception, which closes it, and the close ends the request.
+ * Confined to the client connection's event loop, which is also the upstream connection's.
+ */
+abstract class UpstreamExchange {
+  final RequestContext context;
+  final Gateway gw;
+  final ClientConnection conn;
+  final ConnectionTracker loop;
+  final RevisionState rev;
+  RequestPhase phase = RequestPhase.ROUTED;
+  private HttpRequest head;
+
+  /** The connection the request is on; null before {@link #attach} and after the exchange. */
+  UpstreamConnection upstream;
+
+  /** Body parts read before the request had an upstream connection. */
+  ArrayDeque<HttpContent> pending;
+
+  boolean requestEnded;
+  private boolean requestSent;
+  private boolean upstreamDirty;
+  private boolean upstreamPaused;
+  private long bodyBytes;
+
+  /** Something was written to the client: an answer can no longer be given. */
+  boolean responseStarted;
+
+  private boolean upstreamKeepAlive;
+  private boolean closeAfterResponse;
+  private boolean clientDirty;
+  private int responseStatus;
+
+  /** The status of the response the client got in full; 0 until then (and if it never does). */
+  int statusSent;
+
+  /** How long the request waited for a revision at zero to get an instance; -1 if it did not. */
+  long coldStartNanos = -1;
+
+  // activity flags, turned into timestamps by the loop's sweep
+  boolean activity;
+  boolean bodyActivity;
+
+  /** The body is being read for the instance (not paused for it): its idle clock runs. */
+  boolean readingBody;
+
+  UpstreamExchange(Gateway gw, ClientConnection conn, RequestContext context, HttpRequest head) {
+    this.gw = gw;
+    this.conn = conn;
+    this.loop = conn.loop;
+    this.context = context;
+    this.rev = context.revision();
+    this.head = head;
+  }
+
+  /** The instance failed the request: 502, or a closed client connection once answering began. */
+  abstract void upstreamFailed(String what, Throwable cause);
+
+  abstract void finish(RequestPhase end);
+
+  abstract void finish(RequestPhase end, long now);
+
+  /** The instance accepted a WebSocket upgrade (its 101 is flushed): join the two connections. */
+  abstract void startTunnel();
+
+  // ---- the request, toward the instance
+
+  /** Sends the head, and what body was read, on {@code c}: the request is on its way. */
+  final void attach(UpstreamConnection c) {
+    upstream = c;
+    c.exchange = this;
+    Channel up = c.channel;
+    up.write(head, up.voidPromise());
+    head = null;
+    if (context.expectContinue() && !requestEnded) {
+      conn.writeContinue(); // the request goes through now: let the client send its body
+    }
+    if (pending != null) {
+      HttpContent p;
+      while ((p = pending.pollFirst()) != null) {
+        up.write(p, up.voidPromise());
+      }
+      pending = null;
+    }
+    if (requestEnded) {
+      requestSent = true;
+      up.flush();
+    } else if (context.hasBody()) {
+      startReadingBody();
+      if (conn.inReadBatch) {
+        upstreamDirty = true;
+      } else {
+        up.flush();
+      }
+    }
+    // a bodiless request's last (empty) part follows in this same batch of reads
+  }
+
+  private void startReadingBody() {
+    readingBody = true;
+    bodyActivity = true; // the body's idle clock starts now
+    conn.resume(ClientConnection.PAUSE_BODY);
+  }
+
+  /** A part of the client's body (the last one included). */
+  void onBody(HttpContent content) {
+    if (phase.ended() || phase == RequestPhase.TUNNEL) {
+      content.release();
+      return;
+    }
+    if (content.decoderResult().isFailure()) {
+      content.release();
+      malformedBody();
+      return;
+    }
+    int n = content.content().readableBytes();
+    bodyBytes += n;
+    if (bodyBytes > gw.maxBodyBytes) {
+      content.release();
+      respond(413, Gateway.BODY_TOO_LARGE, false);
+      finish(RequestPhase.FAILED);
+      return;
+    }
+    if (n > 0) {
+      activity = true;
+      bodyActivity = true;
+    }
+    boolean last = content instanceof LastHttpContent;
+    if (last) {
+      requestEnded = true;
+      readingBody = false;
+      dropTrailers((LastHttpContent) content);
+    }
+    UpstreamConnection up = upstream;
+    if (up == null) {
+      if (pending == null) {
+        pending = new ArrayDeque<>(4);
+      }
+      pending.add(content);
+      return;
+    }
+    if (last) {
+      requestSent = true;
+      upstreamDirty = false;
+      up.channel.writeAndFlush(content, up.channel.voidPromise());
+      return;
+    }
+    up.channel.write(content, up.channel.voidPromise());
+    upstreamDirty = true;
+    if (!up.channel.isWritable()) {
+      readingBody = false; // the instance is the slow one: the client is not idle
+      conn.pause(ClientConnection.PAUSE_BODY);
+    }
+  }
+
+  /** A chunk the decoder could not parse: the request ends here, and so does the connection. */
+  private void malformedBody() {
+    conn.stopReading();
+    if (!responseStarted) {
+      respond(400, "malformed request body\n", false);
+    } else {
+      conn.close();
+    }
+    finish(RequestPhase.FAILED);
+  }
+
+  private static void dropTrailers(LastHttpContent last) {
+    HttpHeaders trailers = last.trailingHeaders();
+    if (!trailers.isEmpty()) {
+      trailers.clear(); // trailers are not forwarded either way
+    }
+  }
+
+  /** The client's batch of reads ended: send what was written toward the instance. */
+  void clientReadComplete() {
+    if (upstreamDirty && upstream != null) {
+      upstreamDirty = false;
+      upstream.channel.flush();
+    }
+  }
+
+  void upstreamWritabilityChanged() {
+    UpstreamConnection up = upstream;
+    if (up != null && up.channel.isWritable() && !requestEnded && !phase.ended()) {
+      startReadingBody();
+    }
+  }
+
+  // ---- the response, toward the client
+
+  /** A decoded part of the instance's response. */
+  void onResponse(HttpObject msg) {
+    if (msg instanceof HttpResponse response) {
+      onResponseHead(response);
+    }
+    if (msg instanceof HttpContent content) {
+      onResponseBody(content);
+    }
+  }
+
+  private void onResponseHead(HttpResponse response) {
+    if (phase != RequestPhase.PROXYING) {
+      return;
+    }
+    if (response.decoderResult().isFailure()) {
+      upstreamFailed("the instance sent a malformed response", response.decoderResult().cause());
+      return;
+    }
+    int status = response.status().code();
+    boolean upgraded = status == 101 && context.webSocket();
+    if (status < 200 && !upgraded) {
+      return; // informational (100 Continue was the gateway's to send): not forwarded
+    }
+    HttpHeaders h = response.headers();
+    int seen = gw.headers.rewriteResponse(h, upgraded);
+    upstreamKeepAlive =
+        (seen & Headers.CLOSE) == 0
+            && (response.protocolVersion().minorVersion() > 0 || (seen & Headers.KEEP_ALIVE) != 0);
+    if (!upgraded) {
+      if (context.responseHasBody(status) && (seen & Headers.HAS_LENGTH) == 0) {
+        if (context.version().minorVersion() == 0) {
+          closeAfterResponse = true; // HTTP/1.0 has no chunks: the close ends the body
+        } else {
+          h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+      }
+      if (!context.keepAlive() || closeAfterResponse) {
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      } else if (context.version().minorVersion() == 0) {
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      }
+    }
+    if (coldStartNanos >= 0 && gw.coldStartHeader) {
+      h.set(Headers.COLD_START, Long.toString(coldStartNanos / 1_000_000));
+    }
+    response.setProtocolVersion(context.version());
+    responseStatus = status;
+    responseStarted = true;
+    activity = true;
+    phase = RequestPhase.RESPONDING;
+    conn.channel.write(response, conn.channel.voidPromise());
+    if (upgraded) {
+      conn.channel.flush();
+      startTunnel();
+    } else {
+      clientDirty = true;
+    }
+  }
+
+  private void onResponseBody(HttpContent content) {
+    if (phase != RequestPhase.RESPONDING) {
+      content.release();
+      return;
+    }
+    if (content.decoderResult().isFailure()) {
+      content.release();
+      upstreamFailed("the instance sent a malformed response", content.decoderResult().cause());
+      return;
+    }
+    if (content.content().isReadable()) {
+      activity = true;
+    }
+    if (content instanceof LastHttpContent last) {
+      dropTrailers(last);
+      responseEnded(last);
+      return;
+    }
+    conn.channel.write(content, conn.channel.voidPromise());
+    clientDirty = true;
+    if (!conn.channel.isWritable() && upstream != null) {
+      upstreamPaused = true; // the client is the slow one
+      upstream.channel.config().setAutoRead(false);
+    }
+  }
+
+  private void responseEnded(LastHttpContent last) {
+    long now = gw.nanoTime();
+    UpstreamConnection up = upstream;
+    upstream = null;
+    if (requestSent && upstreamKeepAlive) {
+      loop.upstream.release(up, now);
+    } else {
+      up.close(); // its request was not fully sent, or it asked to close
+    }
+    if (closeAfterResponse) {
+      conn.stopAfterThis();
+    }
+    clientDirty = false;
+    conn.channel.writeAndFlush(last, conn.channel.voidPromise());
+    statusSent = responseStatus;
+    finish(RequestPhase.DONE, now);
+  }
+
+  /** The upstream's batch of reads ended: send what was written toward the client. */
+  void upstreamReadComplete() {
+    if (clientDirty) {
+      clientDirty = false;
+      conn.channel.flush();
+    }
+  }
+
+  void clientWritabilityChanged() {
+    if (upstreamPaused && conn.channel.isWritable() && upstream != null) {
+      upstreamPaused = false;
+      upstream.channel.config().setAutoRead(true);
+    }
+  }
+
+  /** The instance's connection closed before the response was complete. */
+  void upstreamClosed() {
+    upstream = null;
+    if (phase.ended() || phase == RequestPhase.TUNNEL) {
+      return;
+    }
+    upstreamFailed("the instance closed the connection or failed before a complete response", null);
+  }
+
+  // ---- the gateway's own answers
+
+  /**
+   * The gateway's own answer to this request. When its body has not been read, nothing after it is
+   * read either and the connection closes once the answer is sent.
+   */
+  final void respond(int status, String body, boolean retryAfter) {
+    if (responseStarted || !conn.channel.isActive()) {
+      return;
+    }
+    boolean bodyUnread = context.hasBody() && !requestEnded;
+    if (bodyUnread) {
+      conn.stopReading();
+    }
+    responseStarted = true;
+    statusSent = status;
+    conn.reply(
+        context.version(),
+        status,
+        body,
+        bodyUnread || !context.keepAlive(),
+        retryAfter ? gw.retryAfter : null);
+  }
+
+  /** Gives back the body parts never sent; at the end of the request. */
+  final void dropPending() {
+    if (pending != null) {
+      pending.forEach(HttpContent::release);
+      pending = null;
+    }
+  }
+}
