@@ -83,9 +83,7 @@ public final class EngineOptions {
     }
     KubernetesStore store = KubernetesStore.direct(client);
     return new Cluster(
-        client,
-        store,
-        new Admission(store, ValidationContext.standard().withLocalRuntime(false)));
+        client, store, new Admission(store, ValidationContext.standard().withLocalRuntime(false)));
   }
 
   /** An open connection to a cluster; close it after use. */
