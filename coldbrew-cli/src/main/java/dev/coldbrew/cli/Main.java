@@ -3,6 +3,7 @@ package dev.coldbrew.cli;
 import dev.coldbrew.cli.autoscaler.AutoscalerCommand;
 import dev.coldbrew.cli.commands.ApplyCommand;
 import dev.coldbrew.cli.commands.CompletionCommand;
+import dev.coldbrew.cli.commands.ControllerCommand;
 import dev.coldbrew.cli.commands.DashboardCommand;
 import dev.coldbrew.cli.commands.DeleteCommand;
 import dev.coldbrew.cli.commands.DescribeCommand;
@@ -28,6 +29,7 @@ import picocli.CommandLine.ScopeType;
     description = "Knative Serving on one machine: HTTP apps that scale to zero.",
     subcommands = {
       ServeCommand.class,
+      ControllerCommand.class,
       LogsCommand.class,
       ApplyCommand.class,
       GetCommand.class,

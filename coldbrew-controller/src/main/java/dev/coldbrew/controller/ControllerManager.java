@@ -40,6 +40,8 @@ public final class ControllerManager implements AutoCloseable {
   private final RouteReconciler routes;
 
   /**
+   * The embedded engine's: a ServerlessService's endpoints are {@code Endpoints} in the store.
+   *
    * @param domain the URL domain ({@code localhost})
    * @param gatewayPort the port in URLs
    */
@@ -47,6 +49,26 @@ public final class ControllerManager implements AutoCloseable {
       Store store,
       InstanceRuntime runtime,
       Networking networking,
+      ValidationContext config,
+      String domain,
+      int gatewayPort,
+      Clock clock) {
+    this(store, runtime, networking, null, config, domain, gatewayPort, clock);
+  }
+
+  /**
+   * With an engine's own {@link SksEndpoints} (the Kubernetes engine writes EndpointSlices).
+   *
+   * @param endpoints where ServerlessServices publish endpoints; null for the store's {@code
+   *     Endpoints}
+   * @param domain the URL domain ({@code localhost})
+   * @param gatewayPort the port in URLs
+   */
+  public ControllerManager(
+      Store store,
+      InstanceRuntime runtime,
+      Networking networking,
+      SksEndpoints endpoints,
       ValidationContext config,
       String domain,
       int gatewayPort,
@@ -76,7 +98,11 @@ public final class ControllerManager implements AutoCloseable {
         new RevisionReconciler(ctx, runtime, networking, k -> enqueue(Kind.REVISION, k)),
         2);
     add(Kind.POD_AUTOSCALER, new PodAutoscalerReconciler(ctx, runtime, multiscaler), 2);
-    add(Kind.SERVERLESS_SERVICE, new ServerlessServiceReconciler(ctx, runtime, networking), 2);
+    add(
+        Kind.SERVERLESS_SERVICE,
+        new ServerlessServiceReconciler(
+            ctx, runtime, endpoints == null ? new StoreSksEndpoints(ctx, networking) : endpoints),
+        2);
 
     cache.onEvent(Kind.SERVICE, r -> enqueue(Kind.SERVICE, key(r)));
     cache.onEvent(

@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
  * A keyed work queue with client-go's semantics: a key waiting to be processed is queued once
  * however often it is added (de-duplication); a key being processed is not handed to a second
  * worker, and if it is added meanwhile it is processed again after {@link #done}. Failed keys come
- * back after an exponential backoff per key. Thread-safe.
+ * back after an exponential backoff per key. Public so an engine's own loops (the Kubernetes
+ * runtime's Deployment writes) queue their work the same way. Thread-safe.
  */
-final class WorkQueue<K> {
+public final class WorkQueue<K> {
   private final ArrayDeque<K> queue = new ArrayDeque<>();
   private final Set<K> dirty = new HashSet<>();
   private final Set<K> processing = new HashSet<>();
@@ -25,14 +26,19 @@ final class WorkQueue<K> {
   private final Duration maxDelay;
   private boolean shutdown;
 
-  WorkQueue(ScheduledExecutorService timer, Duration baseDelay, Duration maxDelay) {
+  /**
+   * @param timer runs the delayed adds
+   * @param baseDelay the first backoff after a failure, doubled by each further one
+   * @param maxDelay the longest backoff
+   */
+  public WorkQueue(ScheduledExecutorService timer, Duration baseDelay, Duration maxDelay) {
     this.timer = timer;
     this.baseDelay = baseDelay;
     this.maxDelay = maxDelay;
   }
 
   /** Queues the key unless it is already waiting. */
-  synchronized void add(K key) {
+  public synchronized void add(K key) {
     if (shutdown || !dirty.add(key)) {
       return;
     }
@@ -43,7 +49,7 @@ final class WorkQueue<K> {
   }
 
   /** Adds the key after a delay. */
-  void addAfter(K key, Duration delay) {
+  public void addAfter(K key, Duration delay) {
     if (delay.isZero() || delay.isNegative()) {
       add(key);
       return;
@@ -57,7 +63,7 @@ final class WorkQueue<K> {
   }
 
   /** Adds the key after its backoff: base × 2^(failures − 1), at most the maximum. */
-  void addRateLimited(K key) {
+  public void addRateLimited(K key) {
     int n;
     synchronized (this) {
       n = failures.merge(key, 1, Integer::sum);
@@ -68,12 +74,12 @@ final class WorkQueue<K> {
   }
 
   /** Clears the key's failure count after a success. */
-  synchronized void forget(K key) {
+  public synchronized void forget(K key) {
     failures.remove(key);
   }
 
   /** Waits for a key; null once shut down. */
-  synchronized K take() throws InterruptedException {
+  public synchronized K take() throws InterruptedException {
     while (queue.isEmpty() && !shutdown) {
       wait();
     }
@@ -87,7 +93,7 @@ final class WorkQueue<K> {
   }
 
   /** Marks the key processed; re-queues it if it was added meanwhile. */
-  synchronized void done(K key) {
+  public synchronized void done(K key) {
     processing.remove(key);
     if (dirty.contains(key)) {
       queue.add(key);
@@ -95,11 +101,11 @@ final class WorkQueue<K> {
     }
   }
 
-  synchronized int length() {
+  public synchronized int length() {
     return queue.size();
   }
 
-  synchronized void shutdown() {
+  public synchronized void shutdown() {
     shutdown = true;
     notifyAll();
   }

@@ -126,11 +126,10 @@ class ServerlessServiceReconcilerTest {
                 t -> {
                   ServerlessService sks = sks(t, SksMode.SERVE, 0);
                   t.seed(
-                      ServerlessServiceReconciler.desiredEndpoints(
+                      StoreSksEndpoints.desiredEndpoints(
                           sks, REV + "-private", List.of(), "Private"));
                   t.seed(
-                      ServerlessServiceReconciler.desiredEndpoints(
-                          sks, REV, List.of(ACTIVATOR), "Public"));
+                      StoreSksEndpoints.desiredEndpoints(sks, REV, List.of(ACTIVATOR), "Public"));
                   t.runtime.setReady(KEY, 2, ContainerHealth.HEALTHY);
                 })
             .key(REV)
@@ -144,11 +143,10 @@ class ServerlessServiceReconcilerTest {
                 t -> {
                   ServerlessService sks = sks(t, SksMode.SERVE, 0);
                   t.seed(
-                      ServerlessServiceReconciler.desiredEndpoints(
+                      StoreSksEndpoints.desiredEndpoints(
                           sks, REV + "-private", List.of(), "Private"));
                   t.seed(
-                      ServerlessServiceReconciler.desiredEndpoints(
-                          sks, REV, List.of(ACTIVATOR), "Public"));
+                      StoreSksEndpoints.desiredEndpoints(sks, REV, List.of(ACTIVATOR), "Public"));
                   t.runtime.setReady(KEY, 2, ContainerHealth.HEALTHY);
                   t.store.failNext(Op.UPDATE, Kind.ENDPOINTS, REV, Reason.CONFLICT);
                 })

@@ -58,13 +58,15 @@ import org.slf4j.LoggerFactory;
  * <p>Writes go straight to the API server: create is a POST (409 → ALREADY_EXISTS), update a PUT
  * carrying the resourceVersion read (409 → CONFLICT), updateStatus a PUT to the {@code /status}
  * subresource, delete a DELETE with background propagation. An update or status update equal to
- * what the cache holds at the same resourceVersion is not sent. <b>Delete does not cascade</b>: the
- * cluster's garbage collector deletes owned resources afterwards, by their owner references. An
- * unreachable or failing API server makes calls fail with {@link Reason#UNAVAILABLE} (callers back
- * off; the controller's work queues do); the informers keep retrying on their own with backoff, and
- * {@link #unsyncedKinds()} says which are not watching. An object on the cluster that Coldbrew's
- * model cannot read (edited by hand into nonsense) is logged and served as deleted (a DELETED
- * event) until it is fixed.
+ * what the cache holds at the same resourceVersion is not sent. An update answered 409 waits (at
+ * most a second) until the winning version has reached the cache before it fails with CONFLICT, so
+ * the caller's retry reads the winner instead of sending the same stale version again. <b>Delete
+ * does not cascade</b>: the cluster's garbage collector deletes owned resources afterwards, by
+ * their owner references. An unreachable or failing API server makes calls fail with {@link
+ * Reason#UNAVAILABLE} (callers back off; the controller's work queues do); the informers keep
+ * retrying on their own with backoff, and {@link #unsyncedKinds()} says which are not watching. An
+ * object on the cluster that Coldbrew's model cannot read (edited by hand into nonsense) is logged
+ * and served as deleted (a DELETED event) until it is fixed.
  *
  * <p>The store does not own the client: close the client after the store. Thread-safe; informer
  * events are applied by fabric8's per-informer threads, async writes run on a small pool.
@@ -72,6 +74,9 @@ import org.slf4j.LoggerFactory;
 public final class KubernetesStore implements Store {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesStore.class);
   private static final AtomicInteger POOLS = new AtomicInteger();
+
+  /** How long a write that got 409 waits for the winning version to reach the cache. */
+  private static final Duration CONFLICT_WAIT = Duration.ofSeconds(1);
 
   /** The label every Endpoints object the ServerlessService reconciler writes carries. */
   public static final String ENDPOINTS_LABEL = "networking.internal.knative.dev/serviceType";
@@ -128,10 +133,13 @@ public final class KubernetesStore implements Store {
   private final EventHistory history;
   private final Set<ResettableWatch> watches = ConcurrentHashMap.newKeySet();
   private final ExecutorService writers;
+  private final boolean direct;
+  private final ApiServerHealth health = new ApiServerHealth(java.time.Clock.systemUTC());
   private volatile boolean closed;
 
-  private KubernetesStore(KubernetesClient client, Options options) {
+  private KubernetesStore(KubernetesClient client, Options options, boolean direct) {
     this.client = client;
+    this.direct = direct;
     this.history = new EventHistory(options.historyEvents(), 0, () -> sequence);
     int pool = POOLS.incrementAndGet();
     AtomicInteger threads = new AtomicInteger();
@@ -159,7 +167,7 @@ public final class KubernetesStore implements Store {
    */
   public static KubernetesStore open(KubernetesClient client, Options options) {
     checkCrds(client);
-    KubernetesStore store = new KubernetesStore(client, options);
+    KubernetesStore store = new KubernetesStore(client, options, false);
     try {
       store.start(options.syncTimeout());
     } catch (RuntimeException e) {
@@ -174,7 +182,28 @@ public final class KubernetesStore implements Store {
     return open(client, Options.defaults());
   }
 
-  private static void checkCrds(KubernetesClient client) {
+  /**
+   * A store without informers, for one-shot tools ({@code coldbrew get --engine kubernetes}): every
+   * read is a request to the API server, so it reads its own writes; {@link #watch} is refused. It
+   * does not check the CRDs first (a user may not be allowed to read them); a request for a kind
+   * the cluster does not serve fails with a message naming the install manifest.
+   */
+  public static KubernetesStore direct(KubernetesClient client) {
+    return new KubernetesStore(client, Options.defaults(), true);
+  }
+
+  /** What the store's requests have seen of the API server lately. */
+  public ApiServerHealth apiHealth() {
+    return health;
+  }
+
+  /**
+   * Checks that Coldbrew's CRDs are installed.
+   *
+   * @throws MissingCrdsException naming the missing ones and how to install them
+   * @throws StoreException UNAVAILABLE when the API server cannot be asked
+   */
+  public static void checkCrds(KubernetesClient client) {
     List<String> missing = new ArrayList<>();
     for (Kind k : Kind.values()) {
       if (!ClusterKinds.isCustom(k)) {
@@ -198,15 +227,7 @@ public final class KubernetesStore implements Store {
       }
     }
     if (!missing.isEmpty()) {
-      throw new StoreException(
-          Reason.UNAVAILABLE,
-          "the cluster at "
-              + client.getMasterUrl()
-              + " lacks Coldbrew's CustomResourceDefinitions "
-              + String.join(", ", missing)
-              + "; install them with `kubectl apply -f "
-              + Crds.INSTALL_FILE
-              + "` (in the coldbrew-kubernetes jar and under coldbrew-kubernetes/src/main/resources)");
+      throw new MissingCrdsException(String.valueOf(client.getMasterUrl()), missing);
     }
   }
 
@@ -307,6 +328,11 @@ public final class KubernetesStore implements Store {
   }
 
   private void changed(Kind kind, WatchEvent.Type type, GenericKubernetesResource obj) {
+    if (ClusterKinds.isCustom(kind) && !ClusterKinds.apiVersion(kind).equals(obj.getApiVersion())) {
+      // fabric8's mock serves core v1 Services on our services.serving.coldbrew.dev watch too (it
+      // matches version and plural, not group); a real API server never does
+      return;
+    }
     String key = obj.getMetadata().getNamespace() + "/" + obj.getMetadata().getName();
     Resource r;
     try {
@@ -338,6 +364,37 @@ public final class KubernetesStore implements Store {
     long seq = sequence + 1;
     history.publish(List.of(WatchEvent.of(type, seq, r)));
     sequence = seq;
+    lock.notifyAll();
+  }
+
+  /**
+   * After a 409 on a write sent with {@code sentVersion}: waits (at most {@code max}) until the
+   * cache holds another version of the object, so the caller's retry reads what won instead of
+   * sending the same stale version again.
+   */
+  private void awaitNewerThan(Kind kind, String ns, String name, String sentVersion, Duration max) {
+    if (direct || sentVersion == null) {
+      return;
+    }
+    long deadline = System.nanoTime() + max.toNanos();
+    synchronized (lock) {
+      while (true) {
+        Resource r = cache.get(kind).get(ns + "/" + name);
+        if (r == null || !sentVersion.equals(r.metadata.resourceVersion)) {
+          return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        try {
+          lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   private void resetWatches() {
@@ -410,6 +467,10 @@ public final class KubernetesStore implements Store {
   @Override
   public Optional<Resource> get(Kind kind, String namespace, String name) {
     checkOpen();
+    if (direct) {
+      GenericKubernetesResource g = liveGet(kind, namespace, name);
+      return g == null ? Optional.empty() : Optional.of(decodeLive(kind, g));
+    }
     Resource r = cache.get(kind).get(namespace + "/" + name);
     return r == null ? Optional.empty() : Optional.of(ResourceCodec.copy(r));
   }
@@ -417,6 +478,9 @@ public final class KubernetesStore implements Store {
   @Override
   public ListResult list(Kind kind, String namespace) {
     checkOpen();
+    if (direct) {
+      return liveList(kind, namespace);
+    }
     List<Resource> shared;
     long at;
     synchronized (lock) {
@@ -439,6 +503,10 @@ public final class KubernetesStore implements Store {
   @Override
   public Watch watch(long fromResourceVersion, WatchListener listener) {
     checkOpen();
+    if (direct) {
+      throw new StoreException(
+          Reason.INVALID, "a store opened with direct() cannot watch: open it with open()");
+    }
     ResettableWatch w = new ResettableWatch(listener);
     watches.add(w);
     w.start(fromResourceVersion);
@@ -476,7 +544,7 @@ public final class KubernetesStore implements Store {
     meta.setCreationTimestamp(null);
     meta.setDeletionTimestamp(null);
     try {
-      return ResourceMapping.fromCluster(kind, api(kind, ns).resource(g).create());
+      return answered(ResourceMapping.fromCluster(kind, api(kind, ns).resource(g).create()));
     } catch (KubernetesClientException e) {
       throw failure(e, kind, ns, isEmpty(name) ? resource.metadata.generateName : name, true);
     }
@@ -489,7 +557,7 @@ public final class KubernetesStore implements Store {
     String ns = resource.metadata.namespace;
     String name = resource.metadata.name;
     requireVersion(resource);
-    Resource cached = cache.get(kind).get(ns + "/" + name);
+    Resource cached = direct ? null : cache.get(kind).get(ns + "/" + name);
     if (cached != null
         && resource.metadata.resourceVersion.equals(cached.metadata.resourceVersion)
         && sameJson(asStored(resource, cached), ResourceCodec.toTree(cached))) {
@@ -498,8 +566,11 @@ public final class KubernetesStore implements Store {
     GenericKubernetesResource g = ResourceMapping.toCluster(resource, false);
     carryOver(kind, g, cached);
     try {
-      return ResourceMapping.fromCluster(kind, api(kind, ns).resource(g).update());
+      return answered(ResourceMapping.fromCluster(kind, api(kind, ns).resource(g).update()));
     } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        awaitNewerThan(kind, ns, name, resource.metadata.resourceVersion, CONFLICT_WAIT);
+      }
       throw failure(e, kind, ns, name, false);
     }
   }
@@ -514,7 +585,7 @@ public final class KubernetesStore implements Store {
       throw invalid(kind, ns, name, kind.kindName() + " have no status");
     }
     requireVersion(resource);
-    Resource cached = cache.get(kind).get(ns + "/" + name);
+    Resource cached = direct ? null : cache.get(kind).get(ns + "/" + name);
     if (cached != null
         && resource.metadata.resourceVersion.equals(cached.metadata.resourceVersion)
         && sameJson(
@@ -525,8 +596,11 @@ public final class KubernetesStore implements Store {
     GenericKubernetesResource g = ResourceMapping.toCluster(resource, true);
     carryOver(kind, g, cached);
     try {
-      return ResourceMapping.fromCluster(kind, api(kind, ns).resource(g).updateStatus());
+      return answered(ResourceMapping.fromCluster(kind, api(kind, ns).resource(g).updateStatus()));
     } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        awaitNewerThan(kind, ns, name, resource.metadata.resourceVersion, CONFLICT_WAIT);
+      }
       throw failure(e, kind, ns, name, false);
     }
   }
@@ -541,6 +615,7 @@ public final class KubernetesStore implements Store {
               .withName(name)
               .withPropagationPolicy(DeletionPropagation.BACKGROUND)
               .delete();
+      health.answered();
     } catch (KubernetesClientException e) {
       throw failure(e, kind, namespace, name, false);
     }
@@ -589,6 +664,52 @@ public final class KubernetesStore implements Store {
     writers.shutdown();
   }
 
+  // ------------------------------------------------------------------ direct reads
+
+  private GenericKubernetesResource liveGet(Kind kind, String namespace, String name) {
+    try {
+      GenericKubernetesResource g = api(kind, namespace).withName(name).get();
+      health.answered();
+      return g;
+    } catch (KubernetesClientException e) {
+      throw failure(e, kind, namespace, name, false);
+    }
+  }
+
+  private ListResult liveList(Kind kind, String namespace) {
+    List<GenericKubernetesResource> raw;
+    try {
+      var op = client.genericKubernetesResources(ClusterKinds.context(kind));
+      raw = (namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace)).list().getItems();
+      health.answered();
+    } catch (KubernetesClientException e) {
+      throw failure(e, kind, namespace == null ? "*" : namespace, "*", false);
+    }
+    List<Resource> items = new ArrayList<>();
+    for (GenericKubernetesResource g : raw) {
+      if (kind == Kind.ENDPOINTS || ClusterKinds.apiVersion(kind).equals(g.getApiVersion())) {
+        items.add(decodeLive(kind, g));
+      }
+    }
+    items.sort(
+        Comparator.comparing((Resource r) -> r.metadata.namespace)
+            .thenComparing(r -> r.metadata.name));
+    return new ListResult(items, 0);
+  }
+
+  private static Resource decodeLive(Kind kind, GenericKubernetesResource g) {
+    try {
+      return ResourceMapping.fromCluster(kind, g);
+    } catch (IllegalArgumentException e) {
+      throw new StoreException(Reason.INVALID, e.getMessage(), e);
+    }
+  }
+
+  private <T> T answered(T result) {
+    health.answered();
+    return result;
+  }
+
   // ------------------------------------------------------------------ helpers
 
   /**
@@ -620,7 +741,9 @@ public final class KubernetesStore implements Store {
   private void carryOver(Kind kind, GenericKubernetesResource g, Resource cached) {
     var meta = g.getMetadata();
     GenericKubernetesResource raw =
-        informers.get(kind).getIndexer().getByKey(meta.getNamespace() + "/" + meta.getName());
+        direct
+            ? liveGet(kind, meta.getNamespace(), meta.getName())
+            : informers.get(kind).getIndexer().getByKey(meta.getNamespace() + "/" + meta.getName());
     if (raw != null && raw.getMetadata().getFinalizers() != null) {
       meta.setFinalizers(new ArrayList<>(raw.getMetadata().getFinalizers()));
     }
@@ -687,10 +810,33 @@ public final class KubernetesStore implements Store {
       KubernetesClientException e, Kind kind, String ns, String name, boolean creating) {
     String what = describe(kind, ns, name);
     int code = e.getCode();
+    StoreException out = translate(e, what, code, creating, kind);
+    if (out.reason() == Reason.UNAVAILABLE) {
+      health.failed(out.getMessage());
+    } else {
+      health.answered();
+    }
+    return out;
+  }
+
+  private StoreException translate(
+      KubernetesClientException e, String what, int code, boolean creating, Kind kind) {
     return switch (code) {
       case 404 ->
           creating
-              ? new StoreException(Reason.NOT_FOUND, what + " cannot be created: " + reasonOf(e), e)
+              ? new StoreException(
+                  Reason.NOT_FOUND,
+                  what
+                      + " cannot be created: "
+                      + reasonOf(e)
+                      + (ClusterKinds.isCustom(kind)
+                          ? " (is CustomResourceDefinition "
+                              + ClusterKinds.crdName(kind)
+                              + " installed? kubectl apply -f "
+                              + Crds.INSTALL_FILE
+                              + ")"
+                          : ""),
+                  e)
               : new StoreException(Reason.NOT_FOUND, what + " not found", e);
       case 409 ->
           creating

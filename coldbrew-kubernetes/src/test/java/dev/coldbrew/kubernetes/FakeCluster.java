@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *       highest index down; the Deployment's status counts them;
  *   <li>the <b>EndpointSlice controller</b>: a Service with a selector gets one slice {@code
  *       <service>-fake} listing the selected pods with their readiness and the Service's ports
- *       resolved to the pods' container ports;
+ *       resolved to the pods' container ports, labelled with the Service's labels (as the real
+ *       controller copies them);
  *   <li>the <b>garbage collector</b>: an object whose owner (by uid) is gone is deleted, after a
  *       live read of the owner (as the real one, so an owner created a moment ago is not mistaken
  *       for a deleted one).
@@ -335,11 +336,16 @@ final class FakeCluster implements AutoCloseable {
       }
     }
     String name = s.getMetadata().getName() + "-fake";
+    Map<String, String> labels = new LinkedHashMap<>();
+    if (s.getMetadata().getLabels() != null) {
+      labels.putAll(s.getMetadata().getLabels());
+    }
     EndpointSlice want =
         new EndpointSliceBuilder()
             .withNewMetadata()
             .withName(name)
             .withNamespace(ns)
+            .withLabels(labels)
             .addToLabels("kubernetes.io/service-name", s.getMetadata().getName())
             .addToLabels("endpointslice.kubernetes.io/managed-by", SLICE_MANAGER)
             .withOwnerReferences(
@@ -361,9 +367,11 @@ final class FakeCluster implements AutoCloseable {
     if (have == null) {
       api.resource(want).create();
     } else if (!Objects.equals(have.getEndpoints(), want.getEndpoints())
-        || !Objects.equals(have.getPorts(), want.getPorts())) {
+        || !Objects.equals(have.getPorts(), want.getPorts())
+        || !Objects.equals(have.getMetadata().getLabels(), want.getMetadata().getLabels())) {
       have.setEndpoints(want.getEndpoints());
       have.setPorts(want.getPorts());
+      have.getMetadata().setLabels(want.getMetadata().getLabels());
       api.resource(have).update();
     }
   }

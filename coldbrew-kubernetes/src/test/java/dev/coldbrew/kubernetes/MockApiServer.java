@@ -47,14 +47,20 @@ final class MockApiServer implements AutoCloseable {
   /** The User-Agent of {@link #admin()}: requests made by the tests' set-up, not by our code. */
   static final String ADMIN_AGENT = "coldbrew-test-admin";
 
-  /** One request as the server saw it. */
-  record Request(String method, String path, String userAgent) {}
+  /** One request as the server saw it; the body only for writes (null for reads). */
+  record Request(String method, String path, String userAgent, String body) {
+    Request(String method, String path, String userAgent) {
+      this(method, path, userAgent, null);
+    }
+  }
 
   private final List<Request> requests = new ArrayList<>();
   private final Object writeLock = new Object();
   private final Set<TrackedWatch> watches = ConcurrentHashMap.newKeySet();
   private final Set<String> goneOnNextWatch = ConcurrentHashMap.newKeySet();
   private volatile boolean down;
+  private volatile java.time.Duration slow = java.time.Duration.ZERO;
+  private volatile boolean recordBodies = true;
   private final KubernetesMockServer server;
   private final KubernetesClient admin;
   private final List<KubernetesClient> clients = new ArrayList<>();
@@ -66,12 +72,24 @@ final class MockApiServer implements AutoCloseable {
         new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest r) {
+            String body =
+                recordBodies && !r.getMethod().equals("GET")
+                    ? new String(r.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    : null;
             synchronized (requests) {
-              requests.add(new Request(r.getMethod(), r.getPath(), r.getHeader("User-Agent")));
+              requests.add(
+                  new Request(r.getMethod(), r.getPath(), r.getHeader("User-Agent"), body));
             }
             if (down) {
               return status(503, "ServiceUnavailable", "the API server is down (test)");
             }
+            if (!slow.isZero() && !r.getPath().contains("watch=true")) {
+              return dispatchPlain(r).setBodyDelay(slow);
+            }
+            return dispatchPlain(r);
+          }
+
+          private MockResponse dispatchPlain(RecordedRequest r) {
             if (r.getPath().contains("watch=true")) {
               for (String plural : goneOnNextWatch) {
                 if (r.getPath().contains("/" + plural + "?") && goneOnNextWatch.remove(plural)) {
@@ -196,14 +214,25 @@ final class MockApiServer implements AutoCloseable {
 
   /** A client sending {@code userAgent}, failing at once (no retries) when the server is down. */
   KubernetesClient client(String userAgent) {
+    return client(userAgent, null);
+  }
+
+  /** A client as {@link #client(String)}, its requests passing through {@code interceptor}. */
+  KubernetesClient client(
+      String userAgent, io.fabric8.kubernetes.client.http.Interceptor interceptor) {
     KubernetesClient c =
         server.createClient(
-            b ->
-                b.editOrNewConfig()
-                    .withUserAgent(userAgent)
-                    .withRequestRetryBackoffLimit(0)
-                    .withNamespace("default")
-                    .endConfig());
+            b -> {
+              b.editOrNewConfig()
+                  .withUserAgent(userAgent)
+                  .withRequestRetryBackoffLimit(0)
+                  .withNamespace("default")
+                  .endConfig();
+              if (interceptor != null) {
+                b.withHttpClientBuilderConsumer(
+                    h -> h.addOrReplaceInterceptor("test", interceptor));
+              }
+            });
     synchronized (clients) {
       clients.add(c);
     }
@@ -291,6 +320,21 @@ final class MockApiServer implements AutoCloseable {
       watches.remove(this);
       delegate.onFailure(ws, t, response);
     }
+  }
+
+  /** Every request but a watch is answered {@code delay} late (the change is applied at once). */
+  void slow(java.time.Duration delay) {
+    this.slow = delay;
+  }
+
+  /** Whether write bodies are kept in {@link #requests()} (on by default). */
+  void recordBodies(boolean on) {
+    this.recordBodies = on;
+  }
+
+  /** The URL clients use, for a kubeconfig. */
+  String url() {
+    return admin.getMasterUrl().toString();
   }
 
   /** Every request is answered 503 while {@code down}. */

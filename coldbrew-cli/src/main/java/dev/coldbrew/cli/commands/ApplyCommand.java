@@ -2,11 +2,15 @@ package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.Manifests;
+import dev.coldbrew.cli.UserException;
+import dev.coldbrew.store.StoreException;
+import dev.coldbrew.store.admission.Admission;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code coldbrew apply -f FILE|DIR|-}: create or update every resource in the manifests. */
@@ -39,11 +44,16 @@ public class ApplyCommand extends ClientCommand {
               + " are still applied in file order. Output keeps file order.")
   int concurrency;
 
+  @Mixin EngineOptions engine;
+
   @Override
   public Integer call() {
     if (concurrency < 1) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "--concurrency: " + concurrency + " (expected: >= 1)");
+    }
+    if (engine.kubernetes()) {
+      return applyToCluster(Manifests.read(files, System.in));
     }
     ApiClient client = client();
     List<Manifests.Document> docs = Manifests.read(files, System.in);
@@ -82,6 +92,46 @@ public class ApplyCommand extends ClientCommand {
       out().flush();
       err().flush();
     }
+  }
+
+  /**
+   * {@code --engine kubernetes}: each document in file order, through the same admission as the
+   * admin API, straight to the cluster's API server.
+   */
+  private int applyToCluster(List<Manifests.Document> docs) {
+    int failures = 0;
+    try (EngineOptions.Cluster cluster = engine.connect()) {
+      for (Manifests.Document doc : docs) {
+        try {
+          Resource r = ResourceCodec.decode(doc.node());
+          if (r.metadata.namespace == null || r.metadata.namespace.isEmpty()) {
+            r.metadata.namespace = namespace;
+          }
+          Admission.Applied a = cluster.admission().apply(r);
+          out()
+              .println(
+                  qualified(r.resourceKind())
+                      + "/"
+                      + a.resource().metadata.name
+                      + " "
+                      + a.outcome().word());
+        } catch (ValidationException e) {
+          failures++;
+          err().println("Error: " + doc.source() + ":");
+          e.errors().forEach(c -> err().println("  " + c));
+        } catch (StoreException e) {
+          if (e.reason() == StoreException.Reason.UNAVAILABLE) {
+            throw new UserException(e.getMessage());
+          }
+          failures++;
+          err().println("Error: " + doc.source() + ": " + e.getMessage());
+        }
+      }
+    } finally {
+      out().flush();
+      err().flush();
+    }
+    return failures == 0 ? 0 : 1;
   }
 
   /** What applying one document printed: a result line, or error lines, or a fatal error. */

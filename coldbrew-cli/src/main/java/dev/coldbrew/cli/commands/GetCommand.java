@@ -7,8 +7,11 @@ import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.UserException;
 import dev.coldbrew.cli.Views;
+import dev.coldbrew.store.Store;
+import dev.coldbrew.store.StoreException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -40,6 +43,15 @@ public class GetCommand extends ClientCommand {
 
   @Mixin OutputOptions output;
 
+  @Mixin EngineOptions engine;
+
+  /** Reads resources from wherever they live. */
+  private interface Reader {
+    List<? extends Resource> list(Kind kind, String namespace);
+
+    Optional<? extends Resource> get(Kind kind, String namespace, String name);
+  }
+
   @Override
   public Integer call() {
     if (EventsView.isEvents(kindName)) {
@@ -49,17 +61,53 @@ public class GetCommand extends ClientCommand {
       throw new UserException("--watch: only for events (got KIND \"" + kindName + "\")");
     }
     Kind kind = kind(kindName);
+    if (engine.kubernetes()) {
+      try (EngineOptions.Cluster cluster = engine.connect()) {
+        Store store = cluster.store();
+        return print(
+            kind,
+            new Reader() {
+              @Override
+              public List<? extends Resource> list(Kind k, String ns) {
+                return store.list(k, ns).items();
+              }
+
+              @Override
+              public Optional<? extends Resource> get(Kind k, String ns, String name) {
+                return store.get(k, ns, name);
+              }
+            });
+      } catch (StoreException e) {
+        throw new UserException(e.getMessage());
+      }
+    }
     ApiClient client = client();
+    return print(
+        kind,
+        new Reader() {
+          @Override
+          public List<? extends Resource> list(Kind k, String ns) {
+            return client.list(k, ns);
+          }
+
+          @Override
+          public Optional<? extends Resource> get(Kind k, String ns, String name) {
+            return client.get(k, ns, name);
+          }
+        });
+  }
+
+  private int print(Kind kind, Reader reader) {
     List<Resource> items = new ArrayList<>();
     if (names.isEmpty()) {
-      items.addAll(client.list(kind, allNamespaces ? null : namespace));
+      items.addAll(reader.list(kind, allNamespaces ? null : namespace));
       items.sort(
           java.util.Comparator.comparing((Resource r) -> r.metadata.namespace)
               .thenComparing(r -> r.metadata.name));
     } else {
       for (String n : names) {
         items.add(
-            client
+            reader
                 .get(kind, namespace, n)
                 .orElseThrow(() -> new UserException(notFound(kind, n, namespace))));
       }
@@ -73,10 +121,12 @@ public class GetCommand extends ClientCommand {
       err().flush();
       return 0;
     }
-    List<Service> services =
-        kind == Kind.REVISION
-            ? client.list(Kind.SERVICE, allNamespaces ? null : namespace)
-            : List.of();
+    List<Service> services = new ArrayList<>();
+    if (kind == Kind.REVISION) {
+      for (Resource r : reader.list(Kind.SERVICE, allNamespaces ? null : namespace)) {
+        services.add((Service) r);
+      }
+    }
     Views.table(kind, items, allNamespaces, !output.noHeaders, services, clock).print(out());
     return 0;
   }
