@@ -103,7 +103,7 @@ public final class AutoscalingAnnotations {
     return v.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(v.get()));
   }
 
-  /** A duration annotation ({@code 60s}, {@code 1m}, or seconds). */
+  /** A duration annotation ({@code 60s}, {@code 1m}; a unit is required). */
   public static Optional<Duration> duration(Map<String, String> annotations, Key key) {
     return string(annotations, key).map(Durations::parse);
   }
@@ -319,7 +319,7 @@ public final class AutoscalingAnnotations {
           error(key, v, "whole seconds in " + range);
         }
       } catch (IllegalArgumentException e) {
-        error(key, v, "a duration such as 60s or 1m in " + range);
+        error(key, v, Durations.expected(v, range));
       }
     }
   }

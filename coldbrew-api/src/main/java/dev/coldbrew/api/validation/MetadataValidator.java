@@ -145,9 +145,10 @@ final class MetadataValidator {
     try {
       d = Durations.parse(value);
     } catch (IllegalArgumentException e) {
-      d = null;
+      errors.add(FieldError.invalid(path, value, Durations.expected(value, "whole seconds >= 0")));
+      return;
     }
-    if (d == null || d.toNanosPart() != 0) {
+    if (d.isNegative() || d.toNanosPart() != 0) {
       errors.add(FieldError.invalid(path, value, "a duration in whole seconds >= 0, such as 600s"));
     }
   }

@@ -134,7 +134,26 @@ class ValidationTest {
                     "name: hello",
                     "name: hello\n  annotations: {serving.knative.dev/rollout-duration: soon}"),
             "metadata.annotations.serving.knative.dev/rollout-duration",
-            "\"soon\" (expected: a duration in whole seconds >= 0, such as 600s)"),
+            "\"soon\" (expected: a duration such as 60s, 1m30s or 500ms, in whole seconds >= 0)"),
+        invalid(
+            "progress-deadline without a unit",
+            withContainer("")
+                .replace(
+                    "    spec:\n      containers",
+                    "    metadata:\n      annotations:\n        serving.knative.dev/progress-deadline:"
+                        + " \"600\"\n    spec:\n      containers"),
+            "spec.template.metadata.annotations.serving.knative.dev/progress-deadline",
+            "\"600\" (expected: a duration with a unit, such as \"600s\" (a number alone is not a"
+                + " duration in Knative; units: h, m, s, ms, us, ns), in whole seconds >= 0)"),
+        invalid(
+            "negative progress-deadline",
+            withContainer("")
+                .replace(
+                    "    spec:\n      containers",
+                    "    metadata:\n      annotations:\n        serving.knative.dev/progress-deadline:"
+                        + " -5s\n    spec:\n      containers"),
+            "spec.template.metadata.annotations.serving.knative.dev/progress-deadline",
+            "\"-5s\" (expected: a duration in whole seconds >= 0, such as 600s)"),
         // bring-your-own revision name
         invalid(
             "revision name not prefixed by the service name",

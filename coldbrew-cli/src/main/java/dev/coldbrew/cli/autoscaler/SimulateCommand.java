@@ -150,9 +150,14 @@ public final class SimulateCommand implements Callable<Integer> {
 
   private static Duration flagDuration(String flag, String value, List<FieldError> errors) {
     try {
-      return Durations.parse(value);
+      Duration d = Durations.parse(value);
+      if (d.isNegative()) {
+        errors.add(FieldError.invalid(flag, value, "a duration >= 0"));
+        return Duration.ZERO;
+      }
+      return d;
     } catch (IllegalArgumentException e) {
-      errors.add(FieldError.invalid(flag, value, "a duration such as 500ms, 2s or 1m"));
+      errors.add(FieldError.invalid(flag, value, Durations.expected(value)));
       return Duration.ZERO;
     }
   }
