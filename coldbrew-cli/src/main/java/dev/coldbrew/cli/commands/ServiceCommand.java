@@ -17,17 +17,9 @@ import picocli.CommandLine.Parameters;
 /** {@code coldbrew service}: create, update, list, describe, delete and wait, as {@code kn}. */
 @Command(
     name = "service",
-    aliases = {"ksvc", "services"},
+    aliases = {"ksvc", "services", "kservice", "kservices"},
     mixinStandardHelpOptions = true,
-    description = "Manage Knative Services.",
-    subcommands = {
-      ServiceCommand.Create.class,
-      ServiceCommand.Update.class,
-      ServiceCommand.ListCmd.class,
-      ServiceCommand.Describe.class,
-      ServiceCommand.Delete.class,
-      ServiceCommand.Wait.class
-    })
+    description = "Manage Knative Services.")
 public class ServiceCommand {
 
   /** {@code service create NAME --cmd ...}. */
