@@ -268,10 +268,18 @@ public final class ApiClient {
   /** The text of a {@code Warning} header ({@code 299 - "text"}), unquoted. */
   static String warningText(String header) {
     int q = header.indexOf('"');
-    if (q < 0 || !header.endsWith("\"")) {
+    if (q < 0 || header.length() < q + 2 || !header.endsWith("\"")) {
       return header;
     }
-    return header.substring(q + 1, header.length() - 1).replace("\\\"", "\"");
+    StringBuilder text = new StringBuilder();
+    for (int i = q + 1; i < header.length() - 1; i++) {
+      char c = header.charAt(i);
+      if (c == '\\' && i + 1 < header.length() - 1) {
+        c = header.charAt(++i);
+      }
+      text.append(c);
+    }
+    return text.toString();
   }
 
   private static JsonNode parse(String json) {
@@ -339,16 +347,12 @@ public final class ApiClient {
       return body;
     }
     if (body != null && "Status".equals(body.path("kind").asText())) {
-      List<String> causes = new ArrayList<>();
+      List<ApiException.Cause> causes = new ArrayList<>();
       for (JsonNode c : body.path("details").path("causes")) {
-        String field = c.path("field").asText("");
-        causes.add(
-            field.isEmpty()
-                ? c.path("message").asText()
-                : field + ": " + c.path("message").asText());
+        causes.add(new ApiException.Cause(c.path("field").asText(""), c.path("message").asText()));
       }
       throw new ApiException(
-          resp.status(), body.path("reason").asText(), body.path("message").asText(), causes);
+          resp.status(), body.path("reason").asText(), body.path("message").asText(), causes, true);
     }
     throw new ApiException(
         resp.status(), "Error", "HTTP " + resp.status() + ": " + resp.body(), List.of());

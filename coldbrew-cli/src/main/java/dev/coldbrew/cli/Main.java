@@ -217,7 +217,8 @@ public final class Main {
     return client()
         .onWarning(
             w -> {
-              err.println("Warning: " + w);
+              // the server's text, minus anything a terminal would act on
+              err.println("Warning: " + w.replaceAll("\\p{Cntrl}", "?"));
               err.flush();
             });
   }

@@ -64,7 +64,7 @@ final class ServerlessServiceReconciler implements Reconciler {
           "EndpointsPopulated",
           Condition.UNKNOWN,
           "NoHealthyBackends",
-          "K8s Service is not ready",
+          "no instance of the revision is ready",
           ctx.clock());
     } else {
       st.setCondition("EndpointsPopulated", Condition.TRUE, null, null, ctx.clock());

@@ -4,6 +4,7 @@ import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
 import dev.coldbrew.api.codec.Durations;
 import dev.coldbrew.api.validation.FieldError;
+import dev.coldbrew.api.validation.Unreadable;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.sim.SimulationReport;
 import dev.coldbrew.autoscaler.sim.Simulator;
@@ -130,7 +131,7 @@ public final class SimulateCommand implements Callable<Integer> {
     try {
       trace = Trace.parseCsv(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      return CliErrors.fail(spec, file + ": cannot read (" + e.getMessage() + ")");
+      return CliErrors.fail(spec, "-f: " + Unreadable.why(file, e));
     } catch (ValidationException e) {
       return CliErrors.fail(spec, "invalid trace:\n" + CliErrors.indent(e));
     }

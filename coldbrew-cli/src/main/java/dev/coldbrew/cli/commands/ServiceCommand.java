@@ -51,6 +51,18 @@ public class ServiceCommand {
                 + namespace
                 + "' (use --force to replace it)");
       }
+      Service result;
+      try {
+        if (replace) {
+          svc.metadata.resourceVersion = existing.metadata.resourceVersion;
+          result = client.update(svc);
+        } else {
+          result = client.create(svc);
+        }
+      } catch (ApiException e) {
+        throw edits.explain(e);
+      }
+      // only once the API took it: a refused service was never being created
       if (waiting.wait) {
         out()
             .println(
@@ -62,13 +74,6 @@ public class ServiceCommand {
                     + "':");
         out().println();
         out().flush();
-      }
-      Service result;
-      if (replace) {
-        svc.metadata.resourceVersion = existing.metadata.resourceVersion;
-        result = client.update(svc);
-      } else {
-        result = client.create(svc);
       }
       String verb = replace ? "replaced" : "created";
       return report(this, waiting, result, verb);
@@ -104,19 +109,21 @@ public class ServiceCommand {
           out().flush();
           return 0;
         }
-        if (waiting.wait && attempt == 0) {
+        Service result;
+        try {
+          result = client.update(svc);
+        } catch (ApiException e) {
+          if (e.code() != 409 || attempt >= 4) {
+            throw edits.explain(e);
+          }
+          continue;
+        }
+        if (waiting.wait) {
           out().println("Updating Service '" + name + "' in namespace '" + namespace + "':");
           out().println();
           out().flush();
         }
-        try {
-          Service result = client.update(svc);
-          return report(this, waiting, result, "updated");
-        } catch (ApiException e) {
-          if (e.code() != 409 || attempt >= 4) {
-            throw e;
-          }
-        }
+        return report(this, waiting, result, "updated");
       }
     }
   }

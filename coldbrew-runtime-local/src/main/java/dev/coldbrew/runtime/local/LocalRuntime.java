@@ -438,7 +438,7 @@ public final class LocalRuntime implements InstanceRuntime {
         i,
         gen,
         life -> true,
-        x -> () -> String.join("\n", x.log.tail(HEALTH_LOG_LINES)),
+        x -> () -> ContainerHealth.logExcerpt(x.log.tail(4 * HEALTH_LOG_LINES), HEALTH_LOG_LINES),
         tail -> {
           String reason = i.life.exitReason(status);
           log.info("instance {} ended: {}", i.id, reason);

@@ -1,0 +1,157 @@
+package dev.coldbrew.cli.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a Knative user meets in their first hour, through the real jar: messages that name the flag
+ * or file and say what to do, warnings for annotations that have no effect, kn's describe fields
+ * and {@code get -w}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FirstHourIT {
+  Path dir;
+  Platform platform;
+
+  @BeforeAll
+  void start(@TempDir Path tmp) throws Exception {
+    dir = tmp;
+    platform = new Platform(dir).start();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    platform.close();
+  }
+
+  private static String service(String name, Map<String, String> annotations) {
+    return Manifests.service(name, EchoApp.class, name, annotations, "x", "");
+  }
+
+  @Test
+  void cmdTakesOneWordAndTheErrorSaysHowToGiveArguments() throws Exception {
+    var r = platform.cli("service", "create", "onecmd", "--cmd", "python3 app.py");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("--cmd: \"python3 app.py\" (expected: one word")
+        .contains("--cmd python3 --arg app.py");
+    assertThat(r.out()).doesNotContain("Creating");
+  }
+
+  @Test
+  void flagMistakesAreReportedAsTheFlag() throws Exception {
+    var r = platform.cli("service", "create", "badscale", "--cmd", "true", "--scale", "5..2");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--scale: \"5..2\" (expected: MIN..MAX with MIN <= MAX");
+    r = platform.cli("service", "create", "badwin", "--cmd", "true", "--scale-window", "5s");
+    assertThat(r.code()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("--scale-window 5s: autoscaling.knative.dev/window: \"5s\"")
+        .doesNotContain("spec.template.metadata.annotations");
+    assertThat(r.out()).doesNotContain("Creating");
+  }
+
+  @Test
+  void anUnreadableFileIsSaidInWords() throws Exception {
+    Path missing = dir.resolve("missing.yaml");
+    var r = platform.cli("apply", "-f", missing.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("-f: no such file: " + missing).doesNotContain("Exception");
+  }
+
+  @Test
+  void unknownAutoscalingAnnotationsAreWarnedAbout() throws Exception {
+    var r = platform.run(service("typo", Map.of("targt", "10")), "apply", "-f", "-");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.err())
+        .contains(
+            "Warning: spec.template.metadata.annotations.autoscaling.knative.dev/targt: unknown"
+                + " autoscaling annotation, it has no effect; did you mean"
+                + " autoscaling.knative.dev/target?");
+  }
+
+  @Test
+  void describeShowsScaleBoundsConcurrencyAndReplicas() throws Exception {
+    platform.apply(
+        Manifests.service(
+            "described",
+            EchoApp.class,
+            "described",
+            Map.of("min-scale", "0", "max-scale", "3", "target", "7"),
+            "x",
+            "      containerConcurrency: 10\n"));
+    var r = platform.cli("service", "describe", "described");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .containsPattern("Scale: +0 \\.\\.\\. 3")
+        .containsPattern("Concurrency: +Limit: 10, Target: 7")
+        .containsPattern("Replicas: +\\d+/");
+  }
+
+  @Test
+  void getWatchPrintsTheListThenARowPerChange() throws Exception {
+    platform.apply(service("watched", Map.of("min-scale", "0")));
+    List<String> cmd =
+        List.of(
+            Platform.java(),
+            "-Duser.home=" + platform.home,
+            "-jar",
+            Platform.JAR.toString(),
+            "get",
+            "ksvc",
+            "watched",
+            "-w");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve("watch.err").toFile());
+    pb.environment().put("COLDBREW_SERVER", "http://127.0.0.1:" + platform.adminPort);
+    Process p = pb.start();
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = in.readLine()) != null; ) {
+                  lines.add(l);
+                }
+              } catch (java.io.IOException e) {
+                lines.add("read failed: " + e);
+              }
+            });
+    reader.start();
+    try {
+      assertThat(lines.poll(60, TimeUnit.SECONDS)).startsWith("NAME");
+      assertThat(lines.poll(60, TimeUnit.SECONDS)).startsWith("watched ");
+      var r = platform.cli("service", "update", "watched", "--no-wait", "-e", "TARGET=y");
+      assertThat(r.code()).as(r.toString()).isZero();
+      // the update, then the controller's status writes: each a row of the same service
+      String row = lines.poll(60, TimeUnit.SECONDS);
+      assertThat(row).as(Files.readString(dir.resolve("watch.err"))).startsWith("watched ");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> lines.stream().anyMatch(l -> l.contains("watched-00002")));
+      assertThat(p.isAlive()).isTrue();
+    } finally {
+      p.destroy();
+      p.waitFor(30, TimeUnit.SECONDS);
+      reader.join(30_000);
+    }
+  }
+}
