@@ -154,4 +154,34 @@ class FirstHourIT {
       reader.join(30_000);
     }
   }
+
+  @Test
+  void anAppListeningOnAnotherPortThanPortIsNamedWithinSeconds() throws Exception {
+    int other = Platform.freePort();
+    String yaml =
+        Manifests.service("wrongport", EchoApp.class, "wrongport", Map.of(), "x", "")
+            .replace(
+                "env: [{name: TARGET, value: \"x\"}]",
+                "env: [{name: LISTEN_PORT, value: \""
+                    + other
+                    + "\"}]\n"
+                    + "          ports: [{containerPort: "
+                    + other
+                    + "}]");
+    long start = System.nanoTime();
+    var r = platform.run(yaml, "apply", "-f", "-");
+    assertThat(r.code()).as(r.toString()).isZero();
+    // the wait ends with the reason instead of after the progress deadline (10 minutes)
+    r = platform.cli("service", "wait", "wrongport", "--wait-timeout", "120");
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertThat(r.code()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("is not ready: RevisionFailed")
+        .contains("the app listens on port " + other + " but not on $PORT");
+    assertThat(seconds).as("long before the 600 s progress deadline").isLessThan(120);
+    r = platform.cli("revision", "describe", "wrongport-00001");
+    assertThat(r.out()).contains("PortMismatch").contains("listens on port " + other);
+    r = platform.cli("logs", "wrongport");
+    assertThat(r.out()).contains("[coldbrew] the app listens on port " + other);
+  }
 }

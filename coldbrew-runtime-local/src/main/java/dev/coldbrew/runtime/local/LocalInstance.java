@@ -27,6 +27,9 @@ final class LocalInstance {
    */
   boolean launching;
 
+  /** When a starting run's listening ports may be looked at next (System.nanoTime). */
+  long nextPortCheckNanos;
+
   ScheduledFuture<?> readinessTask;
   ScheduledFuture<?> livenessTask;
   ScheduledFuture<?> restartTask;

@@ -24,6 +24,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -364,14 +365,74 @@ public final class LocalRuntime implements InstanceRuntime {
     };
   }
 
+  /** How long a run may start before the runtime looks for the ports it listens on. */
+  static final long PORT_CHECK_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** How often a run that is still starting is looked at again. */
+  static final long PORT_CHECK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** The reason a revision's health fails with while its app listens on other ports. */
+  static final String WRONG_PORT = "PortMismatch";
+
+  /**
+   * A startup probe attempt; when it fails and the run has been starting for a while, also the
+   * ports its processes listen on (null when not looked at).
+   */
+  private record StartAttempt(Attempt attempt, Set<Integer> listening) {}
+
+  private static Function<LocalInstance, Supplier<StartAttempt>> startAttempt() {
+    Function<LocalInstance, Supplier<Attempt>> probe = attempt(false);
+    return i -> {
+      Supplier<Attempt> a = probe.apply(i);
+      long now = System.nanoTime();
+      boolean look =
+          now - i.life.launchedNanos() >= PORT_CHECK_AFTER_NANOS && now >= i.nextPortCheckNanos;
+      if (look) {
+        i.nextPortCheckNanos = now + PORT_CHECK_EVERY_NANOS;
+      }
+      Launched run = i.run;
+      return () -> {
+        Attempt done = a.get();
+        return new StartAttempt(done, look && !done.ok() ? run.listeningPorts() : null);
+      };
+    };
+  }
+
+  /**
+   * The revision's health says so when a starting run listens, but not on its {@code PORT}: it will
+   * never pass its probe, and without this the user learns nothing until the progress deadline.
+   */
+  private void checkPortLocked(LocalInstance i, Set<Integer> listening) {
+    if (listening == null || listening.isEmpty() || listening.contains(i.run.port())) {
+      return;
+    }
+    String ports = listening.stream().map(String::valueOf).collect(Collectors.joining(", "));
+    String message =
+        "the app listens on port "
+            + ports
+            + " but not on $PORT ("
+            + i.run.port()
+            + "), where the platform probes it and sends requests: listen on the port the PORT"
+            + " environment variable gives (on Knative PORT is the containerPort; here each"
+            + " instance gets a free port of its own)";
+    if (!i.rev.health.healthy() && message.equals(i.rev.health.message())) {
+      return;
+    }
+    log.info("instance {} listens on {}, not on its PORT {}", i.id, ports, i.run.port());
+    i.log.writeLine("[coldbrew] " + message);
+    i.rev.health = ContainerHealth.failing(WRONG_PORT, message);
+    publishLocked(i.rev);
+  }
+
   /** Probes a new run until it is ready, on the {@link StartupProbeSchedule}. */
   private void startupProbe(LocalInstance i, int gen, long base) {
     offLock(
         i,
         gen,
         life -> life.phase() == InstanceLife.Phase.STARTING,
-        attempt(false),
-        a -> {
+        startAttempt(),
+        sa -> {
+          Attempt a = sa.attempt();
           long now = System.nanoTime();
           if (i.life.startupAttempt(a.ok(), a.probe().successThreshold(), now)) {
             i.rev.lastStartNanos = i.life.startNanos();
@@ -384,6 +445,7 @@ public final class LocalRuntime implements InstanceRuntime {
           if (i.run.exited().isDone()) {
             return; // exited() takes it from here
           }
+          checkPortLocked(i, sa.listening());
           StartupProbeSchedule.Step next =
               startupSchedule.next(
                   base, i.rev.lastStartNanos, now - i.life.launchedNanos(), census.starting());

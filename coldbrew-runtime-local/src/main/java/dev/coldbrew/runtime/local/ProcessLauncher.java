@@ -232,6 +232,11 @@ final class ProcessLauncher implements InstanceLauncher {
       ProcessTree.kill(left);
     }
 
+    @Override
+    public Set<Integer> listeningPorts() {
+      return ListeningPorts.of(ProcessTree.of(process.toHandle()));
+    }
+
     long pid() {
       return process.pid();
     }
