@@ -292,6 +292,7 @@ public final class LocalRuntime implements InstanceRuntime {
    */
   private void adoptLocked(LocalInstance i, int gen, Launched run) {
     i.life.launched(System.nanoTime());
+    i.otherPorts = null;
     CompletableFuture<Void> eof = new CompletableFuture<>();
     boolean watched = false;
     try {
@@ -371,6 +372,12 @@ public final class LocalRuntime implements InstanceRuntime {
   /** How often a run that is still starting is looked at again. */
   static final long PORT_CHECK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /**
+   * How long a run must listen on the same other ports, and not on PORT, before it is reported: an
+   * app may open a port of its own (a debugger, JMX) a little before its server is up.
+   */
+  static final long PORT_MISMATCH_FOR_NANOS = TimeUnit.SECONDS.toNanos(3);
+
   /** The reason a revision's health fails with while its app listens on other ports. */
   static final String WRONG_PORT = "PortMismatch";
 
@@ -402,8 +409,19 @@ public final class LocalRuntime implements InstanceRuntime {
    * The revision's health says so when a starting run listens, but not on its {@code PORT}: it will
    * never pass its probe, and without this the user learns nothing until the progress deadline.
    */
-  private void checkPortLocked(LocalInstance i, Set<Integer> listening) {
-    if (listening == null || listening.isEmpty() || listening.contains(i.run.port())) {
+  private void checkPortLocked(LocalInstance i, Set<Integer> listening, long now) {
+    if (listening == null) {
+      return;
+    }
+    if (listening.isEmpty() || listening.contains(i.run.port())) {
+      i.otherPorts = null;
+      return;
+    }
+    if (!listening.equals(i.otherPorts)) {
+      i.otherPorts = listening;
+      i.otherPortsSinceNanos = now;
+    }
+    if (now - i.otherPortsSinceNanos < PORT_MISMATCH_FOR_NANOS) {
       return;
     }
     String ports = listening.stream().map(String::valueOf).collect(Collectors.joining(", "));
@@ -445,7 +463,7 @@ public final class LocalRuntime implements InstanceRuntime {
           if (i.run.exited().isDone()) {
             return; // exited() takes it from here
           }
-          checkPortLocked(i, sa.listening());
+          checkPortLocked(i, sa.listening(), now);
           StartupProbeSchedule.Step next =
               startupSchedule.next(
                   base, i.rev.lastStartNanos, now - i.life.launchedNanos(), census.starting());
