@@ -1,5 +1,6 @@
 package dev.coldbrew.autoscaler;
 
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.autoscaler.PodAutoscalerState.Active;
 import java.time.Duration;
 import java.time.Instant;

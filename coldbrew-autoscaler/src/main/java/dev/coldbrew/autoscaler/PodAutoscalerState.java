@@ -1,5 +1,6 @@
 package dev.coldbrew.autoscaler;
 
+import dev.coldbrew.api.model.SksMode;
 import java.time.Instant;
 
 /**

@@ -105,13 +105,13 @@ public final class Table {
 
   /** The Ready condition's status, or Unknown. */
   public static String ready(Status status) {
-    Condition c = status == null ? null : status.condition("Ready");
+    Condition c = status == null ? null : status.condition(Status.READY);
     return c == null ? Condition.UNKNOWN : c.status;
   }
 
   /** The Ready condition's reason when it is not True. */
   public static String reason(Status status) {
-    Condition c = status == null ? null : status.condition("Ready");
+    Condition c = status == null ? null : status.condition(Status.READY);
     return c == null || c.isTrue() || c.reason == null ? "" : c.reason;
   }
 }

@@ -117,7 +117,7 @@ public final class Views {
       var st = sks.status;
       return List.of(
           sks.metadata.name,
-          sks.spec.mode == null ? "" : sks.spec.mode,
+          sks.spec.mode == null ? "" : sks.spec.mode.wireName(),
           sks.spec.numActivators == null ? "" : sks.spec.numActivators,
           st == null || st.serviceName == null ? "" : st.serviceName,
           st == null || st.privateServiceName == null ? "" : st.privateServiceName,

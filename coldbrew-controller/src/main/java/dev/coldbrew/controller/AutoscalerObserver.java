@@ -1,6 +1,7 @@
 package dev.coldbrew.controller;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 
 /**
  * Told each revision's latest autoscaler decision (after every decider tick and every PodAutoscaler
@@ -17,30 +18,31 @@ public interface AutoscalerObserver {
   void removed(NamespacedName revision);
 
   /**
-   * One revision's autoscaler state, under Knative's metric names.
+   * One revision's autoscaler state: what Knative's autoscaler exports as its metrics ({@code
+   * desired_pods}, {@code actual_pods}, …), counted in instances.
    *
-   * @param desiredPods what the decider wants (before the PodAutoscaler's bounds); -1 before its
-   *     first valid tick
-   * @param actualPods ready instances
-   * @param requestedPods what the PodAutoscaler last asked the runtime for (after bounds and
+   * @param desiredInstances what the decider wants (before the PodAutoscaler's bounds); -1 before
+   *     its first valid tick
+   * @param readyInstances ready instances
+   * @param requestedInstances what the PodAutoscaler last asked the runtime for (after bounds and
    *     scale-to-zero gating); -1 before the first
    * @param panicMode whether the decider is panicking
    * @param stableRequestConcurrency observed concurrency over the stable window
    * @param panicRequestConcurrency observed concurrency over the panic window
-   * @param targetConcurrencyPerPod the per-instance target
+   * @param targetConcurrencyPerInstance the per-instance target
    * @param excessBurstCapacity spare capacity beyond the target burst capacity
-   * @param sksMode {@code Proxy} or {@code Serve}
+   * @param sksMode the mode the PodAutoscaler last wrote into the ServerlessService
    */
   record Decision(
-      int desiredPods,
-      int actualPods,
-      int requestedPods,
+      int desiredInstances,
+      int readyInstances,
+      int requestedInstances,
       boolean panicMode,
       double stableRequestConcurrency,
       double panicRequestConcurrency,
-      double targetConcurrencyPerPod,
+      double targetConcurrencyPerInstance,
       int excessBurstCapacity,
-      String sksMode) {}
+      SksMode sksMode) {}
 
   /** Observes nothing. */
   AutoscalerObserver NONE =

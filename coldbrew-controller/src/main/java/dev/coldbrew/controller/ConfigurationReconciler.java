@@ -4,16 +4,15 @@ import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Configuration;
 import dev.coldbrew.api.model.Kind;
-import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.OwnerReference;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.RevisionSpec;
+import dev.coldbrew.api.model.Status;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Configuration → Revisions: stamps one immutable Revision per generation of the template, named
@@ -22,66 +21,36 @@ import java.util.Optional;
  * latestCreatedRevisionName} and {@code latestReadyRevisionName}: the ready one stays until a newer
  * one is ready, so traffic never moves to a revision that cannot serve.
  */
-final class ConfigurationReconciler implements Reconciler {
-  private final ControllerContext ctx;
+final class ConfigurationReconciler extends KindReconciler<Configuration> {
 
   ConfigurationReconciler(ControllerContext ctx) {
-    this.ctx = ctx;
+    super(ctx, Kind.CONFIGURATION);
   }
 
   @Override
-  public Duration reconcile(NamespacedName key) {
-    Optional<Configuration> cached = ctx.get(Kind.CONFIGURATION, key.namespace(), key.name());
-    if (cached.isEmpty()) {
-      return null;
-    }
-    Configuration cfg = cached.get();
-    Configuration next = ResourceCodec.copy(cfg);
-    if (next.status == null) {
-      next.status = new Configuration.ConfigurationStatus();
-    }
-    var st = next.status;
+  protected Duration reconcileKind(Configuration cfg) {
+    var st = cfg.status;
     String name = revisionName(cfg);
     Revision rev = ctx.<Revision>get(Kind.REVISION, cfg.metadata.namespace, name).orElse(null);
     if (rev == null) {
       rev = (Revision) ctx.store().create(stamp(cfg, name));
     } else if (!ControllerContext.ownedBy(rev, cfg)) {
-      st.setCondition(
-          Conditions.READY,
-          Condition.FALSE,
-          "RevisionFailed",
-          "Revision \"" + name + "\" exists and is not owned by this Configuration.",
-          ctx.clock());
-      st.observedGeneration = cfg.metadata.generation;
-      ctx.writeStatusIfChanged(cfg, next);
+      st.markRevisionNotOwned(name, ctx.clock());
       return null;
     }
     st.latestCreatedRevisionName = name;
-    Condition ready = rev.status == null ? null : rev.status.condition(Conditions.READY);
+    Condition ready = rev.status == null ? null : rev.status.condition(Status.READY);
     if (ready != null && ready.isTrue()) {
-      st.latestReadyRevisionName = name;
-      st.setCondition(Conditions.READY, Condition.TRUE, null, null, ctx.clock());
+      st.markLatestReady(name, ctx.clock());
     } else if (ready != null && ready.isFalse()) {
-      st.setCondition(
-          Conditions.READY,
-          Condition.FALSE,
-          "RevisionFailed",
-          "Revision \"" + name + "\" failed with message: " + ready.message + ".",
-          ctx.clock());
+      st.markLatestCreatedFailed(name, ready.message, ctx.clock());
     } else {
-      st.setCondition(
-          Conditions.READY,
-          Condition.UNKNOWN,
-          ready == null ? "Deploying" : ready.reason,
-          "Configuration \"" + cfg.metadata.name + "\" is waiting for a Revision to become ready.",
-          ctx.clock());
+      st.markLatestCreatedNotReady(cfg.metadata.name, ready, ctx.clock());
     }
     if (st.latestReadyRevisionName != null
         && ctx.get(Kind.REVISION, cfg.metadata.namespace, st.latestReadyRevisionName).isEmpty()) {
       st.latestReadyRevisionName = null; // deleted by the user
     }
-    st.observedGeneration = cfg.metadata.generation;
-    ctx.writeStatusIfChanged(cfg, next);
     return null;
   }
 
@@ -93,7 +62,8 @@ final class ConfigurationReconciler implements Reconciler {
         : Names.revision(cfg.metadata.name, cfg.metadata.generation);
   }
 
-  private static Revision stamp(Configuration cfg, String name) {
+  /** The Revision the configuration stamps for its current template, named {@code name}. */
+  static Revision stamp(Configuration cfg, String name) {
     Revision rev = new Revision();
     rev.metadata.name = name;
     rev.metadata.namespace = cfg.metadata.namespace;

@@ -1,6 +1,5 @@
 package dev.coldbrew.controller;
 
-import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.OwnerReference;
 import dev.coldbrew.api.model.Resource;
@@ -46,14 +45,5 @@ public record ControllerContext(
   static boolean ownedBy(Resource child, Resource owner) {
     OwnerReference ref = child.metadata.controllerRef();
     return ref != null && Objects.equals(ref.uid, owner.metadata.uid);
-  }
-
-  /** Writes the status if it differs from what {@code before} had. */
-  void writeStatusIfChanged(Resource before, Resource after) {
-    String a = before.status() == null ? "null" : ResourceCodec.toJson(before.status());
-    String b = after.status() == null ? "null" : ResourceCodec.toJson(after.status());
-    if (!a.equals(b)) {
-      store.updateStatus(after);
-    }
   }
 }

@@ -179,7 +179,7 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
           autoscaler.observed().panic(),
           autoscaler.spec().targetValue(),
           autoscaler.excessBurstCapacity(),
-          autoscaler.state().sksMode().value());
+          autoscaler.state().sksMode());
     }
   }
 

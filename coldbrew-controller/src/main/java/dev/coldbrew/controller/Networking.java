@@ -2,6 +2,7 @@ package dev.coldbrew.controller;
 
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Revision;
+import dev.coldbrew.api.model.SksMode;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,11 +32,8 @@ public interface Networking {
   /** A revision is gone. */
   void revisionRemoved(NamespacedName revision);
 
-  /**
-   * The revision's public endpoints are the activator ({@code Proxy}) or its instances ({@code
-   * Serve}).
-   */
-  void modeChanged(NamespacedName revision, String mode);
+  /** The revision's public endpoints are the activator (Proxy) or its instances (Serve). */
+  void modeChanged(NamespacedName revision, SksMode mode);
 
   /** The revision cannot serve (crash loop, deadline): requests for it are refused at once. */
   void revisionFailed(NamespacedName revision, String reason, String message);

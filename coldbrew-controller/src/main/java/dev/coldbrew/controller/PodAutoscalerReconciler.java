@@ -1,12 +1,12 @@
 package dev.coldbrew.controller;
 
 import dev.coldbrew.api.codec.ResourceCodec;
-import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.PodAutoscaler;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.autoscaler.DeciderSpec;
 import dev.coldbrew.autoscaler.PodAutoscalerDecision;
@@ -24,33 +24,36 @@ import java.util.Optional;
  * numActivators}. The decisions come from the {@link Multiscaler}, which owns each revision's
  * {@link dev.coldbrew.autoscaler.RevisionAutoscaler}; a PA's first reconcile creates it there, asks
  * the runtime for the revision's start scale and starts its ticks. A decision that notifies
- * re-queues the PA.
+ * re-queues the PA. Runs on {@link KindReconciler}, which writes the status it marks.
  *
  * <p>Runs on the PodAutoscaler work queue's workers, one key at a time. It holds no monitor across
  * {@code runtime.scale} or a store write: the revision's autoscaler is locked only inside {@link
  * Multiscaler#reconcile}, for the pure PodAutoscaler logic, so a load report arriving on an event
  * loop meanwhile is recorded at once.
  */
-final class PodAutoscalerReconciler implements Reconciler {
-  private final ControllerContext ctx;
+final class PodAutoscalerReconciler extends KindReconciler<PodAutoscaler> {
   private final InstanceRuntime runtime;
   private final Multiscaler multiscaler;
 
   PodAutoscalerReconciler(ControllerContext ctx, InstanceRuntime runtime, Multiscaler multiscaler) {
-    this.ctx = ctx;
+    super(ctx, Kind.POD_AUTOSCALER);
     this.runtime = runtime;
     this.multiscaler = multiscaler;
   }
 
   @Override
-  public Duration reconcile(NamespacedName key) {
-    Optional<PodAutoscaler> cachedPa = ctx.get(Kind.POD_AUTOSCALER, key.namespace(), key.name());
+  protected void finalizeKind(NamespacedName key) {
+    multiscaler.remove(key);
+  }
+
+  @Override
+  protected Duration reconcileKind(PodAutoscaler pa) {
+    NamespacedName key = NamespacedName.of(pa);
     Optional<Revision> cachedRev = ctx.get(Kind.REVISION, key.namespace(), key.name());
-    if (cachedPa.isEmpty() || cachedRev.isEmpty()) {
-      multiscaler.remove(key);
+    if (cachedRev.isEmpty()) {
+      multiscaler.remove(key); // the Revision is being deleted, and its PodAutoscaler with it
       return null;
     }
-    PodAutoscaler pa = cachedPa.get();
     Revision rev = cachedRev.get();
     Map<String, String> annotations =
         rev.metadata.annotations == null ? Map.of() : rev.metadata.annotations;
@@ -60,7 +63,7 @@ final class PodAutoscalerReconciler implements Reconciler {
     DeciderSpec spec = DeciderSpec.from(ctx.config().autoscaler(), annotations, cc, reachable);
     PodAutoscalerSettings settings =
         PodAutoscalerSettings.from(ctx.config().autoscaler(), annotations, spec);
-    boolean initializedBefore = pa.status != null && pa.status.isTrue("ScaleTargetInitialized");
+    boolean initializedBefore = pa.status != null && pa.status.isScaleTargetInitialized();
     Multiscaler.Scaler s = multiscaler.scaler(key, spec, settings, inputs, initializedBefore);
     if (!s.ticking()) {
       runtime.scale(rev, s.requestStart());
@@ -73,7 +76,7 @@ final class PodAutoscalerReconciler implements Reconciler {
       runtime.scale(rev, d.applyScale());
     }
     writeSks(key, d);
-    writeStatus(pa, d.state(), ready);
+    markStatus(pa, d.state(), ready);
     return d.requeueAfter();
   }
 
@@ -84,8 +87,8 @@ final class PodAutoscalerReconciler implements Reconciler {
       return;
     }
     ServerlessService sks = cached.get();
-    String mode = d.sksMode().value();
-    if (!mode.equals(sks.spec.mode) || !Objects.equals(sks.spec.numActivators, d.numActivators())) {
+    SksMode mode = d.sksMode();
+    if (mode != sks.spec.mode || !Objects.equals(sks.spec.numActivators, d.numActivators())) {
       ServerlessService update = ResourceCodec.copy(sks);
       update.spec.mode = mode;
       update.spec.numActivators = d.numActivators();
@@ -93,31 +96,21 @@ final class PodAutoscalerReconciler implements Reconciler {
     }
   }
 
-  private void writeStatus(PodAutoscaler pa, PodAutoscalerState state, int ready) {
-    PodAutoscaler next = ResourceCodec.copy(pa);
-    if (next.status == null) {
-      next.status = new PodAutoscaler.PodAutoscalerStatus();
+  private void markStatus(PodAutoscaler pa, PodAutoscalerState state, int ready) {
+    var st = pa.status;
+    st.markActive(state.active().conditionStatus(), state.reason(), state.message(), ctx.clock());
+    if (state.scaleTargetInitialized()) {
+      st.markScaleTargetInitialized(ctx.clock());
+    } else {
+      st.markScaleTargetNotInitialized(ctx.clock());
     }
-    var st = next.status;
-    st.setCondition(
-        "Active", state.active().conditionStatus(), state.reason(), state.message(), ctx.clock());
-    st.setCondition(
-        "ScaleTargetInitialized",
-        state.scaleTargetInitialized() ? Condition.TRUE : Condition.UNKNOWN,
-        state.scaleTargetInitialized() ? null : "Queued",
-        null,
-        ctx.clock());
     ServerlessService sks =
         ctx.<ServerlessService>get(Kind.SERVERLESS_SERVICE, pa.metadata.namespace, pa.metadata.name)
             .orElse(null);
-    Conditions.propagate(
-        st, "SKSReady", sks == null ? null : sks.status, "NoHealthyBackends", null, ctx.clock());
-    Conditions.rollUp(st, ctx.clock(), "Active", "ScaleTargetInitialized", "SKSReady");
+    st.propagateSksStatus(sks == null ? null : sks.status, ctx.clock());
     st.desiredScale = state.desiredScale();
     st.actualScale = ready;
     st.serviceName = pa.metadata.name;
     st.metricsServiceName = pa.metadata.name + "-private";
-    st.observedGeneration = pa.metadata.generation;
-    ctx.writeStatusIfChanged(pa, next);
   }
 }

@@ -3,6 +3,7 @@ package dev.coldbrew.controller;
 import dev.coldbrew.api.codec.Durations;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Condition;
+import dev.coldbrew.api.model.ContainerStatus;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.OwnerReference;
@@ -10,7 +11,11 @@ import dev.coldbrew.api.model.PodAutoscaler;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
+import dev.coldbrew.api.model.SksMode;
+import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.runtime.ContainerHealth;
+import dev.coldbrew.api.runtime.Engine;
+import dev.coldbrew.api.runtime.ImageResolutionException;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.runtime.RevisionInstances;
 import java.time.Duration;
@@ -21,6 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Revision → its PodAutoscaler and ServerlessService (same name, owned by it), its serving settings
@@ -32,68 +41,81 @@ import java.util.Optional;
  * ProgressDeadlineExceeded}), requests held for it and new ones get 503 at once, and its
  * PodAutoscaler gives the attempt up ({@code TimedOut}) once the load is gone. After that the
  * revision stays not-Ready but takes requests again, each starting a new attempt, until an instance
- * is ready.
+ * is ready. A revision that runs an image first has it resolved to a digest ({@link
+ * InstanceRuntime#resolveImage}), recorded in {@code status.containerStatuses[].imageDigest},
+ * before its PodAutoscaler is made; its status annotations name the engine and the containers.
  */
-final class RevisionReconciler implements Reconciler {
-  static final String RESOURCES_AVAILABLE = "ResourcesAvailable";
-  static final String CONTAINER_HEALTHY = "ContainerHealthy";
-  static final String PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded";
+final class RevisionReconciler extends KindReconciler<Revision> {
+  /** Status annotations: the engine that runs the revision, and its containers' names. */
+  static final String ENGINE_ANNOTATION = "coldbrew.dev/engine";
 
-  private final ControllerContext ctx;
+  static final String CONTAINERS_ANNOTATION = "coldbrew.dev/containers";
+
+  /** The wait before trying again to resolve an image that could not be: doubled, capped. */
+  static final Duration RESOLVE_RETRY_MIN = Duration.ofSeconds(5);
+
+  static final Duration RESOLVE_RETRY_MAX = Duration.ofMinutes(5);
+
   private final InstanceRuntime runtime;
   private final Networking networking;
+  private final Consumer<NamespacedName> requeue;
+  private final Map<NamespacedName, Resolution> resolutions = new ConcurrentHashMap<>();
 
-  RevisionReconciler(ControllerContext ctx, InstanceRuntime runtime, Networking networking) {
-    this.ctx = ctx;
+  /** An image resolution under way or done, for the revision with this uid. */
+  private record Resolution(
+      String uid, CompletableFuture<String> digest, int attempt, Instant retryAt) {}
+
+  /**
+   * @param requeue queues a revision's key again (when its image resolution completes)
+   */
+  RevisionReconciler(
+      ControllerContext ctx,
+      InstanceRuntime runtime,
+      Networking networking,
+      Consumer<NamespacedName> requeue) {
+    super(ctx, Kind.REVISION);
     this.runtime = runtime;
     this.networking = networking;
+    this.requeue = requeue;
   }
 
   @Override
-  public Duration reconcile(NamespacedName key) {
-    Optional<Revision> cached = ctx.get(Kind.REVISION, key.namespace(), key.name());
-    if (cached.isEmpty()) {
-      networking.revisionRemoved(key);
-      runtime.remove(key);
-      return null;
-    }
-    Revision rev = cached.get();
+  protected void finalizeKind(NamespacedName key) {
+    resolutions.remove(key);
+    networking.revisionRemoved(key);
+    runtime.remove(key);
+  }
+
+  @Override
+  protected Duration reconcileKind(Revision rev) {
+    NamespacedName key = NamespacedName.of(rev);
     networking.revisionChanged(rev);
+    Engine engine = runtime.engine(rev);
+    if (engine == Engine.CONTAINER && rev.status.imageDigest() == null) {
+      return resolveImage(key, rev);
+    }
+    resolutions.remove(key);
     PodAutoscaler pa = ensurePodAutoscaler(rev);
     ensureServerlessService(rev);
 
-    Revision next = ResourceCodec.copy(rev);
-    if (next.status == null) {
-      next.status = new Revision.RevisionStatus();
-    }
-    var st = next.status;
+    var st = rev.status;
     RevisionInstances inst = runtime.instances(key);
     ContainerHealth health = inst.health();
-    boolean initialized = pa.status != null && pa.status.isTrue("ScaleTargetInitialized");
+    boolean initialized = pa.status != null && pa.status.isScaleTargetInitialized();
     Duration deadline = progressDeadline(rev);
     Instant created = Instant.parse(rev.metadata.creationTimestamp);
     Duration requeue = null;
     boolean retrying = false;
     if (!health.healthy()) {
-      st.setCondition(
-          CONTAINER_HEALTHY, Condition.FALSE, health.reason(), health.message(), ctx.clock());
+      st.markContainerUnhealthy(health.reason(), health.message(), ctx.clock());
       if (!initialized) {
-        st.setCondition(
-            RESOURCES_AVAILABLE, Condition.FALSE, health.reason(), health.message(), ctx.clock());
+        st.markResourcesUnavailable(health.reason(), health.message(), ctx.clock());
       }
     } else if (initialized) {
       Instant activating = scalingFromZeroSince(pa, inst);
-      Condition available = st.condition(RESOURCES_AVAILABLE);
-      boolean failedBefore =
-          available != null
-              && available.isFalse()
-              && PROGRESS_DEADLINE_EXCEEDED.equals(available.reason)
-              && inst.ready().isEmpty();
+      boolean failedBefore = st.hasExceededProgressDeadline() && inst.ready().isEmpty();
       if (activating != null && !ctx.clock().instant().isBefore(activating.plus(deadline))) {
-        st.setCondition(
-            RESOURCES_AVAILABLE,
-            Condition.FALSE,
-            PROGRESS_DEADLINE_EXCEEDED,
+        st.markProgressDeadlineExceeded(
             "No instance became ready within the progress deadline ("
                 + Durations.format(deadline)
                 + ") of scaling from zero",
@@ -107,27 +129,22 @@ final class RevisionReconciler implements Reconciler {
               Duration.between(ctx.clock().instant(), activating.plus(deadline)).plusMillis(10);
         }
       } else {
-        st.setCondition(CONTAINER_HEALTHY, Condition.TRUE, null, null, ctx.clock());
-        st.setCondition(RESOURCES_AVAILABLE, Condition.TRUE, null, null, ctx.clock());
+        st.markContainerHealthy(ctx.clock());
+        st.markResourcesAvailable(ctx.clock());
       }
     } else if (!ctx.clock().instant().isBefore(created.plus(deadline))) {
-      st.setCondition(
-          RESOURCES_AVAILABLE,
-          Condition.FALSE,
-          PROGRESS_DEADLINE_EXCEEDED,
-          "Initial scale was never achieved",
-          ctx.clock());
-      st.setCondition(CONTAINER_HEALTHY, Condition.UNKNOWN, "Deploying", null, ctx.clock());
+      st.markProgressDeadlineExceeded("Initial scale was never achieved", ctx.clock());
+      st.markContainerHealthyUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
     } else {
-      st.setCondition(RESOURCES_AVAILABLE, Condition.UNKNOWN, "Deploying", null, ctx.clock());
-      st.setCondition(CONTAINER_HEALTHY, Condition.UNKNOWN, "Deploying", null, ctx.clock());
+      st.markResourcesAvailableUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
+      st.markContainerHealthyUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
       requeue = Duration.between(ctx.clock().instant(), created.plus(deadline)).plusMillis(10);
     }
-    if (health.healthy() && initialized && !st.isTrue(CONTAINER_HEALTHY)) {
-      st.setCondition(CONTAINER_HEALTHY, Condition.TRUE, null, null, ctx.clock());
+    if (health.healthy() && initialized) {
+      st.markContainerHealthy(ctx.clock());
     }
-    Conditions.rollUp(st, ctx.clock(), RESOURCES_AVAILABLE, CONTAINER_HEALTHY);
-    Condition ready = st.condition(Conditions.READY);
+    st.rollUpReady(ctx.clock()); // the data plane is told below whether the revision failed
+    Condition ready = st.condition(Status.READY);
     // Requests are refused at once only when no instance can take them: one instance that
     // crashed must not fail the requests its ready siblings can serve (Knative routes to ready
     // pods whatever the Revision's Ready says).
@@ -141,9 +158,78 @@ final class RevisionReconciler implements Reconciler {
         pa.status == null || pa.status.desiredScale == null || pa.status.desiredScale < 0
             ? null
             : pa.status.desiredScale;
-    st.observedGeneration = rev.metadata.generation;
-    ctx.writeStatusIfChanged(rev, next);
+    annotate(st, engine, engine == Engine.CONTAINER ? runtime.containers(key) : List.of());
     return requeue;
+  }
+
+  /**
+   * Resolves a container revision's image to a digest before anything of it exists (no
+   * PodAutoscaler, so nothing scales it), as Knative does: meanwhile the revision is {@code
+   * ResolvingDigests}; then the digest goes into {@code status.containerStatuses}, and the next
+   * reconcile (of the cached revision holding it) goes on. A failure makes the revision not Ready
+   * with the engine's message, its requests are answered 503 at once, and it is tried again after a
+   * backoff (the image may be built meanwhile).
+   */
+  private Duration resolveImage(NamespacedName key, Revision rev) {
+    Instant now = ctx.clock().instant();
+    Resolution r = resolutions.get(key);
+    if (r == null
+        || !r.uid().equals(rev.metadata.uid)
+        || (r.digest().isCompletedExceptionally() && !now.isBefore(r.retryAt()))) {
+      int attempt = r == null || !r.uid().equals(rev.metadata.uid) ? 0 : r.attempt() + 1;
+      Duration backoff = RESOLVE_RETRY_MIN.multipliedBy(1L << Math.min(attempt, 10));
+      r =
+          new Resolution(
+              rev.metadata.uid,
+              runtime.resolveImage(rev),
+              attempt,
+              now.plus(backoff.compareTo(RESOLVE_RETRY_MAX) > 0 ? RESOLVE_RETRY_MAX : backoff));
+      resolutions.put(key, r);
+      r.digest().whenComplete((d, e) -> requeue.accept(key));
+    }
+    var st = rev.status;
+    annotate(st, Engine.CONTAINER, List.of());
+    if (!r.digest().isDone()) {
+      Condition healthy = st.condition(Revision.RevisionStatus.CONTAINER_HEALTHY);
+      if (!healthy.isFalse()) { // a failure shown stays until a retry succeeds
+        st.markResourcesAvailableUnknown(
+            Revision.RevisionStatus.RESOLVING_DIGESTS, null, ctx.clock());
+        st.markContainerHealthyUnknown(
+            Revision.RevisionStatus.RESOLVING_DIGESTS, null, ctx.clock());
+      }
+      return null;
+    }
+    if (!r.digest().isCompletedExceptionally()) {
+      var c = rev.spec.container();
+      st.containerStatuses =
+          new ArrayList<>(
+              List.of(new ContainerStatus(c == null ? null : c.name, r.digest().join())));
+      st.markResourcesAvailableUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
+      st.markContainerHealthyUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
+      return null;
+    }
+    Throwable e = r.digest().handle((d, t) -> t).join();
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    String reason = e instanceof ImageResolutionException ire ? ire.reason() : "ContainerMissing";
+    String message = String.valueOf(e.getMessage());
+    st.markContainerUnhealthy(reason, message, ctx.clock());
+    st.markResourcesUnavailable(reason, message, ctx.clock());
+    networking.revisionFailed(key, reason, message);
+    return Duration.between(now, r.retryAt()).plusMillis(10);
+  }
+
+  /** The status annotations naming the engine and, for containers, the running containers. */
+  private static void annotate(Revision.RevisionStatus st, Engine engine, List<String> containers) {
+    Map<String, String> a = st.annotations == null ? new LinkedHashMap<>() : st.annotations;
+    a.put(ENGINE_ANNOTATION, engine.value());
+    if (containers.isEmpty()) {
+      a.remove(CONTAINERS_ANNOTATION);
+    } else {
+      a.put(CONTAINERS_ANNOTATION, String.join(",", containers));
+    }
+    st.annotations = a;
   }
 
   /**
@@ -151,7 +237,8 @@ final class RevisionReconciler implements Reconciler {
    * PodAutoscaler {@code Active=Unknown}); null if it is not.
    */
   private static Instant scalingFromZeroSince(PodAutoscaler pa, RevisionInstances inst) {
-    Condition active = pa.status == null ? null : pa.status.condition("Active");
+    Condition active =
+        pa.status == null ? null : pa.status.condition(PodAutoscaler.PodAutoscalerStatus.ACTIVE);
     if (active == null
         || !Condition.UNKNOWN.equals(active.status)
         || active.lastTransitionTime == null
@@ -188,15 +275,39 @@ final class RevisionReconciler implements Reconciler {
     return PodAutoscaler.REACHABILITY_UNKNOWN;
   }
 
-  private PodAutoscaler ensurePodAutoscaler(Revision rev) {
+  /** The revision's PodAutoscaler as the reconciler creates it. */
+  static PodAutoscaler desiredPodAutoscaler(Revision rev) {
     PodAutoscaler want = new PodAutoscaler();
     child(rev, want);
-    want.spec.scaleTargetRef = new PodAutoscaler.ObjectReference();
-    want.spec.scaleTargetRef.apiVersion = "apps/v1";
-    want.spec.scaleTargetRef.kind = "Deployment";
-    want.spec.scaleTargetRef.name = rev.metadata.name + "-deployment";
+    want.spec.scaleTargetRef = deployment(rev);
     want.spec.reachability = reachability(rev);
     want.spec.protocolType = protocol(rev);
+    return want;
+  }
+
+  /** The revision's ServerlessService as the reconciler creates it: Proxy mode at first. */
+  static ServerlessService desiredServerlessService(Revision rev) {
+    ServerlessService sks = new ServerlessService();
+    child(rev, sks);
+    sks.metadata.labels().put(Labels.SKS, rev.metadata.name);
+    sks.spec.mode = SksMode.PROXY;
+    sks.spec.numActivators = 2;
+    sks.spec.protocolType = protocol(rev);
+    sks.spec.objectRef = deployment(rev);
+    return sks;
+  }
+
+  /** Knative's name for what scales: the revision's Deployment. */
+  private static PodAutoscaler.ObjectReference deployment(Revision rev) {
+    PodAutoscaler.ObjectReference ref = new PodAutoscaler.ObjectReference();
+    ref.apiVersion = "apps/v1";
+    ref.kind = "Deployment";
+    ref.name = rev.metadata.name + "-deployment";
+    return ref;
+  }
+
+  private PodAutoscaler ensurePodAutoscaler(Revision rev) {
+    PodAutoscaler want = desiredPodAutoscaler(rev);
     Optional<PodAutoscaler> have =
         ctx.get(Kind.POD_AUTOSCALER, rev.metadata.namespace, rev.metadata.name);
     if (have.isEmpty()) {
@@ -215,17 +326,7 @@ final class RevisionReconciler implements Reconciler {
     if (ctx.get(Kind.SERVERLESS_SERVICE, rev.metadata.namespace, rev.metadata.name).isPresent()) {
       return;
     }
-    ServerlessService sks = new ServerlessService();
-    child(rev, sks);
-    sks.metadata.labels().put(Labels.SKS, rev.metadata.name);
-    sks.spec.mode = ServerlessService.MODE_PROXY;
-    sks.spec.numActivators = 2;
-    sks.spec.protocolType = protocol(rev);
-    sks.spec.objectRef = new PodAutoscaler.ObjectReference();
-    sks.spec.objectRef.apiVersion = "apps/v1";
-    sks.spec.objectRef.kind = "Deployment";
-    sks.spec.objectRef.name = rev.metadata.name + "-deployment";
-    ctx.store().create(sks);
+    ctx.store().create(desiredServerlessService(rev));
   }
 
   private static String protocol(Revision rev) {

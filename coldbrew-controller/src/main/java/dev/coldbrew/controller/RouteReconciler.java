@@ -9,15 +9,16 @@ import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.Route;
+import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.model.TrafficTarget;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -29,12 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the configurations it routes to ({@code active}/{@code reserve}), which the autoscaler reads as
  * reachability.
  */
-final class RouteReconciler implements Reconciler {
-  static final String ALL_TRAFFIC_ASSIGNED = "AllTrafficAssigned";
-  static final String INGRESS_READY = "IngressReady";
-  static final String CERTIFICATE_PROVISIONED = "CertificateProvisioned";
-
-  private final ControllerContext ctx;
+final class RouteReconciler extends KindReconciler<Route> {
   private final RoutePublisher publisher;
 
   /** "Kind/ns/name" of a configuration or revision → the routes that reference it. */
@@ -44,7 +40,7 @@ final class RouteReconciler implements Reconciler {
   private final Map<NamespacedName, Set<String>> tracked = new ConcurrentHashMap<>();
 
   RouteReconciler(ControllerContext ctx, Networking networking) {
-    this.ctx = ctx;
+    super(ctx, Kind.ROUTE);
     this.publisher = new RoutePublisher(networking);
   }
 
@@ -55,25 +51,21 @@ final class RouteReconciler implements Reconciler {
   }
 
   @Override
-  public Duration reconcile(NamespacedName key) {
-    Optional<Route> cached = ctx.get(Kind.ROUTE, key.namespace(), key.name());
-    if (cached.isEmpty()) {
-      publisher.remove(key);
-      untrack(key);
-      return null;
-    }
-    Route route = cached.get();
-    Route next = ResourceCodec.copy(route);
-    if (next.status == null) {
-      next.status = new Route.RouteStatus();
-    }
-    var st = next.status;
+  protected void finalizeKind(NamespacedName key) {
+    publisher.remove(key);
+    untrack(key);
+  }
+
+  @Override
+  protected Duration reconcileKind(Route route) {
+    NamespacedName key = NamespacedName.of(route);
+    var st = route.status;
     String ns = route.metadata.namespace;
     st.url = ctx.url(route.metadata.name, ns);
     st.address = new Addressable(st.url);
 
     List<TrafficTarget> resolved = new ArrayList<>();
-    Condition problem = null;
+    Problem problem = null;
     String failedRevision = null;
     Set<String> configs = new HashSet<>();
     untrack(key);
@@ -88,18 +80,19 @@ final class RouteReconciler implements Reconciler {
           problem =
               first(
                   problem,
-                  Condition.FALSE,
-                  "RevisionMissing",
+                  true,
+                  Route.RouteStatus.REVISION_MISSING,
                   "Revision \"" + t.revisionName + "\" referenced in traffic not found.");
           continue;
         }
-        Condition ready = rev.status == null ? null : rev.status.condition(Conditions.READY);
+        Condition ready = rev.status == null ? null : rev.status.condition(Status.READY);
         if (ready == null || !ready.isTrue()) {
+          boolean failed = ready != null && ready.isFalse();
           problem =
               first(
                   problem,
-                  ready != null && ready.isFalse() ? Condition.FALSE : Condition.UNKNOWN,
-                  ready != null && ready.isFalse() ? "RevisionFailed" : "RevisionMissing",
+                  failed,
+                  failed ? Route.RouteStatus.REVISION_FAILED : Route.RouteStatus.REVISION_MISSING,
                   "Revision \"" + t.revisionName + "\" is not ready.");
           continue;
         }
@@ -116,7 +109,7 @@ final class RouteReconciler implements Reconciler {
             cfg == null || cfg.status == null ? null : cfg.status.latestReadyRevisionName;
         if (latest == null) {
           Condition c =
-              cfg == null || cfg.status == null ? null : cfg.status.condition(Conditions.READY);
+              cfg == null || cfg.status == null ? null : cfg.status.condition(Status.READY);
           boolean failed = c != null && c.isFalse();
           if (failed && failedRevision == null) {
             failedRevision = cfg.status.latestCreatedRevisionName;
@@ -124,8 +117,8 @@ final class RouteReconciler implements Reconciler {
           problem =
               first(
                   problem,
-                  failed ? Condition.FALSE : Condition.UNKNOWN,
-                  failed ? "RevisionFailed" : "RevisionMissing",
+                  failed,
+                  failed ? Route.RouteStatus.REVISION_FAILED : Route.RouteStatus.REVISION_MISSING,
                   cfg == null
                       ? "Configuration \"" + cfgName + "\" referenced in traffic not found."
                       : failed
@@ -146,12 +139,11 @@ final class RouteReconciler implements Reconciler {
     }
     if (problem == null) {
       st.traffic = merge(resolved);
-      st.setCondition(ALL_TRAFFIC_ASSIGNED, Condition.TRUE, null, null, ctx.clock());
+      st.markTrafficAssigned(ctx.clock());
       publisher.publish(key, hosts(route, st.traffic));
       markRoutingState(ns, configs, st.traffic);
     } else {
-      st.setCondition(
-          ALL_TRAFFIC_ASSIGNED, problem.status, problem.reason, problem.message, ctx.clock());
+      st.markTrafficNotAssigned(problem.failed(), problem.reason(), problem.message(), ctx.clock());
       if (failedRevision != null && !publisher.isPublished(key)) {
         // Nothing ever served here: send the route's requests to the failed revision, which the
         // data plane refuses at once with its reason, rather than answering "no such host".
@@ -161,28 +153,20 @@ final class RouteReconciler implements Reconciler {
         publisher.publish(key, hosts(route, List.of(t)));
       }
     }
-    boolean published = publisher.isPublished(key);
-    st.setCondition(
-        INGRESS_READY,
-        published ? Condition.TRUE : Condition.UNKNOWN,
-        published ? null : "Uninitialized",
-        published ? null : "Waiting for load balancer to be ready",
-        ctx.clock());
-    st.setCondition(
-        CERTIFICATE_PROVISIONED,
-        Condition.TRUE,
-        "TLSNotEnabled",
-        "autoTLS is not enabled",
-        ctx.clock());
-    Conditions.rollUp(
-        st, ctx.clock(), ALL_TRAFFIC_ASSIGNED, INGRESS_READY, CERTIFICATE_PROVISIONED);
-    st.observedGeneration = route.metadata.generation;
-    ctx.writeStatusIfChanged(route, next);
+    if (publisher.isPublished(key)) {
+      st.markIngressReady(ctx.clock());
+    } else {
+      st.markIngressNotReady(ctx.clock());
+    }
+    st.markCertificateNotRequired(ctx.clock());
     return null;
   }
 
-  private static Condition first(Condition have, String status, String reason, String message) {
-    return have != null ? have : new Condition("", status, reason, message);
+  /** Why a target did not resolve: the first such target's. */
+  private record Problem(boolean failed, String reason, String message) {}
+
+  private static Problem first(Problem have, boolean failed, String reason, String message) {
+    return have != null ? have : new Problem(failed, reason, message);
   }
 
   private void track(Kind kind, String ns, String name, NamespacedName route) {
@@ -255,7 +239,9 @@ final class RouteReconciler implements Reconciler {
       if (cfg == null) {
         continue;
       }
-      for (Resource r : ctx.cache().listOwnedBy(Kind.REVISION, cfg.metadata.uid)) {
+      List<Resource> revisions = ctx.cache().listOwnedBy(Kind.REVISION, cfg.metadata.uid);
+      revisions.sort(Comparator.comparing(r -> r.metadata.name)); // writes in a stable order
+      for (Resource r : revisions) {
         String want = routed.contains(r.metadata.name) ? "active" : "reserve";
         if (!want.equals(r.metadata.label(Labels.ROUTING_STATE))
             && !("reserve".equals(want)

@@ -1,12 +1,12 @@
 package dev.coldbrew.controller;
 
 import dev.coldbrew.api.codec.ResourceCodec;
-import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Endpoints;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.OwnerReference;
 import dev.coldbrew.api.model.ServerlessService;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import java.time.Duration;
@@ -22,68 +22,63 @@ import java.util.Optional;
  * mode and the instances in Serve mode — forced to Proxy while no instance is ready, as Knative's
  * SKS reconciler does.
  */
-final class ServerlessServiceReconciler implements Reconciler {
-  private final ControllerContext ctx;
+final class ServerlessServiceReconciler extends KindReconciler<ServerlessService> {
   private final InstanceRuntime runtime;
   private final Networking networking;
 
   ServerlessServiceReconciler(
       ControllerContext ctx, InstanceRuntime runtime, Networking networking) {
-    this.ctx = ctx;
+    super(ctx, Kind.SERVERLESS_SERVICE);
     this.runtime = runtime;
     this.networking = networking;
   }
 
   @Override
-  public Duration reconcile(NamespacedName key) {
-    Optional<ServerlessService> cached =
-        ctx.get(Kind.SERVERLESS_SERVICE, key.namespace(), key.name());
-    if (cached.isEmpty()) {
-      return null;
-    }
-    ServerlessService sks = cached.get();
+  protected Duration reconcileKind(ServerlessService sks) {
+    NamespacedName key = NamespacedName.of(sks);
     List<String> ready = new ArrayList<>();
     for (Instance i : runtime.instances(key).ready()) {
       ready.add(i.address());
     }
-    boolean serve = ServerlessService.MODE_SERVE.equals(sks.spec.mode) && !ready.isEmpty();
-    networking.modeChanged(
-        key, serve ? ServerlessService.MODE_SERVE : ServerlessService.MODE_PROXY);
+    boolean serve = sks.spec.mode == SksMode.SERVE && !ready.isEmpty();
+    networking.modeChanged(key, serve ? SksMode.SERVE : SksMode.PROXY);
     writeEndpoints(sks, key.name() + "-private", ready, "Private");
     writeEndpoints(sks, key.name(), serve ? ready : networking.activatorEndpoints(), "Public");
 
-    ServerlessService next = ResourceCodec.copy(sks);
-    if (next.status == null) {
-      next.status = new ServerlessService.SksStatus();
-    }
-    var st = next.status;
+    var st = sks.status;
     st.serviceName = key.name();
     st.privateServiceName = key.name() + "-private";
     if (ready.isEmpty()) {
-      st.setCondition(
-          "EndpointsPopulated",
-          Condition.UNKNOWN,
-          "NoHealthyBackends",
-          "no instance of the revision is ready",
-          ctx.clock());
+      st.markEndpointsNotReady(ctx.clock());
     } else {
-      st.setCondition("EndpointsPopulated", Condition.TRUE, null, null, ctx.clock());
+      st.markEndpointsPopulated(ctx.clock());
     }
-    boolean activatorInPath = !serve;
-    st.setCondition(
-        "ActivatorEndpointsPopulated",
-        activatorInPath ? Condition.TRUE : Condition.FALSE,
-        activatorInPath ? "ActivatorEndpointsPopulated" : "ActivatorEndpointsNotPopulated",
-        null,
-        ctx.clock());
-    st.condition("ActivatorEndpointsPopulated").severity = "Info";
-    Conditions.rollUp(st, ctx.clock(), "EndpointsPopulated");
-    st.observedGeneration = sks.metadata.generation;
-    ctx.writeStatusIfChanged(sks, next);
+    if (serve) {
+      st.markActivatorEndpointsRemoved(ctx.clock());
+    } else {
+      st.markActivatorEndpointsPopulated(ctx.clock());
+    }
     return null;
   }
 
   private void writeEndpoints(
+      ServerlessService sks, String name, List<String> addresses, String type) {
+    Endpoints want = desiredEndpoints(sks, name, addresses, type);
+    Optional<Endpoints> have = ctx.get(Kind.ENDPOINTS, sks.metadata.namespace, name);
+    if (have.isEmpty()) {
+      ctx.store().create(want);
+    } else if (!Objects.equals(have.get().addresses(), want.addresses())) {
+      Endpoints update = ResourceCodec.copy(have.get());
+      update.subsets = want.subsets;
+      ctx.store().update(update);
+    }
+  }
+
+  /**
+   * One of the SKS's endpoint sets, owned by it: {@code addresses} ({@code host:port}) as one
+   * subset each, labelled with the SKS and {@code type} ({@code Public} or {@code Private}).
+   */
+  static Endpoints desiredEndpoints(
       ServerlessService sks, String name, List<String> addresses, String type) {
     Endpoints want = new Endpoints();
     want.metadata.name = name;
@@ -108,13 +103,6 @@ final class ServerlessServiceReconciler implements Reconciler {
       subsets.add(s);
     }
     want.subsets = subsets.isEmpty() ? null : subsets;
-    Optional<Endpoints> have = ctx.get(Kind.ENDPOINTS, sks.metadata.namespace, name);
-    if (have.isEmpty()) {
-      ctx.store().create(want);
-    } else if (!Objects.equals(have.get().addresses(), want.addresses())) {
-      Endpoints update = ResourceCodec.copy(have.get());
-      update.subsets = want.subsets;
-      ctx.store().update(update);
-    }
+    return want;
   }
 }

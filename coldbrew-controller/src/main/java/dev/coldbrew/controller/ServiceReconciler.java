@@ -2,11 +2,8 @@ package dev.coldbrew.controller;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.coldbrew.api.codec.ResourceCodec;
-import dev.coldbrew.api.model.Addressable;
-import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Configuration;
 import dev.coldbrew.api.model.Kind;
-import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.OwnerReference;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.RevisionTemplateSpec;
@@ -26,87 +23,33 @@ import java.util.Optional;
  * references set), and the Service's status rolled up from theirs: ConfigurationsReady,
  * RoutesReady, Ready, url, traffic and the latest revision names.
  */
-final class ServiceReconciler implements Reconciler {
-  static final String CONFIGURATIONS_READY = "ConfigurationsReady";
-  static final String ROUTES_READY = "RoutesReady";
-
-  private final ControllerContext ctx;
+final class ServiceReconciler extends KindReconciler<Service> {
 
   ServiceReconciler(ControllerContext ctx) {
-    this.ctx = ctx;
+    super(ctx, Kind.SERVICE);
   }
 
   @Override
-  public Duration reconcile(NamespacedName key) {
-    Optional<Service> cached = ctx.get(Kind.SERVICE, key.namespace(), key.name());
-    if (cached.isEmpty()) {
-      return null; // deleted: the store cascades to the children
-    }
-    Service svc = cached.get();
-    Service next = ResourceCodec.copy(svc);
-    if (next.status == null) {
-      next.status = new Service.ServiceStatus();
-    }
-    var st = next.status;
-
+  protected Duration reconcileKind(Service svc) {
+    var st = svc.status;
     Configuration cfg = ensure(svc, desiredConfiguration(svc), Kind.CONFIGURATION);
     Route route = ensure(svc, desiredRoute(svc), Kind.ROUTE);
 
     if (cfg == null) {
-      st.setCondition(
-          CONFIGURATIONS_READY,
-          Condition.FALSE,
-          "NotOwned",
-          "There is an existing Configuration \"" + svc.metadata.name + "\" that we do not own.",
-          ctx.clock());
+      st.markConfigurationNotOwned(svc.metadata.name, ctx.clock());
     } else if (!current(cfg) || !sameSpec(cfg, svc)) {
-      st.setCondition(
-          CONFIGURATIONS_READY,
-          Condition.UNKNOWN,
-          "OutOfDate",
-          "The Configuration is still working to reflect the latest desired specification.",
-          ctx.clock());
+      st.markConfigurationNotReconciled(ctx.clock());
     } else {
-      Conditions.propagate(
-          st,
-          CONFIGURATIONS_READY,
-          cfg.status,
-          "OutOfDate",
-          "The Configuration is still working to reflect the latest desired specification.",
-          ctx.clock());
-      st.latestCreatedRevisionName = cfg.status.latestCreatedRevisionName;
-      st.latestReadyRevisionName = cfg.status.latestReadyRevisionName;
+      st.propagateConfigurationStatus(cfg.status, ctx.clock());
     }
     if (route == null) {
-      st.setCondition(
-          ROUTES_READY,
-          Condition.FALSE,
-          "NotOwned",
-          "There is an existing Route \"" + svc.metadata.name + "\" that we do not own.",
-          ctx.clock());
+      st.markRouteNotOwned(svc.metadata.name, ctx.clock());
     } else if (!current(route)) {
-      st.setCondition(
-          ROUTES_READY,
-          Condition.UNKNOWN,
-          "OutOfDate",
-          "The Route is still working to reflect the latest desired specification.",
-          ctx.clock());
+      st.markRouteNotReconciled(ctx.clock());
     } else {
-      Conditions.propagate(
-          st,
-          ROUTES_READY,
-          route.status,
-          "OutOfDate",
-          "The Route is still working to reflect the latest desired specification.",
-          ctx.clock());
-      st.url = route.status.url;
-      st.address = route.status.url == null ? null : new Addressable(route.status.url);
-      st.traffic = route.status.traffic;
+      st.propagateRouteStatus(route.status, ctx.clock());
     }
-    Conditions.rollUp(st, ctx.clock(), CONFIGURATIONS_READY, ROUTES_READY);
-    st.observedGeneration = svc.metadata.generation;
-    ctx.writeStatusIfChanged(svc, next);
-    return null;
+    return null; // when deleted, the store cascades to the children
   }
 
   private static boolean current(Resource r) {

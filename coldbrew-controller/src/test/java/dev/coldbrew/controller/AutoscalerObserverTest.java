@@ -6,12 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
-import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.stats.Stat;
-import dev.coldbrew.api.validation.Defaults;
-import dev.coldbrew.api.validation.Validation;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.store.SqliteStore;
+import dev.coldbrew.store.admission.Admission;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,8 +69,8 @@ class AutoscalerObserverTest {
 
   @Test
   void publishesEachRevisionsDecisionAndItsRemoval() {
-    Resource r =
-        Defaults.apply(
+    new Admission(store, CTX)
+        .create(
             ResourceCodec.decodeOne(
                 """
                 apiVersion: serving.knative.dev/v1
@@ -86,10 +85,7 @@ class AutoscalerObserverTest {
                     spec:
                       containers:
                         - command: [java]
-                """),
-            CTX.defaults());
-    Validation.validate(r, CTX);
-    store.create(r);
+                """));
 
     await()
         .atMost(Duration.ofSeconds(30))
@@ -98,10 +94,11 @@ class AutoscalerObserverTest {
             () ->
                 assertThat(latest.get(REV))
                     .isNotNull()
-                    .matches(x -> x.requestedPods() == 1 && x.actualPods() == 1, "" + latest));
+                    .matches(
+                        x -> x.requestedInstances() == 1 && x.readyInstances() == 1, "" + latest));
     AutoscalerObserver.Decision d = latest.get(REV);
-    assertThat(d.targetConcurrencyPerPod()).isEqualTo(7.0); // 10 × 70 % utilization
-    assertThat(d.sksMode()).isEqualTo("Proxy"); // one instance is short of the burst capacity
+    assertThat(d.targetConcurrencyPerInstance()).isEqualTo(7.0); // 10 × 70 % utilization
+    assertThat(d.sksMode()).isEqualTo(SksMode.PROXY); // one instance is short of the burst capacity
 
     // load of 21 concurrent requests on one instance: 3 instances wanted (21 / 7), in panic
     manager
@@ -112,7 +109,7 @@ class AutoscalerObserverTest {
         .untilAsserted(
             () ->
                 assertThat(latest.get(REV))
-                    .matches(x -> x.desiredPods() == 3 && x.panicMode(), "" + latest));
+                    .matches(x -> x.desiredInstances() == 3 && x.panicMode(), "" + latest));
     assertThat(latest.get(REV).panicRequestConcurrency()).isPositive();
 
     store.delete(Kind.SERVICE, "default", "hello");

@@ -2,13 +2,13 @@ package dev.coldbrew.controller;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.PodAutoscaler;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.store.FaultyStore;
@@ -85,9 +85,9 @@ final class PodAutoscalerFixture implements AutoCloseable {
             observed.add(
                 Thread.currentThread().getName()
                     + " "
-                    + d.desiredPods()
+                    + d.desiredInstances()
                     + " "
-                    + d.requestedPods()
+                    + d.requestedInstances()
                     + " "
                     + d.sksMode());
           }
@@ -125,13 +125,12 @@ final class PodAutoscalerFixture implements AutoCloseable {
     PodAutoscaler created = (PodAutoscaler) memory.create(pa);
     if (initializedBefore) {
       created.status = new PodAutoscaler.PodAutoscalerStatus();
-      created.status.setCondition(
-          "ScaleTargetInitialized", Condition.TRUE, null, null, Clock.fixed(T0, ZoneOffset.UTC));
+      created.status.markScaleTargetInitialized(Clock.fixed(T0, ZoneOffset.UTC));
       memory.updateStatus(created);
     }
     ServerlessService sks = new ServerlessService();
     meta(sks);
-    sks.spec.mode = ServerlessService.MODE_PROXY;
+    sks.spec.mode = SksMode.PROXY;
     sks.spec.numActivators = 2;
     memory.create(sks);
     cache.start();

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.PodAutoscaler;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.store.FaultyStore.Op;
 import dev.coldbrew.store.StoreException;
 import dev.coldbrew.store.StoreException.Reason;
@@ -53,7 +54,7 @@ class PodAutoscalerReconcilerTest {
             "update ServerlessService default/hello-00001",
             "updateStatus PodAutoscaler default/hello-00001");
     // no decision yet, EBC 1 × 100 − 211 < 0: the activator stays; (1 × 100 + 211) / 100 → 4
-    assertThat(f.sks().spec.mode).isEqualTo("Proxy");
+    assertThat(f.sks().spec.mode).isEqualTo(SksMode.PROXY);
     assertThat(f.sks().spec.numActivators).isEqualTo(4);
     PodAutoscaler pa = f.pa();
     assertThat(condition(pa, "Active")).isEqualTo("True");
@@ -80,7 +81,7 @@ class PodAutoscalerReconcilerTest {
 
     assertThat(f.runtime.scaleCalls).containsExactly("hello-00001=3");
     assertThat(f.store.summary()).containsExactly("updateStatus PodAutoscaler default/hello-00001");
-    assertThat(f.sks().spec.mode).as("EBC 10 − 211 − 21 < 0").isEqualTo("Proxy");
+    assertThat(f.sks().spec.mode).as("EBC 10 − 211 − 21 < 0").isEqualTo(SksMode.PROXY);
     assertThat(f.pa().status.desiredScale).isEqualTo(3);
     assertThat(f.pa().status.actualScale).as("ready when it read them").isEqualTo(1);
   }
@@ -96,7 +97,7 @@ class PodAutoscalerReconcilerTest {
         .containsExactly(
             "update ServerlessService default/hello-00001",
             "updateStatus PodAutoscaler default/hello-00001");
-    assertThat(f.sks().spec.mode).isEqualTo("Serve");
+    assertThat(f.sks().spec.mode).isEqualTo(SksMode.SERVE);
     assertThat(f.sks().spec.numActivators).isEqualTo(2);
     assertThat(again).as("a mode change re-runs at once").isZero();
   }
@@ -112,7 +113,7 @@ class PodAutoscalerReconcilerTest {
     assertThat(condition(pa, "Active")).isEqualTo("False NoTraffic");
     assertThat(pa.status.desiredScale).isZero();
     assertThat(pa.status.actualScale).isEqualTo(2);
-    assertThat(f.sks().spec.mode).isEqualTo("Proxy");
+    assertThat(f.sks().spec.mode).isEqualTo(SksMode.PROXY);
     assertThat(f.sks().spec.numActivators).as("(2 × 100 + 211) / 100 → 5").isEqualTo(5);
   }
 

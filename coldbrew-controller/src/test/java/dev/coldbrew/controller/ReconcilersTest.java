@@ -12,26 +12,27 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.model.Service;
-import dev.coldbrew.api.model.TrafficTarget;
+import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.runtime.ContainerHealth;
 import dev.coldbrew.api.stats.Stat;
-import dev.coldbrew.api.validation.Defaults;
-import dev.coldbrew.api.validation.Validation;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.store.SqliteStore;
-import dev.coldbrew.store.StoreException;
+import dev.coldbrew.store.admission.Admission;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The reconcilers over a real SQLite store and a fake runtime (no processes). */
+/**
+ * The reconcilers together, end to end: the controller manager's work queues and cache over a real
+ * SQLite store and a fake runtime (no processes). Only what needs several reconcilers, the cache's
+ * events and real time is here; each reconciler's cases are its table test ({@link TableTest}).
+ */
 class ReconcilersTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final ValidationContext CTX = ValidationContext.standard();
@@ -58,48 +59,14 @@ class ReconcilersTest {
     store.close();
   }
 
-  /** Creates or updates like the API's apply: retried when a status write raced the update. */
+  /** Applies the manifest as {@code coldbrew apply} does. */
   private Resource apply(String yaml) {
-    for (int attempt = 0; ; attempt++) {
-      Resource r = Defaults.apply(ResourceCodec.decodeOne(yaml), ctx.defaults());
-      Validation.validate(r, ctx);
-      Optional<Resource> old = store.get(r.resourceKind(), r.metadata.namespace, r.metadata.name);
-      if (old.isEmpty()) {
-        return store.create(r);
-      }
-      r.metadata.resourceVersion = old.get().metadata.resourceVersion;
-      Validation.validateUpdate(old.get(), r, ctx);
-      try {
-        return store.update(r);
-      } catch (StoreException e) {
-        if (e.reason() != StoreException.Reason.CONFLICT || attempt > 10) {
-          throw e;
-        }
-      }
-    }
+    return new Admission(store, ctx).apply(ResourceCodec.decodeOne(yaml)).resource();
   }
 
   @SuppressWarnings("unchecked")
   private <T extends Resource> T get(Kind kind, String name) {
     return (T) store.get(kind, "default", name).orElse(null);
-  }
-
-  private static String hello(String target, String extra) {
-    return """
-        apiVersion: serving.knative.dev/v1
-        kind: Service
-        metadata:
-          name: hello
-          labels: {team: blue}
-        spec:
-          template:
-            spec:
-              containers:
-                - command: [java]
-                  args: [-jar, hello.jar]
-                  env: [{name: TARGET, value: %s}]
-        %s"""
-        .formatted(target, extra);
   }
 
   private void awaitReady(Kind kind, String name) {
@@ -125,14 +92,14 @@ class ReconcilersTest {
               Resource r = get(kind, name);
               return r != null
                   && r.status() != null
-                  && r.status().isTrue("Ready")
+                  && r.status().isReady()
                   && r.status().observedGeneration.equals(r.metadata.generation);
             });
   }
 
   @Test
   void serviceBecomesReadyWithItsChildrenNamedAndOwned() {
-    Service svc = (Service) apply(hello("World", ""));
+    Service svc = (Service) apply(Given.hello("World", ""));
     awaitReady(Kind.SERVICE, "hello");
 
     Configuration cfg = get(Kind.CONFIGURATION, "hello");
@@ -170,10 +137,10 @@ class ReconcilersTest {
 
   @Test
   void revisionsAreStampedOnlyWhenTheTemplateChanges() {
-    apply(hello("World", ""));
+    apply(Given.hello("World", ""));
     awaitReady(Kind.SERVICE, "hello");
 
-    apply(hello("World", "  traffic: [{latestRevision: true, percent: 100, tag: current}]"));
+    apply(Given.hello("World", "  traffic: [{latestRevision: true, percent: 100, tag: current}]"));
     await()
         .atMost(WAIT)
         .until(
@@ -185,7 +152,7 @@ class ReconcilersTest {
             });
     assertThat(store.list(Kind.REVISION, "default").items()).hasSize(1);
 
-    apply(hello("Coldbrew", ""));
+    apply(Given.hello("Coldbrew", ""));
     await().atMost(WAIT).until(() -> get(Kind.REVISION, "hello-00002") != null);
     awaitReady(Kind.SERVICE, "hello");
     await()
@@ -200,145 +167,8 @@ class ReconcilersTest {
   }
 
   @Test
-  void templateNameNamesTheRevision() {
-    apply(
-        hello("World", "")
-            .replace(
-                "    spec:\n      containers",
-                "    metadata: {name: hello-v1}\n    spec:\n      containers"));
-    awaitReady(Kind.SERVICE, "hello");
-    assertThat((Revision) get(Kind.REVISION, "hello-v1")).isNotNull();
-  }
-
-  @Test
-  void trafficSplitAndTagsResolveToRevisionsAndHosts() {
-    apply(hello("One", ""));
-    awaitReady(Kind.SERVICE, "hello");
-    apply(hello("Two", ""));
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              Service s = get(Kind.SERVICE, "hello");
-              return "hello-00002".equals(s.status.latestReadyRevisionName);
-            });
-    apply(
-        hello(
-            "Two",
-            """
-          traffic:
-            - {revisionName: hello-00001, percent: 50, tag: one}
-            - {latestRevision: true, percent: 50, tag: latest}
-        """));
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              Route r = get(Kind.ROUTE, "hello");
-              return r.status.traffic != null && r.status.traffic.size() == 2;
-            });
-    List<TrafficTarget> traffic = ((Route) get(Kind.ROUTE, "hello")).status.traffic;
-    assertThat(traffic)
-        .extracting(t -> t.revisionName)
-        .containsExactly("hello-00001", "hello-00002");
-    assertThat(traffic)
-        .extracting(t -> t.url)
-        .containsExactly(
-            "http://one-hello.default.localhost:8080",
-            "http://latest-hello.default.localhost:8080");
-    assertThat(net.hosts.get("hello.default.localhost"))
-        .containsExactlyInAnyOrder(
-            new Networking.Split(new NamespacedName("default", "hello-00001"), 50),
-            new Networking.Split(new NamespacedName("default", "hello-00002"), 50));
-    assertThat(net.hosts.get("one-hello.default.localhost"))
-        .containsExactly(new Networking.Split(new NamespacedName("default", "hello-00001"), 100));
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                "active"
-                    .equals(
-                        ((Revision) get(Kind.REVISION, "hello-00001"))
-                            .metadata.label(Labels.ROUTING_STATE)));
-  }
-
-  @Test
-  void changingATagSendsOnlyTheTagHosts() {
-    String tagged =
-        """
-          traffic:
-            - {latestRevision: true, percent: 100, tag: %s}
-        """;
-    apply(hello("One", tagged.formatted("one")));
-    awaitReady(Kind.SERVICE, "hello");
-    await().atMost(WAIT).until(() -> net.hosts.containsKey("one-hello.default.localhost"));
-    int before = net.deltas.size();
-
-    apply(hello("One", tagged.formatted("two")));
-    await().atMost(WAIT).until(() -> net.hosts.containsKey("two-hello.default.localhost"));
-
-    List<RecordingNetworking.Delta> all = List.copyOf(net.deltas);
-    List<RecordingNetworking.Delta> after = all.subList(before, all.size());
-    assertThat(after)
-        .flatExtracting(d -> d.set().keySet())
-        .containsOnly("two-hello.default.localhost");
-    assertThat(after)
-        .flatExtracting(RecordingNetworking.Delta::removed)
-        .containsExactly("one-hello.default.localhost");
-    assertThat(net.hosts)
-        .containsOnlyKeys("hello.default.localhost", "two-hello.default.localhost");
-  }
-
-  @Test
-  void newRevisionTakesNoTrafficUntilReady() {
-    apply(hello("One", ""));
-    awaitReady(Kind.SERVICE, "hello");
-    runtime.autoReady = false;
-    apply(hello("Two", ""));
-    await().atMost(WAIT).until(() -> get(Kind.REVISION, "hello-00002") != null);
-    await()
-        .atMost(WAIT)
-        .until(() -> runtime.scaled.containsKey(new NamespacedName("default", "hello-00002")));
-    Service s = get(Kind.SERVICE, "hello");
-    assertThat(s.status.traffic.get(0).revisionName).isEqualTo("hello-00001");
-    assertThat(net.hosts.get("hello.default.localhost"))
-        .containsExactly(new Networking.Split(new NamespacedName("default", "hello-00001"), 100));
-  }
-
-  @Test
-  void crashingRevisionIsNotReadyWithExitCodeAndRefused() {
-    runtime.autoReady = false;
-    apply(hello("World", ""));
-    NamespacedName rev = new NamespacedName("default", "hello-00001");
-    await().atMost(WAIT).until(() -> runtime.scaled.containsKey(rev));
-    runtime.setReady(rev, 0, ContainerHealth.failing("ExitCode3", "boom"));
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              Revision r = get(Kind.REVISION, "hello-00001");
-              return r.status != null
-                  && r.status.condition("Ready") != null
-                  && r.status.condition("Ready").isFalse();
-            });
-    Revision r = get(Kind.REVISION, "hello-00001");
-    assertThat(r.status.condition("ContainerHealthy").reason).isEqualTo("ExitCode3");
-    assertThat(r.status.condition("ContainerHealthy").message).isEqualTo("boom");
-    assertThat(net.failures.containsKey(rev)).isTrue();
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              Service s = get(Kind.SERVICE, "hello");
-              return s.status != null
-                  && s.status.condition("Ready") != null
-                  && s.status.condition("Ready").isFalse();
-            });
-  }
-
-  @Test
   void deletingTheServiceDeletesEverythingItOwns() {
-    apply(hello("World", ""));
+    apply(Given.hello("World", ""));
     awaitReady(Kind.SERVICE, "hello");
     store.delete(Kind.SERVICE, "default", "hello");
     for (Kind k :
@@ -358,32 +188,6 @@ class ReconcilersTest {
   }
 
   @Test
-  void revisionThatNeverGetsReadyFailsAfterItsProgressDeadline() {
-    runtime.autoReady = false;
-    apply(
-        hello("World", "")
-            .replace(
-                "    spec:\n      containers",
-                "    metadata:\n      annotations: {serving.knative.dev/progress-deadline: 2s}\n"
-                    + "    spec:\n      containers"));
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              Revision r = get(Kind.REVISION, "hello-00001");
-              return r != null
-                  && r.status != null
-                  && r.status.condition("Ready") != null
-                  && r.status.condition("Ready").isFalse();
-            });
-    Revision r = get(Kind.REVISION, "hello-00001");
-    assertThat(r.status.condition("ResourcesAvailable").reason)
-        .isEqualTo("ProgressDeadlineExceeded");
-    assertThat(r.status.condition("Ready").message).isEqualTo("Initial scale was never achieved");
-    assertThat(net.failures.containsKey(new NamespacedName("default", "hello-00001"))).isTrue();
-  }
-
-  @Test
   void aScaleFromZeroThatGetsNoReadyInstanceFailsTheRevisionAtItsProgressDeadline()
       throws Exception {
     stop();
@@ -398,7 +202,7 @@ class ReconcilersTest {
     runtime.autoReady = false;
     NamespacedName key = new NamespacedName("default", "hello-00001");
     apply(
-        hello("World", "")
+        Given.hello("World", "")
             .replace(
                 "    spec:\n      containers",
                 "    metadata:\n      annotations: {serving.knative.dev/progress-deadline: 2s,"
@@ -428,12 +232,12 @@ class ReconcilersTest {
             () ->
                 this.<Revision>get(Kind.REVISION, "hello-00001")
                     .status
-                    .condition("Ready")
+                    .condition(Status.READY)
                     .isFalse());
     Revision r = get(Kind.REVISION, "hello-00001");
-    assertThat(r.status.condition("ResourcesAvailable").reason)
+    assertThat(r.status.condition(Revision.RevisionStatus.RESOURCES_AVAILABLE).reason)
         .isEqualTo("ProgressDeadlineExceeded");
-    assertThat(r.status.condition("ResourcesAvailable").message)
+    assertThat(r.status.condition(Revision.RevisionStatus.RESOURCES_AVAILABLE).message)
         .isEqualTo(
             "No instance became ready within the progress deadline (2s) of scaling from zero");
     assertThat(net.failures.get(key)).startsWith("ProgressDeadlineExceeded");

@@ -2,25 +2,40 @@ package dev.coldbrew.controller;
 
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Revision;
+import dev.coldbrew.api.model.SksMode;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Keeps the routing deltas (and the table they add up to), modes and failures published. */
+/**
+ * Records what the reconcilers tell the data plane: every call in order as one line ({@link
+ * #calls}), plus the routing table the deltas add up to, the modes and the failures.
+ */
 final class RecordingNetworking implements Networking {
   /** One {@link #routesChanged} call. */
   record Delta(Map<String, List<Split>> set, Set<String> removed) {}
 
+  final List<String> calls = new CopyOnWriteArrayList<>();
   final List<Delta> deltas = new CopyOnWriteArrayList<>();
   final Map<String, List<Split>> hosts = new ConcurrentHashMap<>();
-  final Map<NamespacedName, String> modes = new ConcurrentHashMap<>();
+  final Map<NamespacedName, SksMode> modes = new ConcurrentHashMap<>();
   final Map<NamespacedName, String> failures = new ConcurrentHashMap<>();
   final Map<NamespacedName, Revision> revisions = new ConcurrentHashMap<>();
 
+  /** {@code routesChanged {host=[ns/rev 50, ns/rev2 50]} removed [host2]}, hosts sorted. */
   @Override
   public void routesChanged(Map<String, List<Split>> set, Set<String> removed) {
+    Map<String, String> sorted = new TreeMap<>();
+    set.forEach(
+        (host, splits) ->
+            sorted.put(
+                host,
+                splits.stream().map(s -> s.revision() + " " + s.percent()).toList().toString()));
+    calls.add("routesChanged " + sorted + " removed " + new TreeSet<>(removed));
     deltas.add(new Delta(Map.copyOf(set), Set.copyOf(removed)));
     removed.forEach(hosts::remove);
     hosts.putAll(set);
@@ -28,26 +43,32 @@ final class RecordingNetworking implements Networking {
 
   @Override
   public void revisionChanged(Revision revision) {
-    revisions.put(NamespacedName.of(revision), revision);
+    NamespacedName key = NamespacedName.of(revision);
+    calls.add("revisionChanged " + key);
+    revisions.put(key, revision);
   }
 
   @Override
   public void revisionRemoved(NamespacedName revision) {
+    calls.add("revisionRemoved " + revision);
     revisions.remove(revision);
   }
 
   @Override
-  public void modeChanged(NamespacedName revision, String mode) {
+  public void modeChanged(NamespacedName revision, SksMode mode) {
+    calls.add("modeChanged " + revision + " " + mode);
     modes.put(revision, mode);
   }
 
   @Override
   public void revisionFailed(NamespacedName revision, String reason, String message) {
+    calls.add("revisionFailed " + revision + " " + reason + ": " + message);
     failures.put(revision, reason + ": " + message);
   }
 
   @Override
   public void revisionHealthy(NamespacedName revision) {
+    calls.add("revisionHealthy " + revision);
     failures.remove(revision);
   }
 

@@ -1,6 +1,7 @@
 package dev.coldbrew.dataplane;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceDrainer;
 import dev.coldbrew.api.stats.Stat;
@@ -249,8 +250,13 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     state.throttler.updateInstances(ready);
   }
 
-  /** The revision's SKS mode. */
-  public void updateMode(NamespacedName revision, Mode mode) {
+  /**
+   * The revision's SKS mode: in Proxy mode the activator is in the path (it counts, holds and
+   * throttles); in Serve mode requests go straight to an instance's queue. A revision in Serve mode
+   * with no ready instance still goes through the activator, so a request is never refused because
+   * of scaling.
+   */
+  public void updateMode(NamespacedName revision, SksMode mode) {
     state(revision).mode = mode;
   }
 
@@ -287,7 +293,7 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
   public List<String> publicEndpoints(NamespacedName revision) {
     RevisionState state = revisions.get(revision);
     InstanceQueue[] ready = state == null ? RevisionState.NO_QUEUES : state.ready;
-    if (state == null || state.mode == Mode.PROXY || ready.length == 0) {
+    if (state == null || state.mode == SksMode.PROXY || ready.length == 0) {
       return List.of(activatorAddress());
     }
     List<String> out = new ArrayList<>(ready.length);

@@ -1,5 +1,6 @@
 package dev.coldbrew.dataplane;
 
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.dataplane.activator.InstanceTracker;
 import dev.coldbrew.dataplane.activator.Throttler;
 import dev.coldbrew.dataplane.queue.Breaker;
@@ -115,7 +116,7 @@ final class ProxiedRequest implements Throttler.Waiter, Breaker.Waiter, Handler<
     res.closeHandler(v -> onClientGone());
     armTimer(dp.nanoTime());
     InstanceQueue[] ready = rev.ready;
-    if (rev.mode == Mode.SERVE && ready.length > 0) {
+    if (rev.mode == SksMode.SERVE && ready.length > 0) {
       enterQueue(rev.nextQueue(ready), false);
     } else {
       enterActivator();

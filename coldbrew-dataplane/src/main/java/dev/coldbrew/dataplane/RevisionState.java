@@ -1,6 +1,7 @@
 package dev.coldbrew.dataplane;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.dataplane.activator.ActivatorStats;
 import dev.coldbrew.dataplane.activator.Throttler;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,7 +22,7 @@ final class RevisionState {
   final ActivatorStats activatorStats;
   final RequestObserver.Recorder recorder;
   volatile RevisionConfig config;
-  volatile Mode mode = Mode.PROXY;
+  volatile SksMode mode = SksMode.PROXY;
   volatile Failure failure;
   volatile InstanceQueue[] ready = NO_QUEUES;
   private int roundRobin;

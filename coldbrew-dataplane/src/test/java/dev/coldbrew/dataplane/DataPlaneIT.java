@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.stats.Stat;
 import io.vertx.core.Future;
@@ -99,7 +100,7 @@ class DataPlaneIT {
 
   private void serve(Instance... instances) {
     dataPlane.updateInstances(REV, List.of(instances));
-    dataPlane.updateMode(REV, Mode.SERVE);
+    dataPlane.updateMode(REV, SksMode.SERVE);
   }
 
   record Reply(int status, MultiMap headers, String body) {}

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -112,7 +113,7 @@ class GatewayRequestRulesIT {
         RoutingTable.of(Map.of(HOST, List.of(new RoutingTable.Target(REV, 100)))));
     dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 0, null, null));
     dataPlane.updateInstances(REV, List.of(new Instance("i1", "127.0.0.1", backend.actualPort())));
-    dataPlane.updateMode(REV, Mode.SERVE);
+    dataPlane.updateMode(REV, SksMode.SERVE);
   }
 
   @AfterEach

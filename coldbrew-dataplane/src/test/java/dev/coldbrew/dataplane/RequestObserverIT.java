@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -119,7 +120,7 @@ class RequestObserverIT {
     assertThat(r.status()).isEqualTo(200);
     assertThat(Long.parseLong(r.headers().get("Coldbrew-Cold-Start"))).isNotNegative();
 
-    dataPlane.updateMode(REV, Mode.SERVE);
+    dataPlane.updateMode(REV, SksMode.SERVE);
     Reply warm = send().get(30, TimeUnit.SECONDS);
     assertThat(warm.headers().get("Coldbrew-Cold-Start")).isNull();
     dataPlane.removeRevision(REV);

@@ -1,6 +1,7 @@
 package dev.coldbrew.kubernetes;
 
 import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.Status;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
@@ -27,8 +28,10 @@ public final class Crds {
   /** The resource holding every CRD, for {@code kubectl apply -f}. */
   public static final String INSTALL_FILE = "crds/coldbrew-crds.yaml";
 
-  private static final String READY = ".status.conditions[?(@.type=='Ready')].status";
-  private static final String REASON = ".status.conditions[?(@.type=='Ready')].reason";
+  private static final String READY =
+      ".status.conditions[?(@.type=='" + Status.READY + "')].status";
+  private static final String REASON =
+      ".status.conditions[?(@.type=='" + Status.READY + "')].reason";
 
   private Crds() {}
 

@@ -1,6 +1,7 @@
 package dev.coldbrew.kubernetes;
 
 import dev.coldbrew.api.model.ServerlessService;
+import dev.coldbrew.api.model.SksMode;
 import io.fabric8.kubernetes.api.model.EndpointAddress;
 import io.fabric8.kubernetes.api.model.EndpointAddressBuilder;
 import io.fabric8.kubernetes.api.model.Endpoints;
@@ -50,14 +51,14 @@ public final class PublicEndpointSlices {
   /**
    * The public endpoints and the mode they put the Revision in.
    *
-   * @param mode the effective mode: {@code Serve} or {@code Proxy}
+   * @param mode the effective mode
    * @param readyPods ready addresses found in the private slices
    * @param readyActivators ready addresses found in the activator's slices
    * @param slices the slices to write, in name order
    */
   public record Result(
       ServerlessService sks,
-      String mode,
+      SksMode mode,
       int readyPods,
       int readyActivators,
       List<EndpointSlice> slices) {
@@ -134,18 +135,15 @@ public final class PublicEndpointSlices {
       List<EndpointSlice> privateSlices) {
     List<Endpoint> pods = ready(privateSlices);
     List<Endpoint> activators = ready(activatorSlices);
-    String mode =
-        ServerlessService.MODE_SERVE.equals(sks.spec.mode)
-            ? ServerlessService.MODE_SERVE
-            : ServerlessService.MODE_PROXY;
+    SksMode mode = sks.spec.mode == SksMode.SERVE ? SksMode.SERVE : SksMode.PROXY;
     if (pods.isEmpty()) {
-      mode = ServerlessService.MODE_PROXY;
+      mode = SksMode.PROXY;
     }
     if (activators.isEmpty()) {
-      mode = ServerlessService.MODE_SERVE;
+      mode = SksMode.SERVE;
     }
     List<Endpoint> chosen;
-    if (mode.equals(ServerlessService.MODE_SERVE)) {
+    if (mode == SksMode.SERVE) {
       chosen = pods;
     } else {
       Set<String> ips = new TreeSet<>();

@@ -9,6 +9,7 @@ import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
+import dev.coldbrew.api.model.SksMode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -62,7 +63,7 @@ class FakeClusterTest {
     rev.spec = sample.spec;
     rev.metadata.labels = sample.metadata.labels;
     rev = (Revision) store.create(rev);
-    ServerlessService sks = Samples.sks("Serve", 2);
+    ServerlessService sks = Samples.sks(SksMode.SERVE, 2);
     sks.metadata.uid = null;
     sks.metadata.resourceVersion = null;
     sks.metadata.ownerReferences =
@@ -165,7 +166,7 @@ class FakeClusterTest {
         List.of(Samples.slice("coldbrew-system", "activator-service", List.of("127.0.9.1"), true));
     PublicEndpointSlices.Result serve =
         PublicEndpointSlices.render(t.sks(), activators, slicesOf("hello-00001-private"));
-    assertThat(serve.mode()).isEqualTo("Serve");
+    assertThat(serve.mode()).isEqualTo(SksMode.SERVE);
     assertThat(serve.addresses()).containsExactlyElementsOf(ready(slices));
 
     kube.apps().deployments().inNamespace("default").withName("hello-00001-deployment").scale(0);
@@ -177,7 +178,7 @@ class FakeClusterTest {
         .until(() -> slicesOf("hello-00001-private"), s -> s.get(0).getEndpoints().isEmpty());
     PublicEndpointSlices.Result proxy =
         PublicEndpointSlices.render(t.sks(), activators, slicesOf("hello-00001-private"));
-    assertThat(proxy.mode()).isEqualTo("Proxy");
+    assertThat(proxy.mode()).isEqualTo(SksMode.PROXY);
     assertThat(proxy.addresses()).containsExactly("127.0.9.1");
   }
 

@@ -6,17 +6,17 @@ import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.Route;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.ContainerHealth;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceListener;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.runtime.RevisionInstances;
-import dev.coldbrew.api.validation.Defaults;
-import dev.coldbrew.api.validation.Validation;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.controller.ControllerManager;
 import dev.coldbrew.controller.Networking;
 import dev.coldbrew.store.Fixtures;
+import dev.coldbrew.store.admission.Admission;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +78,7 @@ public final class KubernetesStoreBenchmark {
   }
 
   private static void callsPerService(int n) throws Exception {
-    ValidationContext ctx = ValidationContext.standard().withRequireCommand(false);
+    ValidationContext ctx = ValidationContext.standard().withLocalRuntime(false);
     try (MockApiServer api = MockApiServer.start();
         KubernetesStore store = KubernetesStore.open(api.client(AGENT));
         ReadyRuntime runtime = new ReadyRuntime()) {
@@ -86,13 +86,13 @@ public final class KubernetesStoreBenchmark {
           new ControllerManager(
               store, runtime, new NoNetworking(), ctx, "localhost", 8080, Clock.systemUTC());
       manager.start();
+      Admission admission = new Admission(store, ctx);
       int before = api.requests().size();
       long start = System.nanoTime();
       for (int i = 0; i < n; i++) {
-        Resource svc =
-            Defaults.apply(
-                ResourceCodec.decodeOne(
-                    """
+        admission.create(
+            ResourceCodec.decodeOne(
+                """
                     apiVersion: serving.knative.dev/v1
                     kind: Service
                     metadata: {name: svc-%d, namespace: default}
@@ -101,10 +101,7 @@ public final class KubernetesStoreBenchmark {
                         spec:
                           containers: [{image: ghcr.io/knative/helloworld-go:latest}]
                     """
-                        .formatted(i)),
-                ctx.defaults());
-        Validation.validate(svc, ctx);
-        store.create(svc);
+                    .formatted(i)));
       }
       while (ready(store) < n) {
         Thread.sleep(20);
@@ -188,7 +185,7 @@ public final class KubernetesStoreBenchmark {
     public void revisionRemoved(NamespacedName revision) {}
 
     @Override
-    public void modeChanged(NamespacedName revision, String mode) {}
+    public void modeChanged(NamespacedName revision, SksMode mode) {}
 
     @Override
     public void revisionFailed(NamespacedName revision, String reason, String message) {}

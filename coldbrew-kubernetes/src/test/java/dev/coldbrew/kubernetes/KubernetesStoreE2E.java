@@ -12,6 +12,7 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
 import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.store.Fixtures;
 import dev.coldbrew.store.Recorder;
 import dev.coldbrew.store.StoreException;
@@ -152,7 +153,7 @@ class KubernetesStoreE2E {
       rev = (Revision) store.create(rev);
       ServerlessService sks =
           (ServerlessService) child(Kind.SERVERLESS_SERVICE, "render-00001", rev);
-      sks.spec.mode = "Proxy";
+      sks.spec.mode = SksMode.PROXY;
       sks.spec.protocolType = "http1";
       sks = (ServerlessService) store.create(sks);
 

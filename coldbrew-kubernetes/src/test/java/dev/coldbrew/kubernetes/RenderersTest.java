@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
+import dev.coldbrew.api.model.SksMode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Service;
@@ -151,7 +152,7 @@ class RenderersTest {
 
   @Test
   void servicesMatchGolden() throws Exception {
-    ServerlessService sks = Samples.sks("Proxy", 2);
+    ServerlessService sks = Samples.sks(SksMode.PROXY, 2);
     Revision rev = Samples.revision();
     Service pub = RevisionServices.publicService(sks);
     Service priv = RevisionServices.privateService(sks, RevisionDeployment.selector(rev));
@@ -175,7 +176,7 @@ class RenderersTest {
 
   @Test
   void proxyModeListsTheActivatorsSubset() throws Exception {
-    ServerlessService sks = Samples.sks("Proxy", 2);
+    ServerlessService sks = Samples.sks(SksMode.PROXY, 2);
     var activators =
         List.of(
             Samples.slice(
@@ -187,7 +188,7 @@ class RenderersTest {
 
     PublicEndpointSlices.Result r = PublicEndpointSlices.render(sks, activators, pods);
 
-    assertThat(r.mode()).isEqualTo("Proxy");
+    assertThat(r.mode()).isEqualTo(SksMode.PROXY);
     assertThat(r.addresses())
         .hasSize(2)
         .isSubsetOf("127.0.1.1", "127.0.1.2", "127.0.1.3")
@@ -210,7 +211,7 @@ class RenderersTest {
 
   @Test
   void serveModeListsExactlyTheReadyPods() throws Exception {
-    ServerlessService sks = Samples.sks("Serve", 2);
+    ServerlessService sks = Samples.sks(SksMode.SERVE, 2);
     var activators =
         List.of(Samples.slice("coldbrew-system", "activator-service", List.of("127.0.1.1"), true));
     var pods =
@@ -223,7 +224,7 @@ class RenderersTest {
 
     PublicEndpointSlices.Result r = PublicEndpointSlices.render(sks, activators, pods);
 
-    assertThat(r.mode()).isEqualTo("Serve");
+    assertThat(r.mode()).isEqualTo(SksMode.SERVE);
     assertThat(r.readyPods()).isEqualTo(2);
     assertThat(r.addresses()).containsExactly("127.0.0.2", "127.0.0.3");
     Golden.assertGolden("hello-00001-slices-serve.yaml", yaml(r.slices()));
@@ -244,16 +245,17 @@ class RenderersTest {
     var ready =
         List.of(Samples.slice("default", "hello-00001-private", List.of("127.0.0.2"), true));
 
-    var serveButNoPods = PublicEndpointSlices.render(Samples.sks("Serve", 2), activators, notReady);
-    assertThat(serveButNoPods.mode()).isEqualTo("Proxy");
+    var serveButNoPods =
+        PublicEndpointSlices.render(Samples.sks(SksMode.SERVE, 2), activators, notReady);
+    assertThat(serveButNoPods.mode()).isEqualTo(SksMode.PROXY);
     assertThat(serveButNoPods.addresses()).containsExactly("127.0.1.1");
 
     var proxyButNoActivators =
-        PublicEndpointSlices.render(Samples.sks("Proxy", 2), List.of(), ready);
-    assertThat(proxyButNoActivators.mode()).isEqualTo("Serve");
+        PublicEndpointSlices.render(Samples.sks(SksMode.PROXY, 2), List.of(), ready);
+    assertThat(proxyButNoActivators.mode()).isEqualTo(SksMode.SERVE);
     assertThat(proxyButNoActivators.addresses()).containsExactly("127.0.0.2");
 
-    var nothing = PublicEndpointSlices.render(Samples.sks("Proxy", 2), List.of(), notReady);
+    var nothing = PublicEndpointSlices.render(Samples.sks(SksMode.PROXY, 2), List.of(), notReady);
     assertThat(nothing.slices())
         .singleElement()
         .satisfies(
@@ -269,7 +271,7 @@ class RenderersTest {
     var activators =
         List.of(Samples.slice("coldbrew-system", "activator-service", List.of("127.0.1.1"), true));
 
-    var r = PublicEndpointSlices.render(Samples.sks("Serve", 2), activators, pods);
+    var r = PublicEndpointSlices.render(Samples.sks(SksMode.SERVE, 2), activators, pods);
 
     assertThat(r.slices())
         .extracting(s -> s.getMetadata().getName() + "=" + s.getEndpoints().size())
@@ -278,7 +280,7 @@ class RenderersTest {
 
     var hundred =
         PublicEndpointSlices.render(
-            Samples.sks("Serve", 2),
+            Samples.sks(SksMode.SERVE, 2),
             activators,
             List.of(Samples.slice("default", "hello-00001-private", Samples.ips(0, 100), true)));
     assertThat(hundred.slices()).hasSize(1);
@@ -292,7 +294,7 @@ class RenderersTest {
     var activators =
         List.of(Samples.slice("coldbrew-system", "activator-service", List.of("127.0.1.1"), true));
 
-    var r = PublicEndpointSlices.render(Samples.sks("Serve", 2), activators, pods);
+    var r = PublicEndpointSlices.render(Samples.sks(SksMode.SERVE, 2), activators, pods);
 
     assertThat(r.slices())
         .extracting(s -> s.getMetadata().getName() + " " + s.getAddressType())

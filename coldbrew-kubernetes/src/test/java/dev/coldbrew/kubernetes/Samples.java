@@ -3,6 +3,7 @@ package dev.coldbrew.kubernetes;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
+import dev.coldbrew.api.model.SksMode;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
@@ -78,7 +79,7 @@ final class Samples {
   }
 
   /** The ServerlessService the Revision reconciler makes for {@link #revision()}. */
-  static ServerlessService sks(String mode, int numActivators) {
+  static ServerlessService sks(SksMode mode, int numActivators) {
     ServerlessService sks =
         (ServerlessService)
             ResourceCodec.decodeOne(

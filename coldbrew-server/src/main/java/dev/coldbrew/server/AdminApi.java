@@ -10,6 +10,7 @@ import dev.coldbrew.api.validation.Validation;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.store.ListResult;
 import dev.coldbrew.store.Store;
+import dev.coldbrew.store.admission.Admission;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;

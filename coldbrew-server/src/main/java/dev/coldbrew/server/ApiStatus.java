@@ -6,6 +6,7 @@ import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.store.StoreException;
+import dev.coldbrew.store.admission.RevisionQuota;
 
 /**
  * Errors as the Kubernetes API server writes them: a {@code Status} object with code, reason,

@@ -2,10 +2,10 @@ package dev.coldbrew.server;
 
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Revision;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.controller.Labels;
 import dev.coldbrew.controller.Networking;
 import dev.coldbrew.dataplane.DataPlane;
-import dev.coldbrew.dataplane.Mode;
 import dev.coldbrew.dataplane.RevisionConfig;
 import dev.coldbrew.dataplane.RoutingTable;
 import java.util.ArrayList;
@@ -57,8 +57,8 @@ final class GatewayNetworking implements Networking {
   }
 
   @Override
-  public void modeChanged(NamespacedName revision, String mode) {
-    dataPlane.updateMode(revision, "Serve".equals(mode) ? Mode.SERVE : Mode.PROXY);
+  public void modeChanged(NamespacedName revision, SksMode mode) {
+    dataPlane.updateMode(revision, mode);
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coldbrew.store.SqliteStore;
+import dev.coldbrew.store.admission.Admission;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;

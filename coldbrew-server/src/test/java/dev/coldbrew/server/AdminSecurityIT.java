@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.store.SqliteStore;
+import dev.coldbrew.store.admission.Admission;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -12,6 +12,8 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.store.ResourceCache;
 import dev.coldbrew.store.SqliteStore;
+import dev.coldbrew.store.admission.Admission;
+import dev.coldbrew.store.admission.RevisionQuota;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;

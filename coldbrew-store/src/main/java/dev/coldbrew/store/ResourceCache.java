@@ -59,6 +59,11 @@ public final class ResourceCache implements AutoCloseable {
   /** Per kind, the resourceVersion of the last list; events at or below it are already applied. */
   private final Map<Kind, Long> listedAt = new EnumMap<>(Kind.class);
 
+  /** Every change at or below this resourceVersion is reflected; guarded by itself for waits. */
+  private final Object syncedTo = new Object();
+
+  private volatile long lastSyncResourceVersion;
+
   private ResourceCache(Store store) {
     this.store = store;
     for (Kind k : Kind.values()) {
@@ -103,6 +108,36 @@ public final class ResourceCache implements AutoCloseable {
   /** Waits until the first list has been loaded; false on timeout. */
   public boolean awaitSynced(Duration timeout) throws InterruptedException {
     return synced.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The resourceVersion up to which the cache reflects the store (client-go's {@code
+   * LastSyncResourceVersion}): every change at or below it has been applied and its handlers have
+   * run. 0 before {@link #start}.
+   */
+  public long lastSyncResourceVersion() {
+    return lastSyncResourceVersion;
+  }
+
+  /**
+   * Waits until the cache reflects every change up to {@code resourceVersion} — for a caller that
+   * wrote to the store and must read its write back through the cache.
+   *
+   * @return false if that took longer than {@code timeout} or the cache was closed meanwhile
+   */
+  public boolean awaitResourceVersion(long resourceVersion, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (syncedTo) {
+      while (lastSyncResourceVersion < resourceVersion && !closed) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(syncedTo, left);
+      }
+      return lastSyncResourceVersion >= resourceVersion;
+    }
   }
 
   /** The cached resource, shared: copy before changing. */
@@ -161,6 +196,9 @@ public final class ResourceCache implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    synchronized (syncedTo) {
+      syncedTo.notifyAll();
+    }
     synchronized (watchLock) {
       if (watch != null) {
         watch.close();
@@ -194,9 +232,19 @@ public final class ResourceCache implements AutoCloseable {
         fire(kind, gone);
       }
     }
+    synced(from);
     synchronized (watchLock) {
       if (!closed) {
         watch = store.watch(from, this::apply);
+      }
+    }
+  }
+
+  private void synced(long resourceVersion) {
+    synchronized (syncedTo) {
+      if (resourceVersion > lastSyncResourceVersion) {
+        lastSyncResourceVersion = resourceVersion;
+        syncedTo.notifyAll();
       }
     }
   }
@@ -215,17 +263,16 @@ public final class ResourceCache implements AutoCloseable {
       }
       return;
     }
-    if (e.resourceVersion() <= listedAt.get(e.kind())) {
-      return;
-    }
-    Resource r = e.resource();
-    if (e.type() == WatchEvent.Type.DELETED) {
-      remove(r);
-      fire(e.kind(), r);
-    } else {
-      put(r, get(e.kind(), e.namespace(), e.name()).orElse(null));
+    if (e.resourceVersion() > listedAt.get(e.kind())) {
+      Resource r = e.resource();
+      if (e.type() == WatchEvent.Type.DELETED) {
+        remove(r);
+      } else {
+        put(r, get(e.kind(), e.namespace(), e.name()).orElse(null));
+      }
       fire(e.kind(), r);
     }
+    synced(e.resourceVersion());
   }
 
   private void fire(Kind kind, Resource r) {

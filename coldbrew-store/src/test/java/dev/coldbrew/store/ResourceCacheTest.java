@@ -68,6 +68,32 @@ class ResourceCacheTest {
   }
 
   @Test
+  void awaitResourceVersionReturnsOnceTheCacheReflectsThatWriteDeletesIncluded() throws Exception {
+    InMemoryStore store = new InMemoryStore();
+    toClose.add(store);
+    Service svc = (Service) store.create(service("hello"));
+    store.create(child(Kind.ROUTE, "hello", svc));
+    ResourceCache cache = cache(store);
+    assertThat(cache.lastSyncResourceVersion()).isZero();
+    cache.start();
+    assertThat(cache.lastSyncResourceVersion()).isEqualTo(2);
+
+    store.delete(Kind.SERVICE, "default", "hello"); // resourceVersions 3 and 4: the cascade
+    long last = store.list(Kind.SERVICE, null).resourceVersion();
+    assertThat(last).isEqualTo(4);
+
+    assertThat(cache.awaitResourceVersion(last, WAIT)).isTrue();
+    assertThat(cache.lastSyncResourceVersion()).isGreaterThanOrEqualTo(last);
+    assertThat(cache.get(Kind.SERVICE, "default", "hello")).isEmpty();
+    assertThat(cache.get(Kind.ROUTE, "default", "hello")).isEmpty();
+    assertThat(cache.awaitResourceVersion(last + 1, Duration.ofMillis(50)))
+        .as("a version not yet written")
+        .isFalse();
+    cache.close();
+    assertThat(cache.awaitResourceVersion(last + 1, WAIT)).as("closed: returns at once").isFalse();
+  }
+
+  @Test
   void followsAddsUpdatesAndDeletes() {
     SqliteStore store = open(100);
     ResourceCache cache = cache(store).start();

@@ -9,15 +9,17 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
 import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.model.SksMode;
+import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.controller.AutoscalerObserver;
 import dev.coldbrew.server.AdminApi;
-import dev.coldbrew.server.Admission;
 import dev.coldbrew.server.PlatformConfig;
 import dev.coldbrew.server.events.EventLog;
 import dev.coldbrew.server.metrics.Telemetry;
 import dev.coldbrew.store.ResourceCache;
 import dev.coldbrew.store.SqliteStore;
+import dev.coldbrew.store.admission.Admission;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
@@ -113,7 +115,7 @@ public final class DashboardStateBenchmark {
       for (int i = 0; i < services; i++) {
         telemetry.decided(
             new NamespacedName("default", String.format("svc-%05d-00001", i)),
-            new AutoscalerObserver.Decision(1, 1, 1, false, 0.5, 0.5, 70, 100, "Serve"));
+            new AutoscalerObserver.Decision(1, 1, 1, false, 0.5, 0.5, 70, 100, SksMode.SERVE));
       }
       telemetry.sample();
       vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(8));
@@ -295,7 +297,7 @@ public final class DashboardStateBenchmark {
                   withStatus.status.conditions = new ArrayList<>(List.of(ready()));
                   PodAutoscaler pa = owned(new PodAutoscaler(), withStatus);
                   ServerlessService sks = owned(new ServerlessService(), withStatus);
-                  sks.spec.mode = ServerlessService.MODE_SERVE;
+                  sks.spec.mode = SksMode.SERVE;
                   return CompletableFuture.allOf(
                       store.updateStatusAsync(withStatus),
                       store.createAsync(sks),
@@ -320,7 +322,7 @@ public final class DashboardStateBenchmark {
   }
 
   private static Condition ready() {
-    return new Condition("Ready", Condition.TRUE, null, null);
+    return new Condition(Status.READY, Condition.TRUE, null, null);
   }
 
   private static <T extends Resource> T owned(T child, Revision owner) {

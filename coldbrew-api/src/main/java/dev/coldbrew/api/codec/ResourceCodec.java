@@ -534,7 +534,22 @@ public final class ResourceCodec {
       if (Double.class == raw || double.class == raw) {
         return "a number";
       }
+      if (raw.isEnum()) {
+        return oneOf(raw.getEnumConstants());
+      }
       return "an object";
+    }
+
+    /** An enum's values as written in manifests: {@code Proxy or Serve}. */
+    private static String oneOf(Object[] constants) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < constants.length; i++) {
+        if (i > 0) {
+          sb.append(i == constants.length - 1 ? " or " : ", ");
+        }
+        sb.append(JSON.valueToTree(constants[i]).asText());
+      }
+      return sb.toString();
     }
   }
 }

@@ -10,6 +10,9 @@ public class Condition {
   public static final String FALSE = "False";
   public static final String UNKNOWN = "Unknown";
 
+  /** The severity of an informational condition (one that does not roll up into Ready). */
+  public static final String INFO = "Info";
+
   public String type;
   public String status;
   public String severity;

@@ -25,6 +25,12 @@ public class Endpoints extends Resource {
     return null;
   }
 
+  /** Endpoints have no status: null. */
+  @Override
+  public Status ensureStatus() {
+    return null;
+  }
+
   /** {@code ip:port} of every address, in order. */
   public List<String> addresses() {
     List<String> out = new ArrayList<>();

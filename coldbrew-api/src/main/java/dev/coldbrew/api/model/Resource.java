@@ -26,6 +26,9 @@ public abstract class Resource {
   @JsonIgnore
   public abstract Status status();
 
+  /** This resource's status, created empty first if it has none (null for kinds without one). */
+  public abstract Status ensureStatus();
+
   /** {@code namespace/name}: the key work queues and caches use. */
   @JsonIgnore
   public String key() {

@@ -1,16 +1,28 @@
 package dev.coldbrew.api.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
-/** Knative's duck-typed status: observedGeneration and conditions. Not thread-safe. */
-public class Status {
+/**
+ * Knative's duck-typed status: observedGeneration, conditions and annotations (further state the
+ * platform reports, e.g. a Revision's engine). Each kind's status subclass names its condition
+ * types, declares its {@link ConditionSet} and offers {@code mark…} helpers that set its conditions
+ * with Knative's reasons (Knative's {@code *_lifecycle.go}), so condition types and reasons are
+ * spelled only in this package. Not thread-safe.
+ */
+public abstract class Status {
+  /** The condition every kind has: whether the resource is ready, rolled up from the others. */
+  public static final String READY = "Ready";
+
   public Long observedGeneration;
   public List<Condition> conditions;
+  public Map<String, String> annotations;
 
   /** The condition of this type, or null. */
   public Condition condition(String type) {
@@ -24,6 +36,45 @@ public class Status {
     return null;
   }
 
+  /** The kind's condition set: which conditions roll up into Ready. */
+  protected abstract ConditionSet conditionSet();
+
+  /** True when the Ready condition exists and is True. */
+  @JsonIgnore
+  public boolean isReady() {
+    return isTrue(READY);
+  }
+
+  /**
+   * Adds Ready and every condition of the kind's set that is missing, as Unknown: what a reconciler
+   * does first with a copy's status (Knative's {@code InitializeConditions}).
+   */
+  public void initializeConditions(Clock clock) {
+    conditionSet().initialize(this, clock);
+  }
+
+  /**
+   * Sets Ready from the other conditions of the kind's set (see {@link ConditionSet}); a reconciler
+   * calls it once its {@code mark…} calls are done. Idempotent.
+   */
+  public void rollUpReady(Clock clock) {
+    conditionSet().rollUp(this, clock);
+  }
+
+  /**
+   * Sets {@code type} to the child's Ready condition (status, reason and message), or to Unknown
+   * with the given reason and message when the child has no Ready condition or no status.
+   */
+  protected void propagateReady(
+      String type, Status child, String missingReason, String missingMessage, Clock clock) {
+    Condition c = child == null ? null : child.condition(READY);
+    if (c == null) {
+      setCondition(type, Condition.UNKNOWN, missingReason, missingMessage, clock);
+    } else {
+      setCondition(type, c.status, c.reason, c.message, clock);
+    }
+  }
+
   /** True when the condition of this type exists and is True. */
   public boolean isTrue(String type) {
     Condition c = condition(type);
@@ -34,7 +85,8 @@ public class Status {
    * Sets a condition, keeping its lastTransitionTime when the status did not change, as Knative's
    * condition manager does. Conditions are kept sorted by type for stable output.
    */
-  public void setCondition(String type, String status, String reason, String message, Clock clock) {
+  protected void setCondition(
+      String type, String status, String reason, String message, Clock clock) {
     if (conditions == null) {
       conditions = new ArrayList<>();
     }

@@ -74,7 +74,7 @@ public final class SimulationReport {
       n.put("scale", t.scale());
       n.put("instances", t.instances());
       n.put("ready", t.ready());
-      n.put("sksMode", t.sksMode().value());
+      n.put("sksMode", t.sksMode().wireName());
       n.put("active", t.active());
     }
     Simulator.Summary s = result.summary();
@@ -111,7 +111,7 @@ public final class SimulationReport {
             String.valueOf(t.scale()),
             String.valueOf(t.instances()),
             String.valueOf(t.ready()),
-            t.sksMode().value(),
+            t.sksMode().wireName(),
             t.active()
           });
     }

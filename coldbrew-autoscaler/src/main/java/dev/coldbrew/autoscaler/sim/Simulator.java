@@ -2,6 +2,7 @@ package dev.coldbrew.autoscaler.sim;
 
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.autoscaler.DeciderSpec;
 import dev.coldbrew.autoscaler.PodAutoscalerDecision;
@@ -9,7 +10,6 @@ import dev.coldbrew.autoscaler.PodAutoscalerSettings;
 import dev.coldbrew.autoscaler.PodAutoscalerState;
 import dev.coldbrew.autoscaler.RevisionAutoscaler;
 import dev.coldbrew.autoscaler.ScaleResult;
-import dev.coldbrew.autoscaler.SksMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.validation.ValidationException;
-import dev.coldbrew.autoscaler.SksMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -108,6 +108,7 @@ public class DescribeCommand extends ClientCommand {
         field("Service", rev.metadata.label("serving.knative.dev/service"));
         out.println();
         revision(rev, "");
+        engine(rev.status);
       } else {
         out.println();
         out.print(ResourceCodec.toYaml(r));
@@ -203,6 +204,24 @@ public class DescribeCommand extends ClientCommand {
           sb.append(sb.length() == 0 ? "" : ", ").append(e.name).append('=').append(e.value);
         }
         out.printf("%s%-12s %s%n", indent, "Env:", sb);
+      }
+    }
+
+    /** The engine that runs the revision, the image digest it runs, its containers. */
+    void engine(Revision.RevisionStatus st) {
+      if (st == null) {
+        return;
+      }
+      Map<String, String> a = st.annotations == null ? Map.of() : st.annotations;
+      if (a.get("coldbrew.dev/engine") != null) {
+        out.printf("%-12s %s%n", "Engine:", a.get("coldbrew.dev/engine"));
+      }
+      if (st.imageDigest() != null) {
+        out.printf("%-12s %s%n", "Digest:", st.imageDigest());
+      }
+      if (a.get("coldbrew.dev/containers") != null) {
+        out.printf(
+            "%-12s %s%n", "Containers:", a.get("coldbrew.dev/containers").replace(",", ", "));
       }
     }
 

@@ -3,6 +3,7 @@ package dev.coldbrew.cli.commands;
 import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.model.Status;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.UserException;
 import java.io.PrintWriter;
@@ -43,7 +44,7 @@ public class WaitOptions {
               .<Service>get(Kind.SERVICE, ns, name)
               .orElseThrow(
                   () -> new UserException("service '" + name + "' was deleted while waiting"));
-      Condition ready = s.status == null ? null : s.status.condition("Ready");
+      Condition ready = s.status == null ? null : s.status.condition(Status.READY);
       boolean current =
           s.status != null
               && s.status.observedGeneration != null

@@ -42,4 +42,9 @@ interface Launched {
   default java.util.Set<Integer> listeningPorts() {
     return java.util.Set.of();
   }
+
+  /** The engine's name of the container this run is, or null for a process. */
+  default String container() {
+    return null;
+  }
 }

@@ -10,6 +10,7 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
 import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.server.metrics.RevisionMeters;
 import dev.coldbrew.store.ResourceCache;
@@ -90,7 +91,7 @@ final class DashboardState {
     g.writeStartObject();
     g.writeStringField("namespace", s.metadata.namespace);
     g.writeStringField("name", s.metadata.name);
-    Condition ready = s.status == null ? null : s.status.condition("Ready");
+    Condition ready = s.status == null ? null : s.status.condition(Status.READY);
     g.writeStringField("url", s.status == null ? null : s.status.url);
     g.writeStringField("ready", ready == null ? Condition.UNKNOWN : ready.status);
     g.writeStringField("reason", ready == null ? null : ready.reason);
@@ -122,14 +123,15 @@ final class DashboardState {
     String name = rev.metadata.name;
     g.writeStartObject();
     g.writeStringField("name", name);
-    Condition ready = rev.status == null ? null : rev.status.condition("Ready");
+    Condition ready = rev.status == null ? null : rev.status.condition(Status.READY);
     g.writeStringField("ready", ready == null ? Condition.UNKNOWN : ready.status);
     PodAutoscaler pa = (PodAutoscaler) cache.get(Kind.POD_AUTOSCALER, ns, name).orElse(null);
     ServerlessService sks =
         (ServerlessService) cache.get(Kind.SERVERLESS_SERVICE, ns, name).orElse(null);
     integerField(g, "desired", pa == null || pa.status == null ? null : pa.status.desiredScale);
     integerField(g, "actual", pa == null || pa.status == null ? null : pa.status.actualScale);
-    g.writeStringField("sksMode", sks == null ? null : sks.spec.mode);
+    g.writeStringField(
+        "sksMode", sks == null || sks.spec.mode == null ? null : sks.spec.mode.wireName());
     var d = m == null ? null : m.decision();
     g.writeBooleanField("panic", d != null && d.panicMode());
     g.writeObjectFieldStart("history");
@@ -146,12 +148,12 @@ final class DashboardState {
     g.writeEndArray();
     g.writeArrayFieldStart("desired");
     for (RevisionMeters.Sample s : history) {
-      g.writeNumber(s.desiredPods());
+      g.writeNumber(s.desiredInstances());
     }
     g.writeEndArray();
     g.writeArrayFieldStart("actual");
     for (RevisionMeters.Sample s : history) {
-      g.writeNumber(s.actualPods());
+      g.writeNumber(s.readyInstances());
     }
     g.writeEndArray();
     g.writeArrayFieldStart("rps");

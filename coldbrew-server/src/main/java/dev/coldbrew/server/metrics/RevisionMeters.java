@@ -54,23 +54,23 @@ public final class RevisionMeters {
    *
    * @param timeMillis when it was taken
    * @param stableConcurrency observed concurrency over the stable window
-   * @param desiredPods the decider's desired instances
-   * @param actualPods ready instances
+   * @param desiredInstances the decider's desired instances
+   * @param readyInstances ready instances
    * @param requestsPerSecond requests finished per second since the previous sample
    * @param coldStarts cold starts since the previous sample
    */
   public record Sample(
       long timeMillis,
       double stableConcurrency,
-      int desiredPods,
-      int actualPods,
+      int desiredInstances,
+      int readyInstances,
       double requestsPerSecond,
       int coldStarts) {
 
     boolean sameValues(Sample o) {
       return stableConcurrency == o.stableConcurrency
-          && desiredPods == o.desiredPods
-          && actualPods == o.actualPods
+          && desiredInstances == o.desiredInstances
+          && readyInstances == o.readyInstances
           && requestsPerSecond == o.requestsPerSecond
           && coldStarts == o.coldStarts;
     }
@@ -128,9 +128,10 @@ public final class RevisionMeters {
             .description("Requests the activator holds for an instance")
             .tags(tags)
             .register(registry));
-    gauge("autoscaler_desired_pods", "Instances the decider wants", d -> d.desiredPods());
-    gauge("autoscaler_actual_pods", "Ready instances", d -> d.actualPods());
-    gauge("autoscaler_requested_pods", "Instances asked of the runtime", d -> d.requestedPods());
+    gauge("autoscaler_desired_pods", "Instances the decider wants", d -> d.desiredInstances());
+    gauge("autoscaler_actual_pods", "Ready instances", d -> d.readyInstances());
+    gauge(
+        "autoscaler_requested_pods", "Instances asked of the runtime", d -> d.requestedInstances());
     gauge("autoscaler_panic_mode", "1 while panicking", d -> d.panicMode() ? 1 : 0);
     gauge(
         "autoscaler_stable_request_concurrency",
@@ -143,7 +144,7 @@ public final class RevisionMeters {
     gauge(
         "autoscaler_target_concurrency_per_pod",
         "The per-instance concurrency target",
-        d -> d.targetConcurrencyPerPod());
+        d -> d.targetConcurrencyPerInstance());
     gauge(
         "autoscaler_excess_burst_capacity",
         "Spare capacity beyond the target burst capacity",
@@ -261,8 +262,8 @@ public final class RevisionMeters {
         new Sample(
             nowMillis,
             d == null ? 0 : d.stableRequestConcurrency(),
-            d == null ? 0 : Math.max(0, d.desiredPods()),
-            d == null ? 0 : d.actualPods(),
+            d == null ? 0 : Math.max(0, d.desiredInstances()),
+            d == null ? 0 : d.readyInstances(),
             seconds <= 0 ? 0 : requests / seconds,
             cold);
     // A run of equal samples is kept as its first and last (the chart's line is the same): an idle

@@ -1,6 +1,7 @@
 package dev.coldbrew.server.metrics;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceListener;
 import dev.coldbrew.api.runtime.RevisionInstances;
@@ -170,18 +171,18 @@ public final class Telemetry
     String object = "revision/" + revision.name();
     String ns = revision.namespace();
     // A revision starts with no instances, in Proxy mode.
-    int wasRequested = before == null ? 0 : Math.max(0, before.requestedPods());
-    if (d.requestedPods() >= 0 && d.requestedPods() != wasRequested) {
-      boolean up = d.requestedPods() > wasRequested;
+    int wasRequested = before == null ? 0 : Math.max(0, before.requestedInstances());
+    if (d.requestedInstances() >= 0 && d.requestedInstances() != wasRequested) {
+      boolean up = d.requestedInstances() > wasRequested;
       events.record(
           ns,
           EventLog.Event.NORMAL,
           up ? "ScaledUp" : "ScaledDown",
           object,
-          "scaled from " + wasRequested + " to " + d.requestedPods() + " instances");
+          "scaled from " + wasRequested + " to " + d.requestedInstances() + " instances");
     }
-    String wasMode = before == null ? "Proxy" : before.sksMode();
-    if (!d.sksMode().equals(wasMode)) {
+    SksMode wasMode = before == null ? SksMode.PROXY : before.sksMode();
+    if (d.sksMode() != wasMode) {
       events.record(
           ns,
           EventLog.Event.NORMAL,
@@ -198,7 +199,7 @@ public final class Telemetry
           d.panicMode()
               ? String.format(
                   "panic concurrency %.1f over %d instances",
-                  d.panicRequestConcurrency(), d.actualPods())
+                  d.panicRequestConcurrency(), d.readyInstances())
               : "back to the stable window");
     }
   }

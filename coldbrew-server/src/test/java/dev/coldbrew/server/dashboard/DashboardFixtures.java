@@ -8,6 +8,8 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.ServerlessService;
 import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.model.SksMode;
+import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.store.Store;
 import java.util.ArrayList;
@@ -59,7 +61,7 @@ final class DashboardFixtures {
                   st.status.url = "http://" + name + "." + namespace + ".localhost:8080";
                   st.status.conditions =
                       new ArrayList<>(
-                          List.of(new Condition("Ready", "False", "RevisionFailed", "boom")));
+                          List.of(new Condition(Status.READY, "False", "RevisionFailed", "boom")));
                   st.status.traffic = new ArrayList<>();
                   String latest = revisions.get(revisions.size() - 1);
                   st.status.traffic.add(target(latest, latestPercent, null));
@@ -104,12 +106,14 @@ final class DashboardFixtures {
               rev.status = new Revision.RevisionStatus();
               rev.status.conditions =
                   new ArrayList<>(
-                      List.of(new Condition("Ready", n % 2 == 0 ? "True" : "Unknown", null, null)));
+                      List.of(
+                          new Condition(
+                              Status.READY, n % 2 == 0 ? "True" : "Unknown", null, null)));
               PodAutoscaler pa = new PodAutoscaler();
               owned(pa, rev);
               ServerlessService sks = new ServerlessService();
               owned(sks, rev);
-              sks.spec.mode = serve ? ServerlessService.MODE_SERVE : ServerlessService.MODE_PROXY;
+              sks.spec.mode = serve ? SksMode.SERVE : SksMode.PROXY;
               return CompletableFuture.allOf(
                   store.updateStatusAsync(rev),
                   store.createAsync(sks),

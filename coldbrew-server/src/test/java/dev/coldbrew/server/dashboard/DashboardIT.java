@@ -5,15 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.controller.AutoscalerObserver.Decision;
 import dev.coldbrew.server.AdminApi;
-import dev.coldbrew.server.Admission;
 import dev.coldbrew.server.PlatformConfig;
 import dev.coldbrew.server.events.EventLog;
 import dev.coldbrew.server.metrics.RevisionMeters;
 import dev.coldbrew.server.metrics.Telemetry;
 import dev.coldbrew.store.ResourceCache;
 import dev.coldbrew.store.SqliteStore;
+import dev.coldbrew.store.admission.Admission;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
@@ -93,7 +94,7 @@ class DashboardIT {
     for (int i = 0; i < services; i++) {
       telemetry.decided(
           new NamespacedName("default", String.format("svc-%05d-00001", i)),
-          new Decision(1, 1, 1, false, 0.5, 0.5, 70, 100, "Serve"));
+          new Decision(1, 1, 1, false, 0.5, 0.5, 70, 100, SksMode.SERVE));
     }
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(8));
     AdminApi api =

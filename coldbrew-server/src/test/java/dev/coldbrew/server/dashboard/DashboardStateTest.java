@@ -9,6 +9,7 @@ import dev.coldbrew.api.model.Container;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.controller.AutoscalerObserver.Decision;
 import dev.coldbrew.server.events.EventLog;
 import dev.coldbrew.server.metrics.Telemetry;
@@ -131,16 +132,16 @@ class DashboardStateTest {
     telemetry =
         new Telemetry(new EventLog(clock, Duration.ofHours(1), 10), clock, r -> Map.of(), r -> 0);
     NamespacedName a3 = new NamespacedName("default", "alpha-00003");
-    telemetry.decided(a3, new Decision(3, 2, 3, true, 12.345, 20, 10, -5, "Serve"));
+    telemetry.decided(a3, new Decision(3, 2, 3, true, 12.345, 20, 10, -5, SksMode.SERVE));
     telemetry.revisionAdded(a3).requestDone(200, 1, false);
     telemetry.sample();
     now += 2000;
-    telemetry.decided(a3, new Decision(4, 3, 4, true, 7.5, 20, 10, -5, "Serve"));
+    telemetry.decided(a3, new Decision(4, 3, 4, true, 7.5, 20, 10, -5, SksMode.SERVE));
     telemetry.sample();
     now += 2000;
     telemetry.decided(
         new NamespacedName("other", "alpha-00001"),
-        new Decision(1, 1, 1, false, 0.5, 0.5, 10, 0, "Serve"));
+        new Decision(1, 1, 1, false, 0.5, 0.5, 10, 0, SksMode.SERVE));
     telemetry.sample();
 
     JsonNode state = JSON.readTree(state());

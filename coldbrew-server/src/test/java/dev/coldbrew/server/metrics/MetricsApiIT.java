@@ -3,12 +3,13 @@ package dev.coldbrew.server.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.controller.AutoscalerObserver.Decision;
 import dev.coldbrew.server.AdminApi;
-import dev.coldbrew.server.Admission;
 import dev.coldbrew.server.PlatformConfig;
 import dev.coldbrew.server.events.EventLog;
 import dev.coldbrew.store.SqliteStore;
+import dev.coldbrew.store.admission.Admission;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,7 +51,7 @@ class MetricsApiIT {
             r -> 0);
     for (int i = 0; i < 300; i++) {
       NamespacedName rev = new NamespacedName("default", String.format("svc-%05d-00001", i));
-      telemetry.decided(rev, new Decision(1, 1, 1, false, 0.5, 0.5, 70, 100, "Serve"));
+      telemetry.decided(rev, new Decision(1, 1, 1, false, 0.5, 0.5, 70, 100, SksMode.SERVE));
       telemetry.revisionAdded(rev).requestDone(200, 1_000_000, false);
     }
     vertx = Vertx.vertx();

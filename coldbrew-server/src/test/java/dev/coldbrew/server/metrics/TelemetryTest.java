@@ -3,6 +3,7 @@ package dev.coldbrew.server.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.ContainerHealth;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.RevisionInstances;
@@ -31,13 +32,13 @@ class TelemetryTest {
                   "serving.knative.dev/configuration", "hello"),
           rev -> 3);
 
-  static Decision decision(int desired, int actual, int requested, String mode) {
-    return new Decision(desired, actual, requested, false, 1.5, 2.5, 70, -5, mode);
+  static Decision decision(int desired, int ready, int requested, SksMode mode) {
+    return new Decision(desired, ready, requested, false, 1.5, 2.5, 70, -5, mode);
   }
 
   @Test
   void exportsTheAutoscalerSeriesUnderKnativesNamesWithRevisionTags() {
-    telemetry.decided(REV, decision(2, 1, 2, "Proxy"));
+    telemetry.decided(REV, decision(2, 1, 2, SksMode.PROXY));
     String text = telemetry.scrape();
     assertThat(text)
         .contains("autoscaler_desired_pods{" + TAGS + "} 2.0")
@@ -57,7 +58,7 @@ class TelemetryTest {
     java.util.concurrent.atomic.AtomicInteger held =
         new java.util.concurrent.atomic.AtomicInteger();
     Telemetry t = new Telemetry(events, Clock.systemUTC(), rev -> Map.of(), rev -> held.get());
-    t.decided(REV, decision(1, 0, 1, "Proxy"));
+    t.decided(REV, decision(1, 0, 1, SksMode.PROXY));
     held.set(7);
     // Micrometer holds a gauge's state object weakly: collect until a weakly held canary is gone,
     // so a gauge whose state only the registry referenced would now read NaN
@@ -111,9 +112,9 @@ class TelemetryTest {
 
   @Test
   void scaleAndModeChangesBecomeEvents() {
-    telemetry.decided(REV, decision(1, 0, 1, "Proxy"));
-    telemetry.decided(REV, decision(1, 1, 1, "Serve"));
-    telemetry.decided(REV, decision(0, 1, 0, "Proxy"));
+    telemetry.decided(REV, decision(1, 0, 1, SksMode.PROXY));
+    telemetry.decided(REV, decision(1, 1, 1, SksMode.SERVE));
+    telemetry.decided(REV, decision(0, 1, 0, SksMode.PROXY));
     assertThat(events.list("default"))
         .extracting(e -> e.reason() + " " + e.object() + ": " + e.message())
         .containsExactly(
@@ -143,7 +144,7 @@ class TelemetryTest {
   @Test
   void aRemovedRevisionsMetersAreGone() {
     telemetry.revisionAdded(REV).requestDone(200, 1, false);
-    telemetry.decided(REV, decision(1, 1, 1, "Serve"));
+    telemetry.decided(REV, decision(1, 1, 1, SksMode.SERVE));
     assertThat(telemetry.scrape()).contains("revision=\"hello-00002\"");
     telemetry.removed(REV);
     assertThat(telemetry.scrape()).doesNotContain("hello-00002");
@@ -155,7 +156,7 @@ class TelemetryTest {
   @Test
   void historyKeepsTheDashboardSamples() {
     RequestObserver.Recorder r = telemetry.revisionAdded(REV);
-    telemetry.decided(REV, decision(2, 1, 2, "Serve"));
+    telemetry.decided(REV, decision(2, 1, 2, SksMode.SERVE));
     r.requestDone(200, 1, false);
     r.requestDone(200, 1, false);
     r.coldStart(1);
@@ -173,7 +174,7 @@ class TelemetryTest {
   @Test
   void historyKeepsARunOfEqualSamplesAsItsEnds() {
     telemetry.revisionAdded(REV);
-    telemetry.decided(REV, decision(1, 1, 1, "Serve"));
+    telemetry.decided(REV, decision(1, 1, 1, SksMode.SERVE));
     RevisionMeters m = telemetry.revisions().get(REV);
     for (long t = 2_000; t <= 20_000; t += 2_000) {
       m.sample(t);
@@ -182,11 +183,11 @@ class TelemetryTest {
         .extracting(RevisionMeters.Sample::timeMillis)
         .as("ten equal samples are kept as the first and the last")
         .containsExactly(2_000L, 20_000L);
-    telemetry.decided(REV, decision(3, 1, 3, "Serve"));
+    telemetry.decided(REV, decision(3, 1, 3, SksMode.SERVE));
     m.sample(22_000);
     m.sample(24_000);
     assertThat(m.history())
-        .extracting(RevisionMeters.Sample::desiredPods)
+        .extracting(RevisionMeters.Sample::desiredInstances)
         .containsExactly(1, 1, 3, 3);
   }
 }

@@ -1,4 +1,4 @@
-package dev.coldbrew.server;
+package dev.coldbrew.store.admission;
 
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;

@@ -1,4 +1,4 @@
-package dev.coldbrew.server;
+package dev.coldbrew.store.admission;
 
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
@@ -17,7 +17,11 @@ import java.util.Optional;
  * What every user write passes through, whether it comes over HTTP or from {@code serve -f}: drop
  * status, default, validate (against the stored object on update), check the {@link RevisionQuota}
  * when the write would make a Revision, then write. Knative's webhook and the API server's write
- * path in one place. Thread-safe; blocking (it writes to the store).
+ * path in one place. It sits next to the {@link Store} contract, over any store, so the admin API,
+ * {@code serve -f}, tests on an {@code InMemoryStore} and a second engine's tools all run the same
+ * pipeline; decoding is the codec's ({@code ResourceCodec}), since each caller reports decoding
+ * errors in its own terms (a file name, a content type). Thread-safe; blocking (it writes to the
+ * store).
  */
 public final class Admission {
   private final Store store;
