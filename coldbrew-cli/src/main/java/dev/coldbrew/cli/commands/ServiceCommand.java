@@ -41,6 +41,7 @@ public class ServiceCommand {
       svc.metadata.name = name;
       svc.metadata.namespace = namespace;
       edits.apply(svc);
+      edits.checkRevisions(client, svc);
       Service existing = client.<Service>get(Kind.SERVICE, namespace, name).orElse(null);
       boolean replace = existing != null;
       if (replace && !force) {
@@ -100,6 +101,7 @@ public class ServiceCommand {
                     () -> new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
         String before = ResourceCodec.toJson(svc.spec);
         edits.apply(svc);
+        edits.checkRevisions(client, svc);
         if (before.equals(ResourceCodec.toJson(svc.spec))
             && edits.labels.isEmpty()
             && edits.annotations.isEmpty()) {

@@ -4,9 +4,12 @@ import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
 import dev.coldbrew.api.model.Container;
 import dev.coldbrew.api.model.ContainerPort;
 import dev.coldbrew.api.model.EnvVar;
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.RevisionTemplateSpec;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.TrafficTarget;
+import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.UserException;
 import java.nio.file.Files;
@@ -27,6 +30,7 @@ import picocli.CommandLine.Option;
 public class ServiceEdits {
   private static final String CONTAINER = "spec.template.spec.containers[0].";
   private static final String ANNOTATIONS = "spec.template.metadata.annotations.";
+  private static final String SERVICE_LABEL = "serving.knative.dev/service";
 
   /** The field paths (as the admin API names them) each given flag set, with the flag. */
   private final Map<String, String> flagOf = new LinkedHashMap<>();
@@ -371,6 +375,7 @@ public class ServiceEdits {
       TrafficTarget t = find(targets, kv[0], false);
       if (t == null || t.tag != null) {
         t = target(kv[0]);
+        named("--tag", t);
         t.percent = 0L;
         targets.add(t);
       }
@@ -387,6 +392,7 @@ public class ServiceEdits {
         TrafficTarget t = find(targets, kv[0], true);
         if (t == null) {
           t = target(kv[0]);
+          named("--traffic", t);
           targets.add(t);
         }
         t.percent = pct;
@@ -402,6 +408,57 @@ public class ServiceEdits {
     targets.removeIf(
         t -> t.tag == null && (t.percent == null || t.percent == 0) && targets.size() > 1);
     svc.spec.traffic = targets;
+  }
+
+  /** The revisions the flags name in new traffic targets, each with the flag: to be checked. */
+  private final Map<String, String> namedRevisions = new LinkedHashMap<>();
+
+  private void named(String flag, TrafficTarget t) {
+    if (t.revisionName != null) {
+      namedRevisions.putIfAbsent(t.revisionName, flag);
+    }
+  }
+
+  /**
+   * Refuses, before anything is written, a {@code --tag} or {@code --traffic} naming a revision the
+   * service does not have, as kn does: stored, it would keep the Route from being ready. A name the
+   * same call gives the new revision ({@code --revision-name}) is fine.
+   */
+  void checkRevisions(ApiClient client, Service svc) {
+    String ns = svc.metadata.namespace;
+    String own = svc.spec.template == null ? null : svc.spec.template.metadata.name;
+    List<String> theirs = null;
+    for (var e : namedRevisions.entrySet()) {
+      String rev = e.getKey();
+      if (rev.equals(own)) {
+        continue;
+      }
+      boolean ours =
+          client
+              .<Revision>get(Kind.REVISION, ns, rev)
+              .map(r -> svc.metadata.name.equals(r.metadata.label(SERVICE_LABEL)))
+              .orElse(false);
+      if (ours) {
+        continue;
+      }
+      if (theirs == null) {
+        theirs =
+            client.<Revision>list(Kind.REVISION, ns).stream()
+                .filter(r -> svc.metadata.name.equals(r.metadata.label(SERVICE_LABEL)))
+                .map(r -> r.metadata.name)
+                .sorted()
+                .toList();
+      }
+      throw new UserException(
+          e.getValue()
+              + ": revision \""
+              + rev
+              + "\" not found in service '"
+              + svc.metadata.name
+              + "' (expected: "
+              + (theirs.isEmpty() ? "" : "one of " + String.join(", ", theirs) + ", ")
+              + "a tag, or @latest)");
+    }
   }
 
   private static TrafficTarget target(String ref) {

@@ -184,4 +184,41 @@ class FirstHourIT {
     r = platform.cli("logs", "wrongport");
     assertThat(r.out()).contains("[coldbrew] the app listens on port " + other);
   }
+
+  @Test
+  void trafficAndTagsNamingAMissingRevisionAreRefusedAndDoNotBlockLaterUpdates() throws Exception {
+    String yaml = service("refs", Map.of("min-scale", "0"));
+    platform.apply(yaml);
+    var r = platform.cli("service", "wait", "refs", "--wait-timeout", "120");
+    assertThat(r.code()).as(r.toString()).isZero();
+
+    r = platform.cli("service", "update", "refs", "--tag", "refs-00099=x");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(
+            "--tag: revision \"refs-00099\" not found in service 'refs' (expected: one of"
+                + " refs-00001, a tag, or @latest)");
+    r = platform.cli("service", "update", "refs", "--traffic", "refs-00009=100");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--traffic: revision \"refs-00009\" not found");
+    r = platform.cli("get", "ksvc", "refs", "-o", "yaml");
+    assertThat(r.out()).doesNotContain("refs-00099").doesNotContain("refs-00009");
+
+    // stored anyway (a manifest): reported by the Route, but a later update still takes effect
+    platform.apply(
+        yaml
+            + "  traffic:\n"
+            + "    - {latestRevision: true, percent: 100}\n"
+            + "    - {revisionName: refs-00099, percent: 0, tag: x}\n");
+    r = platform.cli("service", "update", "refs", "-e", "TARGET=two", "--wait-timeout", "120");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .contains("Ready to serve.")
+        .contains("Warning: Revision \"refs-00099\" referenced in traffic not found.");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                platform.cli("service", "describe", "refs").out().contains("@latest (refs-00002)"));
+  }
 }
