@@ -382,6 +382,18 @@ class ValidationTest {
             "spec.template.spec.containers[0].env[0]",
             "value and valueFrom are both set (expected: one of them)"),
         invalid(
+            "env valueFrom on the local runtime",
+            withContainer("env: [{name: GREETING, valueFrom: {secretKeyRef: {name: s, key: k}}}]"),
+            "spec.template.spec.containers[0].env[0].valueFrom",
+            "not supported by the local runtime, which has no Secrets or ConfigMaps (expected:"
+                + " value)"),
+        invalid(
+            "envFrom on the local runtime",
+            withContainer("envFrom: [{configMapRef: {name: settings}}]"),
+            "spec.template.spec.containers[0].envFrom",
+            "not supported by the local runtime, which has no Secrets or ConfigMaps (expected: env"
+                + " entries with a value)"),
+        invalid(
             "env without name",
             withContainer("env: [{value: x}]"),
             "spec.template.spec.containers[0].env[0].name",
