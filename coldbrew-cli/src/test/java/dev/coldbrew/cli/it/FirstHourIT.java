@@ -221,4 +221,20 @@ class FirstHourIT {
             () ->
                 platform.cli("service", "describe", "refs").out().contains("@latest (refs-00002)"));
   }
+
+  @Test
+  void secretAndConfigMapReferencesAreRefusedNamingTheField() throws Exception {
+    String yaml =
+        service("fromsecret", Map.of())
+            .replace(
+                "env: [{name: TARGET, value: \"x\"}]",
+                "env: [{name: GREETING, valueFrom: {secretKeyRef: {name: s, key: k}}}]");
+    var r = platform.run(yaml, "apply", "-f", "-");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(
+            "spec.template.spec.containers[0].env[0].valueFrom: not supported by the local"
+                + " runtime, which has no Secrets or ConfigMaps (expected: value)");
+    assertThat(platform.cli("get", "ksvc", "fromsecret").code()).isEqualTo(1);
+  }
 }
