@@ -141,6 +141,15 @@ class ValidationTest {
             "metadata.annotations.serving.knative.dev/rollout-duration",
             "\"soon\" (expected: a duration such as 60s, 1m30s or 500ms, in whole seconds >= 0)"),
         invalid(
+            "rollout-duration other than 0s: gradual rollout is not implemented",
+            withContainer("")
+                .replace(
+                    "name: hello",
+                    "name: hello\n  annotations: {serving.knative.dev/rollout-duration: 120s}"),
+            "metadata.annotations.serving.knative.dev/rollout-duration",
+            "\"120s\" (expected: 0s or unset: Coldbrew does not roll out gradually, traffic moves"
+                + " to a new revision at once)"),
+        invalid(
             "progress-deadline without a unit",
             withContainer("")
                 .replace(

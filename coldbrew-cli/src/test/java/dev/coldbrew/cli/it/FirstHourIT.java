@@ -237,4 +237,23 @@ class FirstHourIT {
                 + " runtime, which has no Secrets or ConfigMaps (expected: value)");
     assertThat(platform.cli("get", "ksvc", "fromsecret").code()).isEqualTo(1);
   }
+
+  @Test
+  void aGradualRolloutIsRefusedRatherThanIgnored() throws Exception {
+    String yaml =
+        service("gradual", Map.of())
+            .replace(
+                "metadata:\n  name: gradual",
+                "metadata:\n  name: gradual\n  annotations:\n"
+                    + "    serving.knative.dev/rollout-duration: 300s");
+    assertThat(yaml).contains("rollout-duration: 300s");
+    var r = platform.run(yaml, "apply", "-f", "-");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(
+            "metadata.annotations.serving.knative.dev/rollout-duration: \"300s\" (expected: 0s or"
+                + " unset: Coldbrew does not roll out gradually");
+    r = platform.run(yaml.replace("300s", "0s"), "apply", "-f", "-");
+    assertThat(r.code()).as(r.toString()).isZero();
+  }
 }
