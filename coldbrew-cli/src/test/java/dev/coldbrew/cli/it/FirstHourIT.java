@@ -256,4 +256,30 @@ class FirstHourIT {
     r = platform.run(yaml.replace("300s", "0s"), "apply", "-f", "-");
     assertThat(r.code()).as(r.toString()).isZero();
   }
+
+  @Test
+  void eventsAreKeptAcrossARestart() throws Exception {
+    platform.apply(service("evented", Map.of("min-scale", "1")));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> platform.cli("get", "events").out().contains("revision/evented-00001"));
+    java.time.Instant stopped = java.time.Instant.now();
+    assertThat(platform.stop()).isEqualTo(143);
+    platform.start();
+    var resp =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                platform.adminRequest("/events/namespaces/default").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(resp.statusCode()).isEqualTo(200);
+    var items =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(resp.body()).path("items");
+    List<String> before = new java.util.ArrayList<>();
+    for (var e : items) {
+      if (java.time.Instant.parse(e.path("lastTimestamp").asText()).isBefore(stopped)) {
+        before.add(e.path("reason").asText() + " " + e.path("object").asText());
+      }
+    }
+    assertThat(before).contains("ScaledUp revision/evented-00001");
+  }
 }
