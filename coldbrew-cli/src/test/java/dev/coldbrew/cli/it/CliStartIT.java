@@ -97,7 +97,8 @@ class CliStartIT {
 
   /**
    * Every command class is loaded (their names are read from their annotations) but only the named
-   * one is built: the mixins of the others, whose classes only building them would load, are not.
+   * one is built: the mixin of create and update, whose class only building them would load, is
+   * not.
    */
   @Test
   void onlyTheNamedCommandIsBuilt() throws Exception {
