@@ -4,14 +4,29 @@ import java.util.List;
 
 /**
  * An error answer from the admin API (or none at all): the HTTP code (0 when unreachable), the
- * Kubernetes Status reason, its message and the field causes, one per line.
+ * Kubernetes Status reason, its message and the field causes. Immutable.
  */
 public class ApiException extends RuntimeException {
   private final int code;
   private final String reason;
-  private final List<String> causes;
+  private final List<Cause> causes;
 
+  /** One cause of a Status: the field path ("" for none) and what is wrong with it. */
+  public record Cause(String field, String message) {
+    @Override
+    public String toString() {
+      return field.isEmpty() ? message : field + ": " + message;
+    }
+  }
+
+  /** An error with causes given as their printed lines. */
   public ApiException(int code, String reason, String message, List<String> causes) {
+    this(code, reason, message, causes.stream().map(c -> new Cause("", c)).toList(), true);
+  }
+
+  /** An error with causes naming their fields. */
+  public ApiException(
+      int code, String reason, String message, List<Cause> causes, boolean structured) {
     super(message);
     this.code = code;
     this.reason = reason;
@@ -26,7 +41,13 @@ public class ApiException extends RuntimeException {
     return reason;
   }
 
+  /** The causes as printed, one line each. */
   public List<String> causes() {
+    return causes.stream().map(Cause::toString).toList();
+  }
+
+  /** The causes with their fields. */
+  public List<Cause> fieldCauses() {
     return causes;
   }
 }

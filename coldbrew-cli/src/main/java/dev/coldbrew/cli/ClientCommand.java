@@ -27,7 +27,7 @@ public abstract class ClientCommand implements Callable<Integer> {
   }
 
   public ApiClient client() {
-    return Main.of(spec).client();
+    return Main.of(spec).client(err());
   }
 
   public PrintWriter out() {

@@ -1,7 +1,10 @@
 package dev.coldbrew.cli;
 
 import dev.coldbrew.cli.autoscaler.AutoscalerCommand;
+import dev.coldbrew.cli.autoscaler.DecideCommand;
+import dev.coldbrew.cli.autoscaler.SimulateCommand;
 import dev.coldbrew.cli.commands.ApplyCommand;
+import dev.coldbrew.cli.commands.CdsTrainingCommand;
 import dev.coldbrew.cli.commands.CompletionCommand;
 import dev.coldbrew.cli.commands.ControllerCommand;
 import dev.coldbrew.cli.commands.DashboardCommand;
@@ -16,35 +19,93 @@ import dev.coldbrew.cli.commands.ServiceCommand;
 import dev.coldbrew.cli.commands.VersionCommand;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
-/** The {@code coldbrew} command: entry point of the runnable jar. */
+/**
+ * The {@code coldbrew} command: entry point of the runnable jar. Only the subcommand a call names
+ * is built (picocli reads every command's annotations when it is added, which is a good part of a
+ * client call's start-up); help, completion and calls that name no known command get them all.
+ * Every error is printed as {@code Error: ...}: usage errors exit 2, others 1. Not thread-safe: one
+ * command tree per call.
+ */
 @Command(
     name = "coldbrew",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Knative Serving on one machine: HTTP apps that scale to zero.",
-    subcommands = {
-      ServeCommand.class,
-      ControllerCommand.class,
-      LogsCommand.class,
-      ApplyCommand.class,
-      GetCommand.class,
-      DescribeCommand.class,
-      DeleteCommand.class,
-      ServiceCommand.class,
-      RevisionCommand.class,
-      RouteCommand.class,
-      AutoscalerCommand.class,
-      DashboardCommand.class,
-      VersionCommand.class,
-      CompletionCommand.class,
-      CommandLine.HelpCommand.class
-    })
+    description = "Knative Serving on one machine: HTTP apps that scale to zero.")
 public final class Main {
+
+  /**
+   * A subcommand: its class (whose {@code @Command} gives its name and aliases) and, for a noun
+   * such as {@code service}, its verbs, in help order. Nouns list their verbs here rather than in
+   * {@code @Command(subcommands = ...)}, so that only the verb a call names is built.
+   */
+  record Sub(Class<?> type, List<Sub> verbs) {
+    Sub(Class<?> type) {
+      this(type, List.of());
+    }
+
+    /** The name and the aliases. */
+    List<String> names() {
+      Command c = type.getAnnotation(Command.class);
+      List<String> names = new java.util.ArrayList<>(List.of(c.name()));
+      names.addAll(List.of(c.aliases()));
+      return names;
+    }
+
+    /** The verb or subcommand that {@code word} names, or null. */
+    static Sub find(List<Sub> subs, String word) {
+      for (Sub s : subs) {
+        if (s.names().contains(word)) {
+          return s;
+        }
+      }
+      return null;
+    }
+  }
+
+  static final List<Sub> SUBCOMMANDS =
+      List.of(
+          new Sub(ServeCommand.class),
+          new Sub(ControllerCommand.class),
+          new Sub(LogsCommand.class),
+          new Sub(ApplyCommand.class),
+          new Sub(GetCommand.class),
+          new Sub(DescribeCommand.class),
+          new Sub(DeleteCommand.class),
+          new Sub(
+              ServiceCommand.class,
+              List.of(
+                  new Sub(ServiceCommand.Create.class),
+                  new Sub(ServiceCommand.Update.class),
+                  new Sub(ServiceCommand.ListCmd.class),
+                  new Sub(ServiceCommand.Describe.class),
+                  new Sub(ServiceCommand.Delete.class),
+                  new Sub(ServiceCommand.Wait.class))),
+          new Sub(
+              RevisionCommand.class,
+              List.of(
+                  new Sub(RevisionCommand.ListCmd.class),
+                  new Sub(RevisionCommand.Describe.class),
+                  new Sub(RevisionCommand.Delete.class))),
+          new Sub(
+              RouteCommand.class,
+              List.of(new Sub(RouteCommand.ListCmd.class), new Sub(RouteCommand.Describe.class))),
+          new Sub(
+              AutoscalerCommand.class,
+              List.of(new Sub(DecideCommand.class), new Sub(SimulateCommand.class))),
+          new Sub(DashboardCommand.class),
+          new Sub(VersionCommand.class),
+          new Sub(CompletionCommand.class),
+          new Sub(CdsTrainingCommand.class));
+
+  /** Root options that take a value: skipped when looking for the subcommand's name. */
+  private static final Set<String> VALUE_OPTIONS = Set.of("--server", "--token-file");
 
   @Option(
       names = "--server",
@@ -65,12 +126,32 @@ public final class Main {
   Path tokenFile;
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 
-  /** The command tree, for tests that run it in-process. */
+  /** The whole command tree (help, completion, tests). */
   public static CommandLine commandLine() {
+    return commandLine(new String[0]);
+  }
+
+  /** The command tree for {@code args}: only the subcommand (and verb) they name, if any. */
+  public static CommandLine commandLine(String[] args) {
     CommandLine cl = new CommandLine(new Main());
+    List<Sub> path = named(args);
+    for (Sub sub : SUBCOMMANDS) {
+      if (path.isEmpty() || sub == path.get(0)) {
+        CommandLine c = new CommandLine(sub.type());
+        for (Sub verb : sub.verbs()) {
+          if (path.size() < 2 || verb == path.get(1)) {
+            c.addSubcommand(new CommandLine(verb.type()));
+          }
+        }
+        cl.addSubcommand(c);
+      }
+    }
+    if (path.isEmpty()) {
+      cl.addSubcommand("help", new CommandLine.HelpCommand());
+    }
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
@@ -82,6 +163,8 @@ public final class Main {
             v.errors().forEach(e -> err.println("  " + e));
           } else if (ex instanceof UserException) {
             err.println("Error: " + ex.getMessage());
+          } else if (ex instanceof CommandLine.ParameterException p) {
+            return usageError(p);
           } else {
             err.println("Error: " + ex);
             ex.printStackTrace(err);
@@ -89,7 +172,57 @@ public final class Main {
           err.flush();
           return 1;
         });
+    cl.setParameterExceptionHandler((ex, a) -> usageError(ex));
     return cl;
+  }
+
+  /** kn's way: {@code Error: ...} and where to read the usage, exit 2. */
+  private static int usageError(CommandLine.ParameterException ex) {
+    CommandLine cmd = ex.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println("Error: " + ex.getMessage());
+    err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+    err.flush();
+    return cmd.getCommandSpec().exitCodeOnInvalidInput();
+  }
+
+  /**
+   * The subcommand {@code args} name and its verb, as far as they name them; empty for none, help,
+   * completion (which needs every command) or an unknown word.
+   */
+  static List<Sub> named(String[] args) {
+    List<Sub> path = new java.util.ArrayList<>();
+    List<Sub> level = SUBCOMMANDS;
+    for (int i = 0; i < args.length && !level.isEmpty(); i++) {
+      String a = args[i];
+      if (a.equals("--")) {
+        break;
+      }
+      if (a.startsWith("-")) {
+        if (VALUE_OPTIONS.contains(a)) {
+          i++;
+        }
+        continue;
+      }
+      Sub sub = Sub.find(level, a);
+      if (sub == null || sub.type() == CompletionCommand.class) {
+        break;
+      }
+      path.add(sub);
+      level = sub.verbs();
+    }
+    return path.isEmpty() || path.get(0).type() == CompletionCommand.class ? List.of() : path;
+  }
+
+  /** The client for the admin API this invocation talks to; its warnings go to {@code err}. */
+  public ApiClient client(PrintWriter err) {
+    return client()
+        .onWarning(
+            w -> {
+              // the server's text, minus anything a terminal would act on
+              err.println("Warning: " + w.replaceAll("\\p{Cntrl}", "?"));
+              err.flush();
+            });
   }
 
   /** The client for the admin API this invocation talks to. */

@@ -2,6 +2,7 @@ package dev.coldbrew.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.validation.Unreadable;
 import dev.coldbrew.api.validation.ValidationException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +48,7 @@ public final class Manifests {
             add(f.toString(), readFile(f), out);
           }
         } catch (IOException e) {
-          throw new UserException("-f " + arg + ": cannot list directory: " + e.getMessage());
+          throw new UserException("-f: " + Unreadable.why(p, e));
         }
       } else {
         add(arg, readFile(p), out);
@@ -60,14 +61,7 @@ public final class Manifests {
     try {
       return Files.readString(p);
     } catch (IOException e) {
-      throw new UserException(
-          "-f "
-              + p
-              + ": cannot read file ("
-              + e.getClass().getSimpleName()
-              + ": "
-              + e.getMessage()
-              + ")");
+      throw new UserException("-f: " + Unreadable.why(p, e));
     }
   }
 

@@ -34,6 +34,15 @@ public final class Table {
   }
 
   public void print(PrintWriter out) {
+    int[] width = widths();
+    for (int ri = headers ? 0 : 1; ri < rows.size(); ri++) {
+      out.println(line(rows.get(ri), width));
+    }
+    out.flush();
+  }
+
+  /** Each column's width: its widest cell, header included. */
+  public int[] widths() {
     int cols = rows.get(0).length;
     int[] width = new int[cols];
     for (String[] r : rows) {
@@ -41,18 +50,29 @@ public final class Table {
         width[i] = Math.max(width[i], r[i].length());
       }
     }
-    for (int ri = headers ? 0 : 1; ri < rows.size(); ri++) {
-      String[] r = rows.get(ri);
-      StringBuilder sb = new StringBuilder();
-      for (int i = 0; i < cols; i++) {
-        sb.append(r[i]);
-        if (i < cols - 1) {
-          sb.append(" ".repeat(width[i] - r[i].length() + 3));
-        }
-      }
-      out.println(sb.toString().stripTrailing());
+    return width;
+  }
+
+  /**
+   * The rows added since the header, each as a line padded to {@code width} (a cell wider than its
+   * column pushes the rest right): how a watch prints new rows under a table printed before.
+   */
+  public void printRows(PrintWriter out, int[] width) {
+    for (int ri = 1; ri < rows.size(); ri++) {
+      out.println(line(rows.get(ri), width));
     }
     out.flush();
+  }
+
+  private static String line(String[] r, int[] width) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < r.length; i++) {
+      sb.append(r[i]);
+      if (i < r.length - 1) {
+        sb.append(" ".repeat(Math.max(1, width[i] - r[i].length() + 3)));
+      }
+    }
+    return sb.toString().stripTrailing();
   }
 
   /** kubectl-style age: 45s, 3m, 5h, 2d. */

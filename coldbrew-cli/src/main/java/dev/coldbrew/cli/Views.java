@@ -128,7 +128,7 @@ public final class Views {
       var st = pa.status;
       return List.of(
           pa.metadata.name,
-          st == null || st.desiredScale == null ? "" : st.desiredScale,
+          st == null || st.desiredScale == null ? "" : st.desiredScale < 0 ? "-" : st.desiredScale,
           st == null || st.actualScale == null ? "" : st.actualScale,
           Table.ready(st),
           Table.reason(st));

@@ -67,6 +67,9 @@ final class RouteReconciler extends KindReconciler<Route> {
     List<TrafficTarget> resolved = new ArrayList<>();
     Problem problem = null;
     String failedRevision = null;
+    // A missing revision that gets no traffic (a tag naming a revision that does not exist) is
+    // reported but does not hold back the rest of the split, as a missing one with traffic does.
+    boolean blocked = false;
     Set<String> configs = new HashSet<>();
     untrack(key);
     for (TrafficTarget t :
@@ -77,6 +80,7 @@ final class RouteReconciler extends KindReconciler<Route> {
         track(Kind.REVISION, ns, t.revisionName, key);
         Revision rev = ctx.<Revision>get(Kind.REVISION, ns, t.revisionName).orElse(null);
         if (rev == null) {
+          blocked |= t.percent != null && t.percent > 0;
           problem =
               first(
                   problem,
@@ -87,6 +91,7 @@ final class RouteReconciler extends KindReconciler<Route> {
         }
         Condition ready = rev.status == null ? null : rev.status.condition(Status.READY);
         if (ready == null || !ready.isTrue()) {
+          blocked = true;
           boolean failed = ready != null && ready.isFalse();
           problem =
               first(
@@ -114,6 +119,7 @@ final class RouteReconciler extends KindReconciler<Route> {
           if (failed && failedRevision == null) {
             failedRevision = cfg.status.latestCreatedRevisionName;
           }
+          blocked = true;
           problem =
               first(
                   problem,
@@ -137,11 +143,13 @@ final class RouteReconciler extends KindReconciler<Route> {
       }
       resolved.add(r);
     }
-    if (problem == null) {
+    if (!blocked) {
       st.traffic = merge(resolved);
-      st.markTrafficAssigned(ctx.clock());
       publisher.publish(key, hosts(route, st.traffic));
       markRoutingState(ns, configs, st.traffic);
+    }
+    if (problem == null) {
+      st.markTrafficAssigned(ctx.clock());
     } else {
       st.markTrafficNotAssigned(problem.failed(), problem.reason(), problem.message(), ctx.clock());
       if (failedRevision != null && !publisher.isPublished(key)) {

@@ -224,6 +224,33 @@ class RouteReconcilerTest {
                   assertThat(assigned.message)
                       .isEqualTo("Revision \"hello-00009\" referenced in traffic not found.");
                 }),
+        row("a tag on a revision that does not exist: reported, the rest of the split is served")
+            .given(
+                t ->
+                    world(
+                        t,
+                        1,
+                        1,
+                        """
+                          traffic:
+                            - {latestRevision: true, percent: 100}
+                            - {revisionName: hello-00099, percent: 0, tag: x}
+                        """,
+                        false))
+            .key("hello")
+            .writes("update Revision default/hello-00001", STATUS)
+            .networking("routesChanged {" + HOST + "=[default/hello-00001 100]} removed []")
+            .then(
+                t -> {
+                  Condition assigned = condition(t, RouteStatus.ALL_TRAFFIC_ASSIGNED);
+                  assertThat(assigned.status).isEqualTo(Condition.FALSE);
+                  assertThat(assigned.reason).isEqualTo("RevisionMissing");
+                  assertThat(assigned.message)
+                      .isEqualTo("Revision \"hello-00099\" referenced in traffic not found.");
+                  assertThat(status(t).traffic)
+                      .extracting(x -> x.revisionName + " " + x.percent)
+                      .containsExactly("hello-00001 100");
+                }),
         row("CONFLICT on the routing-state update: hosts are published, the retry finishes")
             .given(
                 t -> {

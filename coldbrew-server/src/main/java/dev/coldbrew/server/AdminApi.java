@@ -6,6 +6,7 @@ import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.validation.FieldError;
+import dev.coldbrew.api.validation.Validation;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.store.ListResult;
 import dev.coldbrew.store.Store;
@@ -35,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * /api/v1/namespaces/{ns}/endpoints}), GET/list, POST, PUT, DELETE, and apply as {@code PATCH} with
  * {@code application/apply-patch+yaml|json}; errors as Kubernetes {@code Status}. Every request but
  * {@code GET /healthz} passes {@link AdminAccess} first (Host, Origin, token or session cookie,
- * media type), and {@code /login} turns one-time links into dashboard sessions. No CORS headers are
- * ever sent.
+ * media type), and {@code /login} turns one-time links into dashboard sessions. A list with {@code
+ * ?watch=true} streams changes ({@link ResourceWatch}); a write's answer carries Kubernetes {@code
+ * Warning} headers for what is valid but probably a mistake. No CORS headers are ever sent.
  *
  * <p>The port defends itself like the gateway: a connection must deliver a request's headers within
  * the header-read timeout of opening or of its previous response, connections beyond a cap are
@@ -76,6 +78,7 @@ public final class AdminApi {
   private final Store store;
   private final Admission admission;
   private final AdminAccess access;
+  private final ResourceWatch watches;
   private final java.util.Map<String, ExtraRoute> extra =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.Map<HttpConnection, Conn> connections =
@@ -99,6 +102,7 @@ public final class AdminApi {
     this.store = store;
     this.admission = admission;
     this.access = access;
+    this.watches = new ResourceWatch(vertx, store);
   }
 
   /** Mounts a handler for every path starting with {@code prefix}. */
@@ -304,7 +308,9 @@ public final class AdminApi {
       send(req, ApiStatus.of(404, "NotFound", "no such path: " + path));
       return;
     }
-    if (m.equals(HttpMethod.GET)) {
+    if (m.equals(HttpMethod.GET) && t.name == null && ResourceWatch.asked(req)) {
+      watches.handle(req, t.kind, t.namespace);
+    } else if (m.equals(HttpMethod.GET)) {
       blocking(req, () -> t.name == null ? list(t) : get(t), 200, t.subject());
     } else if (m.equals(HttpMethod.DELETE) && t.name != null) {
       blocking(
@@ -386,6 +392,7 @@ public final class AdminApi {
                 req,
                 () -> {
                   Resource r = decode(body, t);
+                  warn(req, Validation.warnings(r));
                   if (m.equals(HttpMethod.POST)) {
                     return ResourceCodec.toJson(admission.create(r));
                   }
@@ -401,6 +408,37 @@ public final class AdminApi {
                 },
                 m.equals(HttpMethod.POST) ? 201 : 200,
                 t.subject()));
+  }
+
+  /** Most warnings one answer carries; the rest are counted in a last one. */
+  static final int MAX_WARNINGS = 10;
+
+  /** Longest warning text; longer ones are cut. */
+  static final int MAX_WARNING_CHARS = 512;
+
+  /**
+   * Adds Kubernetes API warnings ({@code Warning: 299 - "text"}, as the API server sends them): at
+   * most {@link #MAX_WARNINGS}, each printable ASCII and at most {@link #MAX_WARNING_CHARS}.
+   */
+  static void warn(HttpServerRequest req, java.util.List<String> warnings) {
+    int n = 0;
+    for (String w : warnings) {
+      if (++n > MAX_WARNINGS) {
+        w = (warnings.size() - MAX_WARNINGS) + " more warnings";
+      }
+      StringBuilder v = new StringBuilder("299 - \"");
+      for (int i = 0; i < w.length() && i < MAX_WARNING_CHARS; i++) {
+        char c = w.charAt(i);
+        if (c == '"' || c == '\\') {
+          v.append('\\');
+        }
+        v.append(c < 0x20 || c > 0x7e ? '?' : c);
+      }
+      req.response().headers().add("Warning", v.append('"').toString());
+      if (n > MAX_WARNINGS) {
+        return;
+      }
+    }
   }
 
   private static ApiStatus tooLarge() {

@@ -11,6 +11,7 @@ import dev.coldbrew.dataplane.DataPlaneOptions;
 import dev.coldbrew.runtime.local.LocalRuntime;
 import dev.coldbrew.runtime.local.LocalRuntimeOptions;
 import dev.coldbrew.server.dashboard.Dashboard;
+import dev.coldbrew.server.events.EventFile;
 import dev.coldbrew.server.events.EventLog;
 import dev.coldbrew.server.events.EventsApi;
 import dev.coldbrew.server.metrics.MetricsApi;
@@ -94,6 +95,7 @@ public final class Coldbrew implements AutoCloseable {
     closeOnStop.add(dataPlane);
     EventLog events =
         new EventLog(Clock.systemUTC(), EventLog.DEFAULT_MAX_AGE, EventLog.DEFAULT_MAX_COUNT);
+    closeOnStop.add(EventFile.open(dataDir, events, EventLog.DEFAULT_MAX_COUNT));
     Telemetry telemetry =
         new Telemetry(events, Clock.systemUTC(), this::revisionLabels, dataPlane::heldRequests);
     dataPlane.observe(telemetry, options.coldStartHeader());

@@ -11,6 +11,7 @@ import dev.coldbrew.api.config.GcConfig;
 import dev.coldbrew.api.runtime.ContainerNetwork;
 import dev.coldbrew.api.runtime.Engine;
 import dev.coldbrew.api.validation.FieldError;
+import dev.coldbrew.api.validation.Unreadable;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.dataplane.DataPlaneOptions;
@@ -271,8 +272,7 @@ public record PlatformConfig(
     try {
       text = Files.readString(file);
     } catch (IOException e) {
-      throw new ValidationException(
-          new FieldError("--config", "cannot read " + file + " (" + e.getMessage() + ")"));
+      throw new ValidationException(new FieldError("--config", Unreadable.why(file, e)));
     }
     return parse(text, file.toString());
   }

@@ -198,4 +198,73 @@ class AdminApiIT {
     assertThat(send("GET", "/api/v1/namespaces/default/endpoints", null, null).statusCode())
         .isEqualTo(200);
   }
+
+  @Test
+  void aWriteCarriesWarningsForAnnotationsWithoutEffectEscapedAndBounded() throws Exception {
+    StringBuilder ann = new StringBuilder("\"autoscaling.knative.dev/targt\": \"1\"");
+    ann.append(", \"autoscaling.knative.dev/q\\\"x\\u0007\": \"1\"");
+    for (int i = 0; i < 12; i++) {
+      ann.append(", \"autoscaling.knative.dev/zz").append(i).append("\": \"1\"");
+    }
+    String body =
+        hello("warned", "a")
+            .replace(
+                "\"spec\": {\"template\": {",
+                "\"spec\": {\"template\": {\"metadata\": {\"annotations\": {" + ann + "}}, ");
+    var r = send("POST", SERVICES, "application/json", body);
+    java.util.List<String> warnings = r.headers().allValues("Warning");
+    assertThat(warnings).hasSize(AdminApi.MAX_WARNINGS + 1);
+    assertThat(warnings)
+        .contains(
+            "299 - \"spec.template.metadata.annotations.autoscaling.knative.dev/targt: unknown"
+                + " autoscaling annotation, it has no effect; did you mean"
+                + " autoscaling.knative.dev/target?\"")
+        .anyMatch(w -> w.contains("autoscaling.knative.dev/q\\\"x?:"))
+        .allMatch(w -> w.chars().allMatch(c -> c >= 0x20 && c <= 0x7e))
+        .last()
+        .isEqualTo("299 - \"4 more warnings\"");
+  }
+
+  @Test
+  void aWatchSendsTheListThenEachChangeAsJsonLines() throws Exception {
+    assertThat(send("POST", SERVICES, "application/json", hello("w1", "a")).statusCode())
+        .isEqualTo(201);
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + SERVICES + "?watch=true"))
+            .header("Authorization", "Bearer " + TOKEN)
+            .build();
+    var resp = http.send(req, HttpResponse.BodyHandlers.ofLines());
+    assertThat(resp.statusCode()).isEqualTo(200);
+    var lines = resp.body().iterator();
+    JsonNode first = JSON.readTree(lines.next());
+    assertThat(first.path("type").asText()).isEqualTo("ADDED");
+    assertThat(first.at("/object/metadata/name").asText()).isEqualTo("w1");
+    assertThat(send("POST", SERVICES, "application/json", hello("w2", "a")).statusCode())
+        .isEqualTo(201);
+    JsonNode second = JSON.readTree(lines.next());
+    assertThat(second.path("type").asText()).isEqualTo("ADDED");
+    assertThat(second.at("/object/metadata/name").asText()).isEqualTo("w2");
+    assertThat(send("DELETE", SERVICES + "/w1", null, null).statusCode()).isEqualTo(200);
+    JsonNode third = JSON.readTree(lines.next());
+    assertThat(third.path("type").asText()).isEqualTo("DELETED");
+    assertThat(third.at("/object/metadata/name").asText()).isEqualTo("w1");
+    resp.body().close();
+  }
+
+  @Test
+  void aWatchRefusesMalformedParametersNamingThem() throws Exception {
+    for (String q :
+        java.util.List.of(
+            "resourceVersion=abc",
+            "resourceVersion=-3",
+            "timeoutSeconds=0",
+            "timeoutSeconds=999999",
+            "timeoutSeconds=1e3")) {
+      var r = send("GET", SERVICES + "?watch=true&" + q, null, null);
+      assertThat(r.statusCode()).as(q).isEqualTo(400);
+      assertThat(JSON.readTree(r.body()).path("message").asText())
+          .as(q)
+          .startsWith(q.substring(0, q.indexOf('=')) + ": \"");
+    }
+  }
 }

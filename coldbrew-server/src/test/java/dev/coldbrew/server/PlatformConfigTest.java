@@ -109,7 +109,7 @@ class PlatformConfigTest {
     PlatformConfig off =
         PlatformConfig.parse("coldbrew:\n  request-body-idle-timeout: 0s\n", "test.yaml");
     assertThat(off.limits().requestBodyIdleTimeout()).isZero();
-    for (String bad : new String[] {"-1s", "soon", "2h", "{}"}) {
+    for (String bad : new String[] {"-1s", "soon", "2h", "{}", "10"}) {
       assertThatThrownBy(
               () ->
                   PlatformConfig.parse(
@@ -137,6 +137,31 @@ class PlatformConfigTest {
           .hasMessageContaining("coldbrew.gateway-transport")
           .hasMessageContaining("expected: one of io_uring, epoll, nio");
     }
+  }
+
+  @Test
+  void autoscalerDurationsNeedAUnitAsInKnative() {
+    assertThatThrownBy(
+            () ->
+                PlatformConfig.parse(
+                    "autoscaler:\n  stable-window: 6\n  scale-down-delay: \"30\"\n"
+                        + "  scale-to-zero-grace-period: 0s\n",
+                    "test.yaml"))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining(
+            "autoscaler.stable-window: \"6\" (expected: a duration with a unit, such as \"6s\"")
+        .hasMessageContaining(
+            "autoscaler.scale-down-delay: \"30\" (expected: a duration with a unit, such as"
+                + " \"30s\"")
+        .hasMessageContaining(
+            "autoscaler.scale-to-zero-grace-period: \"0s\" (expected: > 0 and <= 8760h, such as"
+                + " 30s)");
+    assertThat(
+            PlatformConfig.parse("autoscaler:\n  scale-down-delay: \"0\"\n", "test.yaml")
+                .autoscaler()
+                .scaleDownDelay())
+        .as("0 alone needs no unit, as in Go")
+        .isZero();
   }
 
   @Test

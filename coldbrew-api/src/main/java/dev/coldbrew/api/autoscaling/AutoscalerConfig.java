@@ -145,7 +145,8 @@ public record AutoscalerConfig(
             "scale-to-zero-grace-period",
             d.scaleToZeroGracePeriod,
             Duration.ofNanos(1),
-            Duration.ofDays(365));
+            Duration.ofDays(365),
+            "> 0 and <= 8760h, such as 30s");
     Duration retention =
         r.duration(
             "scale-to-zero-pod-retention-period",

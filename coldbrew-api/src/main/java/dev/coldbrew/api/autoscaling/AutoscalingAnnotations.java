@@ -69,6 +69,13 @@ public final class AutoscalingAnnotations {
       return PREFIX + key();
     }
 
+    /** Every current key, comma-separated. */
+    static String names() {
+      return java.util.Arrays.stream(values())
+          .map(Key::key)
+          .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     /** The annotation actually present (the first of the name and its aliases), or null. */
     String present(Map<String, String> annotations) {
       for (String n : names) {
@@ -103,7 +110,7 @@ public final class AutoscalingAnnotations {
     return v.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(v.get()));
   }
 
-  /** A duration annotation ({@code 60s}, {@code 1m}, or seconds). */
+  /** A duration annotation ({@code 60s}, {@code 1m}; a unit is required). */
   public static Optional<Duration> duration(Map<String, String> annotations, Key key) {
     return string(annotations, key).map(Durations::parse);
   }
@@ -228,6 +235,90 @@ public final class AutoscalingAnnotations {
   }
 
   /**
+   * Adds a warning for each {@code autoscaling.knative.dev/*} annotation Knative does not know
+   * (naming the closest known key when one is a typo away) and for each key given in more than one
+   * spelling (saying which one is used). Knative accepts both, so they are warnings, not errors.
+   *
+   * @param annotations the template's annotations (null: none)
+   * @param pathPrefix e.g. {@code spec.template.metadata.annotations}
+   */
+  public static void warnings(
+      Map<String, String> annotations, String pathPrefix, List<String> warnings) {
+    if (annotations == null || annotations.isEmpty()) {
+      return;
+    }
+    List<String> known = new java.util.ArrayList<>();
+    for (Key k : Key.values()) {
+      known.addAll(k.names);
+    }
+    annotations.keySet().stream()
+        .filter(a -> a.startsWith(PREFIX) && !known.contains(a.substring(PREFIX.length())))
+        .sorted()
+        .forEach(
+            a -> {
+              String name = a.substring(PREFIX.length());
+              String closest = null;
+              int best = 3; // at most two edits away
+              for (Key k : Key.values()) {
+                int d = editDistance(name, k.key());
+                if (d < best) {
+                  best = d;
+                  closest = k.key();
+                }
+              }
+              warnings.add(
+                  pathPrefix
+                      + "."
+                      + a
+                      + ": unknown autoscaling annotation, it has no effect"
+                      + (closest == null
+                          ? " (known: " + Key.names() + ")"
+                          : "; did you mean " + PREFIX + closest + "?"));
+            });
+    for (Key k : Key.values()) {
+      List<String> given =
+          k.names.stream().filter(n -> annotations.containsKey(PREFIX + n)).toList();
+      if (given.size() > 1) {
+        warnings.add(
+            pathPrefix
+                + "."
+                + PREFIX
+                + given.get(0)
+                + ": also given as "
+                + given.subList(1, given.size()).stream()
+                    .map(n -> PREFIX + n)
+                    .collect(java.util.stream.Collectors.joining(", "))
+                + "; "
+                + PREFIX
+                + given.get(0)
+                + " (\""
+                + annotations.get(PREFIX + given.get(0))
+                + "\") is used, remove the other spelling");
+      }
+    }
+  }
+
+  /** Levenshtein distance, for suggesting the key a typo meant. */
+  private static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  /**
    * Rejects {@code autoscaling.knative.dev/*} annotations where they have no effect: on a
    * Service's, Configuration's or Route's own metadata.
    *
@@ -319,7 +410,7 @@ public final class AutoscalingAnnotations {
           error(key, v, "whole seconds in " + range);
         }
       } catch (IllegalArgumentException e) {
-        error(key, v, "a duration such as 60s or 1m in " + range);
+        error(key, v, Durations.expected(v, range));
       }
     }
   }

@@ -57,18 +57,25 @@ public final class ResourceCodec {
   private static final int MAX_DECODE_ATTEMPTS = 100;
 
   private static final ObjectMapper JSON = configure(JsonMapper.builder().build());
-  private static final ObjectMapper YAML =
-      configure(
-          YAMLMapper.builder(
-                  YAMLFactory.builder()
-                      .loaderOptions(yamlLoaderOptions())
-                      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-                      .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-                      .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
-                      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                      .build())
-              .build());
+
+  /**
+   * The YAML mapper, made on first use: a CLI call that only speaks JSON with the admin API (most
+   * of them) never loads SnakeYAML.
+   */
+  private static final class Yaml {
+    static final ObjectMapper MAPPER =
+        configure(
+            YAMLMapper.builder(
+                    YAMLFactory.builder()
+                        .loaderOptions(yamlLoaderOptions())
+                        .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                        .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+                        .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+                        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                        .build())
+                .build());
+  }
 
   private ResourceCodec() {}
 
@@ -110,7 +117,7 @@ public final class ResourceCodec {
 
   /** The shared YAML mapper. */
   public static ObjectMapper yaml() {
-    return YAML;
+    return Yaml.MAPPER;
   }
 
   /**
@@ -121,7 +128,7 @@ public final class ResourceCodec {
    */
   public static List<ObjectNode> split(String text) {
     List<ObjectNode> out = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(text)) {
+    try (MappingIterator<JsonNode> it = Yaml.MAPPER.readerFor(JsonNode.class).readValues(text)) {
       int index = 0;
       while (it.hasNextValue()) {
         JsonNode doc = it.nextValue();
@@ -384,7 +391,7 @@ public final class ResourceCodec {
   /** YAML, without a leading document marker. */
   public static String toYaml(Object value) {
     try {
-      return YAML.writeValueAsString(value);
+      return Yaml.MAPPER.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -404,7 +411,15 @@ public final class ResourceCodec {
   /** Reads a resource that this codec wrote (trusted input, e.g. from the store). */
   public static Resource fromStoredJson(String json) {
     try {
-      JsonNode doc = JSON.readTree(json);
+      return fromStoredTree(JSON.readTree(json));
+    } catch (IOException e) {
+      throw new IllegalStateException("stored resource is not readable: " + brief(e), e);
+    }
+  }
+
+  /** {@link #fromStoredJson} of a parsed document (an item of a list the admin API sent). */
+  public static Resource fromStoredTree(JsonNode doc) {
+    try {
       return JSON.treeToValue(doc, kindOf(doc).newResource().getClass());
     } catch (IOException e) {
       throw new IllegalStateException("stored resource is not readable: " + brief(e), e);

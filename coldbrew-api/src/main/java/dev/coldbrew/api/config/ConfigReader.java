@@ -90,7 +90,7 @@ public final class ConfigReader {
     }
     try {
       Duration d = Durations.parse(v);
-      if (d.isZero() || d.toNanosPart() != 0) {
+      if (d.isZero() || d.isNegative() || d.toNanosPart() != 0) {
         error(key, v, "a positive duration in whole seconds, such as 600s");
         return dflt;
       }
@@ -121,6 +121,11 @@ public final class ConfigReader {
 
   /** A duration in {@code [min, max]}. */
   public Duration duration(String key, Duration dflt, Duration min, Duration max) {
+    return duration(key, dflt, min, max, Durations.format(min) + ".." + Durations.format(max));
+  }
+
+  /** A duration in {@code [min, max]}; {@code range} says so in an error ({@code > 0}). */
+  public Duration duration(String key, Duration dflt, Duration min, Duration max, String range) {
     String v = raw(key);
     if (v == null) {
       return dflt;
@@ -128,11 +133,11 @@ public final class ConfigReader {
     try {
       Duration d = Durations.parse(v);
       if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        error(key, v, Durations.format(min) + ".." + Durations.format(max));
+        error(key, v, range);
       }
       return d;
     } catch (IllegalArgumentException e) {
-      errors.add(new FieldError(path(key), e.getMessage()));
+      error(key, v, Durations.expected(v, range));
       return dflt;
     }
   }

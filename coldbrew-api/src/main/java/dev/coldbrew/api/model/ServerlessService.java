@@ -73,7 +73,7 @@ public class ServerlessService extends Resource {
           ENDPOINTS_POPULATED,
           Condition.UNKNOWN,
           "NoHealthyBackends",
-          "K8s Service is not ready",
+          "no instance of the revision is ready",
           clock);
     }
 

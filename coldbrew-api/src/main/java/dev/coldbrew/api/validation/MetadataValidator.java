@@ -134,8 +134,17 @@ final class MetadataValidator {
           continue;
         }
         annotations.put(e.getKey(), e.getValue());
-        if (e.getKey().equals(PROGRESS_DEADLINE) || e.getKey().equals(ROLLOUT_DURATION)) {
+        if (e.getKey().equals(PROGRESS_DEADLINE)) {
           wholeSeconds(p, e.getValue(), errors);
+        } else if (e.getKey().equals(ROLLOUT_DURATION)) {
+          if (wholeSeconds(p, e.getValue(), errors) && !Durations.parse(e.getValue()).isZero()) {
+            errors.add(
+                FieldError.invalid(
+                    p,
+                    e.getValue(),
+                    "0s or unset: Coldbrew does not roll out gradually, traffic moves to a new"
+                        + " revision at once"));
+          }
         } else if (e.getKey().equals(Engine.ANNOTATION) && Engine.parse(e.getValue()) == null) {
           errors.add(FieldError.invalid(p, e.getValue(), Engine.EXPECTED));
         } else if (e.getKey().equals(ContainerNetwork.ANNOTATION)
@@ -147,16 +156,20 @@ final class MetadataValidator {
     return annotations;
   }
 
-  private static void wholeSeconds(String path, String value, List<FieldError> errors) {
+  /** Whether {@code value} is a duration in whole seconds >= 0; adds the error if not. */
+  private static boolean wholeSeconds(String path, String value, List<FieldError> errors) {
     Duration d;
     try {
       d = Durations.parse(value);
     } catch (IllegalArgumentException e) {
-      d = null;
+      errors.add(FieldError.invalid(path, value, Durations.expected(value, "whole seconds >= 0")));
+      return false;
     }
-    if (d == null || d.toNanosPart() != 0) {
+    if (d.isNegative() || d.toNanosPart() != 0) {
       errors.add(FieldError.invalid(path, value, "a duration in whole seconds >= 0, such as 600s"));
+      return false;
     }
+    return true;
   }
 
   private static String qualifiedNameExpected(String what) {

@@ -151,7 +151,14 @@ final class RevisionValidator {
         c.ports != null && c.ports.size() == 1 && c.ports.get(0) != null
             ? c.ports.get(0).name
             : null;
-    env(c.env, path + ".env", errors);
+    env(c.env, path + ".env", ctx.localRuntime(), errors);
+    if (ctx.localRuntime() && c.envFrom != null && !c.envFrom.isNull() && !c.envFrom.isEmpty()) {
+      errors.add(
+          new FieldError(
+              path + ".envFrom",
+              "not supported by the local runtime, which has no Secrets or ConfigMaps (expected:"
+                  + " env entries with a value)"));
+    }
     probe(c.readinessProbe, path + ".readinessProbe", false, port, portName, ctx, errors);
     probe(c.livenessProbe, path + ".livenessProbe", true, port, portName, ctx, errors);
     probe(c.startupProbe, path + ".startupProbe", true, port, portName, ctx, errors);
@@ -318,7 +325,8 @@ final class RevisionValidator {
     return result;
   }
 
-  private static void env(List<EnvVar> env, String path, List<FieldError> errors) {
+  private static void env(
+      List<EnvVar> env, String path, boolean localRuntime, List<FieldError> errors) {
     if (env == null) {
       return;
     }
@@ -345,8 +353,15 @@ final class RevisionValidator {
                 "a name other than PORT, K_SERVICE, K_CONFIGURATION and K_REVISION, which the"
                     + " platform sets"));
       }
-      if (e.value != null && e.valueFrom != null && !e.valueFrom.isNull()) {
+      boolean from = e.valueFrom != null && !e.valueFrom.isNull();
+      if (e.value != null && from) {
         errors.add(new FieldError(at, "value and valueFrom are both set (expected: one of them)"));
+      } else if (from && localRuntime) {
+        errors.add(
+            new FieldError(
+                at + ".valueFrom",
+                "not supported by the local runtime, which has no Secrets or ConfigMaps"
+                    + " (expected: value)"));
       }
     }
   }

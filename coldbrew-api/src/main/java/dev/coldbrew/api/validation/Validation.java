@@ -1,5 +1,6 @@
 package dev.coldbrew.api.validation;
 
+import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
 import dev.coldbrew.api.model.Configuration;
 import dev.coldbrew.api.model.ObjectMeta;
 import dev.coldbrew.api.model.Resource;
@@ -68,6 +69,26 @@ public final class Validation {
       RouteValidator.validate(r, errors);
     }
     return errors;
+  }
+
+  /**
+   * What is valid but probably not meant, as Kubernetes API warnings: {@code
+   * autoscaling.knative.dev/*} annotations Knative does not know (a typo such as {@code targt} has
+   * no effect) and a key given in both its legacy and its current spelling. Empty for most
+   * resources.
+   */
+  public static List<String> warnings(Resource resource) {
+    List<String> warnings = new ArrayList<>();
+    if (resource instanceof Service s && s.spec != null && s.spec.template != null) {
+      AutoscalingAnnotations.warnings(
+          s.spec.template.metadata.annotations, "spec.template.metadata.annotations", warnings);
+    } else if (resource instanceof Configuration c && c.spec != null && c.spec.template != null) {
+      AutoscalingAnnotations.warnings(
+          c.spec.template.metadata.annotations, "spec.template.metadata.annotations", warnings);
+    } else if (resource instanceof Revision r && r.metadata != null) {
+      AutoscalingAnnotations.warnings(r.metadata.annotations, "metadata.annotations", warnings);
+    }
+    return warnings;
   }
 
   private static void immutableAnnotation(

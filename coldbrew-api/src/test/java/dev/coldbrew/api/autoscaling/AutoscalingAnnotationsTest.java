@@ -53,6 +53,10 @@ class AutoscalingAnnotationsTest {
         "window|2h|6s..1h",
         "window|6500ms|whole seconds",
         "window|soon|a duration",
+        "window|60|a duration with a unit, such as \"60s\"",
+        "window|6.5|a duration with a unit",
+        "scale-down-delay|30|a duration with a unit, such as \"30s\"",
+        "scale-to-zero-pod-retention-period|90|a duration with a unit, such as \"90s\"",
         "panic-window-percentage|0|1..100",
         "panic-threshold-percentage|100|110..1000",
         "panicThresholdPercentage|1001|110..1000",
@@ -196,5 +200,43 @@ class AutoscalingAnnotationsTest {
         .containsExactly(
             "metadata.annotations.autoscaling.knative.dev/min-scale: autoscaling annotations must"
                 + " be put under spec.template.metadata.annotations");
+  }
+
+  private static List<String> warnings(Map<String, String> annotations) {
+    List<String> w = new ArrayList<>();
+    AutoscalingAnnotations.warnings(annotations, PATH, w);
+    return w;
+  }
+
+  @Test
+  void anUnknownKeyIsAWarningNamingTheKeyATypoMeant() {
+    assertThat(warnings(Map.of(P + "targt", "10", P + "target", "5", "example.com/x", "y")))
+        .containsExactly(
+            PATH
+                + "."
+                + P
+                + "targt: unknown autoscaling annotation, it has no effect; did you mean "
+                + P
+                + "target?");
+    assertThat(warnings(Map.of(P + "something-else-entirely", "1")))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("something-else-entirely: unknown autoscaling annotation")
+        .contains("(known: class, metric, target,");
+  }
+
+  @Test
+  void aKeyInTwoSpellingsIsAWarningSayingWhichIsUsed() {
+    assertThat(warnings(Map.of(P + "min-scale", "2", P + "minScale", "7")))
+        .containsExactly(
+            PATH
+                + "."
+                + P
+                + "min-scale: also given as "
+                + P
+                + "minScale; "
+                + P
+                + "min-scale (\"2\") is used, remove the other spelling");
+    assertThat(warnings(Map.of(P + "min-scale", "2", P + "maxScale", "7"))).isEmpty();
+    assertThat(warnings(null)).isEmpty();
   }
 }

@@ -146,7 +146,16 @@ class ConfigSectionsTest {
         .containsExactly(
             new FieldError(
                 "deployment.progress-deadline",
-                "\"soon\" (expected: a duration such as 60s, 1m30s, 500ms, or seconds)"));
+                "\"soon\" (expected: a duration such as 60s, 1m30s or 500ms)"));
+    // Knative reads durations with Go's time.ParseDuration: a number needs its unit
+    for (Object bare : List.of("600", 600, "-5s")) {
+      assertThat(
+              errors(() -> DeploymentConfig.fromMap("deployment", map("progress-deadline", bare))))
+          .singleElement()
+          .asString()
+          .startsWith("deployment.progress-deadline: \"" + bare + "\" (expected: ")
+          .contains(bare.equals("-5s") ? "a positive duration" : "a duration with a unit");
+    }
     assertThat(
             errors(() -> DeploymentConfig.fromMap("deployment", map("queue-sidecar-image", "x"))))
         .containsExactly(FieldError.unknown("deployment.queue-sidecar-image"));

@@ -58,7 +58,7 @@ final class Manifests {
       metadata:
         name: hello
         annotations:
-          serving.knative.dev/rollout-duration: 120s
+          serving.knative.dev/rollout-duration: 0s
       spec:
         template:
           metadata:

@@ -232,4 +232,30 @@ class ValidationRulesTest {
                 "spec.template.spec.containers[0].env[0]", null, "an environment variable"),
             FieldError.invalid("spec.traffic[0]", null, "a traffic target"));
   }
+
+  @Test
+  void secretsAndConfigMapsInEnvAreRefusedLocallyOnlyNamingTheField() {
+    String yaml =
+        """
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata:
+          name: hello
+        spec:
+          template:
+            spec:
+              containers:
+                - command: [app]
+                  env:
+                    - {name: A, value: x}
+                    - {name: GREETING, valueFrom: {configMapKeyRef: {name: c, key: k}}}
+                  envFrom: [{secretRef: {name: s}}]
+        """;
+    assertThat(errorsOf(yaml))
+        .extracting(FieldError::path)
+        .containsExactly(
+            "spec.template.spec.containers[0].env[1].valueFrom",
+            "spec.template.spec.containers[0].envFrom");
+    assertThat(errorsOf(yaml, CTX.withLocalRuntime(false))).isEmpty();
+  }
 }

@@ -139,7 +139,35 @@ class ValidationTest {
                     "name: hello",
                     "name: hello\n  annotations: {serving.knative.dev/rollout-duration: soon}"),
             "metadata.annotations.serving.knative.dev/rollout-duration",
-            "\"soon\" (expected: a duration in whole seconds >= 0, such as 600s)"),
+            "\"soon\" (expected: a duration such as 60s, 1m30s or 500ms, in whole seconds >= 0)"),
+        invalid(
+            "rollout-duration other than 0s: gradual rollout is not implemented",
+            withContainer("")
+                .replace(
+                    "name: hello",
+                    "name: hello\n  annotations: {serving.knative.dev/rollout-duration: 120s}"),
+            "metadata.annotations.serving.knative.dev/rollout-duration",
+            "\"120s\" (expected: 0s or unset: Coldbrew does not roll out gradually, traffic moves"
+                + " to a new revision at once)"),
+        invalid(
+            "progress-deadline without a unit",
+            withContainer("")
+                .replace(
+                    "    spec:\n      containers",
+                    "    metadata:\n      annotations:\n        serving.knative.dev/progress-deadline:"
+                        + " \"600\"\n    spec:\n      containers"),
+            "spec.template.metadata.annotations.serving.knative.dev/progress-deadline",
+            "\"600\" (expected: a duration with a unit, such as \"600s\" (a number alone is not a"
+                + " duration in Knative; units: h, m, s, ms, us, ns), in whole seconds >= 0)"),
+        invalid(
+            "negative progress-deadline",
+            withContainer("")
+                .replace(
+                    "    spec:\n      containers",
+                    "    metadata:\n      annotations:\n        serving.knative.dev/progress-deadline:"
+                        + " -5s\n    spec:\n      containers"),
+            "spec.template.metadata.annotations.serving.knative.dev/progress-deadline",
+            "\"-5s\" (expected: a duration in whole seconds >= 0, such as 600s)"),
         // bring-your-own revision name
         invalid(
             "revision name not prefixed by the service name",
@@ -362,6 +390,18 @@ class ValidationTest {
                 "env: [{name: TOKEN, value: x, valueFrom: {secretKeyRef: {name: s, key: k}}}]"),
             "spec.template.spec.containers[0].env[0]",
             "value and valueFrom are both set (expected: one of them)"),
+        invalid(
+            "env valueFrom on the local runtime",
+            withContainer("env: [{name: GREETING, valueFrom: {secretKeyRef: {name: s, key: k}}}]"),
+            "spec.template.spec.containers[0].env[0].valueFrom",
+            "not supported by the local runtime, which has no Secrets or ConfigMaps (expected:"
+                + " value)"),
+        invalid(
+            "envFrom on the local runtime",
+            withContainer("envFrom: [{configMapRef: {name: settings}}]"),
+            "spec.template.spec.containers[0].envFrom",
+            "not supported by the local runtime, which has no Secrets or ConfigMaps (expected: env"
+                + " entries with a value)"),
         invalid(
             "env without name",
             withContainer("env: [{value: x}]"),

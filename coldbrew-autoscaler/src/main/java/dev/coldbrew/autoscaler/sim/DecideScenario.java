@@ -371,9 +371,14 @@ public final class DecideScenario {
 
   private static Duration duration(String v, String path, List<FieldError> errors) {
     try {
-      return Durations.parse(v);
+      Duration d = Durations.parse(v);
+      if (d.isNegative()) {
+        errors.add(FieldError.invalid(path, v, "a duration >= 0"));
+        return Duration.ZERO;
+      }
+      return d;
     } catch (IllegalArgumentException e) {
-      errors.add(FieldError.invalid(path, v, "a duration such as 60s, 1m, 500ms, or seconds"));
+      errors.add(FieldError.invalid(path, v, Durations.expected(v)));
       return Duration.ZERO;
     }
   }

@@ -79,8 +79,8 @@ class DecideScenarioTest {
                     .containsExactlyInAnyOrder(
                         "decider.colour: unknown field",
                         "decider.targetValue: -3 (expected: >= 0.01)",
-                        "decider.stableWindow: \"soon\" (expected: a duration such as 60s, 1m,"
-                            + " 500ms, or seconds)",
+                        "decider.stableWindow: \"soon\" (expected: a duration such as 60s, 1m30s"
+                            + " or 500ms)",
                         "readyAtStart: \"many\" (expected: an integer >= 0 or \"error\")",
                         "steps[0].panic: missing required field (or set noData: true)",
                         "steps[1].at: \"1s\" (expected: >= the previous step's at (2s))",
@@ -165,8 +165,9 @@ class DecideScenarioTest {
                         "decider.maxScaleUpRate: 1 (expected: > 1)",
                         "decider.maxScaleDownRate: NaN (expected: > 1)",
                         "decider.activatorCapacity: -5 (expected: >= 0)",
-                        "decider.stableWindow: \"-3\" (expected: a duration such as 60s, 1m,"
-                            + " 500ms, or seconds)",
+                        "decider.stableWindow: \"-3\" (expected: a duration with a unit, such"
+                            + " as \"-3s\" (a number alone is not a duration in Knative; units: h,"
+                            + " m, s, ms, us, ns))",
                         "decider.initialScale: -1 (expected: an integer >= 0)",
                         "decider.scalingMetric: \"cpu\" (expected: concurrency or rps)",
                         "steps[0].ready: 1.5 (expected: an integer >= 0 or \"error\")",

@@ -6,6 +6,5 @@ import picocli.CommandLine.Command;
 @Command(
     name = "autoscaler",
     description = "Run the autoscaler offline: decide on given observations, simulate a trace.",
-    mixinStandardHelpOptions = true,
-    subcommands = {DecideCommand.class, SimulateCommand.class})
+    mixinStandardHelpOptions = true)
 public class AutoscalerCommand {}

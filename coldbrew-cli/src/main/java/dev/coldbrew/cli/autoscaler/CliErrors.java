@@ -12,7 +12,7 @@ final class CliErrors {
   private CliErrors() {}
 
   static int fail(CommandSpec spec, String message) {
-    spec.commandLine().getErr().println("error: " + message);
+    spec.commandLine().getErr().println("Error: " + message);
     spec.commandLine().getErr().flush();
     return USAGE;
   }

@@ -1,5 +1,6 @@
 package dev.coldbrew.cli.autoscaler;
 
+import dev.coldbrew.api.validation.Unreadable;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.sim.DecideScenario;
 import java.io.IOException;
@@ -46,7 +47,7 @@ public final class DecideCommand implements Callable<Integer> {
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      return CliErrors.fail(spec, file + ": cannot read (" + e.getMessage() + ")");
+      return CliErrors.fail(spec, "-f: " + Unreadable.why(file, e));
     }
     DecideScenario scenario;
     try {

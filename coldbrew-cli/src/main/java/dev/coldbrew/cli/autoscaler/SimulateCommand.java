@@ -4,6 +4,7 @@ import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
 import dev.coldbrew.api.codec.Durations;
 import dev.coldbrew.api.validation.FieldError;
+import dev.coldbrew.api.validation.Unreadable;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.sim.SimulationReport;
 import dev.coldbrew.autoscaler.sim.Simulator;
@@ -130,7 +131,7 @@ public final class SimulateCommand implements Callable<Integer> {
     try {
       trace = Trace.parseCsv(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      return CliErrors.fail(spec, file + ": cannot read (" + e.getMessage() + ")");
+      return CliErrors.fail(spec, "-f: " + Unreadable.why(file, e));
     } catch (ValidationException e) {
       return CliErrors.fail(spec, "invalid trace:\n" + CliErrors.indent(e));
     }
@@ -150,9 +151,14 @@ public final class SimulateCommand implements Callable<Integer> {
 
   private static Duration flagDuration(String flag, String value, List<FieldError> errors) {
     try {
-      return Durations.parse(value);
+      Duration d = Durations.parse(value);
+      if (d.isNegative()) {
+        errors.add(FieldError.invalid(flag, value, "a duration >= 0"));
+        return Duration.ZERO;
+      }
+      return d;
     } catch (IllegalArgumentException e) {
-      errors.add(FieldError.invalid(flag, value, "a duration such as 500ms, 2s or 1m"));
+      errors.add(FieldError.invalid(flag, value, Durations.expected(value)));
       return Duration.ZERO;
     }
   }

@@ -1,5 +1,7 @@
 package dev.coldbrew.cli.commands;
 
+import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
+import dev.coldbrew.api.autoscaling.AutoscalingAnnotations.Key;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Container;
@@ -18,6 +20,8 @@ import dev.coldbrew.cli.Table;
 import dev.coldbrew.cli.UserException;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -103,15 +107,8 @@ public class DescribeCommand extends ClientCommand {
       } else if (r instanceof Revision rev) {
         field("Service", rev.metadata.label("serving.knative.dev/service"));
         out.println();
-        spec(rev.spec, "");
+        revision(rev, "");
         engine(rev.status);
-        if (rev.status != null && rev.status.actualReplicas != null) {
-          field(
-              "Replicas",
-              rev.status.actualReplicas
-                  + "/"
-                  + (rev.status.desiredReplicas == null ? "?" : rev.status.desiredReplicas));
-        }
       } else {
         out.println();
         out.print(ResourceCodec.toYaml(r));
@@ -136,15 +133,53 @@ public class DescribeCommand extends ClientCommand {
             .<Revision>get(Kind.REVISION, ns, name)
             .ifPresent(
                 rev -> {
-                  spec(rev.spec, "        ");
+                  revision(rev, "        ");
                   out.printf(
-                      "        %-10s %s%n",
+                      "        %-12s %s%n",
                       "Ready:",
                       Table.ready(rev.status)
                           + (Table.reason(rev.status).isEmpty()
                               ? ""
                               : " (" + Table.reason(rev.status) + ")"));
                 });
+      }
+    }
+
+    /** A revision's container, scale bounds, concurrency and replicas, as kn shows them. */
+    void revision(Revision rev, String indent) {
+      spec(rev.spec, indent);
+      Map<String, String> ann =
+          rev.metadata.annotations == null ? Map.of() : rev.metadata.annotations;
+      String min = AutoscalingAnnotations.string(ann, Key.MIN_SCALE).orElse("0");
+      String max = AutoscalingAnnotations.string(ann, Key.MAX_SCALE).orElse(null);
+      out.printf(
+          "%s%-12s %s ... %s%n",
+          indent,
+          "Scale:",
+          min,
+          max == null ? "the platform's default" : max.equals("0") ? "unlimited" : max);
+      long limit = rev.spec.containerConcurrency == null ? 0 : rev.spec.containerConcurrency;
+      String metric = AutoscalingAnnotations.metric(ann);
+      String target =
+          AutoscalingAnnotations.string(ann, Key.TARGET)
+              .orElse(
+                  metric.equals("rps")
+                      ? "the platform's default"
+                      : limit > 0 ? String.valueOf(limit) : "the platform's default");
+      out.printf(
+          "%s%-12s Limit: %s, Target: %s%s%n",
+          indent,
+          "Concurrency:",
+          limit == 0 ? "none" : limit,
+          target,
+          metric.equals("rps") ? " requests/s" : "");
+      if (rev.status != null) {
+        out.printf(
+            "%s%-12s %s/%s%n",
+            indent,
+            "Replicas:",
+            rev.status.actualReplicas == null ? 0 : rev.status.actualReplicas,
+            rev.status.desiredReplicas == null ? "-" : rev.status.desiredReplicas);
       }
     }
 
@@ -155,23 +190,20 @@ public class DescribeCommand extends ClientCommand {
       }
       if (c.command != null) {
         out.printf(
-            "%s%-10s %s%n",
+            "%s%-12s %s%n",
             indent,
             "Command:",
             String.join(" ", c.command) + (c.args == null ? "" : " " + String.join(" ", c.args)));
       }
       if (c.image != null) {
-        out.printf("%s%-10s %s%n", indent, "Image:", c.image);
+        out.printf("%s%-12s %s%n", indent, "Image:", c.image);
       }
       if (c.env != null && !c.env.isEmpty()) {
         StringBuilder sb = new StringBuilder();
         for (EnvVar e : c.env) {
           sb.append(sb.length() == 0 ? "" : ", ").append(e.name).append('=').append(e.value);
         }
-        out.printf("%s%-10s %s%n", indent, "Env:", sb);
-      }
-      if (spec.containerConcurrency != null && spec.containerConcurrency > 0) {
-        out.printf("%s%-10s %d%n", indent, "Concurrency:", spec.containerConcurrency);
+        out.printf("%s%-12s %s%n", indent, "Env:", sb);
       }
     }
 
@@ -182,32 +214,43 @@ public class DescribeCommand extends ClientCommand {
       }
       Map<String, String> a = st.annotations == null ? Map.of() : st.annotations;
       if (a.get("coldbrew.dev/engine") != null) {
-        out.printf("%-10s %s%n", "Engine:", a.get("coldbrew.dev/engine"));
+        out.printf("%-12s %s%n", "Engine:", a.get("coldbrew.dev/engine"));
       }
       if (st.imageDigest() != null) {
-        out.printf("%-10s %s%n", "Digest:", st.imageDigest());
+        out.printf("%-12s %s%n", "Digest:", st.imageDigest());
       }
       if (a.get("coldbrew.dev/containers") != null) {
         out.printf(
-            "%-10s %s%n", "Containers:", a.get("coldbrew.dev/containers").replace(",", ", "));
+            "%-12s %s%n", "Containers:", a.get("coldbrew.dev/containers").replace(",", ", "));
       }
     }
 
+    /**
+     * kn's conditions table (reasons only), then each distinct message once with the conditions
+     * that carry it: Knative repeats a failure's message in every condition it rolls up into.
+     */
     void conditions(Status status) {
       out.println();
       out.println("Conditions:");
       Table t = new Table(true, "  OK", "TYPE", "AGE", "REASON");
+      Map<String, List<String>> messages = new LinkedHashMap<>();
       if (status != null && status.conditions != null) {
         for (Condition c : status.conditions) {
           String ok = c.isTrue() ? "  ++" : c.isFalse() ? "  !!" : "  ??";
           t.row(
-              ok,
-              c.type,
-              Table.age(c.lastTransitionTime, clock),
-              c.reason == null ? "" : c.reason + (c.message == null ? "" : ": " + c.message));
+              ok, c.type, Table.age(c.lastTransitionTime, clock), c.reason == null ? "" : c.reason);
+          if (c.message != null && !c.message.isBlank() && !c.isTrue()) {
+            messages.computeIfAbsent(c.message.strip(), m -> new ArrayList<>()).add(c.type);
+          }
         }
       }
       t.print(out);
+      messages.forEach(
+          (message, types) -> {
+            out.println();
+            out.println(String.join(", ", types) + ":");
+            message.lines().forEach(l -> out.println("  " + l));
+          });
     }
 
     void field(String name, Object value) {

@@ -4,6 +4,7 @@ import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.cli.ApiClient;
+import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.UserException;
 import dev.coldbrew.cli.Views;
@@ -38,7 +39,9 @@ public class GetCommand extends ClientCommand {
 
   @Option(
       names = {"-w", "--watch"},
-      description = "With events: keep printing new events as they happen.")
+      description =
+          "After the list, keep printing each change as it happens: a row per changed resource"
+              + " (or an object with -o); with events, each new event.")
   boolean watch;
 
   @Mixin OutputOptions output;
@@ -57,11 +60,11 @@ public class GetCommand extends ClientCommand {
     if (EventsView.isEvents(kindName)) {
       return EventsView.print(this, allNamespaces ? null : namespace, !output.noHeaders, watch);
     }
-    if (watch) {
-      throw new UserException("--watch: only for events (got KIND \"" + kindName + "\")");
-    }
     Kind kind = kind(kindName);
     if (engine.kubernetes()) {
+      if (watch) {
+        throw new UserException("--watch: not supported with --engine kubernetes yet");
+      }
       try (EngineOptions.Cluster cluster = engine.connect()) {
         Store store = cluster.store();
         return print(
@@ -82,6 +85,9 @@ public class GetCommand extends ClientCommand {
       }
     }
     ApiClient client = client();
+    if (watch) {
+      return watch(kind, client);
+    }
     return print(
         kind,
         new Reader() {
@@ -129,6 +135,78 @@ public class GetCommand extends ClientCommand {
     }
     Views.table(kind, items, allNamespaces, !output.noHeaders, services, clock).print(out());
     return 0;
+  }
+
+  /**
+   * {@code get KIND -w}: the list as a table (or objects with {@code -o}), then a row (an object)
+   * per change until interrupted, as {@code kubectl get -w}. When the server ends the stream the
+   * watch goes on from the last resourceVersion seen; when it can no longer (410), the list is
+   * printed again.
+   */
+  private int watch(Kind kind, ApiClient client) {
+    String ns = allNamespaces ? null : namespace;
+    java.util.function.Predicate<Resource> wanted =
+        r -> names.isEmpty() || names.contains(r.metadata.name);
+    boolean machine = output.machine();
+    int[] widths = null;
+    String rv = null;
+    while (true) {
+      if (rv == null) {
+        ApiClient.Listed<Resource> listed = client.listWithVersion(kind, ns);
+        List<Resource> items = new ArrayList<>(listed.items());
+        items.removeIf(wanted.negate());
+        items.sort(
+            java.util.Comparator.comparing((Resource r) -> r.metadata.namespace)
+                .thenComparing(r -> r.metadata.name));
+        if (machine) {
+          items.forEach(r -> output.printOne(r, out()));
+        } else {
+          var table =
+              Views.table(
+                  kind, items, allNamespaces, !output.noHeaders, services(kind, client), clock);
+          if (widths == null) {
+            table.print(out());
+            widths = table.widths();
+          } else {
+            table.printRows(out(), widths);
+          }
+        }
+        rv = listed.resourceVersion();
+      }
+      int[] w = widths;
+      try {
+        rv =
+            client.watch(
+                kind,
+                ns,
+                rv,
+                change -> {
+                  Resource r = change.resource();
+                  if (!wanted.test(r)) {
+                    return;
+                  }
+                  if (machine) {
+                    output.printOne(r, out());
+                  } else {
+                    Views.table(
+                            kind, List.of(r), allNamespaces, true, services(kind, client), clock)
+                        .printRows(out(), w);
+                  }
+                });
+      } catch (ApiException e) {
+        if (e.code() != 410) {
+          throw e;
+        }
+        rv = null; // too far behind: list again
+      }
+    }
+  }
+
+  /** The services a revision table takes its TRAFFIC and TAGS from. */
+  private List<Service> services(Kind kind, ApiClient client) {
+    return kind == Kind.REVISION
+        ? client.list(Kind.SERVICE, allNamespaces ? null : namespace)
+        : List.of();
   }
 
   /** The kind a user typed, or a usage error listing the kinds. */

@@ -30,6 +30,14 @@ public class OutputOptions {
     return true;
   }
 
+  /** One object of a stream (a watch): YAML documents each after a {@code ---}. */
+  void printOne(Resource r, PrintWriter out) {
+    if (output.equals("yaml")) {
+      out.println("---");
+    }
+    print(List.of(r), true, out);
+  }
+
   /** Prints resources in the machine format: one object, or a List of several. */
   void print(List<? extends Resource> items, boolean single, PrintWriter out) {
     if (output.equals("name")) {

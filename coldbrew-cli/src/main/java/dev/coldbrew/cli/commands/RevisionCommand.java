@@ -11,12 +11,7 @@ import picocli.CommandLine.Option;
     name = "revision",
     aliases = {"revisions", "rev"},
     mixinStandardHelpOptions = true,
-    description = "Manage revisions.",
-    subcommands = {
-      RevisionCommand.ListCmd.class,
-      RevisionCommand.Describe.class,
-      RevisionCommand.Delete.class
-    })
+    description = "Manage revisions.")
 public class RevisionCommand {
 
   /** {@code revision list [NAME] [-s SERVICE]}. */

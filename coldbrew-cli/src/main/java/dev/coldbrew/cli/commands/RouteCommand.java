@@ -8,8 +8,7 @@ import picocli.CommandLine.Command;
     name = "route",
     aliases = {"routes"},
     mixinStandardHelpOptions = true,
-    description = "Inspect routes.",
-    subcommands = {RouteCommand.ListCmd.class, RouteCommand.Describe.class})
+    description = "Inspect routes.")
 public class RouteCommand {
 
   /** {@code route list [NAME]}. */

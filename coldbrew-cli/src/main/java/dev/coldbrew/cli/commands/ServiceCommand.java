@@ -17,17 +17,9 @@ import picocli.CommandLine.Parameters;
 /** {@code coldbrew service}: create, update, list, describe, delete and wait, as {@code kn}. */
 @Command(
     name = "service",
-    aliases = {"ksvc", "services"},
+    aliases = {"ksvc", "services", "kservice", "kservices"},
     mixinStandardHelpOptions = true,
-    description = "Manage Knative Services.",
-    subcommands = {
-      ServiceCommand.Create.class,
-      ServiceCommand.Update.class,
-      ServiceCommand.ListCmd.class,
-      ServiceCommand.Describe.class,
-      ServiceCommand.Delete.class,
-      ServiceCommand.Wait.class
-    })
+    description = "Manage Knative Services.")
 public class ServiceCommand {
 
   /** {@code service create NAME --cmd ...}. */
@@ -49,6 +41,7 @@ public class ServiceCommand {
       svc.metadata.name = name;
       svc.metadata.namespace = namespace;
       edits.apply(svc);
+      edits.checkRevisions(client, svc);
       Service existing = client.<Service>get(Kind.SERVICE, namespace, name).orElse(null);
       boolean replace = existing != null;
       if (replace && !force) {
@@ -59,6 +52,18 @@ public class ServiceCommand {
                 + namespace
                 + "' (use --force to replace it)");
       }
+      Service result;
+      try {
+        if (replace) {
+          svc.metadata.resourceVersion = existing.metadata.resourceVersion;
+          result = client.update(svc);
+        } else {
+          result = client.create(svc);
+        }
+      } catch (ApiException e) {
+        throw edits.explain(e);
+      }
+      // only once the API took it: a refused service was never being created
       if (waiting.wait) {
         out()
             .println(
@@ -70,13 +75,6 @@ public class ServiceCommand {
                     + "':");
         out().println();
         out().flush();
-      }
-      Service result;
-      if (replace) {
-        svc.metadata.resourceVersion = existing.metadata.resourceVersion;
-        result = client.update(svc);
-      } else {
-        result = client.create(svc);
       }
       String verb = replace ? "replaced" : "created";
       return report(this, waiting, result, verb);
@@ -103,6 +101,7 @@ public class ServiceCommand {
                     () -> new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
         String before = ResourceCodec.toJson(svc.spec);
         edits.apply(svc);
+        edits.checkRevisions(client, svc);
         if (before.equals(ResourceCodec.toJson(svc.spec))
             && edits.labels.isEmpty()
             && edits.annotations.isEmpty()) {
@@ -112,19 +111,21 @@ public class ServiceCommand {
           out().flush();
           return 0;
         }
-        if (waiting.wait && attempt == 0) {
+        Service result;
+        try {
+          result = client.update(svc);
+        } catch (ApiException e) {
+          if (e.code() != 409 || attempt >= 4) {
+            throw edits.explain(e);
+          }
+          continue;
+        }
+        if (waiting.wait) {
           out().println("Updating Service '" + name + "' in namespace '" + namespace + "':");
           out().println();
           out().flush();
         }
-        try {
-          Service result = client.update(svc);
-          return report(this, waiting, result, "updated");
-        } catch (ApiException e) {
-          if (e.code() != 409 || attempt >= 4) {
-            throw e;
-          }
-        }
+        return report(this, waiting, result, "updated");
       }
     }
   }

@@ -4,11 +4,19 @@ import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
 import dev.coldbrew.api.model.Container;
 import dev.coldbrew.api.model.ContainerPort;
 import dev.coldbrew.api.model.EnvVar;
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.RevisionTemplateSpec;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.TrafficTarget;
+import dev.coldbrew.cli.ApiClient;
+import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.UserException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -16,9 +24,17 @@ import picocli.CommandLine.Option;
 /**
  * The flags of {@code service create} and {@code service update}, as {@code kn} spells them, and
  * how they change a Service. Values are checked here only as far as parsing goes ({@code K=V},
- * numbers, ranges); the API validates the result and names the field.
+ * numbers, ranges, one word for {@code --cmd}); the API validates the result and names the field,
+ * and {@link #explain} turns its answer back into the flag that set the field. Not thread-safe.
  */
 public class ServiceEdits {
+  private static final String CONTAINER = "spec.template.spec.containers[0].";
+  private static final String ANNOTATIONS = "spec.template.metadata.annotations.";
+  private static final String SERVICE_LABEL = "serving.knative.dev/service";
+
+  /** The field paths (as the admin API names them) each given flag set, with the flag. */
+  private final Map<String, String> flagOf = new LinkedHashMap<>();
+
   @Option(
       names = "--cmd",
       paramLabel = "CMD",
@@ -152,13 +168,20 @@ public class ServiceEdits {
     }
     Container c = tpl.spec.container();
     if (!cmd.isEmpty()) {
+      cmd.forEach(ServiceEdits::oneWord);
       c.command = new ArrayList<>(cmd);
+      flagOf.put(CONTAINER + "command", "--cmd " + String.join(" --cmd ", cmd));
     }
     if (!args.isEmpty()) {
       c.args = new ArrayList<>(args);
+      flagOf.put(CONTAINER + "args", "--arg");
     }
     if (image != null) {
       c.image = image;
+      flagOf.put(CONTAINER + "image", "--image " + image);
+    }
+    if (!env.isEmpty()) {
+      flagOf.put(CONTAINER + "env", "--env");
     }
     for (String e : env) {
       if (e.endsWith("-") && !e.contains("=")) {
@@ -185,40 +208,54 @@ public class ServiceEdits {
       }
       p.containerPort = (int) number("--port", num);
       c.ports = new ArrayList<>(List.of(p));
+      flagOf.put(CONTAINER + "ports", "--port " + port);
     }
     if (concurrencyLimit != null) {
       tpl.spec.containerConcurrency = concurrencyLimit;
+      flagOf.put(
+          "spec.template.spec.containerConcurrency", "--concurrency-limit " + concurrencyLimit);
     }
     if (timeout != null) {
       tpl.spec.timeoutSeconds = timeout;
+      flagOf.put("spec.template.spec.timeoutSeconds", "--timeout " + timeout);
     }
     Map<String, String> ann = tpl.metadata.annotations();
     if (scale != null) {
       scaleRange(scale, ann);
+      flagOf.put(ANNOTATIONS + AutoscalingAnnotations.PREFIX + "min-scale", "--scale " + scale);
+      flagOf.put(ANNOTATIONS + AutoscalingAnnotations.PREFIX + "max-scale", "--scale " + scale);
     }
-    put(ann, "min-scale", scaleMin);
-    put(ann, "max-scale", scaleMax);
-    put(ann, "initial-scale", scaleInit);
-    put(ann, "activation-scale", scaleActivation);
-    put(ann, "target", scaleTarget == null ? null : plain(scaleTarget));
+    put(ann, "min-scale", "--scale-min", scaleMin);
+    put(ann, "max-scale", "--scale-max", scaleMax);
+    put(ann, "initial-scale", "--scale-init", scaleInit);
+    put(ann, "activation-scale", "--scale-activation", scaleActivation);
+    put(ann, "target", "--scale-target", scaleTarget == null ? null : plain(scaleTarget));
     put(
         ann,
         "target-utilization-percentage",
+        "--scale-utilization",
         scaleUtilization == null ? null : plain(scaleUtilization));
-    put(ann, "window", scaleWindow);
-    put(ann, "metric", scaleMetric);
+    put(ann, "window", "--scale-window", scaleWindow);
+    put(ann, "metric", "--scale-metric", scaleMetric);
     for (String a : annotations) {
       edit("--annotation", a, ann);
+      String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      flagOf.put(ANNOTATIONS + key, "--annotation " + a);
       if (!a.startsWith(AutoscalingAnnotations.PREFIX)) {
         edit("--annotation", a, svc.metadata.annotations());
+        flagOf.put("metadata.annotations." + key, "--annotation " + a);
       }
     }
     for (String l : labels) {
       edit("--label", l, svc.metadata.labels());
       edit("--label", l, tpl.metadata.labels());
+      String key = l.contains("=") ? l.substring(0, l.indexOf('=')) : l;
+      flagOf.put("metadata.labels." + key, "--label " + l);
+      flagOf.put("spec.template.metadata.labels." + key, "--label " + l);
     }
     if (revisionName != null) {
       tpl.metadata.name = revisionName;
+      flagOf.put("spec.template.metadata.name", "--revision-name " + revisionName);
     }
     if (ann.isEmpty()) {
       tpl.metadata.annotations = null;
@@ -229,9 +266,91 @@ public class ServiceEdits {
     editTraffic(svc);
   }
 
+  /**
+   * The admin API's refusal of what the flags made, with each cause that concerns a field a flag
+   * set said as that flag: {@code --scale 5..2: autoscaling.knative.dev/max-scale: "2" (expected:
+   * >= min-scale (5) or 0)}; other errors as they are.
+   */
+  ApiException explain(ApiException e) {
+    if (e.fieldCauses().isEmpty() || flagOf.isEmpty()) {
+      return e;
+    }
+    List<ApiException.Cause> causes = new ArrayList<>();
+    for (ApiException.Cause c : e.fieldCauses()) {
+      String flag = null;
+      String path = null;
+      for (var f : flagOf.entrySet()) {
+        String p = f.getKey();
+        boolean within =
+            c.field().equals(p) || c.field().startsWith(p + ".") || c.field().startsWith(p + "[");
+        if (within && (path == null || p.length() > path.length())) {
+          flag = f.getValue();
+          path = p;
+        }
+      }
+      causes.add(
+          flag == null
+              ? c
+              : new ApiException.Cause(flag, shortField(c.field()) + ": " + c.message()));
+    }
+    return new ApiException(e.code(), e.reason(), e.getMessage(), causes, true);
+  }
+
+  /** An annotation's or label's key, or a field's last segment: what the flag is known by. */
+  private static String shortField(String path) {
+    for (String map : List.of(".annotations.", ".labels.")) {
+      int at = path.indexOf(map);
+      if (at >= 0) {
+        return path.substring(at + map.length());
+      }
+    }
+    return path.startsWith(CONTAINER)
+        ? path.substring(CONTAINER.length())
+        : path.substring(path.lastIndexOf('.') + 1);
+  }
+
+  /**
+   * {@code --cmd} takes one word, the program, as kn's does: {@code --cmd "python3 app.py"} would
+   * look for a program of that whole name (unless a file of that name exists).
+   */
+  private static void oneWord(String word) {
+    if (word.isBlank()) {
+      throw new UserException(
+          "--cmd: \"" + word + "\" (expected: the program to run, e.g. --cmd python3)");
+    }
+    if (word.chars().noneMatch(Character::isWhitespace) || isFile(word)) {
+      return;
+    }
+    String[] words = word.strip().split("\\s+");
+    StringBuilder fix = new StringBuilder("--cmd ").append(words[0]);
+    for (int i = 1; i < words.length; i++) {
+      fix.append(" --arg ").append(words[i]);
+    }
+    throw new UserException(
+        "--cmd: \""
+            + word
+            + "\" (expected: one word, the program to run; give each of its arguments with --arg:"
+            + " "
+            + fix
+            + ")");
+  }
+
+  private static boolean isFile(String p) {
+    try {
+      return Files.isRegularFile(Path.of(p));
+    } catch (InvalidPathException e) {
+      return false;
+    }
+  }
+
   private void editTraffic(Service svc) {
     if (tags.isEmpty() && untags.isEmpty() && traffic.isEmpty()) {
       return;
+    }
+    if (!traffic.isEmpty()) {
+      flagOf.put("spec.traffic", "--traffic " + String.join(",", traffic));
+    } else if (!tags.isEmpty()) {
+      flagOf.put("spec.traffic", "--tag " + String.join(",", tags));
     }
     List<TrafficTarget> targets = new ArrayList<>();
     if (svc.spec.traffic == null || svc.spec.traffic.isEmpty()) {
@@ -256,6 +375,7 @@ public class ServiceEdits {
       TrafficTarget t = find(targets, kv[0], false);
       if (t == null || t.tag != null) {
         t = target(kv[0]);
+        named("--tag", t);
         t.percent = 0L;
         targets.add(t);
       }
@@ -272,6 +392,7 @@ public class ServiceEdits {
         TrafficTarget t = find(targets, kv[0], true);
         if (t == null) {
           t = target(kv[0]);
+          named("--traffic", t);
           targets.add(t);
         }
         t.percent = pct;
@@ -287,6 +408,57 @@ public class ServiceEdits {
     targets.removeIf(
         t -> t.tag == null && (t.percent == null || t.percent == 0) && targets.size() > 1);
     svc.spec.traffic = targets;
+  }
+
+  /** The revisions the flags name in new traffic targets, each with the flag: to be checked. */
+  private final Map<String, String> namedRevisions = new LinkedHashMap<>();
+
+  private void named(String flag, TrafficTarget t) {
+    if (t.revisionName != null) {
+      namedRevisions.putIfAbsent(t.revisionName, flag);
+    }
+  }
+
+  /**
+   * Refuses, before anything is written, a {@code --tag} or {@code --traffic} naming a revision the
+   * service does not have, as kn does: stored, it would keep the Route from being ready. A name the
+   * same call gives the new revision ({@code --revision-name}) is fine.
+   */
+  void checkRevisions(ApiClient client, Service svc) {
+    String ns = svc.metadata.namespace;
+    String own = svc.spec.template == null ? null : svc.spec.template.metadata.name;
+    List<String> theirs = null;
+    for (var e : namedRevisions.entrySet()) {
+      String rev = e.getKey();
+      if (rev.equals(own)) {
+        continue;
+      }
+      boolean ours =
+          client
+              .<Revision>get(Kind.REVISION, ns, rev)
+              .map(r -> svc.metadata.name.equals(r.metadata.label(SERVICE_LABEL)))
+              .orElse(false);
+      if (ours) {
+        continue;
+      }
+      if (theirs == null) {
+        theirs =
+            client.<Revision>list(Kind.REVISION, ns).stream()
+                .filter(r -> svc.metadata.name.equals(r.metadata.label(SERVICE_LABEL)))
+                .map(r -> r.metadata.name)
+                .sorted()
+                .toList();
+      }
+      throw new UserException(
+          e.getValue()
+              + ": revision \""
+              + rev
+              + "\" not found in service '"
+              + svc.metadata.name
+              + "' (expected: "
+              + (theirs.isEmpty() ? "" : "one of " + String.join(", ", theirs) + ", ")
+              + "a tag, or @latest)");
+    }
   }
 
   private static TrafficTarget target(String ref) {
@@ -329,6 +501,16 @@ public class ServiceEdits {
     if (min.isEmpty() && max.isEmpty()) {
       throw new UserException("--scale: \"" + s + "\" (expected: N, MIN..MAX, MIN.. or ..MAX)");
     }
+    if (!min.isEmpty() && !max.isEmpty() && number("--scale", min) > number("--scale", max)) {
+      throw new UserException(
+          "--scale: \""
+              + s
+              + "\" (expected: MIN..MAX with MIN <= MAX, e.g. "
+              + max
+              + ".."
+              + min
+              + ")");
+    }
     if (!min.isEmpty()) {
       ann.put(AutoscalingAnnotations.PREFIX + "min-scale", String.valueOf(number("--scale", min)));
     }
@@ -337,9 +519,10 @@ public class ServiceEdits {
     }
   }
 
-  private static void put(Map<String, String> ann, String key, Object value) {
+  private void put(Map<String, String> ann, String key, String flag, Object value) {
     if (value != null) {
       ann.put(AutoscalingAnnotations.PREFIX + key, String.valueOf(value));
+      flagOf.put(ANNOTATIONS + AutoscalingAnnotations.PREFIX + key, flag + " " + value);
     }
   }
 

@@ -4,6 +4,7 @@ import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.Status;
+import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.UserException;
 import java.io.PrintWriter;
@@ -28,6 +29,39 @@ public class WaitOptions {
   long waitTimeoutSeconds;
 
   /**
+   * Whether a service that is not Ready only because its traffic names a revision that does not
+   * exist serves the rest: its latest revision is ready and the route sends traffic to every target
+   * that should get some (the platform holds back a split only when the missing target itself has
+   * traffic). Such an update did what it was asked; the missing target is reported, not fatal.
+   */
+  /** How long the route may take to follow a revision that became ready. */
+  static final long ROUTE_CATCH_UP_NANOS = 5_000_000_000L;
+
+  static boolean servedDespite(Service s, Condition ready) {
+    if (!"RevisionMissing".equals(ready.reason)
+        || !s.status.isTrue("ConfigurationsReady")
+        || s.spec.traffic == null
+        || s.status.traffic == null) {
+      return false;
+    }
+    for (TrafficTarget want : s.spec.traffic) {
+      if (want.percent == null || want.percent == 0) {
+        continue; // a tag alone: what a missing one holds back nothing
+      }
+      String rev =
+          Boolean.TRUE.equals(want.latestRevision)
+              ? s.status.latestReadyRevisionName
+              : want.revisionName;
+      if (s.status.traffic.stream()
+          .noneMatch(
+              t -> Objects.equals(t.revisionName, rev) && t.percent != null && t.percent > 0)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * Polls the service until its latest generation is Ready (returns it), fails (throws with the
    * reason), or the timeout passes (throws). Prints a line whenever the Ready message changes.
    */
@@ -38,6 +72,7 @@ public class WaitOptions {
     long start = System.nanoTime();
     long deadline = start + waitTimeoutSeconds * 1_000_000_000L;
     String last = null;
+    long missingSince = -1;
     while (true) {
       Service s =
           client
@@ -60,7 +95,27 @@ public class WaitOptions {
         out.printf("%7.3fs Ready to serve.%n%n", elapsed);
         return s;
       }
-      if (current && ready != null && ready.isFalse()) {
+      if (current && ready != null && ready.isFalse() && servedDespite(s, ready)) {
+        out.printf("%7.3fs Ready to serve.%n", elapsed);
+        out.printf(
+            "Warning: %s The rest of the traffic is served; remove that target with --untag or"
+                + " --traffic.%n%n",
+            ready.message);
+        return s;
+      }
+      // a missing traffic target makes Ready False while the new revision still starts, and
+      // until the route has caught up with a revision that just became ready
+      Condition configs = s.status == null ? null : s.status.condition("ConfigurationsReady");
+      boolean missing = "RevisionMissing".equals(ready == null ? null : ready.reason);
+      if (missing && configs != null && configs.isTrue() && missingSince < 0) {
+        missingSince = System.nanoTime();
+      }
+      boolean rollingOut =
+          missing
+              && (configs == null
+                  || (!configs.isTrue() && !configs.isFalse())
+                  || System.nanoTime() - missingSince < ROUTE_CATCH_UP_NANOS);
+      if (current && ready != null && ready.isFalse() && !rollingOut) {
         throw new UserException(
             "service '"
                 + name

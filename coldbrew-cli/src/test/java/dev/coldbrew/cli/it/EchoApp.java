@@ -9,9 +9,10 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 
 /**
- * A test app: listens on $PORT and answers with its environment's Knative variables, the request's
- * headers and, with {@code ?sleep=MS}, after a delay. {@code ?exit} makes it exit. It exits with
- * code 3 at start while the file {@link #crashFile} of its marker exists (a crash loop on demand).
+ * A test app: listens on $PORT (or $LISTEN_PORT) and answers with its environment's Knative
+ * variables, the request's headers and, with {@code ?sleep=MS}, after a delay. {@code ?exit} makes
+ * it exit. It exits with code 3 at start while the file {@link #crashFile} of its marker exists (a
+ * crash loop on demand).
  */
 public final class EchoApp {
   private EchoApp() {}
@@ -27,7 +28,9 @@ public final class EchoApp {
       System.err.println("echo app: crashing at start on purpose (" + crashFile(marker) + ")");
       System.exit(3);
     }
-    int port = Integer.parseInt(System.getenv("PORT"));
+    // LISTEN_PORT: the mistake of an app that listens on a port of its own instead of $PORT
+    String listen = System.getenv("LISTEN_PORT");
+    int port = Integer.parseInt(listen != null ? listen : System.getenv("PORT"));
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);
     server.setExecutor(Executors.newCachedThreadPool());
     server.createContext(

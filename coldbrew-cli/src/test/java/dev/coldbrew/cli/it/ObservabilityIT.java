@@ -249,6 +249,61 @@ class ObservabilityIT {
         .contains("jvm_memory_used_bytes");
   }
 
+  /** The activator_requests_held line of a revision in a /metrics scrape, or "". */
+  private String heldLine(String revision) throws Exception {
+    HttpResponse<String> r =
+        Http.CLIENT.send(
+            platform.adminRequest("/metrics").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    return r.body()
+        .lines()
+        .filter(l -> l.startsWith("activator_requests_held{") && l.contains("\"" + revision + "\""))
+        .findFirst()
+        .orElse("");
+  }
+
+  @Test
+  @Order(7)
+  void heldRequestsAreCountedWhileTheyAreHeld() throws Exception {
+    // an app that never listens: its revision never gets a ready instance, so the activator holds
+    // every request sent to it until the client leaves
+    var r =
+        platform.run(
+            Manifests.service(
+                "held",
+                NeverReadyApp.class,
+                "held-" + System.nanoTime(),
+                Map.of("initial-scale", "0"),
+                "x",
+                ""),
+            "apply",
+            "-f",
+            "-");
+    assertThat(r.code()).as(r.toString()).isZero();
+    java.util.List<Socket> clients = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        Socket s = new Socket("127.0.0.1", platform.httpPort);
+        s.getOutputStream()
+            .write(
+                "GET / HTTP/1.1\r\nHost: held.default.localhost\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        clients.add(s);
+      }
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(heldLine("held-00001")).endsWith("} 3.0"));
+      assertThat(heldLine("held-00001")).doesNotContain("NaN");
+    } finally {
+      for (Socket s : clients) {
+        s.close();
+      }
+    }
+    await().atMost(WAIT).untilAsserted(() -> assertThat(heldLine("held-00001")).endsWith("} 0.0"));
+    assertThat(platform.cli("service", "delete", "held").code()).isZero();
+  }
+
   @Test
   @Order(4)
   void getEventsListsTheColdStartAndTheScaleUp() throws Exception {

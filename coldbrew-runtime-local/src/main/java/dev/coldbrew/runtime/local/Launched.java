@@ -35,6 +35,14 @@ interface Launched {
   /** Ends whatever of the run is left, at once (SIGKILL). Returns at once. */
   void kill();
 
+  /**
+   * The TCP ports the run listens on now, to tell a user whose app listens on another port than
+   * {@code PORT}; empty when none or unknown. Blocking (reads {@code /proc}); not on a hot path.
+   */
+  default java.util.Set<Integer> listeningPorts() {
+    return java.util.Set.of();
+  }
+
   /** The engine's name of the container this run is, or null for a process. */
   default String container() {
     return null;

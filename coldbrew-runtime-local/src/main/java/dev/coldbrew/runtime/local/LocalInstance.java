@@ -27,6 +27,15 @@ final class LocalInstance {
    */
   boolean launching;
 
+  /** When a starting run's listening ports may be looked at next (System.nanoTime). */
+  long nextPortCheckNanos;
+
+  /** The ports the starting run was last seen listening on, when not on its PORT; else null. */
+  java.util.Set<Integer> otherPorts;
+
+  /** Since when it listens on {@link #otherPorts} (System.nanoTime). */
+  long otherPortsSinceNanos;
+
   ScheduledFuture<?> readinessTask;
   ScheduledFuture<?> livenessTask;
   ScheduledFuture<?> restartTask;

@@ -29,6 +29,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -389,6 +390,7 @@ public final class LocalRuntime implements InstanceRuntime {
    */
   private void adoptLocked(LocalInstance i, int gen, Launched run) {
     i.life.launched(System.nanoTime());
+    i.otherPorts = null;
     CompletableFuture<Void> eof = new CompletableFuture<>();
     boolean watched = false;
     try {
@@ -462,14 +464,91 @@ public final class LocalRuntime implements InstanceRuntime {
     };
   }
 
+  /** How long a run may start before the runtime looks for the ports it listens on. */
+  static final long PORT_CHECK_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** How often a run that is still starting is looked at again. */
+  static final long PORT_CHECK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /**
+   * How long a run must listen on the same other ports, and not on PORT, before it is reported: an
+   * app may open a port of its own (a debugger, JMX) a little before its server is up.
+   */
+  static final long PORT_MISMATCH_FOR_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+  /** The reason a revision's health fails with while its app listens on other ports. */
+  static final String WRONG_PORT = "PortMismatch";
+
+  /**
+   * A startup probe attempt; when it fails and the run has been starting for a while, also the
+   * ports its processes listen on (null when not looked at).
+   */
+  private record StartAttempt(Attempt attempt, Set<Integer> listening) {}
+
+  private static Function<LocalInstance, Supplier<StartAttempt>> startAttempt() {
+    Function<LocalInstance, Supplier<Attempt>> probe = attempt(false);
+    return i -> {
+      Supplier<Attempt> a = probe.apply(i);
+      long now = System.nanoTime();
+      boolean look =
+          now - i.life.launchedNanos() >= PORT_CHECK_AFTER_NANOS && now >= i.nextPortCheckNanos;
+      if (look) {
+        i.nextPortCheckNanos = now + PORT_CHECK_EVERY_NANOS;
+      }
+      Launched run = i.run;
+      return () -> {
+        Attempt done = a.get();
+        return new StartAttempt(done, look && !done.ok() ? run.listeningPorts() : null);
+      };
+    };
+  }
+
+  /**
+   * The revision's health says so when a starting run listens, but not on its {@code PORT}: it will
+   * never pass its probe, and without this the user learns nothing until the progress deadline.
+   */
+  private void checkPortLocked(LocalInstance i, Set<Integer> listening, long now) {
+    if (listening == null) {
+      return;
+    }
+    if (listening.isEmpty() || listening.contains(i.run.port())) {
+      i.otherPorts = null;
+      return;
+    }
+    if (!listening.equals(i.otherPorts)) {
+      i.otherPorts = listening;
+      i.otherPortsSinceNanos = now;
+    }
+    if (now - i.otherPortsSinceNanos < PORT_MISMATCH_FOR_NANOS) {
+      return;
+    }
+    String ports = listening.stream().map(String::valueOf).collect(Collectors.joining(", "));
+    String message =
+        "the app listens on port "
+            + ports
+            + " but not on $PORT ("
+            + i.run.port()
+            + "), where the platform probes it and sends requests: listen on the port the PORT"
+            + " environment variable gives (on Knative PORT is the containerPort; here each"
+            + " instance gets a free port of its own)";
+    if (!i.rev.health.healthy() && message.equals(i.rev.health.message())) {
+      return;
+    }
+    log.info("instance {} listens on {}, not on its PORT {}", i.id, ports, i.run.port());
+    i.log.writeLine("[coldbrew] " + message);
+    i.rev.health = ContainerHealth.failing(WRONG_PORT, message);
+    publishLocked(i.rev);
+  }
+
   /** Probes a new run until it is ready, on the {@link StartupProbeSchedule}. */
   private void startupProbe(LocalInstance i, int gen, long base) {
     offLock(
         i,
         gen,
         life -> life.phase() == InstanceLife.Phase.STARTING,
-        attempt(false),
-        a -> {
+        startAttempt(),
+        sa -> {
+          Attempt a = sa.attempt();
           long now = System.nanoTime();
           if (i.life.startupAttempt(a.ok(), a.probe().successThreshold(), now)) {
             i.rev.lastStartNanos = i.life.startNanos();
@@ -482,6 +561,7 @@ public final class LocalRuntime implements InstanceRuntime {
           if (i.run.exited().isDone()) {
             return; // exited() takes it from here
           }
+          checkPortLocked(i, sa.listening(), now);
           StartupProbeSchedule.Step next =
               startupSchedule.next(
                   base, i.rev.lastStartNanos, now - i.life.launchedNanos(), census.starting());
@@ -536,7 +616,7 @@ public final class LocalRuntime implements InstanceRuntime {
         i,
         gen,
         life -> true,
-        x -> () -> String.join("\n", x.log.tail(HEALTH_LOG_LINES)),
+        x -> () -> ContainerHealth.logExcerpt(x.log.tail(4 * HEALTH_LOG_LINES), HEALTH_LOG_LINES),
         tail -> {
           String reason = i.life.exitReason(status);
           log.info("instance {} ended: {}", i.id, reason);

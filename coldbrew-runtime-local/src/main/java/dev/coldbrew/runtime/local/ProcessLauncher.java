@@ -76,9 +76,20 @@ final class ProcessLauncher implements InstanceLauncher {
       p = pb.start();
     } catch (IOException | RuntimeException e) {
       ports.release(port);
+      boolean spaced = command.get(0).chars().anyMatch(Character::isWhitespace);
       throw new LaunchException(
           "StartError",
-          "cannot start " + command + " in " + t.workingDir() + ": " + e.getMessage());
+          "cannot start "
+              + command
+              + " in "
+              + t.workingDir()
+              + ": "
+              + e.getMessage()
+              + (spaced
+                  ? "; the command's first word is the program, on its own: give its arguments as"
+                      + " further words (command: [\"python3\", \"app.py\"]; the CLI: --cmd"
+                      + " python3 --arg app.py)"
+                  : ""));
     }
     try {
       try {
@@ -224,6 +235,11 @@ final class ProcessLauncher implements InstanceLauncher {
         left.addAll(ProcessTree.of(root)); // with the descendants that appeared since
       }
       ProcessTree.kill(left);
+    }
+
+    @Override
+    public Set<Integer> listeningPorts() {
+      return ListeningPorts.of(ProcessTree.of(process.toHandle()));
     }
 
     long pid() {

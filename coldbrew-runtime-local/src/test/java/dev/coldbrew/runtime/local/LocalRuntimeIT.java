@@ -102,6 +102,28 @@ class LocalRuntimeIT {
   }
 
   @Test
+  void anAppListeningOnAnotherPortThanPortFailsTheHealthNamingBoth() throws IOException {
+    LocalRuntime rt = runtime(b -> {});
+    int other;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      other = s.getLocalPort();
+    }
+    Revision rev = revision("elsewhere-00001", Map.of("LISTEN_PORT", String.valueOf(other)));
+    NamespacedName key = NamespacedName.of(rev);
+
+    rt.scale(rev, 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> !rt.instances(key).health().healthy());
+    RevisionInstances s = rt.instances(key);
+    assertThat(s.health().reason()).isEqualTo(LocalRuntime.WRONG_PORT);
+    assertThat(s.health().message())
+        .startsWith("the app listens on port " + other + " but not on $PORT (")
+        .contains("listen on the port the PORT environment variable gives");
+    assertThat(logText(rt, key)).contains("[coldbrew] the app listens on port " + other);
+    assertThat(s.total()).as("still running: it may yet listen on PORT").isEqualTo(1);
+    assertThat(s.ready()).isEmpty();
+  }
+
+  @Test
   void httpGetReadinessProbeNeedsA2xx() throws IOException {
     LocalRuntime rt = runtime(b -> {});
     Path gate = tmp.resolve("gate");

@@ -15,8 +15,9 @@ import java.util.Arrays;
  * http (default), exit (print 12 lines, exit with {@code EXIT_CODE}) or sleep; in http mode {@code
  * LISTEN_GATE} / {@code READY_GATE} (files that must exist before it listens / before {@code
  * /ready} answers 200), {@code LIVE_FAIL} ({@code /live} answers 500), {@code IGNORE_TERM}, {@code
- * SPAWN_CHILD} (starts a sleeping child JVM), {@code SPAM_BYTES} (prints that much first). {@code
- * GET /env} answers the runtime contract it sees.
+ * SPAWN_CHILD} (starts a sleeping child JVM), {@code SPAM_BYTES} (prints that much first), {@code
+ * LISTEN_PORT} (listens there, not on {@code PORT}). {@code GET /env} answers the runtime contract
+ * it sees.
  */
 public final class TestApp {
   public static void main(String[] args) throws Exception {
@@ -65,7 +66,7 @@ public final class TestApp {
         Thread.sleep(10);
       }
     }
-    int port = Integer.parseInt(System.getenv("PORT"));
+    int port = Integer.parseInt(env("LISTEN_PORT", System.getenv("PORT")));
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
     String readyGate = env("READY_GATE", "");

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * What happened on the platform, like Kubernetes events: scale-ups and downs, cold starts, SKS mode
  * changes, instances that started or exited. Each is also logged, one line per event. Kept in
- * memory, bounded by age and count (the oldest go first), and streamed to watchers as they are
- * recorded. Thread-safe; watchers are called on the recording thread and must not block.
+ * memory, bounded by age and count (the oldest go first; across restarts through {@link
+ * EventFile}), and streamed to watchers as they are recorded. Thread-safe; watchers are called on
+ * the recording thread and must not block.
  */
 public final class EventLog {
   private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);
@@ -74,6 +75,23 @@ public final class EventLog {
     }
     for (Consumer<Event> w : watchers) {
       w.accept(e);
+    }
+  }
+
+  /**
+   * Puts back events recorded before a restart (oldest first), keeping what the age and count
+   * bounds keep; they are not logged again nor sent to watchers.
+   */
+  public void restore(List<Event> earlier) {
+    synchronized (events) {
+      List<Event> now = new ArrayList<>(events);
+      events.clear();
+      earlier.forEach(events::addLast);
+      now.forEach(events::addLast);
+      while (events.size() > maxCount) {
+        events.removeFirst();
+      }
+      expire(clock.instant());
     }
   }
 

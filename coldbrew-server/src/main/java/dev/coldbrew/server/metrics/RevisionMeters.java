@@ -78,6 +78,7 @@ public final class RevisionMeters {
 
   private final MeterRegistry registry;
   private final Tags tags;
+  private final IntSupplier held;
   private final List<Meter> meters = new CopyOnWriteArrayList<>();
   private final AtomicReferenceArray<Traffic> revisionTraffic = new AtomicReferenceArray<>(6);
   private final AtomicReferenceArray<Traffic> activatorTraffic = new AtomicReferenceArray<>(6);
@@ -118,8 +119,12 @@ public final class RevisionMeters {
                 .description("Instances that left the ready set (scale-down, exit, failed probe)")
                 .tags(tags)
                 .register(registry));
+    this.held = held;
+    // The gauge reads through this object, which the registry's owner (Telemetry) holds strongly:
+    // Micrometer keeps only a weak reference to a gauge's state object, so a lambda passed in as
+    // the state would be collected and the gauge would read NaN.
     add(
-        Gauge.builder("activator_requests_held", held, s -> s.getAsInt())
+        Gauge.builder("activator_requests_held", this, m -> m.held.getAsInt())
             .description("Requests the activator holds for an instance")
             .tags(tags)
             .register(registry));

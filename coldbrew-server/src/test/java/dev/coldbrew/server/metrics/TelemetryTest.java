@@ -54,6 +54,27 @@ class TelemetryTest {
   }
 
   @Test
+  void heldRequestsAreReadAfterGarbageCollectionToo() {
+    java.util.concurrent.atomic.AtomicInteger held =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Telemetry t = new Telemetry(events, Clock.systemUTC(), rev -> Map.of(), rev -> held.get());
+    t.decided(REV, decision(1, 0, 1, SksMode.PROXY));
+    held.set(7);
+    // Micrometer holds a gauge's state object weakly: collect until a weakly held canary is gone,
+    // so a gauge whose state only the registry referenced would now read NaN
+    java.lang.ref.WeakReference<Object> canary = new java.lang.ref.WeakReference<>(new Object());
+    for (int i = 0; i < 50 && canary.get() != null; i++) {
+      System.gc();
+    }
+    assertThat(canary.get()).as("a garbage collection ran").isNull();
+    String heldLine =
+        "activator_requests_held{configuration=\"hello\",namespace=\"default\","
+            + "revision=\"hello-00002\",service=\"hello\"}";
+    assertThat(t.scrape()).contains(heldLine + " 7.0").doesNotContain(heldLine + " NaN");
+    t.close();
+  }
+
+  @Test
   void countsRequestsByCodeClassAndActivatorPath() {
     RequestObserver.Recorder r = telemetry.revisionAdded(REV);
     r.requestDone(200, 5_000_000, true);

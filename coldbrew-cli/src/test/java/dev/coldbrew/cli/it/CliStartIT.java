@@ -1,0 +1,165 @@
+package dev.coldbrew.cli.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a client call of the real jar loads: none of the platform's classes (Vert.x, Netty, SQLite,
+ * the server, the store, the runtime, the controller), and through {@code ./coldbrew} its classes
+ * come from the class-data archive the script makes once per jar. Speed itself is measured by
+ * {@code bench/run cli}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliStartIT {
+  static final List<String> SERVER_PACKAGES =
+      List.of(
+          "io.vertx.",
+          "io.netty.",
+          "org.sqlite.",
+          "io.micrometer.",
+          "dev.coldbrew.server.",
+          "dev.coldbrew.store.",
+          "dev.coldbrew.runtime.",
+          "dev.coldbrew.controller.",
+          "dev.coldbrew.dataplane.",
+          "dev.coldbrew.kubernetes.");
+
+  Path dir;
+  Platform platform;
+
+  @BeforeAll
+  void start(@TempDir Path tmp) throws Exception {
+    dir = tmp;
+    platform = new Platform(dir).start();
+    Files.writeString(
+        dir.resolve("svc.yaml"),
+        Manifests.service("start", EchoApp.class, "start-" + System.nanoTime(), Map.of(), "x", ""));
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    platform.close();
+  }
+
+  /** The classes {@code coldbrew ARGS} loads, from the JVM's class-load log. */
+  private List<String> classesLoadedBy(String... args) throws Exception {
+    Path log = dir.resolve("classes-" + System.nanoTime() + ".txt");
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Platform.java(),
+                "-Duser.home=" + platform.home,
+                "-Xlog:class+load=info:file=" + log,
+                "-jar",
+                Platform.JAR.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("COLDBREW_SERVER", "http://127.0.0.1:" + platform.adminPort);
+    pb.redirectOutput(dir.resolve("out.txt").toFile());
+    Process p = pb.start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(dir.resolve("out.txt"))).isZero();
+    try (Stream<String> lines = Files.lines(log)) {
+      return lines.map(l -> l.replaceFirst("^.*\\] ", "").split(" ")[0]).toList();
+    }
+  }
+
+  @Test
+  void clientCommandsLoadNoPlatformClass() throws Exception {
+    for (String[] args :
+        List.of(
+            new String[] {"service", "list"},
+            new String[] {"get", "ksvc", "-o", "yaml"},
+            new String[] {"apply", "-f", dir.resolve("svc.yaml").toString()},
+            new String[] {"service", "describe", "start"},
+            new String[] {"revision", "list"},
+            new String[] {"version"})) {
+      List<String> loaded = classesLoadedBy(args);
+      assertThat(loaded).as(String.join(" ", args)).contains("dev.coldbrew.cli.Main");
+      assertThat(loaded)
+          .as(String.join(" ", args))
+          .noneMatch(c -> SERVER_PACKAGES.stream().anyMatch(c::startsWith));
+    }
+  }
+
+  /**
+   * Every command class is loaded (their names are read from their annotations) but only the named
+   * one is built: the mixin of create and update, whose class only building them would load, is
+   * not.
+   */
+  @Test
+  void onlyTheNamedCommandIsBuilt() throws Exception {
+    List<String> loaded = classesLoadedBy("service", "list");
+    assertThat(loaded)
+        .contains("dev.coldbrew.cli.commands.ServiceCommand$ListCmd")
+        .doesNotContain(
+            "dev.coldbrew.cli.commands.ServiceEdits",
+            "java.net.http.HttpClient",
+            "org.yaml.snakeyaml.Yaml");
+  }
+
+  @Test
+  void theScriptMakesAClassDataArchiveOnceAndStartsFromIt() throws Exception {
+    Path script = Path.of("..", "coldbrew").toAbsolutePath().normalize();
+    Path root = script.getParent();
+    boolean fresh;
+    try (Stream<Path> sources =
+        Stream.concat(
+            Stream.of(root.resolve("pom.xml")),
+            Files.list(root).filter(d -> d.getFileName().toString().startsWith("coldbrew-")))) {
+      long jar = Files.getLastModifiedTime(Platform.JAR).toMillis();
+      fresh =
+          sources.allMatch(
+              p -> {
+                try (Stream<Path> files =
+                    Files.exists(p.resolve("src/main"))
+                        ? Files.walk(p.resolve("src/main"))
+                        : Stream.of(p)) {
+                  return files.allMatch(f -> f.toFile().lastModified() <= jar);
+                } catch (java.io.IOException e) {
+                  return false;
+                }
+              });
+    }
+    Assumptions.assumeTrue(fresh, "a source is newer than the jar: the script would rebuild it");
+    Path archive = Platform.JAR.resolveSibling("coldbrew.jsa");
+    Files.deleteIfExists(archive);
+    Platform.Result first = script(script, "version");
+    assertThat(first.code()).as(first.toString()).isZero();
+    assertThat(first.err()).contains("recording the client's classes");
+    assertThat(archive).exists();
+    long made = Files.getLastModifiedTime(archive).toMillis();
+    Platform.Result second = script(script, "version");
+    assertThat(second.err()).doesNotContain("recording");
+    assertThat(Files.getLastModifiedTime(archive).toMillis()).isEqualTo(made);
+    assertThat(second.out())
+        .containsPattern("dev\\.coldbrew\\.cli\\.Main source: shared objects file")
+        .containsPattern("picocli\\.CommandLine source: shared objects file");
+  }
+
+  private Platform.Result script(Path script, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(script.toString()));
+    cmd.addAll(List.of(args));
+    Path out = dir.resolve("script.out");
+    Path err = dir.resolve("script.err");
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().put("COLDBREW_JAVA_OPTS", "-Xlog:class+load=info:stdout");
+    Process p = pb.start();
+    assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+    return new Platform.Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+}

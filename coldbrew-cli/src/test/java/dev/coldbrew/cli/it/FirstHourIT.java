@@ -1,0 +1,285 @@
+package dev.coldbrew.cli.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a Knative user meets in their first hour, through the real jar: messages that name the flag
+ * or file and say what to do, warnings for annotations that have no effect, kn's describe fields
+ * and {@code get -w}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FirstHourIT {
+  Path dir;
+  Platform platform;
+
+  @BeforeAll
+  void start(@TempDir Path tmp) throws Exception {
+    dir = tmp;
+    platform = new Platform(dir).start();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    platform.close();
+  }
+
+  private static String service(String name, Map<String, String> annotations) {
+    return Manifests.service(name, EchoApp.class, name, annotations, "x", "");
+  }
+
+  @Test
+  void cmdTakesOneWordAndTheErrorSaysHowToGiveArguments() throws Exception {
+    var r = platform.cli("service", "create", "onecmd", "--cmd", "python3 app.py");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("--cmd: \"python3 app.py\" (expected: one word")
+        .contains("--cmd python3 --arg app.py");
+    assertThat(r.out()).doesNotContain("Creating");
+  }
+
+  @Test
+  void flagMistakesAreReportedAsTheFlag() throws Exception {
+    var r = platform.cli("service", "create", "badscale", "--cmd", "true", "--scale", "5..2");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--scale: \"5..2\" (expected: MIN..MAX with MIN <= MAX");
+    r = platform.cli("service", "create", "badwin", "--cmd", "true", "--scale-window", "5s");
+    assertThat(r.code()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("--scale-window 5s: autoscaling.knative.dev/window: \"5s\"")
+        .doesNotContain("spec.template.metadata.annotations");
+    assertThat(r.out()).doesNotContain("Creating");
+  }
+
+  @Test
+  void anUnreadableFileIsSaidInWords() throws Exception {
+    Path missing = dir.resolve("missing.yaml");
+    var r = platform.cli("apply", "-f", missing.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("-f: no such file: " + missing).doesNotContain("Exception");
+  }
+
+  @Test
+  void unknownAutoscalingAnnotationsAreWarnedAbout() throws Exception {
+    var r = platform.run(service("typo", Map.of("targt", "10")), "apply", "-f", "-");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.err())
+        .contains(
+            "Warning: spec.template.metadata.annotations.autoscaling.knative.dev/targt: unknown"
+                + " autoscaling annotation, it has no effect; did you mean"
+                + " autoscaling.knative.dev/target?");
+  }
+
+  @Test
+  void describeShowsScaleBoundsConcurrencyAndReplicas() throws Exception {
+    platform.apply(
+        Manifests.service(
+            "described",
+            EchoApp.class,
+            "described",
+            Map.of("min-scale", "0", "max-scale", "3", "target", "7"),
+            "x",
+            "      containerConcurrency: 10\n"));
+    var r = platform.cli("service", "describe", "described");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .containsPattern("Scale: +0 \\.\\.\\. 3")
+        .containsPattern("Concurrency: +Limit: 10, Target: 7")
+        .containsPattern("Replicas: +\\d+/");
+  }
+
+  @Test
+  void getWatchPrintsTheListThenARowPerChange() throws Exception {
+    platform.apply(service("watched", Map.of("min-scale", "0")));
+    List<String> cmd =
+        List.of(
+            Platform.java(),
+            "-Duser.home=" + platform.home,
+            "-jar",
+            Platform.JAR.toString(),
+            "get",
+            "ksvc",
+            "watched",
+            "-w");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve("watch.err").toFile());
+    pb.environment().put("COLDBREW_SERVER", "http://127.0.0.1:" + platform.adminPort);
+    Process p = pb.start();
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = in.readLine()) != null; ) {
+                  lines.add(l);
+                }
+              } catch (java.io.IOException e) {
+                lines.add("read failed: " + e);
+              }
+            });
+    reader.start();
+    try {
+      assertThat(lines.poll(60, TimeUnit.SECONDS)).startsWith("NAME");
+      assertThat(lines.poll(60, TimeUnit.SECONDS)).startsWith("watched ");
+      var r = platform.cli("service", "update", "watched", "--no-wait", "-e", "TARGET=y");
+      assertThat(r.code()).as(r.toString()).isZero();
+      // the update, then the controller's status writes: each a row of the same service
+      String row = lines.poll(60, TimeUnit.SECONDS);
+      assertThat(row).as(Files.readString(dir.resolve("watch.err"))).startsWith("watched ");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> lines.stream().anyMatch(l -> l.contains("watched-00002")));
+      assertThat(p.isAlive()).isTrue();
+    } finally {
+      p.destroy();
+      p.waitFor(30, TimeUnit.SECONDS);
+      reader.join(30_000);
+    }
+  }
+
+  @Test
+  void anAppListeningOnAnotherPortThanPortIsNamedWithinSeconds() throws Exception {
+    int other = Platform.freePort();
+    String yaml =
+        Manifests.service("wrongport", EchoApp.class, "wrongport", Map.of(), "x", "")
+            .replace(
+                "env: [{name: TARGET, value: \"x\"}]",
+                "env: [{name: LISTEN_PORT, value: \""
+                    + other
+                    + "\"}]\n"
+                    + "          ports: [{containerPort: "
+                    + other
+                    + "}]");
+    long start = System.nanoTime();
+    var r = platform.run(yaml, "apply", "-f", "-");
+    assertThat(r.code()).as(r.toString()).isZero();
+    // the wait ends with the reason instead of after the progress deadline (10 minutes)
+    r = platform.cli("service", "wait", "wrongport", "--wait-timeout", "120");
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertThat(r.code()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("is not ready: RevisionFailed")
+        .contains("the app listens on port " + other + " but not on $PORT");
+    assertThat(seconds).as("long before the 600 s progress deadline").isLessThan(120);
+    r = platform.cli("revision", "describe", "wrongport-00001");
+    assertThat(r.out()).contains("PortMismatch").contains("listens on port " + other);
+    r = platform.cli("logs", "wrongport");
+    assertThat(r.out()).contains("[coldbrew] the app listens on port " + other);
+  }
+
+  @Test
+  void trafficAndTagsNamingAMissingRevisionAreRefusedAndDoNotBlockLaterUpdates() throws Exception {
+    String yaml = service("refs", Map.of("min-scale", "0"));
+    platform.apply(yaml);
+    var r = platform.cli("service", "wait", "refs", "--wait-timeout", "120");
+    assertThat(r.code()).as(r.toString()).isZero();
+
+    r = platform.cli("service", "update", "refs", "--tag", "refs-00099=x");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(
+            "--tag: revision \"refs-00099\" not found in service 'refs' (expected: one of"
+                + " refs-00001, a tag, or @latest)");
+    r = platform.cli("service", "update", "refs", "--traffic", "refs-00009=100");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--traffic: revision \"refs-00009\" not found");
+    r = platform.cli("get", "ksvc", "refs", "-o", "yaml");
+    assertThat(r.out()).doesNotContain("refs-00099").doesNotContain("refs-00009");
+
+    // stored anyway (a manifest): reported by the Route, but a later update still takes effect
+    platform.apply(
+        yaml
+            + "  traffic:\n"
+            + "    - {latestRevision: true, percent: 100}\n"
+            + "    - {revisionName: refs-00099, percent: 0, tag: x}\n");
+    r = platform.cli("service", "update", "refs", "-e", "TARGET=two", "--wait-timeout", "120");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .contains("Ready to serve.")
+        .contains("Warning: Revision \"refs-00099\" referenced in traffic not found.");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                platform.cli("service", "describe", "refs").out().contains("@latest (refs-00002)"));
+  }
+
+  @Test
+  void secretAndConfigMapReferencesAreRefusedNamingTheField() throws Exception {
+    String yaml =
+        service("fromsecret", Map.of())
+            .replace(
+                "env: [{name: TARGET, value: \"x\"}]",
+                "env: [{name: GREETING, valueFrom: {secretKeyRef: {name: s, key: k}}}]");
+    var r = platform.run(yaml, "apply", "-f", "-");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(
+            "spec.template.spec.containers[0].env[0].valueFrom: not supported by the local"
+                + " runtime, which has no Secrets or ConfigMaps (expected: value)");
+    assertThat(platform.cli("get", "ksvc", "fromsecret").code()).isEqualTo(1);
+  }
+
+  @Test
+  void aGradualRolloutIsRefusedRatherThanIgnored() throws Exception {
+    String yaml =
+        service("gradual", Map.of())
+            .replace(
+                "metadata:\n  name: gradual",
+                "metadata:\n  name: gradual\n  annotations:\n"
+                    + "    serving.knative.dev/rollout-duration: 300s");
+    assertThat(yaml).contains("rollout-duration: 300s");
+    var r = platform.run(yaml, "apply", "-f", "-");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(
+            "metadata.annotations.serving.knative.dev/rollout-duration: \"300s\" (expected: 0s or"
+                + " unset: Coldbrew does not roll out gradually");
+    r = platform.run(yaml.replace("300s", "0s"), "apply", "-f", "-");
+    assertThat(r.code()).as(r.toString()).isZero();
+  }
+
+  @Test
+  void eventsAreKeptAcrossARestart() throws Exception {
+    platform.apply(service("evented", Map.of("min-scale", "1")));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> platform.cli("get", "events").out().contains("revision/evented-00001"));
+    java.time.Instant stopped = java.time.Instant.now();
+    assertThat(platform.stop()).isEqualTo(143);
+    platform.start();
+    var resp =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                platform.adminRequest("/events/namespaces/default").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(resp.statusCode()).isEqualTo(200);
+    var items =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(resp.body()).path("items");
+    List<String> before = new java.util.ArrayList<>();
+    for (var e : items) {
+      if (java.time.Instant.parse(e.path("lastTimestamp").asText()).isBefore(stopped)) {
+        before.add(e.path("reason").asText() + " " + e.path("object").asText());
+      }
+    }
+    assertThat(before).contains("ScaledUp revision/evented-00001");
+  }
+}
