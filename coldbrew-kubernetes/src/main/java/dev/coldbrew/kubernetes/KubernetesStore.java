@@ -598,7 +598,7 @@ public final class KubernetesStore implements Store {
   private static ObjectNode asStored(Resource resource, Resource cached) {
     ObjectNode tree = ResourceCodec.toTree(resource);
     ObjectNode old = ResourceCodec.toTree(cached);
-    ObjectNode meta = tree.with("metadata");
+    ObjectNode meta = tree.withObjectProperty("metadata");
     JsonNode oldMeta = old.path("metadata");
     for (String f :
         List.of(

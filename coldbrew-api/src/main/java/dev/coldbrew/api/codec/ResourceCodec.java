@@ -82,7 +82,7 @@ public final class ResourceCodec {
     m.registerModule(
         new SimpleModule("interned-strings")
             .addDeserializer(String.class, new InterningStringDeserializer()));
-    m.setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    m.setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL);
     m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     m.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     m.disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
@@ -96,6 +96,8 @@ public final class ResourceCodec {
    * services before).
    */
   private static final class InterningStringDeserializer extends StringDeserializer {
+    private static final long serialVersionUID = 1L;
+
     @Override
     public String deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
       String s = super.deserialize(p, ctxt);
