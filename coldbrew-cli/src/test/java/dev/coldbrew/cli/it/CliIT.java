@@ -4,28 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The real jar's CLI against a real {@code serve}: kn's verbs, tables, errors and exit codes. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CliIT {
-  Path dir;
-  Platform platform;
+  @RegisterExtension static final PlatformExtension platform = PlatformExtension.withDefaults();
 
-  @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    platform = new Platform(dir).start();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    platform.close();
-  }
+  final Path dir = platform.dir;
 
   private Path manifest(String name, String yaml) throws Exception {
     Path p = dir.resolve(name);
