@@ -2,6 +2,8 @@ package dev.coldbrew.cli.autoscaler;
 
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.sim.DecideScenario;
+import dev.coldbrew.cli.UsageException;
+import dev.coldbrew.cli.UserException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,19 +42,19 @@ public final class DecideCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!output.equals("table") && !output.equals("json")) {
-      return CliErrors.fail(spec, "--output: \"" + output + "\" (expected: table or json)");
+      throw new UsageException("--output: \"" + output + "\" (expected: table or json)");
     }
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      return CliErrors.fail(spec, file + ": cannot read (" + e.getMessage() + ")");
+      throw new UserException(file + ": cannot read (" + e.getMessage() + ")");
     }
     DecideScenario scenario;
     try {
       scenario = DecideScenario.parse(text);
     } catch (ValidationException e) {
-      return CliErrors.fail(spec, file + ": invalid scenario:\n" + CliErrors.indent(e));
+      throw new UserException(file + ": invalid scenario", e);
     }
     List<DecideScenario.Outcome> outcomes = scenario.run();
     String out =

@@ -7,6 +7,7 @@ import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.Manifests;
+import dev.coldbrew.cli.UsageException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,8 +43,7 @@ public class ApplyCommand extends ClientCommand {
   @Override
   public Integer call() {
     if (concurrency < 1) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--concurrency: " + concurrency + " (expected: >= 1)");
+      throw new UsageException("--concurrency: " + concurrency + " (expected: >= 1)");
     }
     ApiClient client = client();
     List<Manifests.Document> docs = Manifests.read(files, System.in);

@@ -5,6 +5,7 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ClientCommand;
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import dev.coldbrew.cli.Views;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ public class GetCommand extends ClientCommand {
       return EventsView.print(this, allNamespaces ? null : namespace, !output.noHeaders, watch);
     }
     if (watch) {
-      throw new UserException("--watch: only for events (got KIND \"" + kindName + "\")");
+      throw new UsageException("--watch: only for events (got KIND \"" + kindName + "\")");
     }
     Kind kind = kind(kindName);
     ApiClient client = client();
@@ -86,7 +87,7 @@ public class GetCommand extends ClientCommand {
     return Kind.byName(name)
         .orElseThrow(
             () ->
-                new UserException(
+                new UsageException(
                     "KIND: \""
                         + name
                         + "\" (expected: services|ksvc, configurations, revisions|rev, routes,"

@@ -7,6 +7,7 @@ import dev.coldbrew.api.model.EnvVar;
 import dev.coldbrew.api.model.RevisionTemplateSpec;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.TrafficTarget;
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import java.util.ArrayList;
 import java.util.List;
@@ -325,7 +326,7 @@ public class ServiceEdits {
     String min = s.substring(0, dots);
     String max = s.substring(dots + 2);
     if (min.isEmpty() && max.isEmpty()) {
-      throw new UserException("--scale: \"" + s + "\" (expected: N, MIN..MAX, MIN.. or ..MAX)");
+      throw new UsageException("--scale: \"" + s + "\" (expected: N, MIN..MAX, MIN.. or ..MAX)");
     }
     if (!min.isEmpty()) {
       ann.put(AutoscalingAnnotations.PREFIX + "min-scale", String.valueOf(number("--scale", min)));
@@ -357,7 +358,7 @@ public class ServiceEdits {
   private static String[] pair(String flag, String kv) {
     int eq = kv.indexOf('=');
     if (eq <= 0) {
-      throw new UserException(flag + ": \"" + kv + "\" (expected: KEY=VALUE)");
+      throw new UsageException(flag + ": \"" + kv + "\" (expected: KEY=VALUE)");
     }
     return new String[] {kv.substring(0, eq), kv.substring(eq + 1)};
   }
@@ -366,7 +367,7 @@ public class ServiceEdits {
     try {
       return Long.parseLong(s.trim());
     } catch (NumberFormatException e) {
-      throw new UserException(flag + ": \"" + s + "\" (expected: a whole number)");
+      throw new UsageException(flag + ": \"" + s + "\" (expected: a whole number)");
     }
   }
 }

@@ -202,12 +202,12 @@ class CliIT {
   @Test
   void badFlagsExitNonZeroNamingTheFlag() throws Exception {
     var r = platform.cli("service", "create", "x", "--scale", "a..b", "--cmd", "true", "--no-wait");
-    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--scale");
     r = platform.cli("service", "create", "x", "--env", "NOEQUALS", "--cmd", "true", "--no-wait");
     assertThat(r.err()).contains("--env: \"NOEQUALS\" (expected: KEY=VALUE)");
     r = platform.cli("get", "widgets");
-    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("KIND: \"widgets\"");
     r = platform.cli("service", "list", "--no-such-flag");
     assertThat(r.code()).isEqualTo(2);
@@ -220,7 +220,7 @@ class CliIT {
   @Test
   void serveRefusesBadFlagsAndConfigNamingTheKey() throws Exception {
     var r = platform.cli("serve", "--http-port", "70000");
-    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--http-port: 70000 (expected: 0..65535)");
     Path cfg =
         manifest(

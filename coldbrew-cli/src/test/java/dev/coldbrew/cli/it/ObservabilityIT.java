@@ -289,7 +289,7 @@ class ObservabilityIT {
     assertThat(c.code()).as(c.toString()).isZero();
     assertThat(c.out()).contains("complete -F").contains("version").contains("logs");
     var bad = platform.cli("completion", "fish");
-    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("SHELL: \"fish\" (expected: bash or zsh)");
   }
 }
