@@ -189,7 +189,7 @@ public class Report {
           }
         }
       }
-      boolean distribution = b.getKey().equals("coldstart");
+      boolean distribution = b.getKey().equals("coldstart") || b.getKey().equals("containers");
       sb.append("| case | ").append(String.join(" | ", metrics)).append(" | n |\n|---|");
       sb.append("---|".repeat(metrics.size() + 1)).append('\n');
       for (var c : b.getValue().entrySet()) {

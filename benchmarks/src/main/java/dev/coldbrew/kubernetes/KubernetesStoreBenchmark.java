@@ -78,7 +78,7 @@ public final class KubernetesStoreBenchmark {
   }
 
   private static void callsPerService(int n) throws Exception {
-    ValidationContext ctx = ValidationContext.standard().withRequireCommand(false);
+    ValidationContext ctx = ValidationContext.standard().withLocalRuntime(false);
     try (MockApiServer api = MockApiServer.start();
         KubernetesStore store = KubernetesStore.open(api.client(AGENT));
         ReadyRuntime runtime = new ReadyRuntime()) {

@@ -67,7 +67,10 @@ public final class ControllerManager implements AutoCloseable {
     add(Kind.SERVICE, new ServiceReconciler(ctx), 2);
     add(Kind.CONFIGURATION, new ConfigurationReconciler(ctx), 2);
     add(Kind.ROUTE, routes, 2);
-    add(Kind.REVISION, new RevisionReconciler(ctx, runtime, networking), 2);
+    add(
+        Kind.REVISION,
+        new RevisionReconciler(ctx, runtime, networking, k -> enqueue(Kind.REVISION, k)),
+        2);
     add(Kind.POD_AUTOSCALER, new PodAutoscalerReconciler(ctx, runtime, multiscaler), 2);
     add(Kind.SERVERLESS_SERVICE, new ServerlessServiceReconciler(ctx, runtime, networking), 2);
 

@@ -3,6 +3,7 @@ package dev.coldbrew.controller;
 import dev.coldbrew.api.codec.Durations;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Condition;
+import dev.coldbrew.api.model.ContainerStatus;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.OwnerReference;
@@ -13,6 +14,8 @@ import dev.coldbrew.api.model.ServerlessService;
 import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.runtime.ContainerHealth;
+import dev.coldbrew.api.runtime.Engine;
+import dev.coldbrew.api.runtime.ImageResolutionException;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.runtime.RevisionInstances;
 import java.time.Duration;
@@ -23,6 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Revision → its PodAutoscaler and ServerlessService (same name, owned by it), its serving settings
@@ -34,20 +41,47 @@ import java.util.Optional;
  * ProgressDeadlineExceeded}), requests held for it and new ones get 503 at once, and its
  * PodAutoscaler gives the attempt up ({@code TimedOut}) once the load is gone. After that the
  * revision stays not-Ready but takes requests again, each starting a new attempt, until an instance
- * is ready.
+ * is ready. A revision that runs an image first has it resolved to a digest ({@link
+ * InstanceRuntime#resolveImage}), recorded in {@code status.containerStatuses[].imageDigest},
+ * before its PodAutoscaler is made; its status annotations name the engine and the containers.
  */
 final class RevisionReconciler extends KindReconciler<Revision> {
+  /** Status annotations: the engine that runs the revision, and its containers' names. */
+  static final String ENGINE_ANNOTATION = "coldbrew.dev/engine";
+
+  static final String CONTAINERS_ANNOTATION = "coldbrew.dev/containers";
+
+  /** The wait before trying again to resolve an image that could not be: doubled, capped. */
+  static final Duration RESOLVE_RETRY_MIN = Duration.ofSeconds(5);
+
+  static final Duration RESOLVE_RETRY_MAX = Duration.ofMinutes(5);
+
   private final InstanceRuntime runtime;
   private final Networking networking;
+  private final Consumer<NamespacedName> requeue;
+  private final Map<NamespacedName, Resolution> resolutions = new ConcurrentHashMap<>();
 
-  RevisionReconciler(ControllerContext ctx, InstanceRuntime runtime, Networking networking) {
+  /** An image resolution under way or done, for the revision with this uid. */
+  private record Resolution(
+      String uid, CompletableFuture<String> digest, int attempt, Instant retryAt) {}
+
+  /**
+   * @param requeue queues a revision's key again (when its image resolution completes)
+   */
+  RevisionReconciler(
+      ControllerContext ctx,
+      InstanceRuntime runtime,
+      Networking networking,
+      Consumer<NamespacedName> requeue) {
     super(ctx, Kind.REVISION);
     this.runtime = runtime;
     this.networking = networking;
+    this.requeue = requeue;
   }
 
   @Override
   protected void finalizeKind(NamespacedName key) {
+    resolutions.remove(key);
     networking.revisionRemoved(key);
     runtime.remove(key);
   }
@@ -56,6 +90,11 @@ final class RevisionReconciler extends KindReconciler<Revision> {
   protected Duration reconcileKind(Revision rev) {
     NamespacedName key = NamespacedName.of(rev);
     networking.revisionChanged(rev);
+    Engine engine = runtime.engine(rev);
+    if (engine == Engine.CONTAINER && rev.status.imageDigest() == null) {
+      return resolveImage(key, rev);
+    }
+    resolutions.remove(key);
     PodAutoscaler pa = ensurePodAutoscaler(rev);
     ensureServerlessService(rev);
 
@@ -119,7 +158,78 @@ final class RevisionReconciler extends KindReconciler<Revision> {
         pa.status == null || pa.status.desiredScale == null || pa.status.desiredScale < 0
             ? null
             : pa.status.desiredScale;
+    annotate(st, engine, engine == Engine.CONTAINER ? runtime.containers(key) : List.of());
     return requeue;
+  }
+
+  /**
+   * Resolves a container revision's image to a digest before anything of it exists (no
+   * PodAutoscaler, so nothing scales it), as Knative does: meanwhile the revision is {@code
+   * ResolvingDigests}; then the digest goes into {@code status.containerStatuses}, and the next
+   * reconcile (of the cached revision holding it) goes on. A failure makes the revision not Ready
+   * with the engine's message, its requests are answered 503 at once, and it is tried again after a
+   * backoff (the image may be built meanwhile).
+   */
+  private Duration resolveImage(NamespacedName key, Revision rev) {
+    Instant now = ctx.clock().instant();
+    Resolution r = resolutions.get(key);
+    if (r == null
+        || !r.uid().equals(rev.metadata.uid)
+        || (r.digest().isCompletedExceptionally() && !now.isBefore(r.retryAt()))) {
+      int attempt = r == null || !r.uid().equals(rev.metadata.uid) ? 0 : r.attempt() + 1;
+      Duration backoff = RESOLVE_RETRY_MIN.multipliedBy(1L << Math.min(attempt, 10));
+      r =
+          new Resolution(
+              rev.metadata.uid,
+              runtime.resolveImage(rev),
+              attempt,
+              now.plus(backoff.compareTo(RESOLVE_RETRY_MAX) > 0 ? RESOLVE_RETRY_MAX : backoff));
+      resolutions.put(key, r);
+      r.digest().whenComplete((d, e) -> requeue.accept(key));
+    }
+    var st = rev.status;
+    annotate(st, Engine.CONTAINER, List.of());
+    if (!r.digest().isDone()) {
+      Condition healthy = st.condition(Revision.RevisionStatus.CONTAINER_HEALTHY);
+      if (!healthy.isFalse()) { // a failure shown stays until a retry succeeds
+        st.markResourcesAvailableUnknown(
+            Revision.RevisionStatus.RESOLVING_DIGESTS, null, ctx.clock());
+        st.markContainerHealthyUnknown(
+            Revision.RevisionStatus.RESOLVING_DIGESTS, null, ctx.clock());
+      }
+      return null;
+    }
+    if (!r.digest().isCompletedExceptionally()) {
+      var c = rev.spec.container();
+      st.containerStatuses =
+          new ArrayList<>(
+              List.of(new ContainerStatus(c == null ? null : c.name, r.digest().join())));
+      st.markResourcesAvailableUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
+      st.markContainerHealthyUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
+      return null;
+    }
+    Throwable e = r.digest().handle((d, t) -> t).join();
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    String reason = e instanceof ImageResolutionException ire ? ire.reason() : "ContainerMissing";
+    String message = String.valueOf(e.getMessage());
+    st.markContainerUnhealthy(reason, message, ctx.clock());
+    st.markResourcesUnavailable(reason, message, ctx.clock());
+    networking.revisionFailed(key, reason, message);
+    return Duration.between(now, r.retryAt()).plusMillis(10);
+  }
+
+  /** The status annotations naming the engine and, for containers, the running containers. */
+  private static void annotate(Revision.RevisionStatus st, Engine engine, List<String> containers) {
+    Map<String, String> a = st.annotations == null ? new LinkedHashMap<>() : st.annotations;
+    a.put(ENGINE_ANNOTATION, engine.value());
+    if (containers.isEmpty()) {
+      a.remove(CONTAINERS_ANNOTATION);
+    } else {
+      a.put(CONTAINERS_ANNOTATION, String.join(",", containers));
+    }
+    st.annotations = a;
   }
 
   /**

@@ -9,6 +9,8 @@ import dev.coldbrew.api.model.ServerlessService;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.store.admission.Admission;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The objects table tests start from, built the way the platform builds them: a Service from a
@@ -87,6 +89,7 @@ final class Given {
     st.markContainerHealthy(clock);
     st.rollUpReady(clock);
     st.observedGeneration = 1L;
+    st.annotations = new LinkedHashMap<>(Map.of(RevisionReconciler.ENGINE_ANNOTATION, "process"));
     return st;
   }
 }

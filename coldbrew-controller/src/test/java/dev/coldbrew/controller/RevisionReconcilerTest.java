@@ -77,7 +77,7 @@ class RevisionReconcilerTest {
   @TestFactory
   Stream<DynamicTest> table() {
     return TableTest.table(
-        t -> new RevisionReconciler(t.ctx, t.runtime, t.net),
+        t -> new RevisionReconciler(t.ctx, t.runtime, t.net, k -> {}),
         row("a new revision gets its PodAutoscaler and SKS and is Deploying")
             .given(Given::serviceToRevision)
             .key(REV)

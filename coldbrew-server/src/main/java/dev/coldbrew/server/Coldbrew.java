@@ -98,8 +98,15 @@ public final class Coldbrew implements AutoCloseable {
         new Telemetry(events, Clock.systemUTC(), this::revisionLabels, dataPlane::heldRequests);
     dataPlane.observe(telemetry, options.coldStartHeader());
     closeOnStop.add(telemetry);
-    runtime = new LocalRuntime(LocalRuntimeOptions.builder(dataDir).drainer(dataPlane).build());
+    runtime =
+        new LocalRuntime(
+            LocalRuntimeOptions.builder(dataDir)
+                .drainer(dataPlane)
+                .defaultEngine(options.config().limits().engine())
+                .defaultContainerNetwork(options.config().limits().containerNetwork())
+                .build());
     closeOnStop.add(runtime);
+    runtime.checkContainerEngine(); // logs what it found; container revisions wait for it
     runtime.subscribe(inst -> dataPlane.updateInstances(inst.revision(), inst.ready()));
     runtime.subscribe(telemetry);
     try {

@@ -7,6 +7,8 @@ import dev.coldbrew.api.config.ConfigReader;
 import dev.coldbrew.api.config.DefaultsConfig;
 import dev.coldbrew.api.config.DeploymentConfig;
 import dev.coldbrew.api.config.DomainConfig;
+import dev.coldbrew.api.runtime.ContainerNetwork;
+import dev.coldbrew.api.runtime.Engine;
 import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.api.validation.ValidationException;
@@ -75,6 +77,12 @@ public record PlatformConfig(
    * @param maxRevisions {@code max-revisions}: Revisions the platform holds before writes that
    *     would make another are refused with 403 ({@link RevisionQuota}); by default {@link
    *     #defaultMaxRevisions} of the JVM's max heap
+   * @param engine {@code engine}: what runs a revision without the {@code coldbrew.dev/engine}
+   *     annotation: {@code process}, {@code container}, or {@code auto} (null: a {@code command}
+   *     runs as a process, an {@code image} alone as a container; the default)
+   * @param containerNetwork {@code container-network}: how containers are reached without the
+   *     {@code coldbrew.dev/container-network} annotation: {@code bridge} (their own network, a
+   *     port mapping; the default) or {@code host}
    */
   public record Limits(
       int maxHeldRequestsPerRevision,
@@ -82,12 +90,16 @@ public record PlatformConfig(
       Duration requestBodyIdleTimeout,
       int adminMaxConnections,
       List<String> adminAllowedHosts,
-      int maxRevisions) {
+      int maxRevisions,
+      Engine engine,
+      ContainerNetwork containerNetwork) {
     static final String MAX_HELD = "max-held-requests-per-revision";
     static final String MAX_BODY = "max-request-body-bytes";
     static final String BODY_IDLE = "request-body-idle-timeout";
     static final String ADMIN_MAX_CONNECTIONS = "admin-max-connections";
     static final String ADMIN_ALLOWED_HOSTS = "admin-allowed-hosts";
+    static final String ENGINE = "engine";
+    static final String CONTAINER_NETWORK = "container-network";
     private static final java.util.regex.Pattern HOST =
         java.util.regex.Pattern.compile(
             "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\\[[0-9a-f:.]+]");
@@ -117,7 +129,9 @@ public record PlatformConfig(
           d.requestBodyIdleTimeout(),
           256,
           List.of(),
-          defaultMaxRevisions(Runtime.getRuntime().maxMemory()));
+          defaultMaxRevisions(Runtime.getRuntime().maxMemory()),
+          null,
+          ContainerNetwork.BRIDGE);
     }
 
     /**
@@ -152,7 +166,9 @@ public record PlatformConfig(
                   BODY_IDLE,
                   ADMIN_MAX_CONNECTIONS,
                   ADMIN_ALLOWED_HOSTS,
-                  RevisionQuota.KEY),
+                  RevisionQuota.KEY,
+                  ENGINE,
+                  CONTAINER_NETWORK),
               errors);
       Limits d = defaults();
       long held =
@@ -186,10 +202,21 @@ public record PlatformConfig(
       long revisions =
           r.integer(
               RevisionQuota.KEY, d.maxRevisions(), 1, Integer.MAX_VALUE, "1.." + Integer.MAX_VALUE);
+      String engineName = r.string(ENGINE, "auto");
+      Engine engine = Engine.parse(engineName);
+      if (engine == null && !engineName.equals("auto")) {
+        r.error(ENGINE, engineName, "auto, " + Engine.EXPECTED);
+      }
+      String networkName = r.string(CONTAINER_NETWORK, d.containerNetwork().value());
+      ContainerNetwork network = ContainerNetwork.parse(networkName);
+      if (network == null) {
+        r.error(CONTAINER_NETWORK, networkName, ContainerNetwork.EXPECTED);
+      }
       if (!errors.isEmpty()) {
         throw new ValidationException(errors);
       }
-      return new Limits((int) held, body, bodyIdle, (int) conns, hosts, (int) revisions);
+      return new Limits(
+          (int) held, body, bodyIdle, (int) conns, hosts, (int) revisions, engine, network);
     }
   }
 
@@ -205,7 +232,7 @@ public record PlatformConfig(
 
   /** What validation and defaulting of user resources need. */
   public ValidationContext validationContext() {
-    return new ValidationContext(defaults, deployment, domain, autoscaler, true);
+    return new ValidationContext(defaults, deployment, domain, autoscaler, true, limits.engine());
   }
 
   /**

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
 import dev.coldbrew.api.model.SksMode;
+import dev.coldbrew.api.runtime.ContainerNetwork;
+import dev.coldbrew.api.runtime.Engine;
 import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.DeciderSpec;
@@ -31,6 +33,28 @@ class PlatformConfigTest {
     assertThat(o.maxHeldRequestsPerRevision()).isEqualTo(20);
     assertThat(o.maxBodyBytes()).isEqualTo(4096);
     assertThat(o.maxHeaderSize()).isEqualTo(DataPlaneOptions.defaults().maxHeaderSize());
+  }
+
+  @Test
+  void theEngineAndContainerNetworkDefaultsAreAutoAndBridgeAndSettable() {
+    PlatformConfig d = PlatformConfig.standard();
+    assertThat(d.limits().engine()).isNull();
+    assertThat(d.limits().containerNetwork()).isEqualTo(ContainerNetwork.BRIDGE);
+    assertThat(d.validationContext().defaultEngine()).isNull();
+    PlatformConfig c =
+        PlatformConfig.parse(
+            "coldbrew:\n  engine: container\n  container-network: host\n", "test.yaml");
+    assertThat(c.limits().engine()).isEqualTo(Engine.CONTAINER);
+    assertThat(c.limits().containerNetwork()).isEqualTo(ContainerNetwork.HOST);
+    assertThat(c.validationContext().defaultEngine()).isEqualTo(Engine.CONTAINER);
+    assertThat(PlatformConfig.parse("coldbrew:\n  engine: auto\n", "t").limits().engine()).isNull();
+    assertThatThrownBy(
+            () ->
+                PlatformConfig.parse(
+                    "coldbrew:\n  engine: docker\n  container-network: none\n", "test.yaml"))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("coldbrew.engine: \"docker\" (expected: auto, process or container)")
+        .hasMessageContaining("coldbrew.container-network: \"none\" (expected: bridge or host)");
   }
 
   @Test

@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /**
- * The one container of a Revision. The local runtime runs {@code command} + {@code args}; the
+ * The one container of a Revision. The local runtime runs {@code command} + {@code args} as a
+ * process, or {@code image} as a container ({@link dev.coldbrew.api.runtime.Engine}); the
  * Kubernetes runtime runs {@code image}. Fields that only make sense on Kubernetes are kept as raw
- * JSON.
+ * JSON. Not thread-safe.
  */
 public class Container {
   public String name;

@@ -1,6 +1,7 @@
 package dev.coldbrew.api.model;
 
 import java.time.Clock;
+import java.util.List;
 
 /** A Knative Revision: an immutable snapshot of a template, and the unit that scales. */
 public class Revision extends Resource {
@@ -33,7 +34,8 @@ public class Revision extends Resource {
    * Conditions, replica counts from the PodAutoscaler, and where logs are. {@code
    * ResourcesAvailable} (the instances could be started: initial scale reached, no progress
    * deadline missed) and {@code ContainerHealthy} (the instances run without crashing) roll up into
-   * Ready. A Revision scaled to zero stays Ready.
+   * Ready. A Revision scaled to zero stays Ready. {@code containerStatuses} holds the image digest
+   * each container runs (set once, when the image was resolved).
    */
   public static class RevisionStatus extends Status {
     /** Whether the Revision's instances could be brought up. */
@@ -45,6 +47,9 @@ public class Revision extends Resource {
     /** The reason while the first instances are starting. */
     public static final String DEPLOYING = "Deploying";
 
+    /** The reason while a container image is being resolved to a digest. */
+    public static final String RESOLVING_DIGESTS = "ResolvingDigests";
+
     /** No instance became ready within the progress deadline. */
     public static final String PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded";
 
@@ -54,6 +59,7 @@ public class Revision extends Resource {
     public String logUrl;
     public Integer actualReplicas;
     public Integer desiredReplicas;
+    public List<ContainerStatus> containerStatuses;
 
     @Override
     protected ConditionSet conditionSet() {
@@ -99,6 +105,13 @@ public class Revision extends Resource {
     /** Whether the instances run is not known yet. */
     public void markContainerHealthyUnknown(String reason, String message, Clock clock) {
       setCondition(CONTAINER_HEALTHY, Condition.UNKNOWN, reason, message, clock);
+    }
+
+    /** The resolved image of the first container, or null before it was resolved. */
+    public String imageDigest() {
+      return containerStatuses == null || containerStatuses.isEmpty()
+          ? null
+          : containerStatuses.get(0).imageDigest;
     }
   }
 }

@@ -6,13 +6,15 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * Knative's duck-typed status: observedGeneration and conditions. Each kind's status subclass names
- * its condition types, declares its {@link ConditionSet} and offers {@code mark…} helpers that set
- * its conditions with Knative's reasons (Knative's {@code *_lifecycle.go}), so condition types and
- * reasons are spelled only in this package. Not thread-safe.
+ * Knative's duck-typed status: observedGeneration, conditions and annotations (further state the
+ * platform reports, e.g. a Revision's engine). Each kind's status subclass names its condition
+ * types, declares its {@link ConditionSet} and offers {@code mark…} helpers that set its conditions
+ * with Knative's reasons (Knative's {@code *_lifecycle.go}), so condition types and reasons are
+ * spelled only in this package. Not thread-safe.
  */
 public abstract class Status {
   /** The condition every kind has: whether the resource is ready, rolled up from the others. */
@@ -20,6 +22,7 @@ public abstract class Status {
 
   public Long observedGeneration;
   public List<Condition> conditions;
+  public Map<String, String> annotations;
 
   /** The condition of this type, or null. */
   public Condition condition(String type) {

@@ -2,11 +2,13 @@ package dev.coldbrew.api.runtime;
 
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Revision;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The runtime seam: makes N instances of a Revision exist and reports which are ready. The local
- * runtime runs OS processes; a Kubernetes runtime would scale Deployments. Implementations are
- * thread-safe and never block the caller on process start or stop.
+ * runtime runs OS processes and containers; a Kubernetes runtime would scale Deployments.
+ * Implementations are thread-safe and never block the caller on process start or stop.
  */
 public interface InstanceRuntime extends AutoCloseable {
 
@@ -24,6 +26,35 @@ public interface InstanceRuntime extends AutoCloseable {
 
   /** Registers a listener told of every change in any revision's instances. */
   void subscribe(InstanceListener listener);
+
+  /**
+   * What runs the revision's instances. A {@link Engine#CONTAINER} revision needs its image
+   * resolved ({@link #resolveImage}) and the digest recorded in {@code
+   * status.containerStatuses[0].imageDigest} before it is scaled: its instances run that digest.
+   * Default: {@link Engine#PROCESS}.
+   */
+  default Engine engine(Revision revision) {
+    return Engine.PROCESS;
+  }
+
+  /**
+   * Resolves the revision's image to the digest reference its instances will run ({@code
+   * repository@sha256:…}), pulling it first as its {@code imagePullPolicy} says. Returns at once;
+   * completes within a bounded time, exceptionally with an {@link ImageResolutionException} naming
+   * the reason and the engine's message. Default: fails, this runtime runs no images.
+   */
+  default CompletableFuture<String> resolveImage(Revision revision) {
+    return CompletableFuture.failedFuture(
+        new ImageResolutionException("ContainerEngineMissing", "this runtime runs no images"));
+  }
+
+  /**
+   * The engine's names of the containers that run the revision's instances now (for people: {@code
+   * coldbrew describe revision}); empty for processes. Default: none.
+   */
+  default List<String> containers(NamespacedName revision) {
+    return List.of();
+  }
 
   /** Stops every instance (draining first) and releases resources. */
   @Override

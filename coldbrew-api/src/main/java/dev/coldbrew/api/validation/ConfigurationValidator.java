@@ -40,7 +40,12 @@ final class ConfigurationValidator {
       errors.add(FieldError.missing("spec.template.spec"));
       return;
     }
-    RevisionValidator.validateSpec(t.spec, "spec.template.spec", ctx, errors);
+    RevisionValidator.validateSpec(
+        t.spec,
+        "spec.template.spec",
+        t.metadata == null ? null : t.metadata.annotations,
+        ctx,
+        errors);
   }
 
   /**

@@ -4,6 +4,8 @@ import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
 import dev.coldbrew.api.codec.Durations;
 import dev.coldbrew.api.model.ObjectMeta;
+import dev.coldbrew.api.runtime.ContainerNetwork;
+import dev.coldbrew.api.runtime.Engine;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,6 +136,11 @@ final class MetadataValidator {
         annotations.put(e.getKey(), e.getValue());
         if (e.getKey().equals(PROGRESS_DEADLINE) || e.getKey().equals(ROLLOUT_DURATION)) {
           wholeSeconds(p, e.getValue(), errors);
+        } else if (e.getKey().equals(Engine.ANNOTATION) && Engine.parse(e.getValue()) == null) {
+          errors.add(FieldError.invalid(p, e.getValue(), Engine.EXPECTED));
+        } else if (e.getKey().equals(ContainerNetwork.ANNOTATION)
+            && ContainerNetwork.parse(e.getValue()) == null) {
+          errors.add(FieldError.invalid(p, e.getValue(), ContainerNetwork.EXPECTED));
         }
       }
     }

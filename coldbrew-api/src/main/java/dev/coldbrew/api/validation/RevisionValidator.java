@@ -6,11 +6,17 @@ import dev.coldbrew.api.config.DefaultsConfig;
 import dev.coldbrew.api.model.Container;
 import dev.coldbrew.api.model.ContainerPort;
 import dev.coldbrew.api.model.EnvVar;
+import dev.coldbrew.api.model.ImageReference;
 import dev.coldbrew.api.model.Probe;
+import dev.coldbrew.api.model.Quantity;
+import dev.coldbrew.api.model.ResourceRequirements;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.RevisionSpec;
+import dev.coldbrew.api.runtime.Engine;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -37,7 +43,7 @@ final class RevisionValidator {
       errors.add(FieldError.missing("spec"));
       return;
     }
-    validateSpec(r.spec, "spec", ctx, errors);
+    validateSpec(r.spec, "spec", r.metadata == null ? null : r.metadata.annotations, ctx, errors);
   }
 
   static void validateUpdate(Revision old, Revision updated, List<FieldError> errors) {
@@ -48,9 +54,16 @@ final class RevisionValidator {
     }
   }
 
-  /** A Revision spec at {@code path} ({@code spec} or {@code spec.template.spec}). */
+  /**
+   * A Revision spec at {@code path} ({@code spec} or {@code spec.template.spec}), whose revision
+   * has {@code annotations} (which may choose the {@link Engine}).
+   */
   static void validateSpec(
-      RevisionSpec spec, String path, ValidationContext ctx, List<FieldError> errors) {
+      RevisionSpec spec,
+      String path,
+      Map<String, String> annotations,
+      ValidationContext ctx,
+      List<FieldError> errors) {
     DefaultsConfig d = ctx.defaults();
     if (spec.containers == null || spec.containers.isEmpty()) {
       errors.add(FieldError.missing(path + ".containers"));
@@ -63,7 +76,8 @@ final class RevisionValidator {
                 "exactly one container"));
       }
       for (int i = 0; i < spec.containers.size(); i++) {
-        container(spec.containers.get(i), path + ".containers[" + i + "]", ctx, errors);
+        container(
+            spec.containers.get(i), path + ".containers[" + i + "]", annotations, ctx, errors);
       }
     }
     if (spec.containerConcurrency != null) {
@@ -98,7 +112,11 @@ final class RevisionValidator {
   }
 
   private static void container(
-      Container c, String path, ValidationContext ctx, List<FieldError> errors) {
+      Container c,
+      String path,
+      Map<String, String> annotations,
+      ValidationContext ctx,
+      List<FieldError> errors) {
     if (c == null) {
       errors.add(FieldError.invalid(path, null, "a container"));
       return;
@@ -106,17 +124,26 @@ final class RevisionValidator {
     if (!Names.isEmpty(c.name) && !Names.isDns1123Label(c.name)) {
       errors.add(FieldError.invalid(path + ".name", c.name, Names.DNS1123_EXPECTED));
     }
-    if (ctx.requireCommand() && (c.command == null || c.command.isEmpty())) {
-      errors.add(
-          new FieldError(
-              path + ".command",
-              Names.isEmpty(c.image)
-                  ? "missing required field: the local runtime runs command and args"
-                  : "missing required field: the local runtime runs command and args, it cannot"
-                      + " run image \""
-                      + c.image
-                      + "\" (add command: [...], e.g. command: [\"python3\", \"app.py\"])"));
+    Engine engine = Engine.of(annotations, c, ctx.defaultEngine());
+    if (ctx.localRuntime()) {
+      engine(c, path, engine, annotations, ctx.defaultEngine() != null, errors);
     }
+    if (!Names.isEmpty(c.image)) {
+      try {
+        ImageReference.parse(c.image);
+      } catch (IllegalArgumentException e) {
+        errors.add(
+            FieldError.invalid(
+                path + ".image", c.image, ImageReference.EXPECTED + "; " + e.getMessage()));
+      }
+    }
+    if (c.imagePullPolicy != null && !ImageReference.PULL_POLICIES.contains(c.imagePullPolicy)) {
+      errors.add(
+          FieldError.invalid(
+              path + ".imagePullPolicy", c.imagePullPolicy, "Always, IfNotPresent or Never"));
+    }
+    resources(
+        c.resources, path + ".resources", ctx.localRuntime() && engine == Engine.CONTAINER, errors);
     strings(c.command, path + ".command", true, errors);
     strings(c.args, path + ".args", false, errors);
     int port = ports(c.ports, path + ".ports", errors);
@@ -128,6 +155,107 @@ final class RevisionValidator {
     probe(c.readinessProbe, path + ".readinessProbe", false, port, portName, ctx, errors);
     probe(c.livenessProbe, path + ".livenessProbe", true, port, portName, ctx, errors);
     probe(c.startupProbe, path + ".startupProbe", true, port, portName, ctx, errors);
+  }
+
+  /** What the engine that will run the container needs of it. */
+  private static void engine(
+      Container c,
+      String path,
+      Engine engine,
+      Map<String, String> annotations,
+      boolean platformDefault,
+      List<FieldError> errors) {
+    boolean annotated =
+        annotations != null && Engine.parse(annotations.get(Engine.ANNOTATION)) != null;
+    String why =
+        annotated
+            ? " (annotation " + Engine.ANNOTATION + ": " + engine.value() + ")"
+            : " (the platform's default engine)";
+    boolean hasCommand = c.command != null && !c.command.isEmpty();
+    if (!hasCommand && Names.isEmpty(c.image) && !annotated && !platformDefault) {
+      errors.add(
+          new FieldError(
+              path + ".image",
+              "missing required field: set image (it runs as a container) or command (it runs"
+                  + " as a process)"));
+    } else if (engine == Engine.PROCESS && !hasCommand) {
+      errors.add(
+          new FieldError(
+              path + ".command",
+              "missing required field: this revision runs as a process"
+                  + why
+                  + ", which runs command and args"
+                  + (Names.isEmpty(c.image)
+                      ? ""
+                      : ", not image \""
+                          + c.image
+                          + "\" (add command: [...]"
+                          + (annotated ? ", or remove the annotation to run the image)" : ")"))));
+    } else if (engine == Engine.CONTAINER && Names.isEmpty(c.image)) {
+      errors.add(
+          new FieldError(
+              path + ".image",
+              "missing required field: this revision runs as a container"
+                  + why
+                  + ", which needs an image (e.g. image: localhost/hello:1)"));
+    }
+    if (engine == Engine.CONTAINER
+        && !Names.isEmpty(c.workingDir)
+        && !c.workingDir.startsWith("/")) {
+      errors.add(
+          FieldError.invalid(
+              path + ".workingDir", c.workingDir, "an absolute path inside the container"));
+    }
+  }
+
+  /** The smallest memory limit the container engine accepts. */
+  static final long MIN_CONTAINER_MEMORY = 6L << 20;
+
+  /** The smallest CPU limit the container engine can enforce (1 ms of every 100 ms). */
+  static final BigDecimal MIN_CONTAINER_CPU = new BigDecimal("0.01");
+
+  /** Every limit and request is a quantity; a container's limits are ones its engine can apply. */
+  private static void resources(
+      ResourceRequirements r, String path, boolean container, List<FieldError> errors) {
+    if (r == null) {
+      return;
+    }
+    Map<String, Map<String, JsonNode>> kinds = new java.util.LinkedHashMap<>();
+    kinds.put("limits", r.limits);
+    kinds.put("requests", r.requests);
+    for (var entry : kinds.entrySet()) {
+      if (entry.getValue() == null) {
+        continue;
+      }
+      for (var e : entry.getValue().entrySet()) {
+        String at = path + "." + entry.getKey() + "." + e.getKey();
+        BigDecimal v;
+        try {
+          v = Quantity.parse(e.getValue());
+        } catch (IllegalArgumentException ex) {
+          errors.add(
+              FieldError.invalid(
+                  at, e.getValue() == null ? null : e.getValue().asText(), Quantity.EXPECTED));
+          continue;
+        }
+        if (v.signum() < 0) {
+          errors.add(FieldError.invalid(at, e.getValue().asText(), "a quantity >= 0"));
+        } else if (container && entry.getKey().equals("limits")) {
+          if (e.getKey().equals("memory")
+              && v.compareTo(BigDecimal.valueOf(MIN_CONTAINER_MEMORY)) < 0) {
+            errors.add(
+                FieldError.invalid(
+                    at, e.getValue().asText(), "at least 6Mi, the container engine's minimum"));
+          } else if (e.getKey().equals("cpu") && v.compareTo(MIN_CONTAINER_CPU) < 0) {
+            errors.add(
+                FieldError.invalid(
+                    at,
+                    e.getValue().asText(),
+                    "at least 10m, the smallest limit the engine enforces"));
+          }
+        }
+      }
+    }
   }
 
   private static void strings(
@@ -250,7 +378,7 @@ final class RevisionValidator {
     if (handlers.size() > 1) {
       errors.add(FieldError.invalid(path, String.join(" and ", handlers), "at most one handler"));
     }
-    if (ctx.requireCommand()) {
+    if (ctx.localRuntime()) {
       for (String h : List.of("exec", "grpc")) {
         if (handlers.contains(h)) {
           errors.add(

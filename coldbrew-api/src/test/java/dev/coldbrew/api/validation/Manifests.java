@@ -142,8 +142,66 @@ final class Manifests {
         timeoutSeconds: 300
       """;
 
+  /** Knative's helloworld as written for a cluster: an image, run as a container. */
+  static final String IMAGE =
+      """
+      apiVersion: serving.knative.dev/v1
+      kind: Service
+      metadata:
+        name: helloworld-go
+      spec:
+        template:
+          metadata:
+            annotations:
+              coldbrew.dev/container-network: host
+          spec:
+            containers:
+              - image: ghcr.io/knative/helloworld-go@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+                imagePullPolicy: IfNotPresent
+                args: ["--verbose"]
+                workingDir: /app
+                env:
+                  - name: TARGET
+                    value: Go Sample v1
+                resources:
+                  limits: {cpu: 500m, memory: 64Mi}
+                  requests: {cpu: 0.1, memory: 1e7}
+      """;
+
+  /** An image for the container engine, forced on a container that also has a command. */
+  static final String FORCED_CONTAINER =
+      """
+      apiVersion: serving.knative.dev/v1
+      kind: Revision
+      metadata:
+        name: hello-00002
+        annotations:
+          coldbrew.dev/engine: container
+      spec:
+        containers:
+          - image: localhost/hello:1
+            command: ["/bin/hello"]
+      """;
+
   static final List<String> VALID =
-      List.of(HELLO, SPLIT, AUTOSCALED, CONFIGURATION, ROUTE, REVISION);
+      List.of(HELLO, SPLIT, AUTOSCALED, CONFIGURATION, ROUTE, REVISION, IMAGE, FORCED_CONTAINER);
+
+  /** A Service named hello whose one container runs {@code image} and has {@code containerYaml}. */
+  static String withImage(String image, String containerYaml) {
+    return """
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata:
+          name: hello
+        spec:
+          template:
+            spec:
+              containers:
+                - image: "%s"
+        """
+            .formatted(image)
+        + containerYaml.indent(10);
+  }
 
   /** A Service named hello whose one container runs ./server and has {@code containerYaml}. */
   static String withContainer(String containerYaml) {
@@ -159,6 +217,13 @@ final class Manifests {
                 - command: ["./server"]
         """
         + containerYaml.indent(10);
+  }
+
+  /** The Service {@code yaml} with {@code annotations} (a YAML flow map) on its template. */
+  static String withTemplateAnnotations(String yaml, String annotations) {
+    return yaml.replace(
+        "  template:\n    spec:",
+        "  template:\n    metadata:\n      annotations: " + annotations + "\n    spec:");
   }
 
   /** A Service named hello with {@code specYaml} in its template spec. */

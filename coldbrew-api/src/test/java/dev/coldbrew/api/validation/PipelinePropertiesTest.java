@@ -110,7 +110,7 @@ class PipelinePropertiesTest {
         stage = "validate";
         Defaults.apply(r, CTX.defaults());
         Defaults.apply(r, CTX.defaults());
-        ValidationContext ctx = CTX.withRequireCommand(random.nextBoolean());
+        ValidationContext ctx = CTX.withLocalRuntime(random.nextBoolean());
         if (random.nextBoolean()) {
           Validation.validate(r, ctx);
         } else {

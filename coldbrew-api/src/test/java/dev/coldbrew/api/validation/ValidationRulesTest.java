@@ -44,7 +44,7 @@ class ValidationRulesTest {
           template:
             spec:
               containers:
-                - image: nginx
+                - image: Nginx
                   ports: [{containerPort: 9090}]
               containerConcurrency: 2000
           traffic:
@@ -65,7 +65,7 @@ class ValidationRulesTest {
                     .containsExactlyInAnyOrder(
                         "metadata.name",
                         "metadata.annotations.autoscaling.knative.dev/min-scale",
-                        "spec.template.spec.containers[0].command",
+                        "spec.template.spec.containers[0].image",
                         "spec.template.spec.containers[0].ports[0].containerPort",
                         "spec.template.spec.containerConcurrency",
                         "spec.traffic[0].percent",
@@ -76,7 +76,7 @@ class ValidationRulesTest {
   }
 
   @Test
-  void kubernetesRuntimeRunsImagesAndExecProbes() {
+  void localRuntimeRunsImagesButNotExecProbes() {
     String yaml =
         """
         apiVersion: serving.knative.dev/v1
@@ -91,8 +91,10 @@ class ValidationRulesTest {
                   readinessProbe:
                     exec: {command: [cat, /tmp/ready]}
         """;
-    assertThat(errorsOf(yaml)).hasSize(2);
-    assertThat(errorsOf(yaml, CTX.withRequireCommand(false))).isEmpty();
+    assertThat(errorsOf(yaml))
+        .extracting(FieldError::path)
+        .containsExactly("spec.template.spec.containers[0].readinessProbe.exec");
+    assertThat(errorsOf(yaml, CTX.withLocalRuntime(false))).isEmpty();
   }
 
   @Test

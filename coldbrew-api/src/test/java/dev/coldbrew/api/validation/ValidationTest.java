@@ -2,10 +2,14 @@ package dev.coldbrew.api.validation;
 
 import static dev.coldbrew.api.validation.Manifests.errorsOf;
 import static dev.coldbrew.api.validation.Manifests.withContainer;
+import static dev.coldbrew.api.validation.Manifests.withImage;
 import static dev.coldbrew.api.validation.Manifests.withServiceSpec;
+import static dev.coldbrew.api.validation.Manifests.withTemplateAnnotations;
 import static dev.coldbrew.api.validation.Manifests.withTemplateSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coldbrew.api.model.ImageReference;
+import dev.coldbrew.api.model.Quantity;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,6 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Invalid manifests, each with the exact errors a user sees. */
 class ValidationTest {
   private static final String DNS1035 = Names.DNS1035_EXPECTED;
+  private static final String IMAGE_EXPECTED = ImageReference.EXPECTED;
 
   private static Arguments invalid(String name, String yaml, String path, String message) {
     return Arguments.of(name, yaml, List.of(new FieldError(path, message)));
@@ -179,28 +184,119 @@ class ValidationTest {
             "spec.template.spec.containers",
             "\"2 containers\" (expected: exactly one container)"),
         invalid(
-            "image alone",
-            """
-            apiVersion: serving.knative.dev/v1
-            kind: Service
-            metadata:
-              name: hello
-            spec:
-              template:
-                spec:
-                  containers:
-                    - image: ghcr.io/knative/helloworld-go:latest
-            """,
+            "image with the process engine forced",
+            withTemplateAnnotations(
+                withImage("ghcr.io/knative/helloworld-go:latest", ""),
+                "{coldbrew.dev/engine: process}"),
             "spec.template.spec.containers[0].command",
-            "missing required field: the local runtime runs command and args, it cannot run image"
-                + " \"ghcr.io/knative/helloworld-go:latest\" (add command: [...], e.g. command:"
-                + " [\"python3\", \"app.py\"])"),
+            "missing required field: this revision runs as a process (annotation"
+                + " coldbrew.dev/engine: process), which runs command and args, not image"
+                + " \"ghcr.io/knative/helloworld-go:latest\" (add command: [...], or remove the"
+                + " annotation to run the image)"),
+        invalid(
+            "command with the container engine forced, no image",
+            withTemplateAnnotations(withContainer(""), "{coldbrew.dev/engine: container}"),
+            "spec.template.spec.containers[0].image",
+            "missing required field: this revision runs as a container (annotation"
+                + " coldbrew.dev/engine: container), which needs an image (e.g. image:"
+                + " localhost/hello:1)"),
         invalid(
             "neither image nor command",
             withContainer("")
                 .replace("- command: [\"./server\"]", "- args: [\"--port\", \"8080\"]"),
-            "spec.template.spec.containers[0].command",
-            "missing required field: the local runtime runs command and args"),
+            "spec.template.spec.containers[0].image",
+            "missing required field: set image (it runs as a container) or command (it runs as a"
+                + " process)"),
+        invalid(
+            "unknown engine",
+            withTemplateAnnotations(withContainer(""), "{coldbrew.dev/engine: docker}"),
+            "spec.template.metadata.annotations.coldbrew.dev/engine",
+            "\"docker\" (expected: process or container)"),
+        invalid(
+            "unknown container network",
+            withTemplateAnnotations(
+                withImage("localhost/hello:1", ""), "{coldbrew.dev/container-network: none}"),
+            "spec.template.metadata.annotations.coldbrew.dev/container-network",
+            "\"none\" (expected: bridge or host)"),
+        invalid(
+            "upper-case image repository",
+            withImage("localhost/Hello:1", ""),
+            "spec.template.spec.containers[0].image",
+            "\"localhost/Hello:1\" (expected: "
+                + IMAGE_EXPECTED
+                + "; bad repository name"
+                + " component \"Hello\" (lowercase letters and digits, separated by '.', '_', '__'"
+                + " or '-'))"),
+        invalid(
+            "image with a space",
+            withImage("nginx latest", ""),
+            "spec.template.spec.containers[0].image",
+            "\"nginx latest\" (expected: "
+                + IMAGE_EXPECTED
+                + "; bad repository name component"
+                + " \"nginx latest\" (lowercase letters and digits, separated by '.', '_', '__' or"
+                + " '-'))"),
+        invalid(
+            "image with a bad tag",
+            withImage("nginx:-1", ""),
+            "spec.template.spec.containers[0].image",
+            "\"nginx:-1\" (expected: " + IMAGE_EXPECTED + "; bad tag \"-1\")"),
+        invalid(
+            "image with a short digest",
+            withImage("nginx@sha256:abc", ""),
+            "spec.template.spec.containers[0].image",
+            "\"nginx@sha256:abc\" (expected: " + IMAGE_EXPECTED + "; bad digest \"sha256:abc\")"),
+        invalid(
+            "image of only a tag",
+            withImage(":1", ""),
+            "spec.template.spec.containers[0].image",
+            "\":1\" (expected: " + IMAGE_EXPECTED + "; no repository name)"),
+        invalid(
+            "image with a bad registry",
+            withImage("-bad-.example.com/app:1", ""),
+            "spec.template.spec.containers[0].image",
+            "\"-bad-.example.com/app:1\" (expected: "
+                + IMAGE_EXPECTED
+                + "; bad registry"
+                + " \"-bad-.example.com\")"),
+        invalid(
+            "unknown pull policy",
+            withImage("localhost/hello:1", "imagePullPolicy: Sometimes"),
+            "spec.template.spec.containers[0].imagePullPolicy",
+            "\"Sometimes\" (expected: Always, IfNotPresent or Never)"),
+        invalid(
+            "limits that do not parse",
+            withImage(
+                "localhost/hello:1",
+                "resources:\n  limits: {cpu: lots, memory: 12XB}\n  requests: {memory: [1]}"),
+            e(
+                "spec.template.spec.containers[0].resources.limits.cpu",
+                "\"lots\" (expected: " + Quantity.EXPECTED + ")"),
+            e(
+                "spec.template.spec.containers[0].resources.limits.memory",
+                "\"12XB\" (expected: " + Quantity.EXPECTED + ")"),
+            e(
+                "spec.template.spec.containers[0].resources.requests.memory",
+                "\"\" (expected: " + Quantity.EXPECTED + ")")),
+        invalid(
+            "limits the container engine cannot apply",
+            withImage("localhost/hello:1", "resources:\n  limits: {cpu: 1m, memory: 1Mi}"),
+            e(
+                "spec.template.spec.containers[0].resources.limits.cpu",
+                "\"1m\" (expected: at least 10m, the smallest limit the engine enforces)"),
+            e(
+                "spec.template.spec.containers[0].resources.limits.memory",
+                "\"1Mi\" (expected: at least 6Mi, the container engine's minimum)")),
+        invalid(
+            "negative limit",
+            withContainer("resources:\n  limits: {cpu: \"-1\"}"),
+            "spec.template.spec.containers[0].resources.limits.cpu",
+            "\"-1\" (expected: a quantity >= 0)"),
+        invalid(
+            "relative workingDir in a container",
+            withImage("localhost/hello:1", "workingDir: app"),
+            "spec.template.spec.containers[0].workingDir",
+            "\"app\" (expected: an absolute path inside the container)"),
         invalid(
             "empty command entry",
             withContainer("").replace("[\"./server\"]", "[\"./server\", \"\"]"),

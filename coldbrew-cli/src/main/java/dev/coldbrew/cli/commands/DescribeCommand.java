@@ -105,6 +105,7 @@ public class DescribeCommand extends ClientCommand {
         field("Service", rev.metadata.label("serving.knative.dev/service"));
         out.println();
         spec(rev.spec, "");
+        engine(rev.status);
         if (rev.status != null && rev.status.actualReplicas != null) {
           field(
               "Replicas",
@@ -172,6 +173,24 @@ public class DescribeCommand extends ClientCommand {
       }
       if (spec.containerConcurrency != null && spec.containerConcurrency > 0) {
         out.printf("%s%-10s %d%n", indent, "Concurrency:", spec.containerConcurrency);
+      }
+    }
+
+    /** The engine that runs the revision, the image digest it runs, its containers. */
+    void engine(Revision.RevisionStatus st) {
+      if (st == null) {
+        return;
+      }
+      Map<String, String> a = st.annotations == null ? Map.of() : st.annotations;
+      if (a.get("coldbrew.dev/engine") != null) {
+        out.printf("%-10s %s%n", "Engine:", a.get("coldbrew.dev/engine"));
+      }
+      if (st.imageDigest() != null) {
+        out.printf("%-10s %s%n", "Digest:", st.imageDigest());
+      }
+      if (a.get("coldbrew.dev/containers") != null) {
+        out.printf(
+            "%-10s %s%n", "Containers:", a.get("coldbrew.dev/containers").replace(",", ", "));
       }
     }
 

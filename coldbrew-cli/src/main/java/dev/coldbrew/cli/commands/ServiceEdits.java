@@ -35,7 +35,9 @@ public class ServiceEdits {
   @Option(
       names = "--image",
       paramLabel = "IMAGE",
-      description = "Container image (Kubernetes only; the local runtime runs --cmd).")
+      description =
+          "Container image; without --cmd it runs as a container (podman), e.g."
+              + " localhost/hello:1.")
   String image;
 
   @Option(

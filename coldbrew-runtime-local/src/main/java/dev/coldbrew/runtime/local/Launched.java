@@ -34,4 +34,9 @@ interface Launched {
 
   /** Ends whatever of the run is left, at once (SIGKILL). Returns at once. */
   void kill();
+
+  /** The engine's name of the container this run is, or null for a process. */
+  default String container() {
+    return null;
+  }
 }

@@ -3,6 +3,8 @@ package dev.coldbrew.runtime.local;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.runtime.ContainerHealth;
+import dev.coldbrew.api.runtime.Engine;
+import dev.coldbrew.api.runtime.ImageResolutionException;
 import dev.coldbrew.api.runtime.InstanceListener;
 import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.runtime.RevisionInstances;
@@ -18,8 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -29,13 +34,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The local {@link InstanceRuntime}: every instance of a Revision runs on this machine, started by
- * an {@link InstanceLauncher} ({@link ProcessLauncher}: an OS process with Knative's runtime
- * contract), its output in a size-capped log read by {@link LogStore}. This class drives each
- * instance through its {@link InstanceLife}: launch, startup probe ({@link StartupProbeSchedule}),
- * readiness and liveness probes, restarts after a backoff with the Revision's health failing
- * meanwhile, and stops on scale-down (not-ready first, then the newest) or {@link #remove}: out of
- * the ready set, listeners told, drained if it was ever ready, then ended ({@link RunStopper}). A
- * new runtime first ends what a crashed one left running ({@link #reapOrphans}).
+ * an {@link InstanceLauncher} ({@link ProcessLauncher}: an OS process; {@link ContainerLauncher}: a
+ * podman container; each with Knative's runtime contract), its output in a size-capped log read by
+ * {@link LogStore}. This class drives each instance through its {@link InstanceLife}: launch,
+ * startup probe ({@link StartupProbeSchedule}), readiness and liveness probes, restarts after a
+ * backoff with the Revision's health failing meanwhile, and stops on scale-down (not-ready first,
+ * then the newest) or {@link #remove}: out of the ready set, listeners told, drained if it was ever
+ * ready, then ended ({@link RunStopper}). A new runtime first ends what a crashed one left running
+ * ({@link #reapOrphans}).
  *
  * <p>Thread-safe. State changes happen under one lock, never held across a launch (port bind,
  * fork/exec, pid record), a probe, a log read, a drain or a wait: such work takes what it needs
@@ -48,6 +54,9 @@ public final class LocalRuntime implements InstanceRuntime {
   private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
   private static final int HEALTH_LOG_LINES = 10;
   private static final String LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";
+
+  /** Threads that resolve images: each call blocks on podman, up to a pull's timeout. */
+  private static final int IMAGE_THREADS = 2;
 
   /**
    * Makes this JVM start processes with vfork. The JDK's default on Linux (posix_spawn of
@@ -73,6 +82,8 @@ public final class LocalRuntime implements InstanceRuntime {
   private final RunStopper stopper;
   private final SnapshotPublisher publisher = new SnapshotPublisher();
   private final LogPump logPump = new LogPump();
+  private final ContainerEngine containerEngine;
+  private final ExecutorService images;
 
   private final Object lock = new Object();
   // guarded by lock
@@ -83,16 +94,42 @@ public final class LocalRuntime implements InstanceRuntime {
   private boolean closed;
 
   /**
-   * Creates the runtime of OS processes, ending the orphans an earlier runtime on the same data
-   * directory left (which can take up to the termination grace period).
+   * Creates the runtime of OS processes and containers, ending the orphans an earlier runtime on
+   * the same data directory left (which can take up to the termination grace period).
    */
   public LocalRuntime(LocalRuntimeOptions options) {
-    this(options, new ProcessLauncher(options));
+    this(options, new ContainerEngine(options));
+  }
+
+  private LocalRuntime(LocalRuntimeOptions options, ContainerEngine engine) {
+    this(options, engine, launchers(options, engine));
+  }
+
+  private static InstanceLauncher launchers(LocalRuntimeOptions options, ContainerEngine engine) {
+    FreePorts ports = new FreePorts(options.bindHost());
+    return new EngineLaunchers(
+        new ProcessLauncher(options, new OrphanRecord(options.dataDir()), ports),
+        new ContainerLauncher(options, engine, ports));
   }
 
   /** Creates the runtime with the given launcher, ending the orphans it finds. */
   LocalRuntime(LocalRuntimeOptions options, InstanceLauncher launcher) {
+    this(options, new ContainerEngine(options), launcher);
+  }
+
+  private LocalRuntime(
+      LocalRuntimeOptions options, ContainerEngine engine, InstanceLauncher launcher) {
     this.options = options;
+    this.containerEngine = engine;
+    AtomicInteger imageThreads = new AtomicInteger();
+    this.images =
+        Executors.newFixedThreadPool(
+            IMAGE_THREADS,
+            r -> {
+              Thread t = new Thread(r, "coldbrew-images-" + imageThreads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     this.logStore = new LogStore(options.dataDir());
     try {
       Files.createDirectories(options.dataDir());
@@ -114,6 +151,66 @@ public final class LocalRuntime implements InstanceRuntime {
   /** The options this runtime was built with. */
   public LocalRuntimeOptions options() {
     return options;
+  }
+
+  /**
+   * The engine of a revision: its {@link Engine#ANNOTATION} annotation, else the options' {@code
+   * defaultEngine}, else a process if it has a {@code command} and a container if it has only an
+   * {@code image}.
+   */
+  @Override
+  public Engine engine(Revision revision) {
+    return Engine.of(revision, options.defaultEngine());
+  }
+
+  /**
+   * Resolves the revision's image with podman (pulling as its {@code imagePullPolicy} says) on one
+   * of this runtime's image threads; see {@link ContainerEngine#resolve}.
+   */
+  @Override
+  public CompletableFuture<String> resolveImage(Revision revision) {
+    var c = revision.spec == null ? null : revision.spec.container();
+    if (c == null || c.image == null || c.image.isEmpty()) {
+      return CompletableFuture.failedFuture(
+          new ImageResolutionException("ContainerMissing", "the container has no image"));
+    }
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> containerEngine.resolve(c.image, c.imagePullPolicy), images);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(new IllegalStateException("runtime is closed"));
+    }
+  }
+
+  @Override
+  public List<String> containers(NamespacedName revision) {
+    List<String> out = new ArrayList<>();
+    synchronized (lock) {
+      RevisionState s = revisions.get(revision);
+      if (s != null) {
+        for (LocalInstance i : s.instances) {
+          Launched run = i.run;
+          if (run != null && run.container() != null && !run.exited().isDone()) {
+            out.add(run.container());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Checks the container engine in the background (podman's version, cgroup layout, OCI runtime,
+   * rootless or not) and writes the configuration Coldbrew runs it with; the result is logged.
+   * Completes with one line describing the engine, or what keeps containers from running.
+   */
+  public CompletableFuture<String> checkContainerEngine() {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          ContainerEngine.Info i = containerEngine.info();
+          return i.available() ? i.summary() : i.problem();
+        },
+        images);
   }
 
   @Override
@@ -185,6 +282,7 @@ public final class LocalRuntime implements InstanceRuntime {
     CompletableFuture.allOf(stopped.toArray(CompletableFuture[]::new)).join();
     publisher.close();
     scheduler.shutdownNow();
+    images.shutdownNow();
     logPump.close();
     launcher.close();
   }

@@ -1,5 +1,7 @@
 package dev.coldbrew.runtime.local;
 
+import dev.coldbrew.api.runtime.ContainerNetwork;
+import dev.coldbrew.api.runtime.Engine;
 import dev.coldbrew.api.runtime.InstanceDrainer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +54,19 @@ import java.util.Objects;
  * @param drainer waits, before SIGTERM, until the data plane has no request in flight on the
  *     instance. Default {@link InstanceDrainer#NONE} (nothing routes requests); the server passes
  *     the data plane's.
+ * @param defaultEngine what runs a revision without the {@link Engine#ANNOTATION} annotation.
+ *     Default null ({@code auto}): a container with a {@code command} runs as a process, one with
+ *     only an {@code image} as a container.
+ * @param defaultContainerNetwork how containers are reached without the {@link
+ *     ContainerNetwork#ANNOTATION} annotation. Default {@link ContainerNetwork#BRIDGE}: Knative's
+ *     contract (each instance in its own network namespace, {@code PORT} the container port).
+ * @param podman the container engine's command: a name looked up on {@code PATH}, or a path.
+ *     Default {@code podman}.
+ * @param engineCallTimeout the limit of every call of the engine's command but a pull ({@code
+ *     info}, {@code image inspect}, {@code rm}, {@code ps}). Default 60 s: these take 0.05–2 s on a
+ *     busy small machine; a hung engine must not hang the platform.
+ * @param imagePullTimeout the limit of one image pull. Default 5 min: a registry that does not
+ *     answer fails the revision within it (one that refuses fails at once).
  */
 public record LocalRuntimeOptions(
     Path dataDir,
@@ -70,7 +85,12 @@ public record LocalRuntimeOptions(
     int defaultFailureThreshold,
     Duration defaultRevisionTimeout,
     int schedulerThreads,
-    InstanceDrainer drainer) {
+    InstanceDrainer drainer,
+    Engine defaultEngine,
+    ContainerNetwork defaultContainerNetwork,
+    String podman,
+    Duration engineCallTimeout,
+    Duration imagePullTimeout) {
 
   /** The smallest {@code logMaxBytes}: twice the chunk the log copier writes at once. */
   public static final long MIN_LOG_MAX_BYTES = 16 * 1024;
@@ -80,6 +100,12 @@ public record LocalRuntimeOptions(
     Objects.requireNonNull(defaultWorkingDir, "defaultWorkingDir");
     Objects.requireNonNull(bindHost, "bindHost");
     Objects.requireNonNull(drainer, "drainer");
+    Objects.requireNonNull(defaultContainerNetwork, "defaultContainerNetwork");
+    if (podman == null || podman.isEmpty()) {
+      throw new IllegalArgumentException("podman: empty (expected: a command name or path)");
+    }
+    positive("engineCallTimeout", engineCallTimeout);
+    positive("imagePullTimeout", imagePullTimeout);
     if (logMaxBytes < MIN_LOG_MAX_BYTES) {
       throw new IllegalArgumentException(
           "logMaxBytes: " + logMaxBytes + " (expected: >= " + MIN_LOG_MAX_BYTES + ")");
@@ -156,6 +182,11 @@ public record LocalRuntimeOptions(
     b.defaultRevisionTimeout = defaultRevisionTimeout;
     b.schedulerThreads = schedulerThreads;
     b.drainer = drainer;
+    b.defaultEngine = defaultEngine;
+    b.defaultContainerNetwork = defaultContainerNetwork;
+    b.podman = podman;
+    b.engineCallTimeout = engineCallTimeout;
+    b.imagePullTimeout = imagePullTimeout;
     return b;
   }
 
@@ -178,6 +209,11 @@ public record LocalRuntimeOptions(
     private Duration defaultRevisionTimeout = Duration.ofSeconds(300);
     private int schedulerThreads = 2;
     private InstanceDrainer drainer = InstanceDrainer.NONE;
+    private Engine defaultEngine;
+    private ContainerNetwork defaultContainerNetwork = ContainerNetwork.BRIDGE;
+    private String podman = "podman";
+    private Duration engineCallTimeout = Duration.ofSeconds(60);
+    private Duration imagePullTimeout = Duration.ofMinutes(5);
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -263,6 +299,32 @@ public record LocalRuntimeOptions(
       return this;
     }
 
+    /** Null: {@code auto}. */
+    public Builder defaultEngine(Engine v) {
+      defaultEngine = v;
+      return this;
+    }
+
+    public Builder defaultContainerNetwork(ContainerNetwork v) {
+      defaultContainerNetwork = v;
+      return this;
+    }
+
+    public Builder podman(String v) {
+      podman = v;
+      return this;
+    }
+
+    public Builder engineCallTimeout(Duration v) {
+      engineCallTimeout = v;
+      return this;
+    }
+
+    public Builder imagePullTimeout(Duration v) {
+      imagePullTimeout = v;
+      return this;
+    }
+
     public LocalRuntimeOptions build() {
       return new LocalRuntimeOptions(
           dataDir,
@@ -281,7 +343,12 @@ public record LocalRuntimeOptions(
           defaultFailureThreshold,
           defaultRevisionTimeout,
           schedulerThreads,
-          drainer);
+          drainer,
+          defaultEngine,
+          defaultContainerNetwork,
+          podman,
+          engineCallTimeout,
+          imagePullTimeout);
     }
   }
 }

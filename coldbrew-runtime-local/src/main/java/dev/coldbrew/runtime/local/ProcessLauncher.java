@@ -41,13 +41,18 @@ final class ProcessLauncher implements InstanceLauncher {
   private final Map<String, String> platformEnv = System.getenv();
 
   ProcessLauncher(LocalRuntimeOptions options) {
-    this(options, new OrphanRecord(options.dataDir()));
+    this(options, new OrphanRecord(options.dataDir()), new FreePorts(options.bindHost()));
   }
 
   ProcessLauncher(LocalRuntimeOptions options, OrphanRecord record) {
+    this(options, record, new FreePorts(options.bindHost()));
+  }
+
+  /** With {@code ports} shared with the other launchers of the runtime. */
+  ProcessLauncher(LocalRuntimeOptions options, OrphanRecord record, FreePorts ports) {
     this.host = options.bindHost();
     this.grace = options.terminationGrace();
-    this.ports = new FreePorts(host);
+    this.ports = ports;
     this.record = record;
   }
 

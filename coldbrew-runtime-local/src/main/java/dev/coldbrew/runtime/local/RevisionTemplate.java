@@ -2,9 +2,14 @@ package dev.coldbrew.runtime.local;
 
 import dev.coldbrew.api.model.Container;
 import dev.coldbrew.api.model.EnvVar;
+import dev.coldbrew.api.model.ImageReference;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Probe;
+import dev.coldbrew.api.model.Quantity;
 import dev.coldbrew.api.model.Revision;
+import dev.coldbrew.api.runtime.ContainerNetwork;
+import dev.coldbrew.api.runtime.Engine;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,23 +19,56 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the runtime needs of a Revision to start its processes, read once from the (defaulted,
+ * What the runtime needs of a Revision to start its instances, read once from the (defaulted,
  * validated) resource so that later changes to the mutable resource object cannot reach running
- * instances. Immutable.
+ * instances. A process runs {@code command} + {@code args} in {@code workingDir}; a container runs
+ * {@link ContainerSpec#image} (the digest the image resolved to), with {@code command} as its
+ * entrypoint and {@code args} as its arguments when given. Immutable.
+ *
+ * @param workingDir a process's working directory (resolved); unused for containers
+ * @param container what only a container needs; null for a process
  */
 record RevisionTemplate(
     NamespacedName revision,
     String service,
     String configuration,
+    Engine engine,
     List<String> command,
+    List<String> args,
     Path workingDir,
     Map<String, String> env,
     ProbeSpec readiness,
     ProbeSpec liveness,
-    Duration timeout) {
+    Duration timeout,
+    ContainerSpec container) {
 
   static final String SERVICE_LABEL = "serving.knative.dev/service";
   static final String CONFIGURATION_LABEL = "serving.knative.dev/configuration";
+
+  /** The port a container listens on when it declares none (Knative's default). */
+  static final int DEFAULT_CONTAINER_PORT = 8080;
+
+  /**
+   * What a container instance is run with.
+   *
+   * @param image the reference to run: the revision's resolved digest ({@code repo@sha256:…})
+   * @param pullIfMissing whether the engine may pull it when it is gone from local storage (false
+   *     for {@code imagePullPolicy: Never} and for images built here)
+   * @param network how the platform reaches it
+   * @param containerPort the port the app listens on in its own network ({@link
+   *     ContainerNetwork#BRIDGE}); with {@link ContainerNetwork#HOST} a free port is used instead
+   * @param workingDir {@code workingDir}, an absolute path in the image, or null for the image's
+   * @param cpus {@code resources.limits.cpu} in cores, or null
+   * @param memoryBytes {@code resources.limits.memory} in bytes, or null
+   */
+  record ContainerSpec(
+      String image,
+      boolean pullIfMissing,
+      ContainerNetwork network,
+      int containerPort,
+      String workingDir,
+      BigDecimal cpus,
+      Long memoryBytes) {}
 
   static RevisionTemplate of(Revision r, LocalRuntimeOptions options) {
     if (r.metadata == null || r.metadata.name == null || r.metadata.namespace == null) {
@@ -40,19 +78,22 @@ record RevisionTemplate(
     if (c == null) {
       throw new IllegalArgumentException("spec.containers: missing (expected: one container)");
     }
-    if (c.command == null || c.command.isEmpty()) {
-      throw new IllegalArgumentException(
-          "spec.containers[0].command: missing (expected: the program to run; the local runtime"
-              + " does not run images)");
+    Engine engine = Engine.of(r, options.defaultEngine());
+    List<String> command = c.command == null ? List.of() : List.copyOf(c.command);
+    List<String> args = c.args == null ? List.of() : List.copyOf(c.args);
+    ContainerSpec container = null;
+    Path wd = options.defaultWorkingDir();
+    if (engine == Engine.PROCESS) {
+      if (command.isEmpty()) {
+        throw new IllegalArgumentException(
+            "spec.containers[0].command: missing (expected: the program to run as a process)");
+      }
+      if (c.workingDir != null && !c.workingDir.isEmpty()) {
+        wd = options.defaultWorkingDir().resolve(c.workingDir);
+      }
+    } else {
+      container = containerSpec(r, c, options);
     }
-    List<String> command = new ArrayList<>(c.command);
-    if (c.args != null) {
-      command.addAll(c.args);
-    }
-    Path wd =
-        c.workingDir == null || c.workingDir.isEmpty()
-            ? options.defaultWorkingDir()
-            : options.defaultWorkingDir().resolve(c.workingDir);
     Map<String, String> env = new LinkedHashMap<>();
     if (c.env != null) {
       for (EnvVar e : c.env) {
@@ -73,20 +114,60 @@ record RevisionTemplate(
         NamespacedName.of(r),
         service == null ? "" : service,
         configuration == null ? "" : configuration,
-        List.copyOf(command),
+        engine,
+        command,
+        args,
         wd,
         Collections.unmodifiableMap(env),
         readiness,
         liveness,
-        timeout);
+        timeout,
+        container);
+  }
+
+  private static ContainerSpec containerSpec(Revision r, Container c, LocalRuntimeOptions o) {
+    String digest = r.status == null ? null : r.status.imageDigest();
+    if (digest == null || digest.isEmpty()) {
+      throw new IllegalArgumentException(
+          "status.containerStatuses[0].imageDigest: missing (expected: the image resolved before"
+              + " the revision is scaled)");
+    }
+    ImageReference ref = ImageReference.parse(c.image == null ? digest : c.image);
+    String policy = c.imagePullPolicy == null ? ref.defaultPullPolicy() : c.imagePullPolicy;
+    int port =
+        c.ports != null
+                && !c.ports.isEmpty()
+                && c.ports.get(0) != null
+                && c.ports.get(0).containerPort != null
+            ? c.ports.get(0).containerPort
+            : DEFAULT_CONTAINER_PORT;
+    BigDecimal cpus = null;
+    Long memory = null;
+    if (c.resources != null && c.resources.limits != null) {
+      if (c.resources.limits.get("cpu") != null) {
+        cpus = Quantity.parse(c.resources.limits.get("cpu"));
+      }
+      if (c.resources.limits.get("memory") != null) {
+        memory = Quantity.bytes(Quantity.parse(c.resources.limits.get("memory")));
+      }
+    }
+    return new ContainerSpec(
+        digest,
+        !ref.local() && !policy.equals("Never"),
+        ContainerNetwork.of(r.metadata.annotations, o.defaultContainerNetwork()),
+        port,
+        c.workingDir == null || c.workingDir.isEmpty() ? null : c.workingDir,
+        cpus,
+        memory);
   }
 
   /**
-   * The environment of one process: the platform's own (so PATH, HOME and the like work), the
-   * template's {@code env} in order, then Knative's runtime contract. Template values and the
-   * command may use Kubernetes' {@code $(NAME)} references to the variables set here.
+   * The environment of one run: {@code base} (the platform's own for a process, so PATH, HOME and
+   * the like work; nothing for a container, whose image brings its own), the template's {@code env}
+   * in order, then Knative's runtime contract. Template values and the command may use Kubernetes'
+   * {@code $(NAME)} references to the variables set here.
    */
-  Map<String, String> environment(Map<String, String> platformEnv, int port) {
+  Map<String, String> environment(Map<String, String> base, int port) {
     Map<String, String> contract = new LinkedHashMap<>();
     contract.put("PORT", Integer.toString(port));
     contract.put("K_SERVICE", service);
@@ -97,16 +178,23 @@ record RevisionTemplate(
       own.put(e.getKey(), expand(e.getValue(), own));
     }
     own.putAll(contract);
-    Map<String, String> all = new LinkedHashMap<>(platformEnv);
+    Map<String, String> all = new LinkedHashMap<>(base);
     all.putAll(own);
     return all;
   }
 
-  /** The command line with {@code $(NAME)} references to the container's variables expanded. */
+  /** A process's command line: command then args, {@code $(NAME)} references expanded. */
   List<String> commandLine(Map<String, String> containerEnv) {
-    List<String> out = new ArrayList<>(command.size());
-    for (String s : command) {
-      out.add(expand(s, containerEnv));
+    List<String> out = expandAll(command, containerEnv);
+    out.addAll(expandAll(args, containerEnv));
+    return out;
+  }
+
+  /** Each string with {@code $(NAME)} references to the container's variables expanded. */
+  static List<String> expandAll(List<String> strings, Map<String, String> vars) {
+    List<String> out = new ArrayList<>(strings.size());
+    for (String s : strings) {
+      out.add(expand(s, vars));
     }
     return out;
   }

@@ -1,0 +1,410 @@
+package dev.coldbrew.runtime.local;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coldbrew.api.runtime.ContainerNetwork;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link InstanceLauncher} of containers: a run is an attached {@code podman run --rm --init}
+ * child process, so its output is the container's log and its exit status the container's. The
+ * container is named {@code coldbrew-<platform>-<instance>} (the platform id is kept in the data
+ * directory) and labelled with the platform, this run of the platform, the revision and the
+ * instance. Knative's runtime contract holds inside it: {@code PORT} is the container port in the
+ * container's own network namespace, reached through a {@code 127.0.0.1} port mapping ({@link
+ * ContainerNetwork#BRIDGE}), or a free port on the host's network ({@link ContainerNetwork#HOST});
+ * {@code K_SERVICE}, {@code K_CONFIGURATION}, {@code K_REVISION} and the template's {@code env} are
+ * set, and nothing of the platform's own environment; {@code command} and {@code args} override the
+ * image's entrypoint and arguments; stdin is at EOF; {@code resources.limits} become {@code --cpus}
+ * and {@code --memory}. Variables reach podman through its environment ({@code --env NAME}), not
+ * its command line, unless their name is one podman itself reads.
+ *
+ * <p>Terminating a run sends SIGTERM to the podman client, which forwards it to the container's
+ * init (catatonit), which forwards it to the app; killing it removes the container at once ({@code
+ * podman rm -f -t 0}), since killing the client alone would leave the container running. Once a run
+ * that was ended exits, its container is removed again in case the client was stopped before the
+ * container started. A marker file ({@code runtime/containers.running}) says that containers may be
+ * running; at start-up, if a platform that died left it, {@link #reapOrphans} removes every
+ * container labelled with this platform's id.
+ *
+ * <p>Thread-safe. {@link #launch} blocks for a bind and a fork/exec; the work after a run exits
+ * (one podman call at most) runs on this launcher's own threads, never on the JDK's process reaper.
+ */
+final class ContainerLauncher implements InstanceLauncher {
+  private static final Logger log = LoggerFactory.getLogger(ContainerLauncher.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static final String PLATFORM_LABEL = "dev.coldbrew.platform";
+  static final String RUN_LABEL = "dev.coldbrew.run";
+  static final String REVISION_LABEL = "dev.coldbrew.revision";
+  static final String INSTANCE_LABEL = "dev.coldbrew.instance";
+
+  /** Names podman reads from its own environment: such variables go on its command line. */
+  private static final Pattern ENGINE_VARIABLE =
+      Pattern.compile(
+          "(?i)PATH|HOME|USER|LOGNAME|SHELL|TERM|TZ|LANG|TMPDIR|NOTIFY_SOCKET|GODEBUG|GOGC"
+              + "|GOMAXPROCS|GOMEMLIMIT|GOTRACEBACK|[A-Z]*_PROXY|(LD_|XDG_|LC_|CONTAINERS?_"
+              + "|DOCKER_|REGISTRY_|BUILDAH_|PODMAN_|STORAGE_|DBUS_|SSL_).*");
+
+  private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private final ContainerEngine engine;
+  private final FreePorts ports;
+  private final String host;
+  private final Duration grace;
+  private final Duration callTimeout;
+  private final Path marker;
+  private final String platformId;
+  private final String runId = hex(8);
+  private final AtomicBoolean marked = new AtomicBoolean();
+  private final Set<Run> live = ConcurrentHashMap.newKeySet();
+  private final ExecutorService after;
+
+  ContainerLauncher(LocalRuntimeOptions options, ContainerEngine engine, FreePorts ports) {
+    this.engine = engine;
+    this.ports = ports;
+    this.host = options.bindHost();
+    this.grace = options.terminationGrace();
+    this.callTimeout = options.engineCallTimeout();
+    Path dir = options.dataDir().resolve("runtime");
+    this.marker = dir.resolve("containers.running");
+    this.platformId = platformId(dir.resolve("platform-id"));
+    AtomicInteger n = new AtomicInteger();
+    this.after =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "coldbrew-containers-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** This data directory's platform id, made on first use: part of every container's name. */
+  private static String platformId(Path file) {
+    try {
+      if (Files.exists(file)) {
+        String id = Files.readString(file).strip();
+        if (id.matches("[0-9a-f]{8}")) {
+          return id;
+        }
+      }
+      Files.createDirectories(file.getParent());
+      String id = hex(8);
+      Files.writeString(file, id + "\n");
+      return id;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot keep the platform id in " + file, e);
+    }
+  }
+
+  private static String hex(int digits) {
+    StringBuilder b = new StringBuilder(digits);
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    for (int i = 0; i < digits; i++) {
+      b.append(Character.forDigit(r.nextInt(16), 16));
+    }
+    return b.toString();
+  }
+
+  /** The container of an instance: the same name for every run of it. */
+  String containerName(String instanceId) {
+    return "coldbrew-" + platformId + "-" + instanceId;
+  }
+
+  String platformId() {
+    return platformId;
+  }
+
+  @Override
+  public Launched launch(Spec spec) throws LaunchException {
+    RevisionTemplate t = spec.template();
+    RevisionTemplate.ContainerSpec c = t.container();
+    ContainerEngine.Info info = engine.info();
+    if (!info.available()) {
+      throw new LaunchException(info.reason(), info.problem());
+    }
+    if (marked.compareAndSet(false, true)) {
+      try {
+        Files.writeString(marker, runId + "\n");
+      } catch (IOException e) {
+        marked.set(false);
+        throw new LaunchException("StartError", "cannot write " + marker + ": " + e.getMessage());
+      }
+    }
+    int hostPort;
+    try {
+      hostPort = ports.reserve();
+    } catch (IOException e) {
+      throw new LaunchException("StartError", "no free port: " + e.getMessage());
+    }
+    boolean hostNetwork = c.network() == ContainerNetwork.HOST;
+    Map<String, String> env = t.environment(Map.of(), hostNetwork ? hostPort : c.containerPort());
+    String name = containerName(spec.instanceId());
+    List<String> args = new ArrayList<>(40);
+    args.addAll(
+        List.of(
+            "--log-level=error",
+            "run",
+            "--rm",
+            "--init",
+            "--replace",
+            "--pull=" + (c.pullIfMissing() ? "missing" : "never"),
+            "--log-driver=none",
+            "--http-proxy=false",
+            "--name=" + name,
+            "--label=" + PLATFORM_LABEL + "=" + platformId,
+            "--label=" + RUN_LABEL + "=" + runId,
+            "--label=" + REVISION_LABEL + "=" + t.revision(),
+            "--label=" + INSTANCE_LABEL + "=" + spec.instanceId()));
+    args.add(
+        hostNetwork
+            ? "--network=host"
+            : "--publish=" + host + ":" + hostPort + ":" + c.containerPort() + "/tcp");
+    if (c.workingDir() != null) {
+      args.add("--workdir=" + c.workingDir());
+    }
+    if (c.cpus() != null) {
+      args.add("--cpus=" + c.cpus().stripTrailingZeros().toPlainString());
+    }
+    if (c.memoryBytes() != null) {
+      args.add("--memory=" + c.memoryBytes() + "b");
+    }
+    Map<String, String> viaEnvironment = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      if (PLAIN_NAME.matcher(e.getKey()).matches()
+          && !ENGINE_VARIABLE.matcher(e.getKey()).matches()) {
+        args.add("--env=" + e.getKey());
+        viaEnvironment.put(e.getKey(), e.getValue());
+      } else {
+        args.add("--env=" + e.getKey() + "=" + e.getValue());
+      }
+    }
+    if (!t.command().isEmpty()) {
+      try {
+        args.add(
+            "--entrypoint="
+                + JSON.writeValueAsString(RevisionTemplate.expandAll(t.command(), env)));
+      } catch (JsonProcessingException e) {
+        ports.release(hostPort);
+        throw new LaunchException("StartError", "cannot encode the command: " + e.getMessage());
+      }
+    }
+    args.add(c.image());
+    args.addAll(RevisionTemplate.expandAll(t.args(), env));
+    ProcessBuilder pb = engine.command(args);
+    pb.environment().putAll(viaEnvironment);
+    pb.redirectErrorStream(true);
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException | RuntimeException e) {
+      ports.release(hostPort);
+      throw new LaunchException("StartError", "cannot start podman: " + e.getMessage());
+    }
+    try {
+      try {
+        p.getOutputStream().close(); // stdin at EOF (podman gives the container /dev/null)
+      } catch (IOException e) {
+        // already gone: its exit is seen like any other
+      }
+      Run run = new Run(p, name, host, hostPort);
+      live.add(run);
+      run.exited = p.onExit().thenApplyAsync(x -> ended(run), after);
+      log.debug("instance {} started: container {}, port {}", spec.instanceId(), name, hostPort);
+      return run;
+    } catch (RuntimeException | Error e) {
+      // started but not accounted for: never leave it running
+      p.toHandle().destroyForcibly();
+      CompletableFuture.runAsync(() -> remove(name), after);
+      ports.release(hostPort);
+      throw new LaunchException(
+          "StartError", "started container " + name + ", then " + e + "; removed it");
+    }
+  }
+
+  /**
+   * The podman client exited: if the run was being ended, or podman itself failed (125 and up), the
+   * container may outlive the client, so it is removed; then its port is free.
+   */
+  private int ended(Run run) {
+    int status = run.client.exitValue();
+    if (run.ending || status >= 125) {
+      remove(run.name);
+    }
+    ports.release(run.port);
+    live.remove(run);
+    return status;
+  }
+
+  /** {@code podman rm -f -t 0 --ignore NAME}; blocking, bounded; failures are logged. */
+  private void remove(String name) {
+    try {
+      ContainerEngine.Result r =
+          engine.call(List.of("rm", "--force", "--ignore", "--time=0", name), callTimeout);
+      if (r.exit() != 0) {
+        log.warn("cannot remove container {}: {}", name, r.message());
+      }
+    } catch (IOException e) {
+      log.warn("cannot remove container {}: {}", name, e.getMessage());
+    }
+  }
+
+  /**
+   * Removes, with the termination grace period, every container labelled with this platform that a
+   * platform run which died left (found only when the marker says containers may be running).
+   * Blocks until they are gone.
+   */
+  @Override
+  public int reapOrphans() {
+    if (!Files.exists(marker)) {
+      return 0;
+    }
+    ContainerEngine.Info info = engine.info();
+    if (!info.available()) {
+      log.warn("cannot end the containers a platform that died may have left: {}", info.problem());
+      return 0;
+    }
+    List<String> orphans = new ArrayList<>();
+    try {
+      ContainerEngine.Result r =
+          engine.call(
+              List.of(
+                  "ps",
+                  "--all",
+                  "--filter=label=" + PLATFORM_LABEL + "=" + platformId,
+                  "--format={{.Names}} {{index .Labels \"" + RUN_LABEL + "\"}}"),
+              callTimeout);
+      if (r.exit() != 0) {
+        log.warn("cannot list the containers a platform that died left: {}", r.message());
+        return 0;
+      }
+      for (String line : r.out().split("\n")) {
+        String[] f = line.strip().split(" ");
+        if (!f[0].isEmpty() && !(f.length > 1 && f[1].equals(runId))) {
+          orphans.add(f[0]);
+        }
+      }
+      if (!orphans.isEmpty()) {
+        log.info("ending the containers a platform that died left: {}", orphans);
+        List<String> rm = new ArrayList<>(List.of("rm", "--force", "--ignore"));
+        rm.add("--time=" + Math.max(0, grace.toSeconds()));
+        rm.addAll(orphans);
+        r = engine.call(rm, grace.plus(callTimeout));
+        if (r.exit() != 0) {
+          log.warn("cannot remove orphan containers {}: {}", orphans, r.message());
+          return 0;
+        }
+      }
+      if (live.isEmpty() && !marked.get()) {
+        Files.deleteIfExists(marker);
+      }
+    } catch (IOException e) {
+      log.warn("cannot end the containers a platform that died left: {}", e.getMessage());
+    }
+    return orphans.size();
+  }
+
+  /** After every run ended: no container of this platform is left, so the marker goes. */
+  @Override
+  public void close() {
+    if (live.isEmpty()) {
+      try {
+        Files.deleteIfExists(marker);
+      } catch (IOException e) {
+        log.warn("cannot delete {}", marker, e);
+      }
+    } else {
+      log.warn("containers still running at close: {}; the next start removes them", live);
+    }
+    after.shutdown();
+  }
+
+  /** One attached {@code podman run}: reached at host:port. */
+  final class Run implements Launched {
+    private final Process client;
+    private final String name;
+    private final String host;
+    private final int port;
+    private volatile boolean ending;
+    private volatile CompletableFuture<Integer> exited;
+
+    Run(Process client, String name, String host, int port) {
+      this.client = client;
+      this.name = name;
+      this.host = host;
+      this.port = port;
+    }
+
+    @Override
+    public String host() {
+      return host;
+    }
+
+    @Override
+    public int port() {
+      return port;
+    }
+
+    @Override
+    public InputStream output() {
+      return client.getInputStream();
+    }
+
+    @Override
+    public CompletableFuture<Integer> exited() {
+      return exited;
+    }
+
+    @Override
+    public String container() {
+      return name;
+    }
+
+    /**
+     * SIGTERM to the podman client, which forwards it into the container. Through the process
+     * handle: {@link Process#destroy} would also close the output the app's last lines are on.
+     */
+    @Override
+    public CompletableFuture<Void> terminate() {
+      ending = true;
+      client.toHandle().destroy();
+      return exited.thenApply(s -> null);
+    }
+
+    /** Removes the container at once; then the client, if it is still there. */
+    @Override
+    public void kill() {
+      ending = true;
+      CompletableFuture.runAsync(() -> remove(name), after)
+          .whenComplete((v, e) -> client.toHandle().destroyForcibly());
+    }
+
+    long clientPid() {
+      return client.pid();
+    }
+
+    @Override
+    public String toString() {
+      return "container " + name + " (podman pid " + client.pid() + ")";
+    }
+  }
+}
