@@ -113,7 +113,7 @@ class CliIT {
         .contains("metadata.name")
         .contains("spec.template.spec.containerConcurrency: 5000 (expected: 0..1000)")
         .contains("spec.traffic[0].percent: 120 (expected: 0..100)")
-        .contains("command");
+        .contains("spec.traffic: traffic targets sum to 120, want 100");
     assertThat(platform.cli("get", "ksvc", "Bad_Name").code()).isEqualTo(1);
   }
 
