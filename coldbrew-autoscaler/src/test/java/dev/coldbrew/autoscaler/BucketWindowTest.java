@@ -16,8 +16,9 @@ class BucketWindowTest {
     return BucketWindow.linear(Duration.ofSeconds(seconds));
   }
 
+  /** The linear window example of docs/autoscaling.md. */
   @Test
-  void sampleOfKpaMd() {
+  void aFreshLinearWindowAveragesOnlyTheSecondsItHasThenDropsOldOnes() {
     BucketWindow w = linear(5);
     w.record(at(0), 1);
     assertThat(w.average(at(0))).as("a fresh series averages only its seconds").isEqualTo(1);

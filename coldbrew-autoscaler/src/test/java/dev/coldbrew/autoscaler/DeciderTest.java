@@ -27,8 +27,9 @@ class DeciderTest {
     return r.desiredPodCount();
   }
 
+  /** The worked example of docs/autoscaling.md: a burst panics, panic holds the max, then ends. */
   @Test
-  void workedExampleOfKpaMdSection3() {
+  void workedExampleBurstPanicsHoldsTheMaxAndEndsAfterTheStableWindow() {
     Decider d =
         new Decider(spec().target(7, 10).tbc(211).rates(1000, 2).threshold(2).build(), 0, at(0));
 

@@ -7,6 +7,7 @@ import java.util.List;
  * Kubernetes Status reason, its message and the field causes. Immutable.
  */
 public class ApiException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
   private final int code;
   private final String reason;
   private final List<Cause> causes;

@@ -1,5 +1,6 @@
 package dev.coldbrew.cli;
 
+import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.cli.autoscaler.AutoscalerCommand;
 import dev.coldbrew.cli.autoscaler.DecideCommand;
 import dev.coldbrew.cli.autoscaler.SimulateCommand;
@@ -129,7 +130,16 @@ public final class Main {
     System.exit(commandLine(args).execute(args));
   }
 
-  /** The whole command tree (help, completion, tests). */
+  /** The prefix of every error message. */
+  static final String ERROR = "Error: ";
+
+  /**
+   * The whole command tree (help, completion, tests). Errors take one of two paths: a wrong command
+   * line (picocli's parse errors and {@link UsageException}) prints {@code Error: MESSAGE} and a
+   * pointer to the command's help, exit code 2; any other error ({@link UserException}, {@link
+   * ApiException}, {@link ValidationException}) prints {@code Error: MESSAGE} and its details, exit
+   * code 1. Anything else is a bug: its stack trace is printed too, exit code 1.
+   */
   public static CommandLine commandLine() {
     return commandLine(new String[0]);
   }
@@ -154,36 +164,28 @@ public final class Main {
     }
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
+          if (ex instanceof UsageException) {
+            return usageError(commandLine, ex.getMessage(), null);
+          }
           PrintWriter err = commandLine.getErr();
           if (ex instanceof ApiException api) {
-            err.println("Error: " + api.getMessage());
+            err.println(ERROR + api.getMessage());
             api.causes().forEach(c -> err.println("  " + c));
-          } else if (ex instanceof dev.coldbrew.api.validation.ValidationException v) {
-            err.println("Error: invalid input");
-            v.errors().forEach(e -> err.println("  " + e));
+          } else if (ex instanceof ValidationException v) {
+            err.println(ERROR + "invalid input");
+            err.println(UserException.indent(v));
           } else if (ex instanceof UserException) {
-            err.println("Error: " + ex.getMessage());
-          } else if (ex instanceof CommandLine.ParameterException p) {
-            return usageError(p);
+            err.println(ERROR + ex.getMessage());
           } else {
-            err.println("Error: " + ex);
+            err.println(ERROR + ex);
             ex.printStackTrace(err);
           }
           err.flush();
-          return 1;
+          return CommandLine.ExitCode.SOFTWARE;
         });
-    cl.setParameterExceptionHandler((ex, a) -> usageError(ex));
+    cl.setParameterExceptionHandler(
+        (ex, a) -> usageError(ex.getCommandLine(), ex.getMessage(), ex));
     return cl;
-  }
-
-  /** kn's way: {@code Error: ...} and where to read the usage, exit 2. */
-  private static int usageError(CommandLine.ParameterException ex) {
-    CommandLine cmd = ex.getCommandLine();
-    PrintWriter err = cmd.getErr();
-    err.println("Error: " + ex.getMessage());
-    err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
-    err.flush();
-    return cmd.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   /**
@@ -225,6 +227,22 @@ public final class Main {
             });
   }
 
+  /**
+   * Prints a usage error of {@code command} (with picocli's suggestions when {@code parseError} is
+   * a mistyped option or subcommand); returns its exit code, 2.
+   */
+  private static int usageError(
+      CommandLine command, String message, CommandLine.ParameterException parseError) {
+    PrintWriter err = command.getErr();
+    err.println(ERROR + message);
+    if (parseError != null) {
+      CommandLine.UnmatchedArgumentException.printSuggestions(parseError, err);
+    }
+    err.println("Run '" + command.getCommandSpec().qualifiedName() + " --help' for usage.");
+    err.flush();
+    return CommandLine.ExitCode.USAGE;
+  }
+
   /** The client for the admin API this invocation talks to. */
   public ApiClient client() {
     String s = server;
@@ -242,11 +260,9 @@ public final class Main {
         throw new IllegalArgumentException();
       }
     } catch (IllegalArgumentException e) {
-      throw new UserException(
-          (server == null || server.isBlank() ? "COLDBREW_SERVER" : "--server")
-              + ": \""
-              + s
-              + "\" (expected: a URL such as http://127.0.0.1:8081)");
+      String where = server == null || server.isBlank() ? "COLDBREW_SERVER" : "--server";
+      String message = where + ": \"" + s + "\" (expected: a URL such as http://127.0.0.1:8081)";
+      throw where.equals("--server") ? new UsageException(message) : new UserException(message);
     }
     AdminTokens.Found token = AdminTokens.find(uri, tokenFile);
     return new ApiClient(s, token.token(), token.source());

@@ -131,8 +131,8 @@ class ReconcilersTest {
             });
     assertThat(net.hosts.get("hello.default.localhost"))
         .containsExactly(new Networking.Split(new NamespacedName("default", "hello-00001"), 100));
-    assertThat((Resource) get(Kind.POD_AUTOSCALER, "hello-00001")).isNotNull();
-    assertThat((Resource) get(Kind.SERVERLESS_SERVICE, "hello-00001")).isNotNull();
+    assertThat(this.<Resource>get(Kind.POD_AUTOSCALER, "hello-00001")).isNotNull();
+    assertThat(this.<Resource>get(Kind.SERVERLESS_SERVICE, "hello-00001")).isNotNull();
   }
 
   @Test

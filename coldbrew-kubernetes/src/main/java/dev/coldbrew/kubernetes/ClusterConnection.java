@@ -38,7 +38,6 @@ public final class ClusterConnection {
       throw new IllegalArgumentException(
           flag + ": \"" + file + "\" (expected: a kubeconfig file; there is no such file)");
     }
-    String text;
     try {
       if (Files.size(file) > MAX_KUBECONFIG_BYTES) {
         throw new IllegalArgumentException(
@@ -49,14 +48,14 @@ public final class ClusterConnection {
                 + MAX_KUBECONFIG_BYTES
                 + " bytes)");
       }
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      Files.readString(file, StandardCharsets.UTF_8); // unreadable or not UTF-8: named here
     } catch (IOException e) {
       throw new IllegalArgumentException(
           flag + ": \"" + file + "\" cannot be read: " + e.getMessage(), e);
     }
     Config config;
     try {
-      config = Config.fromKubeconfig(null, text, file.toString());
+      config = Config.fromKubeconfig(null, file.toFile());
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           flag

@@ -5,7 +5,6 @@ import dev.coldbrew.api.codec.ResourceCodec;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -45,8 +44,7 @@ final class Drift {
       if (!actual.isObject()) {
         return false;
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = want.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> f = it.next();
+      for (Map.Entry<String, JsonNode> f : want.properties()) {
         if (!contains(actual.get(f.getKey()), f.getValue())) {
           return false;
         }

@@ -1,5 +1,10 @@
 package dev.coldbrew.kubernetes;
 
+// Longer than ~500 lines on purpose: the Store contract on the API server, in three parts that
+// share the informers' cache and the event sequence: reads from the cache, writes to the server,
+// and watches resumed from the sequence (Handler, ResettableWatch). Mapping to and from the
+// cluster's objects is in ResourceMapping, kinds in ClusterKinds, history in EventHistory.
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coldbrew.api.codec.ResourceCodec;
@@ -719,7 +724,7 @@ public final class KubernetesStore implements Store {
   private static ObjectNode asStored(Resource resource, Resource cached) {
     ObjectNode tree = ResourceCodec.toTree(resource);
     ObjectNode old = ResourceCodec.toTree(cached);
-    ObjectNode meta = tree.with("metadata");
+    ObjectNode meta = tree.withObjectProperty("metadata");
     JsonNode oldMeta = old.path("metadata");
     for (String f :
         List.of(

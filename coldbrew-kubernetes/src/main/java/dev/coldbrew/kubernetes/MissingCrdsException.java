@@ -9,6 +9,8 @@ import java.util.List;
  * controller stops with this message. Immutable.
  */
 public final class MissingCrdsException extends StoreException {
+  private static final long serialVersionUID = 1L;
+
   private final List<String> missing;
 
   MissingCrdsException(String masterUrl, List<String> missing) {

@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +53,7 @@ final class ResourceMapping {
     g.setApiVersion(ClusterKinds.apiVersion(kind));
     g.setKind(kind.kindName());
     g.setMetadata(toClusterMeta(r.metadata));
-    for (Iterator<Map.Entry<String, JsonNode>> it = tree.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : tree.properties()) {
       String name = f.getKey();
       if (name.equals("apiVersion")
           || name.equals("kind")

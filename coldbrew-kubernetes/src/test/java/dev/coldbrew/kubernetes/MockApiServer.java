@@ -11,7 +11,6 @@ import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Buffer;
-import io.fabric8.mockwebserver.http.ByteString;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -287,11 +286,6 @@ final class MockApiServer implements AutoCloseable {
     @Override
     public void onMessage(WebSocket ws, String text) {
       delegate.onMessage(ws, text);
-    }
-
-    @Override
-    public void onMessage(WebSocket ws, ByteString bytes) {
-      delegate.onMessage(ws, bytes);
     }
 
     @Override

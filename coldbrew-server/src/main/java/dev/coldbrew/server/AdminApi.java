@@ -1,5 +1,10 @@
 package dev.coldbrew.server;
 
+// Longer than ~500 lines on purpose: the API's routes and its port's defences (Conn: header-read
+// timeout and connection cap; BodyReader: size and time limits on bodies) are inner classes that
+// share the server's connection table and limits, and every handler depends on both. Access checks
+// (AdminAccess), the dashboard and metrics are in their own classes.
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coldbrew.api.codec.ResourceCodec;

@@ -300,8 +300,8 @@ public record PlatformConfig(
     }
     List<FieldError> errors = new ArrayList<>();
     Map<String, Map<String, Object>> sections = new LinkedHashMap<>();
-    root.fields()
-        .forEachRemaining(
+    root.properties()
+        .forEach(
             e -> {
               if (!SECTIONS.contains(e.getKey())) {
                 errors.add(
@@ -312,8 +312,8 @@ public record PlatformConfig(
               } else {
                 Map<String, Object> values = new LinkedHashMap<>();
                 e.getValue()
-                    .fields()
-                    .forEachRemaining(
+                    .properties()
+                    .forEach(
                         kv ->
                             values.put(
                                 kv.getKey(),

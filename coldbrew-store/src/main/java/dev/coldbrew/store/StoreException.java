@@ -6,6 +6,7 @@ package dev.coldbrew.store;
  * the resource ({@code Service default/hello}) and what to do.
  */
 public class StoreException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
 
   /** Why an operation failed. */
   public enum Reason {

@@ -5,6 +5,7 @@ import java.util.stream.Collectors;
 
 /** Thrown when input is invalid; carries every field error found, not just the first. */
 public class ValidationException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
   private final List<FieldError> errors;
 
   public ValidationException(List<FieldError> errors) {

@@ -155,8 +155,8 @@ class DefaultsTest {
     }
     if (node instanceof ObjectNode o) {
       ObjectNode out = JsonNodeFactory.instance.objectNode();
-      o.fields()
-          .forEachRemaining(
+      o.properties()
+          .forEach(
               e -> {
                 JsonNode v = normalized(e.getValue());
                 if (!(v.isObject() && v.isEmpty())) {

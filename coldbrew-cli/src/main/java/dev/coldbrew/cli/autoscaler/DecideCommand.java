@@ -3,6 +3,8 @@ package dev.coldbrew.cli.autoscaler;
 import dev.coldbrew.api.validation.Unreadable;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.sim.DecideScenario;
+import dev.coldbrew.cli.UsageException;
+import dev.coldbrew.cli.UserException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,19 +43,19 @@ public final class DecideCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!output.equals("table") && !output.equals("json")) {
-      return CliErrors.fail(spec, "--output: \"" + output + "\" (expected: table or json)");
+      throw new UsageException("--output: \"" + output + "\" (expected: table or json)");
     }
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      return CliErrors.fail(spec, "-f: " + Unreadable.why(file, e));
+      throw new UserException("-f: " + Unreadable.why(file, e));
     }
     DecideScenario scenario;
     try {
       scenario = DecideScenario.parse(text);
     } catch (ValidationException e) {
-      return CliErrors.fail(spec, file + ": invalid scenario:\n" + CliErrors.indent(e));
+      throw new UserException(file + ": invalid scenario", e);
     }
     List<DecideScenario.Outcome> outcomes = scenario.run();
     String out =

@@ -9,6 +9,8 @@ import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.autoscaler.sim.SimulationReport;
 import dev.coldbrew.autoscaler.sim.Simulator;
 import dev.coldbrew.autoscaler.sim.Trace;
+import dev.coldbrew.cli.UsageException;
+import dev.coldbrew.cli.UserException;
 import dev.coldbrew.server.PlatformConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -92,6 +94,9 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // the config file first: the annotations are checked against it
+    AutoscalerConfig autoscaler =
+        config == null ? AutoscalerConfig.defaults() : PlatformConfig.load(config).autoscaler();
     List<FieldError> errors = new ArrayList<>();
     if (!List.of("table", "csv", "json").contains(output)) {
       errors.add(FieldError.invalid("--output", output, "table, csv or json"));
@@ -114,26 +119,18 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       map.put(key, a.substring(eq + 1).trim());
     }
-    AutoscalerConfig autoscaler = AutoscalerConfig.defaults();
-    if (config != null) {
-      try {
-        autoscaler = PlatformConfig.load(config).autoscaler();
-      } catch (ValidationException e) {
-        errors.addAll(e.errors());
-      }
-    }
     AutoscalingAnnotations.validate(map, autoscaler, ANNOTATIONS_PATH, errors);
     if (!errors.isEmpty()) {
-      return CliErrors.fail(
-          spec, "invalid input:\n" + CliErrors.indent(new ValidationException(errors)));
+      throw new UsageException(
+          "invalid flags:\n" + UserException.indent(new ValidationException(errors)));
     }
     Trace trace;
     try {
       trace = Trace.parseCsv(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      return CliErrors.fail(spec, "-f: " + Unreadable.why(file, e));
+      throw new UserException("-f: " + Unreadable.why(file, e));
     } catch (ValidationException e) {
-      return CliErrors.fail(spec, "invalid trace:\n" + CliErrors.indent(e));
+      throw new UserException("invalid trace", e);
     }
     Simulator.Result result =
         Simulator.run(

@@ -8,6 +8,7 @@ import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.Manifests;
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import dev.coldbrew.store.StoreException;
 import dev.coldbrew.store.admission.Admission;
@@ -49,8 +50,7 @@ public class ApplyCommand extends ClientCommand {
   @Override
   public Integer call() {
     if (concurrency < 1) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--concurrency: " + concurrency + " (expected: >= 1)");
+      throw new UsageException("--concurrency: " + concurrency + " (expected: >= 1)");
     }
     if (engine.kubernetes()) {
       return applyToCluster(Manifests.read(files, System.in));

@@ -1,6 +1,6 @@
 package dev.coldbrew.cli.commands;
 
-import dev.coldbrew.cli.UserException;
+import dev.coldbrew.cli.UsageException;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
@@ -25,7 +25,7 @@ public class CompletionCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!shell.equals("bash") && !shell.equals("zsh")) {
-      throw new UserException("SHELL: \"" + shell + "\" (expected: bash or zsh)");
+      throw new UsageException("SHELL: \"" + shell + "\" (expected: bash or zsh)");
     }
     var out = spec.commandLine().getOut();
     out.print(AutoComplete.bash("coldbrew", spec.root().commandLine()));

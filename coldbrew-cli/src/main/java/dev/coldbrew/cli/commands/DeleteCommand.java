@@ -5,7 +5,7 @@ import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.Manifests;
-import dev.coldbrew.cli.UserException;
+import dev.coldbrew.cli.UsageException;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -39,13 +39,13 @@ public class DeleteCommand extends ClientCommand {
     }
     if (!args.isEmpty()) {
       if (args.size() < 2) {
-        throw new UserException("delete: expected KIND NAME... or -f FILE");
+        throw new UsageException("delete: expected KIND NAME... or -f FILE");
       }
       Kind kind = GetCommand.kind(args.get(0));
       args.subList(1, args.size()).forEach(n -> targets.add(new Target(kind, namespace, n)));
     }
     if (targets.isEmpty()) {
-      throw new UserException("delete: expected KIND NAME... or -f FILE");
+      throw new UsageException("delete: expected KIND NAME... or -f FILE");
     }
     for (Target t : targets) {
       if (client.delete(t.kind, t.namespace, t.name)) {

@@ -17,6 +17,7 @@ import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.Table;
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -65,7 +66,7 @@ public class DescribeCommand extends ClientCommand {
         case "json" -> out.println(ResourceCodec.toPrettyJson(r));
         case "url" -> out.println(url(r));
         default ->
-            throw new UserException(
+            throw new UsageException(
                 "-o/--output: \"" + output + "\" (expected: yaml, json or url)");
       }
       out.flush();

@@ -6,6 +6,7 @@ import dev.coldbrew.api.model.Service;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import dev.coldbrew.cli.Views;
 import dev.coldbrew.store.Store;
@@ -63,7 +64,7 @@ public class GetCommand extends ClientCommand {
     Kind kind = kind(kindName);
     if (engine.kubernetes()) {
       if (watch) {
-        throw new UserException("--watch: not supported with --engine kubernetes yet");
+        throw new UsageException("--watch: not supported with --engine kubernetes yet");
       }
       try (EngineOptions.Cluster cluster = engine.connect()) {
         Store store = cluster.store();
@@ -214,7 +215,7 @@ public class GetCommand extends ClientCommand {
     return Kind.byName(name)
         .orElseThrow(
             () ->
-                new UserException(
+                new UsageException(
                     "KIND: \""
                         + name
                         + "\" (expected: services|ksvc, configurations, revisions|rev, routes,"

@@ -1,7 +1,7 @@
 package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.cli.ClientCommand;
-import dev.coldbrew.cli.UserException;
+import dev.coldbrew.cli.UsageException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
@@ -39,7 +39,7 @@ public class LogsCommand extends ClientCommand {
   @Override
   public Integer call() {
     if (tail < -1) {
-      throw new UserException("--tail: " + tail + " (expected: >= 0)");
+      throw new UsageException("--tail: " + tail + " (expected: >= 0)");
     }
     String path =
         "/logs/namespaces/"

@@ -5,7 +5,7 @@ import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ClientCommand;
-import dev.coldbrew.cli.UserException;
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.Views;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -95,7 +95,7 @@ final class NounVerbs {
     /** The names to delete: those given, by default. */
     List<String> targets() {
       if (names.isEmpty()) {
-        throw new UserException(
+        throw new UsageException(
             kind().kindName().toLowerCase(java.util.Locale.ROOT) + " delete: expected NAME...");
       }
       return names;

@@ -2,7 +2,7 @@ package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Resource;
-import dev.coldbrew.cli.UserException;
+import dev.coldbrew.cli.UsageException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,7 @@ public class OutputOptions {
       return false;
     }
     if (!List.of("yaml", "json", "name").contains(output)) {
-      throw new UserException("-o/--output: \"" + output + "\" (expected: yaml, json or name)");
+      throw new UsageException("-o/--output: \"" + output + "\" (expected: yaml, json or name)");
     }
     return true;
   }

@@ -2,6 +2,7 @@ package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.cli.AdminTokens;
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import dev.coldbrew.server.AdminAccess;
 import dev.coldbrew.server.AdminToken;
@@ -98,7 +99,7 @@ public class ServeCommand implements Callable<Integer> {
     try {
       java.net.InetAddress.getByName(address);
     } catch (java.net.UnknownHostException e) {
-      throw new UserException(
+      throw new UsageException(
           flag + ": \"" + address + "\" (expected: an IP address or a host name of this machine)");
     }
   }
@@ -116,7 +117,7 @@ public class ServeCommand implements Callable<Integer> {
     }
     if (domain != null
         && !domain.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")) {
-      throw new UserException(
+      throw new UsageException(
           "--domain: \""
               + domain
               + "\" (expected: a lowercase DNS name such as localhost or example.com)");
@@ -201,7 +202,7 @@ public class ServeCommand implements Callable<Integer> {
 
   private static void checkPort(String flag, int port) {
     if (port < 0 || port > 65535) {
-      throw new UserException(flag + ": " + port + " (expected: 0..65535)");
+      throw new UsageException(flag + ": " + port + " (expected: 0..65535)");
     }
   }
 }

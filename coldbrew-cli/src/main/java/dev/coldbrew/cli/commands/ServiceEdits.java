@@ -11,6 +11,7 @@ import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -499,7 +500,7 @@ public class ServiceEdits {
     String min = s.substring(0, dots);
     String max = s.substring(dots + 2);
     if (min.isEmpty() && max.isEmpty()) {
-      throw new UserException("--scale: \"" + s + "\" (expected: N, MIN..MAX, MIN.. or ..MAX)");
+      throw new UsageException("--scale: \"" + s + "\" (expected: N, MIN..MAX, MIN.. or ..MAX)");
     }
     if (!min.isEmpty() && !max.isEmpty() && number("--scale", min) > number("--scale", max)) {
       throw new UserException(
@@ -542,7 +543,7 @@ public class ServiceEdits {
   private static String[] pair(String flag, String kv) {
     int eq = kv.indexOf('=');
     if (eq <= 0) {
-      throw new UserException(flag + ": \"" + kv + "\" (expected: KEY=VALUE)");
+      throw new UsageException(flag + ": \"" + kv + "\" (expected: KEY=VALUE)");
     }
     return new String[] {kv.substring(0, eq), kv.substring(eq + 1)};
   }
@@ -551,7 +552,7 @@ public class ServiceEdits {
     try {
       return Long.parseLong(s.trim());
     } catch (NumberFormatException e) {
-      throw new UserException(flag + ": \"" + s + "\" (expected: a whole number)");
+      throw new UsageException(flag + ": \"" + s + "\" (expected: a whole number)");
     }
   }
 }

@@ -6,6 +6,7 @@ import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.cli.ApiClient;
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import java.io.PrintWriter;
 import java.util.Objects;
@@ -67,7 +68,7 @@ public class WaitOptions {
    */
   Service awaitReady(ApiClient client, String ns, String name, long generation, PrintWriter out) {
     if (waitTimeoutSeconds <= 0) {
-      throw new UserException("--wait-timeout: " + waitTimeoutSeconds + " (expected: > 0)");
+      throw new UsageException("--wait-timeout: " + waitTimeoutSeconds + " (expected: > 0)");
     }
     long start = System.nanoTime();
     long deadline = start + waitTimeoutSeconds * 1_000_000_000L;

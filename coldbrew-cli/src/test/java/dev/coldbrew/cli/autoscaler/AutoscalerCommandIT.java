@@ -82,7 +82,7 @@ class AutoscalerCommandIT {
   @Test
   void decideRejectsABadScenarioNamingEachKey() throws Exception {
     Run r = coldbrew("autoscaler", "decide", "-f", RES + "bad-scenario.yaml");
-    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
     assertThat(r.err())
         .contains("decider.targetValue: 0 (expected: >= 0.01)")
@@ -171,7 +171,7 @@ class AutoscalerCommandIT {
       Files.writeString(bad, "autoscaler:\n  scale-to-zero-grace-period: soon\n  colour: blue\n");
       Run r =
           coldbrew("autoscaler", "simulate", "-f", RES + "burst.csv", "--config", bad.toString());
-      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.exitCode()).isEqualTo(1);
       assertThat(r.out()).isEmpty();
       assertThat(r.err())
           .contains("autoscaler.scale-to-zero-grace-period: \"soon\"")
@@ -179,7 +179,7 @@ class AutoscalerCommandIT {
           .contains(bad.toString());
       Run missing =
           coldbrew("autoscaler", "simulate", "-f", RES + "burst.csv", "--config", "no-such.yaml");
-      assertThat(missing.exitCode()).isEqualTo(2);
+      assertThat(missing.exitCode()).isEqualTo(1);
       assertThat(missing.err()).contains("--config").contains("no-such.yaml");
     } finally {
       Files.deleteIfExists(bad);

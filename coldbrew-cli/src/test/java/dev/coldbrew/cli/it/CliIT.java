@@ -4,28 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The real jar's CLI against a real {@code serve}: kn's verbs, tables, errors and exit codes. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CliIT {
-  Path dir;
-  Platform platform;
+  @RegisterExtension static final PlatformExtension platform = PlatformExtension.withDefaults();
 
-  @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    platform = new Platform(dir).start();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    platform.close();
-  }
+  final Path dir = platform.dir;
 
   private Path manifest(String name, String yaml) throws Exception {
     Path p = dir.resolve(name);
@@ -125,7 +113,8 @@ class CliIT {
         .contains("metadata.name")
         .contains("spec.template.spec.containerConcurrency: 5000 (expected: 0..1000)")
         .contains("spec.traffic[0].percent: 120 (expected: 0..100)")
-        .contains("spec.template.spec.containers[0].image: \"Not An Image\"");
+        .contains("spec.template.spec.containers[0].image: \"Not An Image\"")
+        .contains("spec.traffic: traffic targets sum to 120, want 100");
     assertThat(platform.cli("get", "ksvc", "Bad_Name").code()).isEqualTo(1);
   }
 
@@ -214,12 +203,12 @@ class CliIT {
   @Test
   void badFlagsExitNonZeroNamingTheFlag() throws Exception {
     var r = platform.cli("service", "create", "x", "--scale", "a..b", "--cmd", "true", "--no-wait");
-    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--scale");
     r = platform.cli("service", "create", "x", "--env", "NOEQUALS", "--cmd", "true", "--no-wait");
     assertThat(r.err()).contains("--env: \"NOEQUALS\" (expected: KEY=VALUE)");
     r = platform.cli("get", "widgets");
-    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("KIND: \"widgets\"");
     r = platform.cli("service", "list", "--no-such-flag");
     assertThat(r.code()).isEqualTo(2);
@@ -232,7 +221,7 @@ class CliIT {
   @Test
   void serveRefusesBadFlagsAndConfigNamingTheKey() throws Exception {
     var r = platform.cli("serve", "--http-port", "70000");
-    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--http-port: 70000 (expected: 0..65535)");
     Path cfg =
         manifest(

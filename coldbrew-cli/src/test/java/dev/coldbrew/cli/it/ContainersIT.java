@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,27 +32,21 @@ class ContainersIT {
   static final Duration WAIT = Duration.ofSeconds(90);
   static final String REVISIONS = "/apis/serving.knative.dev/v1/namespaces/default/revisions/";
 
-  Path dir;
-  Platform platform;
+  @RegisterExtension
+  static final PlatformExtension platform =
+      PlatformExtension.withConfig(Platform.FAST_SCALE_TO_ZERO);
+
   TestImage image;
 
   @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
+  void buildImage(@TempDir Path tmp) throws Exception {
     if (TestImage.available()) {
-      image = TestImage.build(dir, "cli", "hello from the image\n");
+      image = TestImage.build(tmp, "cli", "hello from the image\n");
     }
-    platform =
-        Platform.withConfig(
-            java.nio.file.Files.createDirectories(dir.resolve("main")),
-            Platform.FAST_SCALE_TO_ZERO);
   }
 
   @AfterAll
-  void stop() throws Exception {
-    if (platform != null) {
-      platform.close();
-    }
+  void removeImage() throws Exception {
     if (image != null) {
       image.close();
     }
@@ -296,7 +291,9 @@ class ContainersIT {
       throws Exception {
     needPodman();
     Path own = java.nio.file.Files.createDirectories(tmp.resolve("killed"));
-    Platform first = Platform.withConfig(own, Platform.FAST_SCALE_TO_ZERO);
+    Path cfg = own.resolve("coldbrew.yaml");
+    java.nio.file.Files.writeString(cfg, Platform.FAST_SCALE_TO_ZERO);
+    Platform first = new Platform(own, "--config", cfg.toString()).start();
     List<String> before;
     try {
       first.apply(
@@ -314,8 +311,7 @@ class ContainersIT {
       first.stop();
       throw e;
     }
-    Platform second =
-        new Platform(own, "--config", own.resolve("coldbrew.yaml").toString()).start();
+    Platform second = new Platform(own, "--config", cfg.toString()).start();
     try {
       await()
           .atMost(WAIT)

@@ -15,11 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Faults that must lose nothing (docs/operations.md, "Reliability"), through the real jar under
@@ -30,19 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultsIT {
   static final Duration WAIT = Duration.ofSeconds(90);
-  Path dir;
-  Platform platform;
 
-  @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    platform = Platform.withConfig(dir, Platform.FAST_SCALE_TO_ZERO);
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    platform.close();
-  }
+  @RegisterExtension
+  static final PlatformExtension platform =
+      PlatformExtension.withConfig(Platform.FAST_SCALE_TO_ZERO);
 
   private void awaitReady(String service) {
     await()
@@ -124,7 +113,7 @@ class FaultsIT {
                   Processes.withMarker(marker).size() < peak
                       && Http.endpoints(platform, "burst500-00001-private").size() < peak);
       Thread.sleep(2000); // requests keep flowing across the drained instance's exit
-      load.close();
+      load.stop();
       load.report(
           "scale down "
               + peak
@@ -172,7 +161,7 @@ class FaultsIT {
               "default");
       assertThat(steered.body()).startsWith("revision=roll-00002\n");
 
-      load.close();
+      load.stop();
       load.report("rollouts: new template, then 100% v2 -> v1 -> v2 " + load.byRevision);
       assertThat(load.byRevision.keySet()).contains("roll-00001", "roll-00002");
       assertThat(load.non200()).as(load.problems.toString()).isZero();
@@ -225,7 +214,7 @@ class FaultsIT {
                       && Http.endpoints(platform, "victim-00001-private").size() == 2);
       assertThat(Processes.withMarker(marker)).doesNotContain(victim);
       await().atMost(WAIT).until(() -> load.answered() > answeredAtKill + 50);
-      load.close();
+      load.stop();
       load.report("kill -9 of one of 2 instances, " + concurrency + " clients");
       assertThat(load.failed.get()).isZero();
       assertThat(load.non200())
@@ -254,7 +243,7 @@ class FaultsIT {
       HttpResponse<String> r = Http.get(platform, host("slow"), "/?sleep=20000");
       long ms = (System.nanoTime() - t0) / 1_000_000;
       Thread.sleep(500);
-      load.close();
+      load.stop();
       System.out.println(
           "RELIABILITY | slow path, timeoutSeconds 2 | 504 after "
               + ms

@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,11 +17,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 16's gateway limits through the real jar: slow clients cannot start more than the default
@@ -32,22 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewayLimitsIT {
   static final Duration WAIT = Duration.ofSeconds(120);
-  Path dir;
-  Platform platform;
 
-  @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    // no max-scale anywhere: the local default bound applies
-    platform =
-        Platform.withConfig(
-            dir, Platform.FAST_SCALE_TO_ZERO + "coldbrew:\n  request-body-idle-timeout: 2s\n");
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    platform.close();
-  }
+  // no max-scale anywhere: the local default bound applies
+  @RegisterExtension
+  static final PlatformExtension platform =
+      PlatformExtension.withConfig(
+          Platform.FAST_SCALE_TO_ZERO + "coldbrew:\n  request-body-idle-timeout: 2s\n");
 
   private static Map<String, String> atZero(String... kv) {
     Map<String, String> m = new LinkedHashMap<>();

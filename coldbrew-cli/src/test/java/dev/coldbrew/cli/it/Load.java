@@ -101,12 +101,24 @@ final class Load implements AutoCloseable {
     return answered() - status(200) + failed.get();
   }
 
-  /** Stops the loops and waits for their last requests. */
-  @Override
-  public void close() throws InterruptedException {
+  /** Stops the loops and waits for their last requests (again: does nothing). */
+  void stop() throws InterruptedException {
     stopped = true;
     for (Thread t : threads) {
       t.join(90_000);
+    }
+  }
+
+  /**
+   * {@link #stop()}, for try-with-resources; an interrupt while waiting is kept on the thread (the
+   * loops are daemon threads and end at their own deadline).
+   */
+  @Override
+  public void close() {
+    try {
+      stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -20,12 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 16 against the running jar with the admin API on loopback (the default): a web page's
@@ -39,19 +37,9 @@ class LoopbackAdminIT {
   static final Duration WAIT = Duration.ofSeconds(90);
   static final String SERVICES = "/apis/serving.knative.dev/v1/namespaces/default/services";
 
-  Path dir;
-  Platform platform;
+  @RegisterExtension static final PlatformExtension platform = PlatformExtension.withDefaults();
 
-  @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    platform = new Platform(dir).start();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    platform.close();
-  }
+  final Path dir = platform.dir;
 
   private String host() {
     return "127.0.0.1:" + platform.adminPort;

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -21,7 +20,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -51,8 +50,11 @@ class ObservabilityIT {
   static final String TAGS =
       "configuration=\"dash\",namespace=\"default\",revision=\"dash-00001\",service=\"dash\"";
 
-  Path dir;
-  Platform platform;
+  @RegisterExtension
+  static final PlatformExtension platform =
+      PlatformExtension.withConfig(Platform.FAST_SCALE_TO_ZERO);
+
+  final Path dir = platform.dir;
   Reply coldResponse;
 
   /** A gateway response: status and headers (lower-case names). */
@@ -85,9 +87,7 @@ class ObservabilityIT {
   }
 
   @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    platform = Platform.withConfig(dir, Platform.FAST_SCALE_TO_ZERO);
+  void start() throws Exception {
     // starts at zero; with no burst capacity required, one instance is enough for Serve mode
     var r =
         platform.run(
@@ -112,11 +112,6 @@ class ObservabilityIT {
                     .orElse(false));
     assertThat(Http.sksMode(platform, REV)).isEqualTo("Proxy");
     Files.createDirectories(OUTPUT);
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    platform.close();
   }
 
   /** The one request at zero: answered, and marked with how long it waited. */
@@ -349,7 +344,7 @@ class ObservabilityIT {
     assertThat(c.code()).as(c.toString()).isZero();
     assertThat(c.out()).contains("complete -F").contains("version").contains("logs");
     var bad = platform.cli("completion", "fish");
-    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("SHELL: \"fish\" (expected: bash or zsh)");
   }
 }

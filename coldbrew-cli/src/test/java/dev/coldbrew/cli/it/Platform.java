@@ -22,12 +22,14 @@ import java.util.concurrent.TimeUnit;
  * data dir of the test's, and the CLI run against it as further processes. Both run with a home
  * directory of the test's ({@code -Duser.home}), so the CLI finds the admin token the way it does
  * for a user ({@code ~/.coldbrew/servers/PORT}) without touching the real home. Used by the
- * end-to-end tests; everything it starts it stops.
+ * end-to-end tests, most through {@link PlatformExtension}; everything it starts it stops. Not
+ * thread-safe: one test thread starts and stops it (the CLI runs may come from several).
  */
-final class Platform implements AutoCloseable {
+class Platform implements AutoCloseable {
   static final Path JAR = Path.of("target", "coldbrew.jar").toAbsolutePath();
   static final Path TEST_CLASSES = Path.of("target", "test-classes").toAbsolutePath();
 
+  final Path dir;
   final Path dataDir;
   final Path home;
   final int httpPort;
@@ -37,6 +39,7 @@ final class Platform implements AutoCloseable {
   private Process serve;
 
   Platform(Path dir, String... extraArgs) throws IOException {
+    this.dir = dir;
     this.dataDir = dir.resolve("data");
     this.home = dir.resolve("home");
     this.httpPort = freePort();
@@ -55,15 +58,6 @@ final class Platform implements AutoCloseable {
         allow-zero-initial-scale: "true"
         scale-to-zero-grace-period: 2s
       """;
-
-  /** A started platform whose {@code --config} file holds {@code configYaml}. */
-  static Platform withConfig(Path dir, String configYaml, String... extraArgs) throws IOException {
-    Path cfg = dir.resolve("coldbrew.yaml");
-    Files.writeString(cfg, configYaml);
-    List<String> args = new ArrayList<>(List.of("--config", cfg.toString()));
-    args.addAll(List.of(extraArgs));
-    return new Platform(dir, args.toArray(String[]::new)).start();
-  }
 
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
@@ -242,9 +236,14 @@ final class Platform implements AutoCloseable {
     return sb.append(']').toString();
   }
 
+  /** {@link #stop()}; an interrupt while waiting is kept on the thread. */
   @Override
-  public void close() throws InterruptedException {
-    stop();
+  public void close() {
+    try {
+      stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** A CLI run's exit code and output. */

@@ -6,11 +6,9 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code coldbrew: max-revisions} through the real jar: with the reconcilers running, each Service
@@ -24,27 +22,17 @@ class QuotaIT {
       " is forbidden: exceeded quota: max-revisions, requested: 1 revision, used: 2 revisions"
           + " (limit 2, set coldbrew: max-revisions in the config file or raise -Xmx)";
 
-  Path dir;
-  Platform platform;
+  @RegisterExtension
+  static final PlatformExtension platform =
+      PlatformExtension.withConfig(
+          """
+          autoscaler:
+            allow-zero-initial-scale: "true"
+          coldbrew:
+            max-revisions: 2
+          """);
 
-  @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    platform =
-        Platform.withConfig(
-            dir,
-            """
-            autoscaler:
-              allow-zero-initial-scale: "true"
-            coldbrew:
-              max-revisions: 2
-            """);
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    platform.close();
-  }
+  final Path dir = platform.dir;
 
   /** A Service that starts no instance (initial scale 0). */
   private Path manifest(String name, String target) throws Exception {

@@ -91,7 +91,7 @@ class RestartIT {
       await().atMost(WAIT).until(() -> acknowledged.size() >= 10 && load.status(200) >= 20);
       first.kill(); // SIGKILL, while applies and requests are in flight
       applier.join(60_000);
-      load.close();
+      load.stop();
       load.report("traffic while the platform is killed (failures expected)");
     } finally {
       first.kill();
@@ -119,13 +119,13 @@ class RestartIT {
           Load.start(
               second, "survivor.default.localhost", "/?sleep=20", 2, 200, Duration.ofSeconds(30))) {
         await().atMost(WAIT).until(() -> after.answered() + after.failed.get() >= 200);
-        after.close();
+        after.stop();
         after.report("traffic after the restart");
         assertThat(after.non200()).as(after.problems.toString()).isZero();
       }
       assertThat(Processes.withMarker("never-started")).isEmpty();
     } finally {
-      second.stop();
+      second.close();
     }
     await().atMost(WAIT).until(() -> Processes.withMarker(marker).isEmpty());
   }

@@ -9,11 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Revision GC ({@code gc:} in the config file, Knative's config-gc) through the real jar: with at
@@ -25,30 +23,20 @@ import org.junit.jupiter.api.io.TempDir;
 class RevisionGcIT {
   static final Duration WAIT = Duration.ofSeconds(90);
 
-  Path dir;
-  Platform platform;
+  @RegisterExtension
+  static final PlatformExtension platform =
+      PlatformExtension.withConfig(
+          """
+          autoscaler:
+            allow-zero-initial-scale: "true"
+          gc:
+            retain-since-create-time: disabled
+            retain-since-last-active-time: disabled
+            min-non-active-revisions: 0
+            max-non-active-revisions: 1
+          """);
 
-  @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    platform =
-        Platform.withConfig(
-            dir,
-            """
-            autoscaler:
-              allow-zero-initial-scale: "true"
-            gc:
-              retain-since-create-time: disabled
-              retain-since-last-active-time: disabled
-              min-non-active-revisions: 0
-              max-non-active-revisions: 1
-            """);
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    platform.close();
-  }
+  final Path dir = platform.dir;
 
   /** A Service that starts no instance (initial scale 0). */
   private Path manifest(String target, String revisionAnnotation) throws Exception {

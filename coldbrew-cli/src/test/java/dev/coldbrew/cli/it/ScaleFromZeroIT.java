@@ -4,18 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Autoscaling end to end (docs/autoscaling.md) through the real jar: scale from zero and back to
@@ -25,19 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScaleFromZeroIT {
   static final Duration WAIT = Duration.ofSeconds(90);
-  Path dir;
-  Platform platform;
 
-  @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    platform = Platform.withConfig(dir, Platform.FAST_SCALE_TO_ZERO);
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    platform.close();
-  }
+  @RegisterExtension
+  static final PlatformExtension platform =
+      PlatformExtension.withConfig(Platform.FAST_SCALE_TO_ZERO);
 
   private static Map<String, String> atZero(String... more) {
     Map<String, String> m = new java.util.LinkedHashMap<>();

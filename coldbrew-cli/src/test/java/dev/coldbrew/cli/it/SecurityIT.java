@@ -19,11 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Security and hostile input through the real jar: the admin API (here bound to every address)
@@ -35,33 +34,28 @@ import org.junit.jupiter.api.io.TempDir;
 class SecurityIT {
   static final Duration WAIT = Duration.ofSeconds(90);
   static final String SERVICES = "/apis/serving.knative.dev/v1/namespaces/default/services";
-  Path dir;
-  Platform platform;
+
+  // Beyond loopback: the token is required (the test still connects over 127.0.0.1).
+  @RegisterExtension
+  static final PlatformExtension platform =
+      PlatformExtension.withConfig(
+          """
+          autoscaler:
+            allow-zero-initial-scale: "true"
+            scale-to-zero-grace-period: 2s
+          coldbrew:
+            max-held-requests-per-revision: 20
+            max-request-body-bytes: 4096
+          """,
+          "--admin-bind-address",
+          "0.0.0.0");
+
+  final Path dir = platform.dir;
   String token;
 
   @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    Path cfg = dir.resolve("coldbrew.yaml");
-    Files.writeString(
-        cfg,
-        """
-        autoscaler:
-          allow-zero-initial-scale: "true"
-          scale-to-zero-grace-period: 2s
-        coldbrew:
-          max-held-requests-per-revision: 20
-          max-request-body-bytes: 4096
-        """);
-    // Beyond loopback: the token is required (the test still connects over 127.0.0.1).
-    platform =
-        new Platform(dir, "--config", cfg.toString(), "--admin-bind-address", "0.0.0.0").start();
+  void readToken() throws Exception {
     token = Files.readString(platform.dataDir.resolve("admin-token")).trim();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    platform.close();
   }
 
   private Platform.Result cli(String stdin, String... args) throws Exception {
@@ -344,7 +338,7 @@ class SecurityIT {
         Load.start(
             platform, "held.default.localhost", "/?sleep=10", 10, 300, Duration.ofSeconds(60))) {
       await().atMost(WAIT).until(() -> after.answered() + after.failed.get() >= 300);
-      after.close();
+      after.stop();
       after.report("after the overflow, 10 clients");
       assertThat(after.non200()).as(after.problems.toString()).isZero();
     }

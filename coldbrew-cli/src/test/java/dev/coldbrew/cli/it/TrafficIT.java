@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Traffic splitting through the real jar: a 50/50 split lands within a binomial bound, tag URLs
@@ -22,19 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TrafficIT {
   static final Duration WAIT = Duration.ofSeconds(90);
-  Path dir;
-  Platform platform;
-
-  @BeforeAll
-  void start(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    platform = new Platform(dir).start();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    platform.close();
-  }
+  @RegisterExtension static final PlatformExtension platform = PlatformExtension.withDefaults();
 
   private String svc(String target, String traffic) {
     return Manifests.service(

@@ -1,5 +1,10 @@
 package dev.coldbrew.runtime.local;
 
+// Longer than ~500 lines on purpose: it is the one place that holds the runtime's lock, and every
+// transition of an instance's life (launch, probe results, restart, stop, drain) is a short section
+// under that lock. The work done outside it has its own classes: InstanceLauncher (processes and
+// containers), StartupProbeSchedule, LogStore, RunStopper, SnapshotPublisher, InstanceLife.
+
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.runtime.ContainerHealth;

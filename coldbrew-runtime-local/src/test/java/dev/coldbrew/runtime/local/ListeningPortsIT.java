@@ -25,6 +25,8 @@ class ListeningPortsIT {
         Socket accepted = v4.accept()) {
       Set<Integer> ports = ListeningPorts.of(List.of(ProcessHandle.current()));
       assertThat(ports).contains(v4.getLocalPort(), any.getLocalPort());
+      // the accepted connection shares the listening port; the client's own port is no listener
+      assertThat(accepted.getLocalPort()).isEqualTo(v4.getLocalPort());
       assertThat(ports).doesNotContain(client.getLocalPort());
     }
   }

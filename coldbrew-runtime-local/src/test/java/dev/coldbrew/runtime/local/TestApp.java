@@ -38,8 +38,22 @@ public final class TestApp {
 
   private static void http(String[] args) throws Exception {
     if (!env("IGNORE_TERM", "").isEmpty()) {
-      sun.misc.Signal.handle(
-          new sun.misc.Signal("TERM"), s -> System.out.println("got SIGTERM, ignoring"));
+      // A shutdown hook that never returns keeps the JVM (and its server threads) running after
+      // SIGTERM until SIGKILL, without the internal sun.misc.Signal API.
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    System.out.println("got SIGTERM, ignoring");
+                    System.out.flush();
+                    while (true) {
+                      try {
+                        Thread.sleep(Long.MAX_VALUE);
+                      } catch (InterruptedException e) {
+                        // keep ignoring
+                      }
+                    }
+                  }));
     }
     if (!env("SPAWN_CHILD", "").isEmpty()) {
       ProcessBuilder pb = new ProcessBuilder(javaCommand()).redirectErrorStream(true);

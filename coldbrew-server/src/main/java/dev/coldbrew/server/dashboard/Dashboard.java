@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -50,7 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class Dashboard {
   public static final String PREFIX = "/dashboard/";
   private static final Logger LOG = LoggerFactory.getLogger(Dashboard.class);
-  private static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist/";
+  private static final String UPLOT =
+      "META-INF/resources/webjars/uplot/" + webjarVersion("org.webjars.npm", "uplot") + "/dist/";
   private static final String EVENT_PREFIX = "data: ";
   private static final String EVENT_SUFFIX = "\n\n";
 
@@ -258,6 +260,28 @@ public final class Dashboard {
         throw new IllegalStateException("missing from the classpath: " + resource);
       }
       assets.put(path, new Asset(Buffer.buffer(in.readAllBytes()), type));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The version of a WebJar on the classpath, from its {@code pom.properties}, so that the root pom
+   * alone names it.
+   */
+  static String webjarVersion(String group, String artifact) {
+    String resource = "META-INF/maven/" + group + "/" + artifact + "/pom.properties";
+    try (InputStream in = Dashboard.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing from the classpath: " + resource);
+      }
+      Properties p = new Properties();
+      p.load(in);
+      String version = p.getProperty("version");
+      if (version == null || version.isBlank()) {
+        throw new IllegalStateException(resource + ": no version");
+      }
+      return version;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -164,9 +164,17 @@ public final class EventFile implements AutoCloseable {
 
   /** Stops keeping events; those recorded before are written first. */
   @Override
-  public void close() throws Exception {
-    watch.close();
+  public void close() {
+    try {
+      watch.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("stopping the event log's watch", e);
+    }
     writer.shutdown();
-    writer.awaitTermination(5, TimeUnit.SECONDS);
+    try {
+      writer.awaitTermination(5, TimeUnit.SECONDS); // the events queued before the stop are written
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

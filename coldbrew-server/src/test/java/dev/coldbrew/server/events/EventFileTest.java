@@ -10,6 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+// the tests open an EventFile for its effect on the log (it records while open), not to call it
+@SuppressWarnings("try")
 class EventFileTest {
   @TempDir Path dir;
   final EventLogTest.MutableClock clock = new EventLogTest.MutableClock();

@@ -156,6 +156,8 @@ public final class RevisionQuota {
    * IllegalStateException}, so {@code serve -f} reports its message. Immutable.
    */
   public static final class Exceeded extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
     Exceeded(Resource r, int used, int limit) {
       super(
           r.resourceKind().plural()

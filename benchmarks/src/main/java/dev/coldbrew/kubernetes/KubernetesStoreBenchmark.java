@@ -29,11 +29,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 
 /**
- * Not a test: measures the Kubernetes store on fabric8's mock API server (HTTPS on loopback, in
- * this JVM). (1) Store creates per second, one at a time and with 8 in flight. (2) API calls per
- * Service creation when today's reconcilers run on the store, with a runtime whose instances are
- * ready at once, until every Service is Ready with a URL. Usage: {@code KubernetesStoreBenchmark
- * <creates> <services>}.
+ * Measures the Kubernetes store on fabric8's mock API server (HTTPS on loopback, in this JVM;
+ * {@code bench/run kubernetes-store} runs it). (1) Store creates per second, one at a time and with
+ * 8 in flight. (2) API calls per Service creation when today's reconcilers run on the store, with a
+ * runtime whose instances are ready at once, until every Service is Ready with a URL. Usage: {@code
+ * KubernetesStoreBenchmark <creates> <services>}.
  */
 public final class KubernetesStoreBenchmark {
   private static final String AGENT = "coldbrew-controller";

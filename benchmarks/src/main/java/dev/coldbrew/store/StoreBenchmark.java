@@ -16,10 +16,11 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Not a test: measures store write throughput with N concurrent writers, each applying services the
- * way the reconcilers will (7 writes per service: Service, its status, Configuration, Route,
+ * Measures the SQLite store's write throughput with N concurrent writers, each applying services
+ * the way the reconcilers do (7 writes per service: Service, its status, Configuration, Route,
  * Revision, PodAutoscaler, ServerlessService). Usage: {@code StoreBenchmark <services>
- * <threads>...}
+ * <threads>...} (0 threads: one thread pipelining the async API); {@code bench/run store} runs it.
+ * Single-threaded main.
  */
 public final class StoreBenchmark {
   private StoreBenchmark() {}
