@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 class AutoscalerCommandIT {
   private static final Path JAR = Path.of("target", "coldbrew.jar");
   private static final String RES = "src/test/resources/autoscaler/";
+  private static final String SAMPLES = "../samples/autoscaler/"; // the traces the docs use
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private record Run(int exitCode, String out, String err) {}
@@ -69,6 +70,15 @@ class AutoscalerCommandIT {
   }
 
   @Test
+  void theSampleScenarioOfTheDocsPrintsTheirTable() throws Exception {
+    Run r = coldbrew("autoscaler", "decide", "-f", SAMPLES + "scenario.yaml");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    // docs/autoscaling.md shows this table for samples/autoscaler/scenario.yaml
+    assertThat(r.out().lines().skip(1).map(l -> l.split("\\s+")[5]).toList())
+        .containsExactly("1", "7", "7", "5", "3", "0");
+  }
+
+  @Test
   void decidePrintsATableByDefault() throws Exception {
     Run r = coldbrew("autoscaler", "decide", "-f", RES + "worked-example.yaml");
     assertThat(r.exitCode()).as(r.err()).isZero();
@@ -103,7 +113,7 @@ class AutoscalerCommandIT {
 
   @Test
   void simulateAColdStartFromZero() throws Exception {
-    Run r = coldbrew("autoscaler", "simulate", "-f", RES + "cold-start.csv", "-o", "json");
+    Run r = coldbrew("autoscaler", "simulate", "-f", SAMPLES + "cold-start.csv", "-o", "json");
     assertThat(r.exitCode()).as(r.err()).isZero();
     JsonNode summary = JSON.readTree(r.out()).get("summary");
     // Idle from 0 s: to zero at 63 s; the request at 200 s waits 500 ms for the cold start; the
@@ -121,7 +131,7 @@ class AutoscalerCommandIT {
       "autoscaler",
       "simulate",
       "-f",
-      RES + "burst.csv",
+      SAMPLES + "burst.csv",
       "--annotation",
       "autoscaling.knative.dev/target=10",
       "--annotation",
@@ -148,7 +158,7 @@ class AutoscalerCommandIT {
             "autoscaler",
             "simulate",
             "-f",
-            RES + "cold-start.csv",
+            SAMPLES + "cold-start.csv",
             "--config",
             RES + "simulate-config.yaml",
             "-o",
@@ -170,7 +180,7 @@ class AutoscalerCommandIT {
     try {
       Files.writeString(bad, "autoscaler:\n  scale-to-zero-grace-period: soon\n  colour: blue\n");
       Run r =
-          coldbrew("autoscaler", "simulate", "-f", RES + "burst.csv", "--config", bad.toString());
+          coldbrew("autoscaler", "simulate", "-f", SAMPLES + "burst.csv", "--config", bad.toString());
       assertThat(r.exitCode()).isEqualTo(1);
       assertThat(r.out()).isEmpty();
       assertThat(r.err())
@@ -178,7 +188,7 @@ class AutoscalerCommandIT {
           .contains("autoscaler.colour")
           .contains(bad.toString());
       Run missing =
-          coldbrew("autoscaler", "simulate", "-f", RES + "burst.csv", "--config", "no-such.yaml");
+          coldbrew("autoscaler", "simulate", "-f", SAMPLES + "burst.csv", "--config", "no-such.yaml");
       assertThat(missing.exitCode()).isEqualTo(1);
       assertThat(missing.err()).contains("--config").contains("no-such.yaml");
     } finally {
@@ -193,7 +203,7 @@ class AutoscalerCommandIT {
             "autoscaler",
             "simulate",
             "-f",
-            RES + "burst.csv",
+            SAMPLES + "burst.csv",
             "--annotation",
             "window=5s",
             "--container-concurrency",
