@@ -283,7 +283,8 @@ public final class ResourceCodec {
     try {
       return fromStoredTree(JSON.readTree(json));
     } catch (IOException e) {
-      throw new IllegalStateException("stored resource is not readable: " + StrictDecoder.brief(e), e);
+      throw new IllegalStateException(
+          "stored resource is not readable: " + StrictDecoder.brief(e), e);
     }
   }
 

@@ -180,7 +180,8 @@ class AutoscalerCommandIT {
     try {
       Files.writeString(bad, "autoscaler:\n  scale-to-zero-grace-period: soon\n  colour: blue\n");
       Run r =
-          coldbrew("autoscaler", "simulate", "-f", SAMPLES + "burst.csv", "--config", bad.toString());
+          coldbrew(
+              "autoscaler", "simulate", "-f", SAMPLES + "burst.csv", "--config", bad.toString());
       assertThat(r.exitCode()).isEqualTo(1);
       assertThat(r.out()).isEmpty();
       assertThat(r.err())
@@ -188,7 +189,8 @@ class AutoscalerCommandIT {
           .contains("autoscaler.colour")
           .contains(bad.toString());
       Run missing =
-          coldbrew("autoscaler", "simulate", "-f", SAMPLES + "burst.csv", "--config", "no-such.yaml");
+          coldbrew(
+              "autoscaler", "simulate", "-f", SAMPLES + "burst.csv", "--config", "no-such.yaml");
       assertThat(missing.exitCode()).isEqualTo(1);
       assertThat(missing.err()).contains("--config").contains("no-such.yaml");
     } finally {
