@@ -268,6 +268,11 @@ final class ContainerLauncher implements InstanceLauncher {
     }
   }
 
+  /** Attempts at removing orphan containers, RM_RETRY_MILLIS × attempt apart. */
+  private static final int RM_ATTEMPTS = 4;
+
+  private static final long RM_RETRY_MILLIS = 250;
+
   /**
    * Removes, with the termination grace period, every container labelled with this platform that a
    * platform run which died left (found only when the marker says containers may be running).
@@ -309,6 +314,13 @@ final class ContainerLauncher implements InstanceLauncher {
         rm.add("--time=" + Math.max(0, grace.toSeconds()));
         rm.addAll(orphans);
         r = engine.call(rm, grace.plus(callTimeout));
+        // podman's own clean-up of a container whose client was killed may still hold it
+        // ("…/userdata/shm: device or resource busy"): that passes, so try again a few times
+        for (int attempt = 1; r.exit() != 0 && attempt < RM_ATTEMPTS; attempt++) {
+          log.info("removing orphan containers {} again: {}", orphans, r.message());
+          Thread.sleep(RM_RETRY_MILLIS * attempt);
+          r = engine.call(rm, grace.plus(callTimeout));
+        }
         if (r.exit() != 0) {
           log.warn("cannot remove orphan containers {}: {}", orphans, r.message());
           return 0;
@@ -319,6 +331,9 @@ final class ContainerLauncher implements InstanceLauncher {
       }
     } catch (IOException e) {
       log.warn("cannot end the containers a platform that died left: {}", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
     }
     return orphans.size();
   }

@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -308,9 +309,11 @@ class ContainerLauncherIT {
     // the platform dies: nothing of it runs any more, its podman client is killed, the container
     // goes on
     dead.close();
-    ProcessHandle.of(((ContainerLauncher.Run) run).clientPid())
-        .ifPresent(ProcessHandle::destroyForcibly);
-    Thread.sleep(500);
+    Optional<ProcessHandle> client = ProcessHandle.of(((ContainerLauncher.Run) run).clientPid());
+    client.ifPresent(ProcessHandle::destroyForcibly);
+    if (client.isPresent()) {
+      client.get().onExit().get(30, TimeUnit.SECONDS);
+    }
     assertThat(exists(name)).isTrue();
 
     ContainerLauncher next = new ContainerLauncher(o, engine, new FreePorts("127.0.0.1"));
