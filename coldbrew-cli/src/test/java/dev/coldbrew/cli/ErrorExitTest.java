@@ -17,6 +17,7 @@ import picocli.CommandLine;
  */
 class ErrorExitTest {
   private static final String RES = "src/test/resources/autoscaler/";
+  private static final String SAMPLES = "../samples/autoscaler/";
 
   private record Run(int code, String out, String err) {}
 
@@ -99,7 +100,7 @@ class ErrorExitTest {
             "autoscaler",
             "simulate",
             "-f",
-            RES + "burst.csv",
+            SAMPLES + "burst.csv",
             "--annotation",
             "window=5s",
             "--container-concurrency",
@@ -114,14 +115,21 @@ class ErrorExitTest {
   void errorsInFilesAreUserErrors(@TempDir Path dir) throws Exception {
     Path missing = dir.resolve("no-such.yaml");
     assertUserError(
-        run("autoscaler", "decide", "-f", missing.toString()), missing + ": cannot read (");
+        run("autoscaler", "decide", "-f", missing.toString()), "-f: no such file: " + missing);
     Run r = run("autoscaler", "decide", "-f", RES + "bad-scenario.yaml");
     assertUserError(r, RES + "bad-scenario.yaml: invalid scenario:\n  ");
     assertThat(r.err()).contains("decider.targetValue: 0 (expected: >= 0.01)");
 
     Path badConfig = dir.resolve("coldbrew.yaml");
     Files.writeString(badConfig, "autoscaler:\n  colour: blue\n");
-    r = run("autoscaler", "simulate", "-f", RES + "burst.csv", "--config", badConfig.toString());
+    r =
+        run(
+            "autoscaler",
+            "simulate",
+            "-f",
+            SAMPLES + "burst.csv",
+            "--config",
+            badConfig.toString());
     assertUserError(r, "invalid input\n  ");
     assertThat(r.err()).contains("autoscaler.colour").contains(badConfig.toString());
 
