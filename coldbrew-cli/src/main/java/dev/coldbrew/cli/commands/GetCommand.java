@@ -9,8 +9,6 @@ import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import dev.coldbrew.cli.Views;
-import dev.coldbrew.store.Store;
-import dev.coldbrew.store.StoreException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -50,7 +48,7 @@ public class GetCommand extends ClientCommand {
   @Mixin EngineOptions engine;
 
   /** Reads resources from wherever they live. */
-  private interface Reader {
+  interface Reader {
     List<? extends Resource> list(Kind kind, String namespace);
 
     Optional<? extends Resource> get(Kind kind, String namespace, String name);
@@ -66,24 +64,7 @@ public class GetCommand extends ClientCommand {
       if (watch) {
         throw new UsageException("--watch: not supported with --engine kubernetes yet");
       }
-      try (EngineOptions.Cluster cluster = engine.connect()) {
-        Store store = cluster.store();
-        return print(
-            kind,
-            new Reader() {
-              @Override
-              public List<? extends Resource> list(Kind k, String ns) {
-                return store.list(k, ns).items();
-              }
-
-              @Override
-              public Optional<? extends Resource> get(Kind k, String ns, String name) {
-                return store.get(k, ns, name);
-              }
-            });
-      } catch (StoreException e) {
-        throw new UserException(e.getMessage());
-      }
+      return ClusterReads.read(engine, reader -> print(kind, reader));
     }
     ApiClient client = client();
     if (watch) {
@@ -104,7 +85,7 @@ public class GetCommand extends ClientCommand {
         });
   }
 
-  private int print(Kind kind, Reader reader) {
+  private Integer print(Kind kind, Reader reader) {
     List<Resource> items = new ArrayList<>();
     if (names.isEmpty()) {
       items.addAll(reader.list(kind, allNamespaces ? null : namespace));
