@@ -2,16 +2,12 @@ package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
-import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.Manifests;
 import dev.coldbrew.cli.UsageException;
-import dev.coldbrew.cli.UserException;
-import dev.coldbrew.store.StoreException;
-import dev.coldbrew.store.admission.Admission;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -53,7 +49,7 @@ public class ApplyCommand extends ClientCommand {
       throw new UsageException("--concurrency: " + concurrency + " (expected: >= 1)");
     }
     if (engine.kubernetes()) {
-      return applyToCluster(Manifests.read(files, System.in));
+      return Clusters.apply(engine, Manifests.read(files, System.in), namespace, out(), err());
     }
     ApiClient client = client();
     List<Manifests.Document> docs = Manifests.read(files, System.in);
@@ -92,46 +88,6 @@ public class ApplyCommand extends ClientCommand {
       out().flush();
       err().flush();
     }
-  }
-
-  /**
-   * {@code --engine kubernetes}: each document in file order, through the same admission as the
-   * admin API, straight to the cluster's API server.
-   */
-  private int applyToCluster(List<Manifests.Document> docs) {
-    int failures = 0;
-    try (EngineOptions.Cluster cluster = engine.connect()) {
-      for (Manifests.Document doc : docs) {
-        try {
-          Resource r = ResourceCodec.decode(doc.node());
-          if (r.metadata.namespace == null || r.metadata.namespace.isEmpty()) {
-            r.metadata.namespace = namespace;
-          }
-          Admission.Applied a = cluster.admission().apply(r);
-          out()
-              .println(
-                  qualified(r.resourceKind())
-                      + "/"
-                      + a.resource().metadata.name
-                      + " "
-                      + a.outcome().word());
-        } catch (ValidationException e) {
-          failures++;
-          err().println("Error: " + doc.source() + ":");
-          e.errors().forEach(c -> err().println("  " + c));
-        } catch (StoreException e) {
-          if (e.reason() == StoreException.Reason.UNAVAILABLE) {
-            throw new UserException(e.getMessage());
-          }
-          failures++;
-          err().println("Error: " + doc.source() + ": " + e.getMessage());
-        }
-      }
-    } finally {
-      out().flush();
-      err().flush();
-    }
-    return failures == 0 ? 0 : 1;
   }
 
   /** What applying one document printed: a result line, or error lines, or a fatal error. */

@@ -1,11 +1,6 @@
 package dev.coldbrew.cli.commands;
 
-import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.cli.UserException;
-import dev.coldbrew.kubernetes.ClusterConnection;
-import dev.coldbrew.kubernetes.KubernetesStore;
-import dev.coldbrew.store.admission.Admission;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -14,9 +9,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code --engine local|kubernetes} and {@code --kubeconfig FILE} for the commands that read and
  * write resources: {@code local} (the default) talks to a {@code coldbrew serve} admin API; {@code
- * kubernetes} goes straight to the API server of the kubeconfig's current context, through a {@link
- * KubernetesStore} without informers, with the same admission (validation, defaults) as the admin
- * API. Used on the command's thread only.
+ * kubernetes} goes straight to the API server of the kubeconfig's current context, through a {@code
+ * KubernetesStore} without informers ({@link Clusters}), with the same admission (validation,
+ * defaults) as the admin API. Used on the command's thread only.
  */
 public final class EngineOptions {
   @Option(
@@ -69,30 +64,5 @@ public final class EngineOptions {
       return Path.of(list.split(java.io.File.pathSeparator)[0]);
     }
     return Path.of(home, ".kube", "config");
-  }
-
-  /** A connection to the cluster: a client, a store without informers, admission over it. */
-  Cluster connect() {
-    Path file = kubeconfigFile(kubeconfig, System.getenv(), System.getProperty("user.home"));
-    String flag = kubeconfig != null ? "--kubeconfig" : "kubeconfig";
-    KubernetesClient client;
-    try {
-      client = ClusterConnection.fromKubeconfig(file, flag);
-    } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
-    }
-    KubernetesStore store = KubernetesStore.direct(client);
-    return new Cluster(
-        client, store, new Admission(store, ValidationContext.standard().withLocalRuntime(false)));
-  }
-
-  /** An open connection to a cluster; close it after use. */
-  record Cluster(KubernetesClient client, KubernetesStore store, Admission admission)
-      implements AutoCloseable {
-    @Override
-    public void close() {
-      store.close();
-      client.close();
-    }
   }
 }

@@ -64,7 +64,7 @@ public class GetCommand extends ClientCommand {
       if (watch) {
         throw new UsageException("--watch: not supported with --engine kubernetes yet");
       }
-      return ClusterReads.read(engine, reader -> print(kind, reader));
+      return Clusters.read(engine, reader -> print(kind, reader));
     }
     ApiClient client = client();
     if (watch) {

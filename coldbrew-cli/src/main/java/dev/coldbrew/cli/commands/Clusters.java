@@ -1,0 +1,126 @@
+package dev.coldbrew.cli.commands;
+
+import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.validation.ValidationContext;
+import dev.coldbrew.api.validation.ValidationException;
+import dev.coldbrew.cli.Manifests;
+import dev.coldbrew.cli.UserException;
+import dev.coldbrew.kubernetes.ClusterConnection;
+import dev.coldbrew.kubernetes.KubernetesStore;
+import dev.coldbrew.store.Store;
+import dev.coldbrew.store.StoreException;
+import dev.coldbrew.store.admission.Admission;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * What the commands do with {@code --engine kubernetes}: connect to the kubeconfig's cluster, read
+ * from it ({@code get}), apply to it ({@code apply}). In a class of its own so that a client call
+ * against the admin API never loads the store's or fabric8's classes (the JVM loads the types a
+ * class's methods catch, and those it must check assignments to, when it loads the class).
+ * Stateless; used on the command's thread.
+ */
+final class Clusters {
+  private Clusters() {}
+
+  /** A connection to the cluster: a client, a store without informers, admission over it. */
+  static Cluster connect(EngineOptions o) {
+    Path file =
+        EngineOptions.kubeconfigFile(
+            o.kubeconfig, System.getenv(), System.getProperty("user.home"));
+    String flag = o.kubeconfig != null ? "--kubeconfig" : "kubeconfig";
+    KubernetesClient client;
+    try {
+      client = ClusterConnection.fromKubeconfig(file, flag);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage());
+    }
+    KubernetesStore store = KubernetesStore.direct(client);
+    return new Cluster(
+        client, store, new Admission(store, ValidationContext.standard().withLocalRuntime(false)));
+  }
+
+  /** An open connection to a cluster; close it after use. */
+  record Cluster(KubernetesClient client, KubernetesStore store, Admission admission)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      store.close();
+      client.close();
+    }
+  }
+
+  /**
+   * Runs {@code body} with a reader over the cluster {@code engine} names; store errors are user
+   * errors.
+   */
+  static <R> R read(EngineOptions engine, Function<GetCommand.Reader, R> body) {
+    try (Cluster cluster = connect(engine)) {
+      Store store = cluster.store();
+      return body.apply(
+          new GetCommand.Reader() {
+            @Override
+            public List<? extends Resource> list(Kind k, String ns) {
+              return store.list(k, ns).items();
+            }
+
+            @Override
+            public Optional<? extends Resource> get(Kind k, String ns, String name) {
+              return store.get(k, ns, name);
+            }
+          });
+    } catch (StoreException e) {
+      throw new UserException(e.getMessage());
+    }
+  }
+
+  /**
+   * {@code --engine kubernetes}: each document in file order, through the same admission as the
+   * admin API, straight to the cluster's API server.
+   */
+  static int apply(
+      EngineOptions engine,
+      List<Manifests.Document> docs,
+      String namespace,
+      PrintWriter out,
+      PrintWriter err) {
+    int failures = 0;
+    try (Cluster cluster = connect(engine)) {
+      for (Manifests.Document doc : docs) {
+        try {
+          Resource r = ResourceCodec.decode(doc.node());
+          if (r.metadata.namespace == null || r.metadata.namespace.isEmpty()) {
+            r.metadata.namespace = namespace;
+          }
+          Admission.Applied a = cluster.admission().apply(r);
+          out.println(
+              ApplyCommand.qualified(r.resourceKind())
+                  + "/"
+                  + a.resource().metadata.name
+                  + " "
+                  + a.outcome().word());
+        } catch (ValidationException e) {
+          failures++;
+          err.println("Error: " + doc.source() + ":");
+          e.errors().forEach(c -> err.println("  " + c));
+        } catch (StoreException e) {
+          if (e.reason() == StoreException.Reason.UNAVAILABLE) {
+            throw new UserException(e.getMessage());
+          }
+          failures++;
+          err.println("Error: " + doc.source() + ": " + e.getMessage());
+        }
+      }
+    } finally {
+      out.flush();
+      err.flush();
+    }
+    return failures == 0 ? 0 : 1;
+  }
+}
