@@ -183,15 +183,13 @@ class ContainersIT {
           rev.path("status").path("containerStatuses").path(0).path("imageDigest").asText();
       await()
           .atMost(WAIT)
-          .until(
+          .untilAsserted(
               () ->
-                  platform
-                      .cli("describe", "revision", "img-00001")
-                      .out()
+                  assertThat(platform.cli("describe", "revision", "img-00001").out())
                       .matches(
                           "(?s).*Engine: +container\n.*Digest: +"
                               + java.util.regex.Pattern.quote(digest)
-                              + "\n.*Containers: coldbrew-[0-9a-f]{8}-img-00001-[0-9a-f]{5}, .*"));
+                              + "\n.*Containers: +coldbrew-[0-9a-f]{8}-img-00001-[0-9a-f]{5}, .*"));
       var logs = platform.cli("logs", "img", "--tail", "20");
       assertThat(logs.out())
           .containsPattern(
