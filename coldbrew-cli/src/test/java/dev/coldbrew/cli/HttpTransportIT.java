@@ -26,7 +26,8 @@ class HttpTransportIT {
   private CompletableFuture<String> request;
 
   HttpTransportIT() throws IOException {
-    server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+    server =
+        new ServerSocket(0, 10, InetAddress.getByName("127.0.0.1")); // the address it is sent to
   }
 
   @AfterEach
