@@ -79,10 +79,16 @@ public final class Validation {
    */
   public static List<String> warnings(Resource resource) {
     List<String> warnings = new ArrayList<>();
-    if (resource instanceof Service s && s.spec != null && s.spec.template != null) {
+    if (resource instanceof Service s
+        && s.spec != null
+        && s.spec.template != null
+        && s.spec.template.metadata != null) {
       AutoscalingAnnotations.warnings(
           s.spec.template.metadata.annotations, "spec.template.metadata.annotations", warnings);
-    } else if (resource instanceof Configuration c && c.spec != null && c.spec.template != null) {
+    } else if (resource instanceof Configuration c
+        && c.spec != null
+        && c.spec.template != null
+        && c.spec.template.metadata != null) {
       AutoscalingAnnotations.warnings(
           c.spec.template.metadata.annotations, "spec.template.metadata.annotations", warnings);
     } else if (resource instanceof Revision r && r.metadata != null) {
