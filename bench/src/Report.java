@@ -177,7 +177,8 @@ public class Report {
     for (var e : meta.entrySet()) {
       sb.append("* ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
     }
-    sb.append("\nEach cell: median [min – max] over n samples (n in the last column).\n");
+    sb.append("\nEach cell: median [min – max] over n samples (n in the last column), unless a section")
+        .append(" says otherwise.\n");
     Map<String, Map<String, Double>> derived = derived();
     for (var b : data.entrySet()) {
       sb.append("\n## ").append(b.getKey()).append("\n\n");
