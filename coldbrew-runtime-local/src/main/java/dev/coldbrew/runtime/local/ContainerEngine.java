@@ -374,7 +374,7 @@ final class ContainerEngine {
     ImageReference ref = ImageReference.parse(image);
     String name = ref.normalized();
     String policy = pullPolicy == null ? ref.defaultPullPolicy() : pullPolicy;
-    boolean mayPull = !ref.local() && !policy.equals("Never");
+    boolean mayPull = mayPull(ref, policy);
     try {
       if (mayPull && policy.equals("Always")) {
         pull(name);
@@ -401,6 +401,15 @@ final class ContainerEngine {
     } catch (IOException e) {
       throw new ImageResolutionException("ContainerMissing", e.getMessage());
     }
+  }
+
+  /**
+   * Whether the engine may pull {@code ref} under {@code pullPolicy} (null: the reference's
+   * default): never for images built here ({@code localhost/…}) nor under {@code Never}.
+   */
+  static boolean mayPull(ImageReference ref, String pullPolicy) {
+    String policy = pullPolicy == null ? ref.defaultPullPolicy() : pullPolicy;
+    return !ref.local() && !policy.equals("Never");
   }
 
   private void pull(String name) throws IOException {
