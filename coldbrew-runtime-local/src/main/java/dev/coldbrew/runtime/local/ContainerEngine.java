@@ -36,7 +36,7 @@ final class ContainerEngine {
   private static final String INSTALL = "apt-get install -y podman runc catatonit";
 
   /** The variables the engine's own process keeps from the platform's environment. */
-  static final List<String> ENGINE_ENV =
+  private static final List<String> ENGINE_ENV =
       List.of("PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME");
 
   /**
@@ -450,10 +450,5 @@ final class ContainerEngine {
     }
     throw new ImageResolutionException(
         "ContainerMissing", "podman reported no digest for " + ref.normalized() + ": " + inspected);
-  }
-
-  /** Where the configuration Coldbrew writes lives. */
-  Path conf() {
-    return conf;
   }
 }

@@ -126,10 +126,6 @@ final class ContainerLauncher implements InstanceLauncher {
     return "coldbrew-" + platformId + "-" + instanceId;
   }
 
-  String platformId() {
-    return platformId;
-  }
-
   @Override
   public Launched launch(Spec spec) throws LaunchException {
     RevisionTemplate t = spec.template();
