@@ -36,7 +36,7 @@ final class ContainerEngine {
   private static final String INSTALL = "apt-get install -y podman runc catatonit";
 
   /** The variables the engine's own process keeps from the platform's environment. */
-  static final List<String> ENGINE_ENV =
+  private static final List<String> ENGINE_ENV =
       List.of("PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME");
 
   /**
@@ -374,7 +374,7 @@ final class ContainerEngine {
     ImageReference ref = ImageReference.parse(image);
     String name = ref.normalized();
     String policy = pullPolicy == null ? ref.defaultPullPolicy() : pullPolicy;
-    boolean mayPull = !ref.local() && !policy.equals("Never");
+    boolean mayPull = mayPull(ref, policy);
     try {
       if (mayPull && policy.equals("Always")) {
         pull(name);
@@ -401,6 +401,15 @@ final class ContainerEngine {
     } catch (IOException e) {
       throw new ImageResolutionException("ContainerMissing", e.getMessage());
     }
+  }
+
+  /**
+   * Whether the engine may pull {@code ref} under {@code pullPolicy} (null: the reference's
+   * default): never for images built here ({@code localhost/…}) nor under {@code Never}.
+   */
+  static boolean mayPull(ImageReference ref, String pullPolicy) {
+    String policy = pullPolicy == null ? ref.defaultPullPolicy() : pullPolicy;
+    return !ref.local() && !policy.equals("Never");
   }
 
   private void pull(String name) throws IOException {
@@ -441,10 +450,5 @@ final class ContainerEngine {
     }
     throw new ImageResolutionException(
         "ContainerMissing", "podman reported no digest for " + ref.normalized() + ": " + inspected);
-  }
-
-  /** Where the configuration Coldbrew writes lives. */
-  Path conf() {
-    return conf;
   }
 }

@@ -74,7 +74,7 @@ final class ContainerLauncher implements InstanceLauncher {
   private final Duration callTimeout;
   private final Path marker;
   private final String platformId;
-  private final String runId = hex(8);
+  private final String runId = hex8();
   private final AtomicBoolean marked = new AtomicBoolean();
   private final Set<Run> live = ConcurrentHashMap.newKeySet();
   private final ExecutorService after;
@@ -108,7 +108,7 @@ final class ContainerLauncher implements InstanceLauncher {
         }
       }
       Files.createDirectories(file.getParent());
-      String id = hex(8);
+      String id = hex8();
       Files.writeString(file, id + "\n");
       return id;
     } catch (IOException e) {
@@ -116,22 +116,14 @@ final class ContainerLauncher implements InstanceLauncher {
     }
   }
 
-  private static String hex(int digits) {
-    StringBuilder b = new StringBuilder(digits);
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    for (int i = 0; i < digits; i++) {
-      b.append(Character.forDigit(r.nextInt(16), 16));
-    }
-    return b.toString();
+  /** Eight random lower-case hex digits. */
+  private static String hex8() {
+    return String.format("%08x", ThreadLocalRandom.current().nextInt());
   }
 
   /** The container of an instance: the same name for every run of it. */
   String containerName(String instanceId) {
     return "coldbrew-" + platformId + "-" + instanceId;
-  }
-
-  String platformId() {
-    return platformId;
   }
 
   @Override

@@ -44,10 +44,6 @@ final class ProcessLauncher implements InstanceLauncher {
     this(options, new OrphanRecord(options.dataDir()), new FreePorts(options.bindHost()));
   }
 
-  ProcessLauncher(LocalRuntimeOptions options, OrphanRecord record) {
-    this(options, record, new FreePorts(options.bindHost()));
-  }
-
   /** With {@code ports} shared with the other launchers of the runtime. */
   ProcessLauncher(LocalRuntimeOptions options, OrphanRecord record, FreePorts ports) {
     this.host = options.bindHost();

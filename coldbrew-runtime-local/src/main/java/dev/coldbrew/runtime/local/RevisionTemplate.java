@@ -133,7 +133,6 @@ record RevisionTemplate(
               + " the revision is scaled)");
     }
     ImageReference ref = ImageReference.parse(c.image == null ? digest : c.image);
-    String policy = c.imagePullPolicy == null ? ref.defaultPullPolicy() : c.imagePullPolicy;
     int port =
         c.ports != null
                 && !c.ports.isEmpty()
@@ -153,7 +152,7 @@ record RevisionTemplate(
     }
     return new ContainerSpec(
         digest,
-        !ref.local() && !policy.equals("Never"),
+        ContainerEngine.mayPull(ref, c.imagePullPolicy),
         ContainerNetwork.of(r.metadata.annotations, o.defaultContainerNetwork()),
         port,
         c.workingDir == null || c.workingDir.isEmpty() ? null : c.workingDir,
