@@ -1,10 +1,5 @@
 package dev.coldbrew.dataplane;
 
-// Longer than ~500 lines on purpose: one request's state machine (held, queued, connecting,
-// streaming, finished) with every transition and every exit in one place, so that finish() can be
-// checked to give back exactly what was taken. Its parts that are not states (Throttler, Breaker,
-// the backend pool, Headers) live in their own files.
-
 import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.dataplane.activator.InstanceTracker;
 import dev.coldbrew.dataplane.activator.Throttler;
