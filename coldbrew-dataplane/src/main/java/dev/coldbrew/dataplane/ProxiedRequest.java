@@ -82,6 +82,11 @@ final class ProxiedRequest extends UpstreamExchange
     if (rev.activatorStats.requestIn(gw.nanoTime())) {
       gw.reporter.poke(rev.key);
     }
+    hold();
+  }
+
+  /** Waits in the revision's throttler for an instance; 503 if it holds too many already. */
+  private void hold() {
     phase = RequestPhase.HELD;
     if (rev.throttler.acquire(this) == Throttler.Result.REJECTED) {
       phase = RequestPhase.ROUTED;
@@ -227,12 +232,7 @@ final class ProxiedRequest extends UpstreamExchange
     }
     rev.throttler.release(tracker);
     tracker = null;
-    phase = RequestPhase.HELD;
-    if (rev.throttler.acquire(this) == Throttler.Result.REJECTED) {
-      phase = RequestPhase.ROUTED;
-      respond(503, gw.heldFullBody(rev), true);
-      finish(RequestPhase.FAILED);
-    }
+    hold();
     return true;
   }
 
