@@ -72,7 +72,7 @@ class ServerlessServiceReconcilerTest {
   @TestFactory
   Stream<DynamicTest> table() {
     return TableTest.table(
-        t -> new ServerlessServiceReconciler(t.ctx, t.runtime, t.net),
+        t -> new ServerlessServiceReconciler(t.ctx, t.runtime, new StoreSksEndpoints(t.ctx, t.net)),
         row("Proxy with no instance: the public endpoints are the activator")
             .given(t -> sks(t, SksMode.PROXY, 0))
             .key(REV)
