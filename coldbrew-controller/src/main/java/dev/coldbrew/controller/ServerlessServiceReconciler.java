@@ -18,12 +18,6 @@ final class ServerlessServiceReconciler extends KindReconciler<ServerlessService
   private final InstanceRuntime runtime;
   private final SksEndpoints endpoints;
 
-  /** With the embedded engine's endpoints in the store. */
-  ServerlessServiceReconciler(
-      ControllerContext ctx, InstanceRuntime runtime, Networking networking) {
-    this(ctx, runtime, new StoreSksEndpoints(ctx, networking));
-  }
-
   ServerlessServiceReconciler(
       ControllerContext ctx, InstanceRuntime runtime, SksEndpoints endpoints) {
     super(ctx, Kind.SERVERLESS_SERVICE);

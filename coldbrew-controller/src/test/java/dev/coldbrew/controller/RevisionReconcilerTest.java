@@ -74,6 +74,13 @@ class RevisionReconcilerTest {
     return rev;
   }
 
+  /** The hello Service's Revision with its children, in the routing state given. */
+  private static void routed(TableTest t, String routingState) {
+    Revision rev = withChildren(t, Given.serviceToRevision(t), null);
+    rev.metadata.labels.put(Labels.ROUTING_STATE, routingState);
+    t.memory.update(rev);
+  }
+
   @TestFactory
   Stream<DynamicTest> table() {
     return TableTest.table(
@@ -218,13 +225,7 @@ class RevisionReconcilerTest {
                     assertThat(condition(t, RevisionStatus.RESOURCES_AVAILABLE).reason)
                         .isEqualTo("ProgressDeadlineExceeded")),
         row("routed to: the PodAutoscaler becomes Reachable")
-            .given(
-                t -> {
-                  Revision rev = Given.serviceToRevision(t);
-                  withChildren(t, rev, null);
-                  rev.metadata.labels.put(Labels.ROUTING_STATE, "active");
-                  t.memory.update(rev);
-                })
+            .given(t -> routed(t, "active"))
             .key(REV)
             .writes("update PodAutoscaler default/hello-00001", STATUS)
             .then(
@@ -239,10 +240,7 @@ class RevisionReconcilerTest {
         row("CONFLICT on the PodAutoscaler update: nothing else is written")
             .given(
                 t -> {
-                  Revision rev = Given.serviceToRevision(t);
-                  withChildren(t, rev, null);
-                  rev.metadata.labels.put(Labels.ROUTING_STATE, "reserve");
-                  t.memory.update(rev);
+                  routed(t, "reserve");
                   t.store.failNext(Op.UPDATE, Kind.POD_AUTOSCALER, Reason.CONFLICT);
                 })
             .key(REV)

@@ -38,6 +38,17 @@ class RouteReconcilerTest {
     return status(t).condition(type);
   }
 
+  private static void assertAssigned(TableTest t, String status, String reason, String message) {
+    Condition assigned = condition(t, RouteStatus.ALL_TRAFFIC_ASSIGNED);
+    assertThat(assigned.status).isEqualTo(status);
+    assertThat(assigned.reason).isEqualTo(reason);
+    assertThat(assigned.message).isEqualTo(message);
+  }
+
+  private static String routingState(TableTest t, String revision) {
+    return t.<Revision>get(Kind.REVISION, revision).metadata.label(Labels.ROUTING_STATE);
+  }
+
   /**
    * The hello Service's Configuration with {@code revisions} stamped (generation by generation),
    * the first {@code ready} of them Ready, latest created the last one; the Route as the Service
@@ -119,24 +130,14 @@ class RouteReconcilerTest {
                   }
                   assertThat(condition(t, RouteStatus.CERTIFICATE_PROVISIONED).reason)
                       .isEqualTo("TLSNotEnabled");
-                  assertThat(
-                          t.<Revision>get(Kind.REVISION, "hello-00001")
-                              .metadata
-                              .label(Labels.ROUTING_STATE))
-                      .isEqualTo("active");
+                  assertThat(routingState(t, "hello-00001")).isEqualTo("active");
                 }),
         row("a newer revision that is not ready takes no traffic and stays pending")
             .given(t -> world(t, 2, 1, "", false))
             .key("hello")
             .writes("update Revision default/hello-00001", STATUS)
             .networking("routesChanged {" + HOST + "=[default/hello-00001 100]} removed []")
-            .then(
-                t ->
-                    assertThat(
-                            t.<Revision>get(Kind.REVISION, "hello-00002")
-                                .metadata
-                                .label(Labels.ROUTING_STATE))
-                        .isEqualTo("pending")),
+            .then(t -> assertThat(routingState(t, "hello-00002")).isEqualTo("pending")),
         row("a split with tags: one host per tag at 100 %, the rest of the revisions reserve")
             .given(
                 t ->
@@ -169,11 +170,7 @@ class RouteReconcilerTest {
                       .containsExactly(
                           "hello-00001 50 http://one-hello.default.localhost:8080",
                           "hello-00003 50 http://latest-hello.default.localhost:8080");
-                  assertThat(
-                          t.<Revision>get(Kind.REVISION, "hello-00002")
-                              .metadata
-                              .label(Labels.ROUTING_STATE))
-                      .isEqualTo("reserve");
+                  assertThat(routingState(t, "hello-00002")).isEqualTo("reserve");
                 }),
         row("no ready revision yet: nothing is published and the Route waits")
             .given(t -> world(t, 1, 0, "", false))
@@ -182,12 +179,11 @@ class RouteReconcilerTest {
             .networking()
             .then(
                 t -> {
-                  Condition assigned = condition(t, RouteStatus.ALL_TRAFFIC_ASSIGNED);
-                  assertThat(assigned.status).isEqualTo(Condition.UNKNOWN);
-                  assertThat(assigned.reason).isEqualTo("RevisionMissing");
-                  assertThat(assigned.message)
-                      .isEqualTo(
-                          "Configuration \"hello\" is waiting for a Revision to become ready.");
+                  assertAssigned(
+                      t,
+                      Condition.UNKNOWN,
+                      "RevisionMissing",
+                      "Configuration \"hello\" is waiting for a Revision to become ready.");
                   Condition ingress = condition(t, RouteStatus.INGRESS_READY);
                   assertThat(ingress.status).isEqualTo(Condition.UNKNOWN);
                   assertThat(ingress.reason).isEqualTo("Uninitialized");
@@ -201,11 +197,11 @@ class RouteReconcilerTest {
             .networking("routesChanged {" + HOST + "=[default/hello-00001 100]} removed []")
             .then(
                 t -> {
-                  Condition assigned = condition(t, RouteStatus.ALL_TRAFFIC_ASSIGNED);
-                  assertThat(assigned.status).isEqualTo(Condition.FALSE);
-                  assertThat(assigned.reason).isEqualTo("RevisionFailed");
-                  assertThat(assigned.message)
-                      .isEqualTo("Revision \"hello-00001\" failed with message: boom.");
+                  assertAssigned(
+                      t,
+                      Condition.FALSE,
+                      "RevisionFailed",
+                      "Revision \"hello-00001\" failed with message: boom.");
                   assertThat(condition(t, RouteStatus.INGRESS_READY).isTrue()).isTrue();
                   assertThat(condition(t, Status.READY).status).isEqualTo(Condition.FALSE);
                 }),
@@ -218,11 +214,11 @@ class RouteReconcilerTest {
             .networking()
             .then(
                 t -> {
-                  Condition assigned = condition(t, RouteStatus.ALL_TRAFFIC_ASSIGNED);
-                  assertThat(assigned.status).isEqualTo(Condition.FALSE);
-                  assertThat(assigned.reason).isEqualTo("RevisionMissing");
-                  assertThat(assigned.message)
-                      .isEqualTo("Revision \"hello-00009\" referenced in traffic not found.");
+                  assertAssigned(
+                      t,
+                      Condition.FALSE,
+                      "RevisionMissing",
+                      "Revision \"hello-00009\" referenced in traffic not found.");
                 }),
         row("a tag on a revision that does not exist: reported, the rest of the split is served")
             .given(
@@ -242,11 +238,11 @@ class RouteReconcilerTest {
             .networking("routesChanged {" + HOST + "=[default/hello-00001 100]} removed []")
             .then(
                 t -> {
-                  Condition assigned = condition(t, RouteStatus.ALL_TRAFFIC_ASSIGNED);
-                  assertThat(assigned.status).isEqualTo(Condition.FALSE);
-                  assertThat(assigned.reason).isEqualTo("RevisionMissing");
-                  assertThat(assigned.message)
-                      .isEqualTo("Revision \"hello-00099\" referenced in traffic not found.");
+                  assertAssigned(
+                      t,
+                      Condition.FALSE,
+                      "RevisionMissing",
+                      "Revision \"hello-00099\" referenced in traffic not found.");
                   assertThat(status(t).traffic)
                       .extracting(x -> x.revisionName + " " + x.percent)
                       .containsExactly("hello-00001 100");

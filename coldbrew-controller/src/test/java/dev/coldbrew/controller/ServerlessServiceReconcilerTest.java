@@ -42,6 +42,17 @@ class ServerlessServiceReconcilerTest {
     return sks;
   }
 
+  /**
+   * A serving SKS whose endpoints were written while it had no instance (none private, the
+   * activator public), and then two ready instances.
+   */
+  private static void scaledFromZero(TableTest t) {
+    ServerlessService sks = sks(t, SksMode.SERVE, 0);
+    t.seed(StoreSksEndpoints.desiredEndpoints(sks, REV + "-private", List.of(), "Private"));
+    t.seed(StoreSksEndpoints.desiredEndpoints(sks, REV, List.of(ACTIVATOR), "Public"));
+    t.runtime.setReady(KEY, 2, ContainerHealth.HEALTHY);
+  }
+
   private static SksStatus status(TableTest t) {
     return t.<ServerlessService>get(Kind.SERVERLESS_SERVICE, REV).status;
   }
@@ -61,7 +72,7 @@ class ServerlessServiceReconcilerTest {
   @TestFactory
   Stream<DynamicTest> table() {
     return TableTest.table(
-        t -> new ServerlessServiceReconciler(t.ctx, t.runtime, t.net),
+        t -> new ServerlessServiceReconciler(t.ctx, t.runtime, new StoreSksEndpoints(t.ctx, t.net)),
         row("Proxy with no instance: the public endpoints are the activator")
             .given(t -> sks(t, SksMode.PROXY, 0))
             .key(REV)
@@ -122,16 +133,7 @@ class ServerlessServiceReconcilerTest {
                   assertActivatorInPath(t, true);
                 }),
         row("a new ready instance updates both endpoint sets")
-            .given(
-                t -> {
-                  ServerlessService sks = sks(t, SksMode.SERVE, 0);
-                  t.seed(
-                      StoreSksEndpoints.desiredEndpoints(
-                          sks, REV + "-private", List.of(), "Private"));
-                  t.seed(
-                      StoreSksEndpoints.desiredEndpoints(sks, REV, List.of(ACTIVATOR), "Public"));
-                  t.runtime.setReady(KEY, 2, ContainerHealth.HEALTHY);
-                })
+            .given(ServerlessServiceReconcilerTest::scaledFromZero)
             .key(REV)
             .writes(
                 "update Endpoints default/hello-00001-private",
@@ -141,13 +143,7 @@ class ServerlessServiceReconcilerTest {
         row("CONFLICT on an endpoints update: the private set is updated, the retry does the rest")
             .given(
                 t -> {
-                  ServerlessService sks = sks(t, SksMode.SERVE, 0);
-                  t.seed(
-                      StoreSksEndpoints.desiredEndpoints(
-                          sks, REV + "-private", List.of(), "Private"));
-                  t.seed(
-                      StoreSksEndpoints.desiredEndpoints(sks, REV, List.of(ACTIVATOR), "Public"));
-                  t.runtime.setReady(KEY, 2, ContainerHealth.HEALTHY);
+                  scaledFromZero(t);
                   t.store.failNext(Op.UPDATE, Kind.ENDPOINTS, REV, Reason.CONFLICT);
                 })
             .key(REV)

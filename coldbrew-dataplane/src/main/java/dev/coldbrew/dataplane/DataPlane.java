@@ -1,11 +1,5 @@
 package dev.coldbrew.dataplane;
 
-// Longer than ~500 lines on purpose: the update methods, the request entry (handle, route, reject)
-// and the per-connection state and idle sweep all read the same snapshots and counters under one
-// confinement rule (swapped by any thread, read on event loops without locks). Split apart, those
-// fields would have to be shared across files. Everything with a life of its own is elsewhere:
-// ProxiedRequest, Throttler, Breaker, InstanceQueue, RoutingTable, Headers.
-
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.Instance;

@@ -125,130 +125,106 @@ public record DataPlaneOptions(
   }
 
   public DataPlaneOptions withBind(String bindHost, int port) {
-    return new DataPlaneOptions(
-        bindHost,
-        port,
-        eventLoops,
-        backendPoolSizePerInstance,
-        maxHeldRequestsPerRevision,
-        queueDepthPerConcurrency,
-        retryAfterSeconds,
-        maxHeaderSize,
-        maxInitialLineLength,
-        maxBodyBytes,
-        headerReadTimeout,
-        requestBodyIdleTimeout,
-        backendConnectTimeout,
-        backendKeepAliveTimeout,
-        defaultTimeoutSeconds,
-        hopByHopHeaders,
-        transport);
+    Copy c = new Copy(this);
+    c.bindHost = bindHost;
+    c.port = port;
+    return c.build();
   }
 
   public DataPlaneOptions withEventLoops(int eventLoops) {
-    return new DataPlaneOptions(
-        bindHost,
-        port,
-        eventLoops,
-        backendPoolSizePerInstance,
-        maxHeldRequestsPerRevision,
-        queueDepthPerConcurrency,
-        retryAfterSeconds,
-        maxHeaderSize,
-        maxInitialLineLength,
-        maxBodyBytes,
-        headerReadTimeout,
-        requestBodyIdleTimeout,
-        backendConnectTimeout,
-        backendKeepAliveTimeout,
-        defaultTimeoutSeconds,
-        hopByHopHeaders,
-        transport);
+    Copy c = new Copy(this);
+    c.eventLoops = eventLoops;
+    return c.build();
   }
 
   public DataPlaneOptions withMaxHeldRequestsPerRevision(int maxHeldRequestsPerRevision) {
-    return new DataPlaneOptions(
-        bindHost,
-        port,
-        eventLoops,
-        backendPoolSizePerInstance,
-        maxHeldRequestsPerRevision,
-        queueDepthPerConcurrency,
-        retryAfterSeconds,
-        maxHeaderSize,
-        maxInitialLineLength,
-        maxBodyBytes,
-        headerReadTimeout,
-        requestBodyIdleTimeout,
-        backendConnectTimeout,
-        backendKeepAliveTimeout,
-        defaultTimeoutSeconds,
-        hopByHopHeaders,
-        transport);
+    Copy c = new Copy(this);
+    c.maxHeldRequestsPerRevision = maxHeldRequestsPerRevision;
+    return c.build();
   }
 
   public DataPlaneOptions withLimits(
       int maxHeaderSize, int maxInitialLineLength, long maxBodyBytes, Duration headerReadTimeout) {
-    return new DataPlaneOptions(
-        bindHost,
-        port,
-        eventLoops,
-        backendPoolSizePerInstance,
-        maxHeldRequestsPerRevision,
-        queueDepthPerConcurrency,
-        retryAfterSeconds,
-        maxHeaderSize,
-        maxInitialLineLength,
-        maxBodyBytes,
-        headerReadTimeout,
-        requestBodyIdleTimeout,
-        backendConnectTimeout,
-        backendKeepAliveTimeout,
-        defaultTimeoutSeconds,
-        hopByHopHeaders,
-        transport);
+    Copy c = new Copy(this);
+    c.maxHeaderSize = maxHeaderSize;
+    c.maxInitialLineLength = maxInitialLineLength;
+    c.maxBodyBytes = maxBodyBytes;
+    c.headerReadTimeout = headerReadTimeout;
+    return c.build();
   }
 
   public DataPlaneOptions withRequestBodyIdleTimeout(Duration requestBodyIdleTimeout) {
-    return new DataPlaneOptions(
-        bindHost,
-        port,
-        eventLoops,
-        backendPoolSizePerInstance,
-        maxHeldRequestsPerRevision,
-        queueDepthPerConcurrency,
-        retryAfterSeconds,
-        maxHeaderSize,
-        maxInitialLineLength,
-        maxBodyBytes,
-        headerReadTimeout,
-        requestBodyIdleTimeout,
-        backendConnectTimeout,
-        backendKeepAliveTimeout,
-        defaultTimeoutSeconds,
-        hopByHopHeaders,
-        transport);
+    Copy c = new Copy(this);
+    c.requestBodyIdleTimeout = requestBodyIdleTimeout;
+    return c.build();
   }
 
   public DataPlaneOptions withTransport(String transport) {
-    return new DataPlaneOptions(
-        bindHost,
-        port,
-        eventLoops,
-        backendPoolSizePerInstance,
-        maxHeldRequestsPerRevision,
-        queueDepthPerConcurrency,
-        retryAfterSeconds,
-        maxHeaderSize,
-        maxInitialLineLength,
-        maxBodyBytes,
-        headerReadTimeout,
-        requestBodyIdleTimeout,
-        backendConnectTimeout,
-        backendKeepAliveTimeout,
-        defaultTimeoutSeconds,
-        hopByHopHeaders,
-        transport);
+    Copy c = new Copy(this);
+    c.transport = transport;
+    return c.build();
+  }
+
+  /** Every component, settable: each {@code with…} above changes only what it names. */
+  private static final class Copy {
+    String bindHost;
+    int port;
+    int eventLoops;
+    int backendPoolSizePerInstance;
+    int maxHeldRequestsPerRevision;
+    int queueDepthPerConcurrency;
+    int retryAfterSeconds;
+    int maxHeaderSize;
+    int maxInitialLineLength;
+    long maxBodyBytes;
+    Duration headerReadTimeout;
+    Duration requestBodyIdleTimeout;
+    Duration backendConnectTimeout;
+    Duration backendKeepAliveTimeout;
+    int defaultTimeoutSeconds;
+    List<String> hopByHopHeaders;
+    String transport;
+
+    Copy(DataPlaneOptions o) {
+      bindHost = o.bindHost;
+      port = o.port;
+      eventLoops = o.eventLoops;
+      backendPoolSizePerInstance = o.backendPoolSizePerInstance;
+      maxHeldRequestsPerRevision = o.maxHeldRequestsPerRevision;
+      queueDepthPerConcurrency = o.queueDepthPerConcurrency;
+      retryAfterSeconds = o.retryAfterSeconds;
+      maxHeaderSize = o.maxHeaderSize;
+      maxInitialLineLength = o.maxInitialLineLength;
+      maxBodyBytes = o.maxBodyBytes;
+      headerReadTimeout = o.headerReadTimeout;
+      requestBodyIdleTimeout = o.requestBodyIdleTimeout;
+      backendConnectTimeout = o.backendConnectTimeout;
+      backendKeepAliveTimeout = o.backendKeepAliveTimeout;
+      defaultTimeoutSeconds = o.defaultTimeoutSeconds;
+      hopByHopHeaders = o.hopByHopHeaders;
+      transport = o.transport;
+    }
+
+    DataPlaneOptions build() {
+      return new DataPlaneOptions(
+          bindHost,
+          port,
+          eventLoops,
+          backendPoolSizePerInstance,
+          maxHeldRequestsPerRevision,
+          queueDepthPerConcurrency,
+          retryAfterSeconds,
+          maxHeaderSize,
+          maxInitialLineLength,
+          maxBodyBytes,
+          headerReadTimeout,
+          requestBodyIdleTimeout,
+          backendConnectTimeout,
+          backendKeepAliveTimeout,
+          defaultTimeoutSeconds,
+          hopByHopHeaders,
+          transport);
+    }
   }
 
   private static void atLeast(String name, long value, long min) {

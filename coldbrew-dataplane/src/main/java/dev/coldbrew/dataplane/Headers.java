@@ -41,6 +41,12 @@ final class Headers {
   /** Bit {@code min(length, 63)} is set for each hop-by-hop name: most names skip the list. */
   private final long hopByHopLengths;
 
+  /** The bits of {@code transfer-encoding}: a request keeps it, as its value frames the body. */
+  private final long transferEncodingBits;
+
+  /** The bits of {@code connection} and {@code upgrade}: a WebSocket's 101 keeps them. */
+  private final long upgradeBits;
+
   Headers(Collection<String> hopByHop) {
     if (hopByHop.size() > 64) {
       throw new IllegalArgumentException(
@@ -48,12 +54,24 @@ final class Headers {
     }
     this.hopByHop = new AsciiString[hopByHop.size()];
     long lengths = 0;
+    long te = 0;
+    long upgrade = 0;
     int i = 0;
     for (String name : hopByHop) {
-      this.hopByHop[i++] = AsciiString.cached(name.toLowerCase(java.util.Locale.ROOT));
+      AsciiString lower = AsciiString.cached(name.toLowerCase(java.util.Locale.ROOT));
+      if (lower.contentEquals(HttpHeaderNames.TRANSFER_ENCODING)) {
+        te |= 1L << i;
+      }
+      if (lower.contentEquals(HttpHeaderNames.CONNECTION)
+          || lower.contentEquals(HttpHeaderNames.UPGRADE)) {
+        upgrade |= 1L << i;
+      }
+      this.hopByHop[i++] = lower;
       lengths |= 1L << Math.min(name.length(), 63);
     }
     this.hopByHopLengths = lengths;
+    this.transferEncodingBits = te;
+    this.upgradeBits = upgrade;
   }
 
   /**
@@ -181,22 +199,10 @@ final class Headers {
       String client,
       String forwardedNode) {
     if (s.connectionNames) {
-      for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
-        List<String> named = connectionTokens(value);
-        if (named != null) {
-          named.forEach(h::remove);
-        }
-      }
+      removeConnectionNamed(h);
     }
-    if (s.hopByHop != 0) {
-      for (int i = 0; i < hopByHop.length; i++) {
-        // the accepted Transfer-Encoding (exactly "chunked") frames the forwarded body
-        if ((s.hopByHop & (1L << i)) != 0
-            && !hopByHop[i].contentEquals(HttpHeaderNames.TRANSFER_ENCODING)) {
-          h.remove(hopByHop[i]);
-        }
-      }
-    }
+    // the accepted Transfer-Encoding (exactly "chunked") frames the forwarded body
+    removeHopByHop(h, s.hopByHop & ~transferEncodingBits);
     if (s.internal) {
       List<CharSequence> internal = new ArrayList<>(2);
       h.iteratorCharSequence()
@@ -264,22 +270,27 @@ final class Headers {
       }
     }
     if (named) {
-      for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
-        List<String> tokens = connectionTokens(value);
-        if (tokens != null) {
-          tokens.forEach(h::remove);
-        }
-      }
+      removeConnectionNamed(h);
     }
-    for (int i = 0; found != 0 && i < hopByHop.length; i++) {
-      if ((found & (1L << i)) != 0
-          && !(upgraded
-              && (hopByHop[i].contentEquals(HttpHeaderNames.CONNECTION)
-                  || hopByHop[i].contentEquals(HttpHeaderNames.UPGRADE)))) {
-        h.remove(hopByHop[i]);
-      }
-    }
+    removeHopByHop(h, upgraded ? found & ~upgradeBits : found);
     return seen;
+  }
+
+  /** Removes the headers that the {@code Connection} values name. */
+  private static void removeConnectionNamed(HttpHeaders h) {
+    for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
+      List<String> named = connectionTokens(value);
+      if (named != null) {
+        named.forEach(h::remove);
+      }
+    }
+  }
+
+  /** Removes hop-by-hop name i for each bit i set in {@code bits}. */
+  private void removeHopByHop(HttpHeaders h, long bits) {
+    for (long b = bits; b != 0; b &= b - 1) {
+      h.remove(hopByHop[Long.numberOfTrailingZeros(b)]);
+    }
   }
 
   /** The bit of the hop-by-hop name {@code name} is, or 0. */

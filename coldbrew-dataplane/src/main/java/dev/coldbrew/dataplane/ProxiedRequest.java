@@ -1,10 +1,5 @@
 package dev.coldbrew.dataplane;
 
-// Longer than ~500 lines on purpose: one request's state machine (held, queued, connecting,
-// streaming, finished) with every transition and every exit in one place, so that finish() can be
-// checked to give back exactly what was taken. Its parts that are not states (Throttler, Breaker,
-// the backend pool, Headers) live in their own files.
-
 import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.dataplane.activator.InstanceTracker;
 import dev.coldbrew.dataplane.activator.Throttler;
@@ -87,6 +82,11 @@ final class ProxiedRequest extends UpstreamExchange
     if (rev.activatorStats.requestIn(gw.nanoTime())) {
       gw.reporter.poke(rev.key);
     }
+    hold();
+  }
+
+  /** Waits in the revision's throttler for an instance; 503 if it holds too many already. */
+  private void hold() {
     phase = RequestPhase.HELD;
     if (rev.throttler.acquire(this) == Throttler.Result.REJECTED) {
       phase = RequestPhase.ROUTED;
@@ -232,12 +232,7 @@ final class ProxiedRequest extends UpstreamExchange
     }
     rev.throttler.release(tracker);
     tracker = null;
-    phase = RequestPhase.HELD;
-    if (rev.throttler.acquire(this) == Throttler.Result.REJECTED) {
-      phase = RequestPhase.ROUTED;
-      respond(503, gw.heldFullBody(rev), true);
-      finish(RequestPhase.FAILED);
-    }
+    hold();
     return true;
   }
 
