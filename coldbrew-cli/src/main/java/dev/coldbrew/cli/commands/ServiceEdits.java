@@ -273,11 +273,11 @@ public class ServiceEdits {
    * >= min-scale (5) or 0)}; other errors as they are.
    */
   ApiException explain(ApiException e) {
-    if (e.fieldCauses().isEmpty() || flagOf.isEmpty()) {
+    if (e.causes().isEmpty() || flagOf.isEmpty()) {
       return e;
     }
     List<ApiException.Cause> causes = new ArrayList<>();
-    for (ApiException.Cause c : e.fieldCauses()) {
+    for (ApiException.Cause c : e.causes()) {
       String flag = null;
       String path = null;
       for (var f : flagOf.entrySet()) {
@@ -294,7 +294,7 @@ public class ServiceEdits {
               ? c
               : new ApiException.Cause(flag, shortField(c.field()) + ": " + c.message()));
     }
-    return new ApiException(e.code(), e.reason(), e.getMessage(), causes, true);
+    return new ApiException(e.code(), e.reason(), e.getMessage(), causes);
   }
 
   /** An annotation's or label's key, or a field's last segment: what the flag is known by. */
