@@ -240,7 +240,7 @@ public class ServiceEdits {
     put(ann, "metric", "--scale-metric", scaleMetric);
     for (String a : annotations) {
       edit("--annotation", a, ann);
-      String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      String key = key(a);
       flagOf.put(ANNOTATIONS + key, "--annotation " + a);
       if (!a.startsWith(AutoscalingAnnotations.PREFIX)) {
         edit("--annotation", a, svc.metadata.annotations());
@@ -250,7 +250,7 @@ public class ServiceEdits {
     for (String l : labels) {
       edit("--label", l, svc.metadata.labels());
       edit("--label", l, tpl.metadata.labels());
-      String key = l.contains("=") ? l.substring(0, l.indexOf('=')) : l;
+      String key = key(l);
       flagOf.put("metadata.labels." + key, "--label " + l);
       flagOf.put("spec.template.metadata.labels." + key, "--label " + l);
     }
@@ -538,6 +538,12 @@ public class ServiceEdits {
     }
     String[] p = pair(flag, kv);
     map.put(p[0], p[1]);
+  }
+
+  /** The key of a {@code K=V} (or of a {@code K-} removal, as written). */
+  private static String key(String kv) {
+    int eq = kv.indexOf('=');
+    return eq < 0 ? kv : kv.substring(0, eq);
   }
 
   private static String[] pair(String flag, String kv) {
