@@ -352,7 +352,7 @@ public final class ApiClient {
         causes.add(new ApiException.Cause(c.path("field").asText(""), c.path("message").asText()));
       }
       throw new ApiException(
-          resp.status(), body.path("reason").asText(), body.path("message").asText(), causes, true);
+          resp.status(), body.path("reason").asText(), body.path("message").asText(), causes);
     }
     throw new ApiException(
         resp.status(), "Error", "HTTP " + resp.status() + ": " + resp.body(), List.of());

@@ -20,14 +20,8 @@ public class ApiException extends RuntimeException {
     }
   }
 
-  /** An error with causes given as their printed lines. */
-  public ApiException(int code, String reason, String message, List<String> causes) {
-    this(code, reason, message, causes.stream().map(c -> new Cause("", c)).toList(), true);
-  }
-
-  /** An error with causes naming their fields. */
-  public ApiException(
-      int code, String reason, String message, List<Cause> causes, boolean structured) {
+  /** An error: the HTTP code (0: no answer), the Status reason and message, and its causes. */
+  public ApiException(int code, String reason, String message, List<Cause> causes) {
     super(message);
     this.code = code;
     this.reason = reason;
@@ -42,13 +36,8 @@ public class ApiException extends RuntimeException {
     return reason;
   }
 
-  /** The causes as printed, one line each. */
-  public List<String> causes() {
-    return causes.stream().map(Cause::toString).toList();
-  }
-
-  /** The causes with their fields. */
-  public List<Cause> fieldCauses() {
+  /** The causes, each printed as one line ({@link Cause#toString}). */
+  public List<Cause> causes() {
     return causes;
   }
 }

@@ -230,20 +230,33 @@ final class HttpTransport {
     }
   }
 
-  /** At most {@code remaining} bytes of the underlying stream. */
-  private static final class BoundedInput extends InputStream {
-    private final InputStream in;
-    private long remaining;
+  /** A body framed within the connection's stream; reads one byte through the bulk read. */
+  private abstract static class FramedInput extends InputStream {
+    final InputStream in;
 
-    BoundedInput(InputStream in, long length) {
+    FramedInput(InputStream in) {
       this.in = in;
-      this.remaining = length;
     }
 
     @Override
     public int read() throws IOException {
       byte[] one = new byte[1];
       return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
+  }
+
+  /** At most {@code remaining} bytes of the underlying stream. */
+  private static final class BoundedInput extends FramedInput {
+    private long remaining;
+
+    BoundedInput(InputStream in, long length) {
+      super(in);
+      this.remaining = length;
     }
 
     @Override
@@ -258,27 +271,15 @@ final class HttpTransport {
       remaining -= n;
       return n;
     }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
-    }
   }
 
   /** A chunked body, decoded; trailers are read and dropped. */
-  private static final class ChunkedInput extends InputStream {
-    private final InputStream in;
+  private static final class ChunkedInput extends FramedInput {
     private long chunkLeft;
     private boolean done;
 
     ChunkedInput(InputStream in) {
-      this.in = in;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      super(in);
     }
 
     @Override
@@ -314,11 +315,6 @@ final class HttpTransport {
         readLine(in); // the CRLF after the chunk
       }
       return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
     }
   }
 }

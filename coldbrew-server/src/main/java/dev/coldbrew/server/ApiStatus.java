@@ -41,6 +41,11 @@ public record ApiStatus(
     return new ApiStatus(code, reason, message, java.util.List.of());
   }
 
+  /** 400 for a query parameter's bad value: {@code name: "value" (expected: ...)}. */
+  public static ApiStatus badParameter(String name, String value, String expected) {
+    return of(400, "BadRequest", name + ": \"" + value + "\" (expected: " + expected + ")");
+  }
+
   /** The JSON body. */
   public String toJson() {
     ObjectNode n = ResourceCodec.json().createObjectNode();

@@ -48,11 +48,7 @@ final class LogsApi {
       tail = Integer.parseInt(req.getParam("tail", "-1"));
     } catch (NumberFormatException e) {
       AdminApi.send(
-          req,
-          ApiStatus.of(
-              400,
-              "BadRequest",
-              "tail: \"" + req.getParam("tail") + "\" (expected: a whole number >= 0)"));
+          req, ApiStatus.badParameter("tail", req.getParam("tail"), "a whole number >= 0"));
       return;
     }
     if (tail < 0) {

@@ -62,11 +62,7 @@ final class ResourceWatch {
       }
     } catch (NumberFormatException e) {
       AdminApi.send(
-          req,
-          ApiStatus.of(
-              400,
-              "BadRequest",
-              "resourceVersion: \"" + rvParam + "\" (expected: the resourceVersion of a list)"));
+          req, ApiStatus.badParameter("resourceVersion", rvParam, "the resourceVersion of a list"));
       return;
     }
     String timeoutParam = req.getParam("timeoutSeconds");
@@ -78,15 +74,7 @@ final class ResourceWatch {
       }
     } catch (NumberFormatException e) {
       AdminApi.send(
-          req,
-          ApiStatus.of(
-              400,
-              "BadRequest",
-              "timeoutSeconds: \""
-                  + timeoutParam
-                  + "\" (expected: 1.."
-                  + MAX_TIMEOUT_SECONDS
-                  + ")"));
+          req, ApiStatus.badParameter("timeoutSeconds", timeoutParam, "1.." + MAX_TIMEOUT_SECONDS));
       return;
     }
     if (open.incrementAndGet() > MAX_WATCHES) {

@@ -5,6 +5,7 @@ import dev.coldbrew.api.model.Configuration;
 import dev.coldbrew.api.model.ObjectMeta;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
+import dev.coldbrew.api.model.RevisionTemplateSpec;
 import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.model.Service;
 import java.util.ArrayList;
@@ -79,18 +80,13 @@ public final class Validation {
    */
   public static List<String> warnings(Resource resource) {
     List<String> warnings = new ArrayList<>();
-    if (resource instanceof Service s
-        && s.spec != null
-        && s.spec.template != null
-        && s.spec.template.metadata != null) {
+    RevisionTemplateSpec template =
+        resource instanceof Service s && s.spec != null
+            ? s.spec.template
+            : resource instanceof Configuration c && c.spec != null ? c.spec.template : null;
+    if (template != null && template.metadata != null) {
       AutoscalingAnnotations.warnings(
-          s.spec.template.metadata.annotations, "spec.template.metadata.annotations", warnings);
-    } else if (resource instanceof Configuration c
-        && c.spec != null
-        && c.spec.template != null
-        && c.spec.template.metadata != null) {
-      AutoscalingAnnotations.warnings(
-          c.spec.template.metadata.annotations, "spec.template.metadata.annotations", warnings);
+          template.metadata.annotations, "spec.template.metadata.annotations", warnings);
     } else if (resource instanceof Revision r && r.metadata != null) {
       AutoscalingAnnotations.warnings(r.metadata.annotations, "metadata.annotations", warnings);
     }

@@ -188,23 +188,16 @@ final class Manifests {
 
   /** A Service named hello whose one container runs {@code image} and has {@code containerYaml}. */
   static String withImage(String image, String containerYaml) {
-    return """
-        apiVersion: serving.knative.dev/v1
-        kind: Service
-        metadata:
-          name: hello
-        spec:
-          template:
-            spec:
-              containers:
-                - image: "%s"
-        """
-            .formatted(image)
-        + containerYaml.indent(10);
+    return service("image: \"" + image + "\"", containerYaml);
   }
 
   /** A Service named hello whose one container runs ./server and has {@code containerYaml}. */
   static String withContainer(String containerYaml) {
+    return service("command: [\"./server\"]", containerYaml);
+  }
+
+  /** A Service named hello with one container: {@code first} as its first line, then the rest. */
+  private static String service(String first, String containerYaml) {
     return """
         apiVersion: serving.knative.dev/v1
         kind: Service
@@ -214,8 +207,9 @@ final class Manifests {
           template:
             spec:
               containers:
-                - command: ["./server"]
+                - %s
         """
+            .formatted(first)
         + containerYaml.indent(10);
   }
 

@@ -3,6 +3,7 @@ package dev.coldbrew.api.validation;
 import static dev.coldbrew.api.validation.Manifests.defaulted;
 import static dev.coldbrew.api.validation.Manifests.errorsOf;
 import static dev.coldbrew.api.validation.Manifests.withContainer;
+import static dev.coldbrew.api.validation.Manifests.withImage;
 import static dev.coldbrew.api.validation.Manifests.withTemplateSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -78,19 +79,9 @@ class ValidationRulesTest {
   @Test
   void localRuntimeRunsImagesButNotExecProbes() {
     String yaml =
-        """
-        apiVersion: serving.knative.dev/v1
-        kind: Service
-        metadata:
-          name: hello
-        spec:
-          template:
-            spec:
-              containers:
-                - image: ghcr.io/knative/helloworld-go:latest
-                  readinessProbe:
-                    exec: {command: [cat, /tmp/ready]}
-        """;
+        withImage(
+            "ghcr.io/knative/helloworld-go:latest",
+            "readinessProbe:\n  exec: {command: [cat, /tmp/ready]}");
     assertThat(errorsOf(yaml))
         .extracting(FieldError::path)
         .containsExactly("spec.template.spec.containers[0].readinessProbe.exec");
@@ -236,21 +227,13 @@ class ValidationRulesTest {
   @Test
   void secretsAndConfigMapsInEnvAreRefusedLocallyOnlyNamingTheField() {
     String yaml =
-        """
-        apiVersion: serving.knative.dev/v1
-        kind: Service
-        metadata:
-          name: hello
-        spec:
-          template:
-            spec:
-              containers:
-                - command: [app]
-                  env:
-                    - {name: A, value: x}
-                    - {name: GREETING, valueFrom: {configMapKeyRef: {name: c, key: k}}}
-                  envFrom: [{secretRef: {name: s}}]
-        """;
+        withContainer(
+            """
+            env:
+              - {name: A, value: x}
+              - {name: GREETING, valueFrom: {configMapKeyRef: {name: c, key: k}}}
+            envFrom: [{secretRef: {name: s}}]
+            """);
     assertThat(errorsOf(yaml))
         .extracting(FieldError::path)
         .containsExactly(

@@ -97,8 +97,7 @@ public class ApplyCommand extends ClientCommand {
     try {
       Kind kind = ResourceCodec.kindOf(doc.node());
       ApiClient.ApplyResult r = client.apply(doc.node(), namespace);
-      return new Outcome(
-          qualified(kind) + "/" + r.resource().metadata.name + " " + r.outcome(), null, null);
+      return new Outcome(done(kind, r.resource().metadata.name, r.outcome()), null, null);
     } catch (ApiException e) {
       if (e.code() == 0) {
         return new Outcome(null, null, e);
@@ -108,11 +107,24 @@ public class ApplyCommand extends ClientCommand {
       e.causes().forEach(c -> lines.add("  " + c));
       return new Outcome(null, lines, null);
     } catch (ValidationException e) {
-      List<String> lines = new ArrayList<>();
-      lines.add("Error: " + doc.source() + ":");
-      e.errors().forEach(c -> lines.add("  " + c));
-      return new Outcome(null, lines, null);
+      return new Outcome(null, invalid(doc, e), null);
     }
+  }
+
+  /**
+   * What a change to a resource prints, as kubectl: {@code service.serving.knative.dev/hello
+   * created}.
+   */
+  static String done(Kind kind, String name, String verb) {
+    return qualified(kind) + "/" + name + " " + verb;
+  }
+
+  /** What a document refused by validation prints: where, then each field error indented. */
+  static List<String> invalid(Manifests.Document doc, ValidationException e) {
+    List<String> lines = new ArrayList<>();
+    lines.add("Error: " + doc.source() + ":");
+    e.errors().forEach(c -> lines.add("  " + c));
+    return lines;
   }
 
   /** kind/namespace/name as written in the document (blank parts stay blank). */
@@ -128,7 +140,7 @@ public class ApplyCommand extends ClientCommand {
   }
 
   /** {@code service.serving.knative.dev}, as kubectl prints it. */
-  static String qualified(Kind kind) {
+  private static String qualified(Kind kind) {
     String k = kind.kindName().toLowerCase(java.util.Locale.ROOT);
     return kind.group().isEmpty() ? k : k + "." + kind.group();
   }

@@ -100,15 +100,10 @@ final class Clusters {
           }
           Admission.Applied a = cluster.admission().apply(r);
           out.println(
-              ApplyCommand.qualified(r.resourceKind())
-                  + "/"
-                  + a.resource().metadata.name
-                  + " "
-                  + a.outcome().word());
+              ApplyCommand.done(r.resourceKind(), a.resource().metadata.name, a.outcome().word()));
         } catch (ValidationException e) {
           failures++;
-          err.println("Error: " + doc.source() + ":");
-          e.errors().forEach(c -> err.println("  " + c));
+          ApplyCommand.invalid(doc, e).forEach(err::println);
         } catch (StoreException e) {
           if (e.reason() == StoreException.Reason.UNAVAILABLE) {
             throw new UserException(e.getMessage());

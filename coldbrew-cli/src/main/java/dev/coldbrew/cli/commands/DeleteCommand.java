@@ -49,7 +49,7 @@ public class DeleteCommand extends ClientCommand {
     }
     for (Target t : targets) {
       if (client.delete(t.kind, t.namespace, t.name)) {
-        out().println(ApplyCommand.qualified(t.kind) + "/" + t.name + " deleted");
+        out().println(ApplyCommand.done(t.kind, t.name, "deleted"));
       } else {
         missing++;
         err().println("Error: " + GetCommand.notFound(t.kind, t.name, t.namespace));

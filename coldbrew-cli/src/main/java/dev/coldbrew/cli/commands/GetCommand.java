@@ -10,6 +10,7 @@ import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import dev.coldbrew.cli.Views;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -47,6 +48,11 @@ public class GetCommand extends ClientCommand {
 
   @Mixin EngineOptions engine;
 
+  /** The order lists are printed in. */
+  static final Comparator<Resource> BY_NAMESPACE_AND_NAME =
+      Comparator.comparing((Resource r) -> r.metadata.namespace)
+          .thenComparing(r -> r.metadata.name);
+
   /** Reads resources from wherever they live. */
   interface Reader {
     List<? extends Resource> list(Kind kind, String namespace);
@@ -67,11 +73,7 @@ public class GetCommand extends ClientCommand {
       return Clusters.read(engine, reader -> print(kind, reader));
     }
     ApiClient client = client();
-    if (watch) {
-      return watch(kind, client);
-    }
-    return print(
-        kind,
+    Reader reader =
         new Reader() {
           @Override
           public List<? extends Resource> list(Kind k, String ns) {
@@ -82,16 +84,15 @@ public class GetCommand extends ClientCommand {
           public Optional<? extends Resource> get(Kind k, String ns, String name) {
             return client.get(k, ns, name);
           }
-        });
+        };
+    return watch ? watch(kind, client, reader) : print(kind, reader);
   }
 
   private Integer print(Kind kind, Reader reader) {
     List<Resource> items = new ArrayList<>();
     if (names.isEmpty()) {
       items.addAll(reader.list(kind, allNamespaces ? null : namespace));
-      items.sort(
-          java.util.Comparator.comparing((Resource r) -> r.metadata.namespace)
-              .thenComparing(r -> r.metadata.name));
+      items.sort(BY_NAMESPACE_AND_NAME);
     } else {
       for (String n : names) {
         items.add(
@@ -109,13 +110,8 @@ public class GetCommand extends ClientCommand {
       err().flush();
       return 0;
     }
-    List<Service> services = new ArrayList<>();
-    if (kind == Kind.REVISION) {
-      for (Resource r : reader.list(Kind.SERVICE, allNamespaces ? null : namespace)) {
-        services.add((Service) r);
-      }
-    }
-    Views.table(kind, items, allNamespaces, !output.noHeaders, services, clock).print(out());
+    Views.table(kind, items, allNamespaces, !output.noHeaders, services(kind, reader), clock)
+        .print(out());
     return 0;
   }
 
@@ -125,7 +121,7 @@ public class GetCommand extends ClientCommand {
    * watch goes on from the last resourceVersion seen; when it can no longer (410), the list is
    * printed again.
    */
-  private int watch(Kind kind, ApiClient client) {
+  private int watch(Kind kind, ApiClient client, Reader reader) {
     String ns = allNamespaces ? null : namespace;
     java.util.function.Predicate<Resource> wanted =
         r -> names.isEmpty() || names.contains(r.metadata.name);
@@ -137,15 +133,13 @@ public class GetCommand extends ClientCommand {
         ApiClient.Listed<Resource> listed = client.listWithVersion(kind, ns);
         List<Resource> items = new ArrayList<>(listed.items());
         items.removeIf(wanted.negate());
-        items.sort(
-            java.util.Comparator.comparing((Resource r) -> r.metadata.namespace)
-                .thenComparing(r -> r.metadata.name));
+        items.sort(BY_NAMESPACE_AND_NAME);
         if (machine) {
           items.forEach(r -> output.printOne(r, out()));
         } else {
           var table =
               Views.table(
-                  kind, items, allNamespaces, !output.noHeaders, services(kind, client), clock);
+                  kind, items, allNamespaces, !output.noHeaders, services(kind, reader), clock);
           if (widths == null) {
             table.print(out());
             widths = table.widths();
@@ -171,7 +165,7 @@ public class GetCommand extends ClientCommand {
                     output.printOne(r, out());
                   } else {
                     Views.table(
-                            kind, List.of(r), allNamespaces, true, services(kind, client), clock)
+                            kind, List.of(r), allNamespaces, true, services(kind, reader), clock)
                         .printRows(out(), w);
                   }
                 });
@@ -185,10 +179,14 @@ public class GetCommand extends ClientCommand {
   }
 
   /** The services a revision table takes its TRAFFIC and TAGS from. */
-  private List<Service> services(Kind kind, ApiClient client) {
-    return kind == Kind.REVISION
-        ? client.list(Kind.SERVICE, allNamespaces ? null : namespace)
-        : List.of();
+  private List<Service> services(Kind kind, Reader reader) {
+    List<Service> services = new ArrayList<>();
+    if (kind == Kind.REVISION) {
+      for (Resource r : reader.list(Kind.SERVICE, allNamespaces ? null : namespace)) {
+        services.add((Service) r);
+      }
+    }
+    return services;
   }
 
   /** The kind a user typed, or a usage error listing the kinds. */

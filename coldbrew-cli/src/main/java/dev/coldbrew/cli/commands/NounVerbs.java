@@ -8,7 +8,6 @@ import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.Views;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
 import picocli.CommandLine.Mixin;
@@ -47,9 +46,7 @@ final class NounVerbs {
       ApiClient client = client();
       List<Resource> items = new ArrayList<>(client.list(kind, all ? null : namespace));
       items.removeIf(r -> (name != null && !r.metadata.name.equals(name)) || !filter().test(r));
-      items.sort(
-          Comparator.comparing((Resource r) -> r.metadata.namespace)
-              .thenComparing(r -> r.metadata.name));
+      items.sort(GetCommand.BY_NAMESPACE_AND_NAME);
       if (output.machine()) {
         output.print(items, false, out());
         return 0;

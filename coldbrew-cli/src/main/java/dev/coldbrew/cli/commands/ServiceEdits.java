@@ -240,7 +240,7 @@ public class ServiceEdits {
     put(ann, "metric", "--scale-metric", scaleMetric);
     for (String a : annotations) {
       edit("--annotation", a, ann);
-      String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      String key = key(a);
       flagOf.put(ANNOTATIONS + key, "--annotation " + a);
       if (!a.startsWith(AutoscalingAnnotations.PREFIX)) {
         edit("--annotation", a, svc.metadata.annotations());
@@ -250,7 +250,7 @@ public class ServiceEdits {
     for (String l : labels) {
       edit("--label", l, svc.metadata.labels());
       edit("--label", l, tpl.metadata.labels());
-      String key = l.contains("=") ? l.substring(0, l.indexOf('=')) : l;
+      String key = key(l);
       flagOf.put("metadata.labels." + key, "--label " + l);
       flagOf.put("spec.template.metadata.labels." + key, "--label " + l);
     }
@@ -273,11 +273,11 @@ public class ServiceEdits {
    * >= min-scale (5) or 0)}; other errors as they are.
    */
   ApiException explain(ApiException e) {
-    if (e.fieldCauses().isEmpty() || flagOf.isEmpty()) {
+    if (e.causes().isEmpty() || flagOf.isEmpty()) {
       return e;
     }
     List<ApiException.Cause> causes = new ArrayList<>();
-    for (ApiException.Cause c : e.fieldCauses()) {
+    for (ApiException.Cause c : e.causes()) {
       String flag = null;
       String path = null;
       for (var f : flagOf.entrySet()) {
@@ -294,7 +294,7 @@ public class ServiceEdits {
               ? c
               : new ApiException.Cause(flag, shortField(c.field()) + ": " + c.message()));
     }
-    return new ApiException(e.code(), e.reason(), e.getMessage(), causes, true);
+    return new ApiException(e.code(), e.reason(), e.getMessage(), causes);
   }
 
   /** An annotation's or label's key, or a field's last segment: what the flag is known by. */
@@ -538,6 +538,12 @@ public class ServiceEdits {
     }
     String[] p = pair(flag, kv);
     map.put(p[0], p[1]);
+  }
+
+  /** The key of a {@code K=V} (or of a {@code K-} removal, as written). */
+  private static String key(String kv) {
+    int eq = kv.indexOf('=');
+    return eq < 0 ? kv : kv.substring(0, eq);
   }
 
   private static String[] pair(String flag, String kv) {

@@ -3,6 +3,7 @@ package dev.coldbrew.server.events;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coldbrew.api.codec.ResourceCodec;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EventFile implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventFile.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = ResourceCodec.json();
 
   /** The file's name in the data directory. */
   public static final String NAME = "events.jsonl";
