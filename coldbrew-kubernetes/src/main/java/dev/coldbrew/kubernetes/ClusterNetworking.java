@@ -5,7 +5,6 @@ import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.controller.Networking;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,17 +47,8 @@ final class ClusterNetworking implements Networking {
   @Override
   public List<String> activatorEndpoints() {
     Set<String> out = new TreeSet<>();
-    for (EndpointSlice s : informers.activatorSlices()) {
-      if (s.getEndpoints() == null) {
-        continue;
-      }
-      for (Endpoint e : s.getEndpoints()) {
-        boolean ready =
-            e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
-        if (ready && e.getAddresses() != null && !e.getAddresses().isEmpty()) {
-          out.add(e.getAddresses().get(0) + ":" + RevisionDeployment.QUEUE_HTTP_PORT);
-        }
-      }
+    for (Endpoint e : PublicEndpointSlices.ready(informers.activatorSlices())) {
+      out.add(e.getAddresses().get(0) + ":" + RevisionDeployment.QUEUE_HTTP_PORT);
     }
     return new ArrayList<>(out);
   }

@@ -150,7 +150,7 @@ public final class KubernetesRuntime implements InstanceRuntime {
           continue;
         }
         String ip = e.getAddresses().get(0);
-        if (all.putIfAbsent(ip, e) == null && isReady(e)) {
+        if (all.putIfAbsent(ip, e) == null && PublicEndpointSlices.isReady(e)) {
           String id = e.getTargetRef() != null ? e.getTargetRef().getName() : ip;
           ready.add(new Instance(id, ip, port));
         }
@@ -304,17 +304,15 @@ public final class KubernetesRuntime implements InstanceRuntime {
 
   /** True when the Revision's public slices list the activator and nothing else. */
   boolean activatorInPath(NamespacedName revision) {
-    Set<String> activators = new HashSet<>();
-    for (EndpointSlice s : informers.activatorSlices()) {
-      readyAddresses(s, activators);
-    }
-    Set<String> published = new HashSet<>();
+    Set<String> activators = readyAddresses(informers.activatorSlices());
+    List<EndpointSlice> ours = new ArrayList<>();
     for (EndpointSlice s : informers.slices(revision.namespace(), revision.name())) {
       if (PublicEndpointSlices.MANAGED_BY.equals(
           s.getMetadata().getLabels().get(PublicEndpointSlices.MANAGED_BY_LABEL))) {
-        readyAddresses(s, published);
+        ours.add(s);
       }
     }
+    Set<String> published = readyAddresses(ours);
     return !published.isEmpty() && activators.containsAll(published);
   }
 
@@ -438,19 +436,12 @@ public final class KubernetesRuntime implements InstanceRuntime {
     return false;
   }
 
-  private static boolean isReady(Endpoint e) {
-    return e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
-  }
-
-  private static void readyAddresses(EndpointSlice s, Set<String> into) {
-    if (s.getEndpoints() == null) {
-      return;
+  private static Set<String> readyAddresses(List<EndpointSlice> slices) {
+    Set<String> out = new HashSet<>();
+    for (Endpoint e : PublicEndpointSlices.ready(slices)) {
+      out.add(e.getAddresses().get(0));
     }
-    for (Endpoint e : s.getEndpoints()) {
-      if (isReady(e) && e.getAddresses() != null && !e.getAddresses().isEmpty()) {
-        into.add(e.getAddresses().get(0));
-      }
-    }
+    return out;
   }
 
   /** The queue's serving port as the slice lists it ({@code http} or {@code http2}). */
