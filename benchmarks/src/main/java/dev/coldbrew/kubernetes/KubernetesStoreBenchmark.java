@@ -6,7 +6,6 @@ import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.Route;
-import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.ContainerHealth;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceListener;
@@ -14,14 +13,12 @@ import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.runtime.RevisionInstances;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.controller.ControllerManager;
-import dev.coldbrew.controller.Networking;
 import dev.coldbrew.store.Fixtures;
 import dev.coldbrew.store.admission.Admission;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,7 +81,13 @@ public final class KubernetesStoreBenchmark {
         ReadyRuntime runtime = new ReadyRuntime()) {
       ControllerManager manager =
           new ControllerManager(
-              store, runtime, new NoNetworking(), ctx, "localhost", 8080, Clock.systemUTC());
+              store,
+              runtime,
+              new ClusterNetworking(() -> List.of("127.0.0.1:8012")),
+              ctx,
+              "localhost",
+              8080,
+              Clock.systemUTC());
       manager.start();
       Admission admission = new Admission(store, ctx);
       int before = api.requests().size();
@@ -171,31 +174,5 @@ public final class KubernetesStoreBenchmark {
 
     @Override
     public void close() {}
-  }
-
-  /** A data plane that takes everything and routes nothing. */
-  private static final class NoNetworking implements Networking {
-    @Override
-    public void routesChanged(Map<String, List<Split>> set, Set<String> removed) {}
-
-    @Override
-    public void revisionChanged(Revision revision) {}
-
-    @Override
-    public void revisionRemoved(NamespacedName revision) {}
-
-    @Override
-    public void modeChanged(NamespacedName revision, SksMode mode) {}
-
-    @Override
-    public void revisionFailed(NamespacedName revision, String reason, String message) {}
-
-    @Override
-    public void revisionHealthy(NamespacedName revision) {}
-
-    @Override
-    public List<String> activatorEndpoints() {
-      return List.of("127.0.0.1:8012");
-    }
   }
 }
