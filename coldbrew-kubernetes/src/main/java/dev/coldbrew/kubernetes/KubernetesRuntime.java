@@ -12,7 +12,6 @@ import dev.coldbrew.controller.WorkQueue;
 import dev.coldbrew.store.StoreException;
 import dev.coldbrew.store.StoreException.Reason;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -272,7 +271,7 @@ public final class KubernetesRuntime implements InstanceRuntime {
       create(key, rendered);
       return;
     }
-    if (!controlledBy(have, rev.metadata.uid)) {
+    if (!RevisionDeployment.controlledBy(have, rev.metadata.uid)) {
       throw new StoreException(
           Reason.CONFLICT,
           "Deployment "
@@ -422,19 +421,6 @@ public final class KubernetesRuntime implements InstanceRuntime {
   }
 
   // ------------------------------------------------------------------ reading the cluster
-
-  private static boolean controlledBy(Deployment d, String uid) {
-    List<OwnerReference> refs = d.getMetadata().getOwnerReferences();
-    if (refs == null) {
-      return false;
-    }
-    for (OwnerReference r : refs) {
-      if (Boolean.TRUE.equals(r.getController())) {
-        return uid.equals(r.getUid());
-      }
-    }
-    return false;
-  }
 
   private static Set<String> readyAddresses(List<EndpointSlice> slices) {
     Set<String> out = new HashSet<>();

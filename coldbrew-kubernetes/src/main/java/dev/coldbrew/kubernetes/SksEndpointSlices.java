@@ -8,7 +8,6 @@ import dev.coldbrew.controller.SksEndpoints;
 import dev.coldbrew.store.StoreException;
 import dev.coldbrew.store.StoreException.Reason;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -83,7 +82,7 @@ public final class SksEndpointSlices implements SksEndpoints {
       EndpointSlice current = have.remove(want.getMetadata().getName());
       if (current == null) {
         write(sks, () -> sliceApi.resource(want).create(), "creating", want);
-      } else if (!controlledBy(current, sks.metadata.uid)) {
+      } else if (!RevisionDeployment.controlledBy(current, sks.metadata.uid)) {
         throw notOwned(sks, current);
       } else if (!sameSlice(current, want)) {
         EndpointSlice update =
@@ -97,7 +96,7 @@ public final class SksEndpointSlices implements SksEndpoints {
       }
     }
     for (EndpointSlice surplus : have.values()) {
-      if (controlledBy(surplus, sks.metadata.uid)) {
+      if (RevisionDeployment.controlledBy(surplus, sks.metadata.uid)) {
         write(
             sks,
             () -> sliceApi.withName(surplus.getMetadata().getName()).delete(),
@@ -116,7 +115,7 @@ public final class SksEndpointSlices implements SksEndpoints {
       write(sks, () -> api.resource(want).create(), "creating", want);
       return;
     }
-    if (!controlledBy(have, sks.metadata.uid)) {
+    if (!RevisionDeployment.controlledBy(have, sks.metadata.uid)) {
       throw notOwned(sks, have);
     }
     boolean labelsOk =
@@ -163,19 +162,6 @@ public final class SksEndpointSlices implements SksEndpoints {
             .getLabels()
             .entrySet()
             .containsAll(want.getMetadata().getLabels().entrySet());
-  }
-
-  private static boolean controlledBy(HasMetadata o, String uid) {
-    List<OwnerReference> refs = o.getMetadata().getOwnerReferences();
-    if (refs == null) {
-      return false;
-    }
-    for (OwnerReference r : refs) {
-      if (Boolean.TRUE.equals(r.getController())) {
-        return Objects.equals(uid, r.getUid());
-      }
-    }
-    return false;
   }
 
   private static StoreException notOwned(ServerlessService sks, HasMetadata o) {
