@@ -219,6 +219,21 @@ final class ClusterInformers implements AutoCloseable {
     return slices.getIndexer().byIndex(BY_SERVICE, namespace + "/" + service);
   }
 
+  /**
+   * The slices of the Service {@code namespace/service} that the ServerlessService wrote ({@code
+   * endpointslice.kubernetes.io/managed-by: sks.coldbrew.dev}): a Revision's public endpoints.
+   */
+  List<EndpointSlice> sksSlices(String namespace, String service) {
+    List<EndpointSlice> out = new ArrayList<>();
+    for (EndpointSlice s : slices(namespace, service)) {
+      if (PublicEndpointSlices.MANAGED_BY.equals(
+          s.getMetadata().getLabels().get(PublicEndpointSlices.MANAGED_BY_LABEL))) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
   /** The activator's slices. */
   List<EndpointSlice> activatorSlices() {
     return activators.getIndexer().list();

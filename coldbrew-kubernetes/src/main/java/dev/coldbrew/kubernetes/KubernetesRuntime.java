@@ -304,14 +304,8 @@ public final class KubernetesRuntime implements InstanceRuntime {
   /** True when the Revision's public slices list the activator and nothing else. */
   boolean activatorInPath(NamespacedName revision) {
     Set<String> activators = readyAddresses(informers.activatorSlices());
-    List<EndpointSlice> ours = new ArrayList<>();
-    for (EndpointSlice s : informers.slices(revision.namespace(), revision.name())) {
-      if (PublicEndpointSlices.MANAGED_BY.equals(
-          s.getMetadata().getLabels().get(PublicEndpointSlices.MANAGED_BY_LABEL))) {
-        ours.add(s);
-      }
-    }
-    Set<String> published = readyAddresses(ours);
+    Set<String> published =
+        readyAddresses(informers.sksSlices(revision.namespace(), revision.name()));
     return !published.isEmpty() && activators.containsAll(published);
   }
 

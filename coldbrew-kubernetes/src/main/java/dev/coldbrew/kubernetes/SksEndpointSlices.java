@@ -72,11 +72,8 @@ public final class SksEndpointSlices implements SksEndpoints {
             informers.slices(ns, RevisionServices.privateName(sks)));
     var sliceApi = client.discovery().v1().endpointSlices().inNamespace(ns);
     Map<String, EndpointSlice> have = new HashMap<>();
-    for (EndpointSlice s : informers.slices(ns, sks.metadata.name)) {
-      if (PublicEndpointSlices.MANAGED_BY.equals(
-          s.getMetadata().getLabels().get(PublicEndpointSlices.MANAGED_BY_LABEL))) {
-        have.put(s.getMetadata().getName(), s);
-      }
+    for (EndpointSlice s : informers.sksSlices(ns, sks.metadata.name)) {
+      have.put(s.getMetadata().getName(), s);
     }
     for (EndpointSlice want : result.slices()) {
       EndpointSlice current = have.remove(want.getMetadata().getName());
