@@ -259,13 +259,6 @@ final class ClusterInformers implements AutoCloseable {
     return o.getMetadata().getNamespace() + "/" + (v == null ? "" : v);
   }
 
-  /** Every informer, for {@link KubernetesStore}-like sizes in tests and benchmarks. */
-  Map<String, Integer> sizes() {
-    Map<String, Integer> out = new LinkedHashMap<>();
-    all.forEach((n, i) -> out.put(n, i.getIndexer().list().size()));
-    return out;
-  }
-
   @Override
   public void close() {
     all.values().forEach(SharedIndexInformer::stop);

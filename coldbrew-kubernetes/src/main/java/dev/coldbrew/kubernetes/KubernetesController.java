@@ -508,22 +508,10 @@ public final class KubernetesController implements AutoCloseable {
     return leader;
   }
 
-  /** The runtime while leading (tests and benchmarks). */
-  KubernetesRuntime runtime() {
-    Running r = running;
-    return r == null ? null : r.runtime;
-  }
-
   /** The store while leading (tests and benchmarks). */
   KubernetesStore store() {
     Running r = running;
     return r == null ? null : r.store;
-  }
-
-  /** The cluster informers while leading (tests and benchmarks). */
-  ClusterInformers informers() {
-    Running r = running;
-    return r == null ? null : r.informers;
   }
 
   /** The port {@code /healthz} listens on; -1 when it does not. */

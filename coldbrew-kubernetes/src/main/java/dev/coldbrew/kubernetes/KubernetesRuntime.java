@@ -188,11 +188,6 @@ public final class KubernetesRuntime implements InstanceRuntime {
     return out;
   }
 
-  /** True while a scale to zero of {@code revision} waits for the activator to be in the path. */
-  boolean waitingForActivator(NamespacedName revision) {
-    return waitingForActivator.contains(revision);
-  }
-
   // ------------------------------------------------------------------ informer events
 
   /** Something of the Revision changed on the cluster (from an informer thread). */
