@@ -3,9 +3,7 @@ package dev.coldbrew.kubernetes;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
-import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
-import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.runtime.ContainerHealth;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceListener;
@@ -19,7 +17,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -106,7 +103,7 @@ public final class KubernetesStoreBenchmark {
                     """
                     .formatted(i)));
       }
-      while (ready(store) < n) {
+      while (KubernetesControllerBenchmark.readyRoutes(store) < n) {
         Thread.sleep(20);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -115,28 +112,13 @@ public final class KubernetesStoreBenchmark {
           api.requests().subList(before, api.requests().size()).stream()
               .filter(r -> AGENT.equals(r.userAgent()))
               .toList();
-      Map<String, Integer> byCall = new TreeMap<>();
-      for (MockApiServer.Request r : calls) {
-        byCall.merge(RbacCoverageTest.ApiCall.of(r.method(), r.path()).toString(), 1, Integer::sum);
-      }
       System.out.printf(
           "%d services Ready with a URL in %.1f s (%.1f services/s); %d API calls, %.1f per"
               + " service:%n",
           n, seconds, n / seconds, calls.size(), calls.size() / (double) n);
-      byCall.forEach((k, v) -> System.out.printf("  %-60s %6.2f%n", k, v / (double) n));
+      KubernetesControllerBenchmark.printPerService(calls, n);
       manager.close();
     }
-  }
-
-  private static int ready(KubernetesStore store) {
-    int n = 0;
-    for (Resource r : store.list(Kind.ROUTE, null).items()) {
-      Route route = (Route) r;
-      if (route.status != null && route.status.url != null && route.status.isTrue("Ready")) {
-        n++;
-      }
-    }
-    return n;
   }
 
   /** Instances that are ready as soon as they are asked for, at no address that matters. */
