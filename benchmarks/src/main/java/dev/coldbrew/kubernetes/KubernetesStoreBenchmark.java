@@ -3,10 +3,7 @@ package dev.coldbrew.kubernetes;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
-import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
-import dev.coldbrew.api.model.Route;
-import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.runtime.ContainerHealth;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceListener;
@@ -14,15 +11,12 @@ import dev.coldbrew.api.runtime.InstanceRuntime;
 import dev.coldbrew.api.runtime.RevisionInstances;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.controller.ControllerManager;
-import dev.coldbrew.controller.Networking;
 import dev.coldbrew.store.Fixtures;
 import dev.coldbrew.store.admission.Admission;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -84,7 +78,13 @@ public final class KubernetesStoreBenchmark {
         ReadyRuntime runtime = new ReadyRuntime()) {
       ControllerManager manager =
           new ControllerManager(
-              store, runtime, new NoNetworking(), ctx, "localhost", 8080, Clock.systemUTC());
+              store,
+              runtime,
+              new ClusterNetworking(() -> List.of("127.0.0.1:8012")),
+              ctx,
+              "localhost",
+              8080,
+              Clock.systemUTC());
       manager.start();
       Admission admission = new Admission(store, ctx);
       int before = api.requests().size();
@@ -103,7 +103,7 @@ public final class KubernetesStoreBenchmark {
                     """
                     .formatted(i)));
       }
-      while (ready(store) < n) {
+      while (KubernetesControllerBenchmark.readyRoutes(store) < n) {
         Thread.sleep(20);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -112,28 +112,13 @@ public final class KubernetesStoreBenchmark {
           api.requests().subList(before, api.requests().size()).stream()
               .filter(r -> AGENT.equals(r.userAgent()))
               .toList();
-      Map<String, Integer> byCall = new TreeMap<>();
-      for (MockApiServer.Request r : calls) {
-        byCall.merge(RbacCoverageTest.ApiCall.of(r.method(), r.path()).toString(), 1, Integer::sum);
-      }
       System.out.printf(
           "%d services Ready with a URL in %.1f s (%.1f services/s); %d API calls, %.1f per"
               + " service:%n",
           n, seconds, n / seconds, calls.size(), calls.size() / (double) n);
-      byCall.forEach((k, v) -> System.out.printf("  %-60s %6.2f%n", k, v / (double) n));
+      KubernetesControllerBenchmark.printPerService(calls, n);
       manager.close();
     }
-  }
-
-  private static int ready(KubernetesStore store) {
-    int n = 0;
-    for (Resource r : store.list(Kind.ROUTE, null).items()) {
-      Route route = (Route) r;
-      if (route.status != null && route.status.url != null && route.status.isTrue("Ready")) {
-        n++;
-      }
-    }
-    return n;
   }
 
   /** Instances that are ready as soon as they are asked for, at no address that matters. */
@@ -171,31 +156,5 @@ public final class KubernetesStoreBenchmark {
 
     @Override
     public void close() {}
-  }
-
-  /** A data plane that takes everything and routes nothing. */
-  private static final class NoNetworking implements Networking {
-    @Override
-    public void routesChanged(Map<String, List<Split>> set, Set<String> removed) {}
-
-    @Override
-    public void revisionChanged(Revision revision) {}
-
-    @Override
-    public void revisionRemoved(NamespacedName revision) {}
-
-    @Override
-    public void modeChanged(NamespacedName revision, SksMode mode) {}
-
-    @Override
-    public void revisionFailed(NamespacedName revision, String reason, String message) {}
-
-    @Override
-    public void revisionHealthy(NamespacedName revision) {}
-
-    @Override
-    public List<String> activatorEndpoints() {
-      return List.of("127.0.0.1:8012");
-    }
   }
 }

@@ -30,14 +30,7 @@ final class ApiCalls {
   }
 
   static StoreException failure(ApiServerHealth health, KubernetesClientException e, String what) {
-    int code = e.getCode();
-    String message =
-        what
-            + ": "
-            + (e.getStatus() != null && e.getStatus().getMessage() != null
-                ? e.getStatus().getMessage()
-                : rootCause(e));
-    return failure(health, code, message, what.startsWith("creating"), e);
+    return failure(health, e.getCode(), what + ": " + reasonOf(e), what.startsWith("creating"), e);
   }
 
   /** A failure of {@code code} (0: no answer) as a StoreException, recorded in {@code health}. */
@@ -57,7 +50,11 @@ final class ApiCalls {
     return new StoreException(reason, message, cause);
   }
 
-  private static String rootCause(Throwable e) {
+  /** What the API server said ({@code status.message}), else the root cause of the failure. */
+  static String reasonOf(KubernetesClientException e) {
+    if (e.getStatus() != null && e.getStatus().getMessage() != null) {
+      return e.getStatus().getMessage();
+    }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

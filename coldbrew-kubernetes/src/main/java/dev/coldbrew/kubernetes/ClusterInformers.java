@@ -219,6 +219,21 @@ final class ClusterInformers implements AutoCloseable {
     return slices.getIndexer().byIndex(BY_SERVICE, namespace + "/" + service);
   }
 
+  /**
+   * The slices of the Service {@code namespace/service} that the ServerlessService wrote ({@code
+   * endpointslice.kubernetes.io/managed-by: sks.coldbrew.dev}): a Revision's public endpoints.
+   */
+  List<EndpointSlice> sksSlices(String namespace, String service) {
+    List<EndpointSlice> out = new ArrayList<>();
+    for (EndpointSlice s : slices(namespace, service)) {
+      if (PublicEndpointSlices.MANAGED_BY.equals(
+          s.getMetadata().getLabels().get(PublicEndpointSlices.MANAGED_BY_LABEL))) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
   /** The activator's slices. */
   List<EndpointSlice> activatorSlices() {
     return activators.getIndexer().list();
@@ -242,13 +257,6 @@ final class ClusterInformers implements AutoCloseable {
   private static String namespaced(HasMetadata o, String label) {
     String v = label(o, label);
     return o.getMetadata().getNamespace() + "/" + (v == null ? "" : v);
-  }
-
-  /** Every informer, for {@link KubernetesStore}-like sizes in tests and benchmarks. */
-  Map<String, Integer> sizes() {
-    Map<String, Integer> out = new LinkedHashMap<>();
-    all.forEach((n, i) -> out.put(n, i.getIndexer().list().size()));
-    return out;
   }
 
   @Override

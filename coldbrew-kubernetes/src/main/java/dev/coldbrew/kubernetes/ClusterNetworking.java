@@ -5,26 +5,39 @@ import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.controller.Networking;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * {@link Networking} on a cluster, where there is no in-process data plane to tell: the gateway and
  * the activator run as their own processes (the next part) and read Routes, Revisions, SKSs and the
  * public EndpointSlices from the API server themselves, so routing changes, revision settings and
  * failures have nothing to do here, and the mode is what the SKS's slices say ({@link
- * SksEndpointSlices}). The activator's addresses are the ready ones of its Service's slices.
- * Thread-safe and non-blocking (reads an informer).
+ * SksEndpointSlices}). The activator's addresses are the ready ones of its Service's slices (or,
+ * for benchmarks without a cluster, whatever the supplier given says). Thread-safe and non-blocking
+ * (reads an informer).
  */
 final class ClusterNetworking implements Networking {
-  private final ClusterInformers informers;
+  private final Supplier<List<String>> activatorEndpoints;
 
   ClusterNetworking(ClusterInformers informers) {
-    this.informers = informers;
+    this(
+        () -> {
+          Set<String> out = new TreeSet<>();
+          for (Endpoint e : PublicEndpointSlices.ready(informers.activatorSlices())) {
+            out.add(e.getAddresses().get(0) + ":" + RevisionDeployment.QUEUE_HTTP_PORT);
+          }
+          return new ArrayList<>(out);
+        });
+  }
+
+  /** Networking whose activator addresses are what {@code activatorEndpoints} returns. */
+  ClusterNetworking(Supplier<List<String>> activatorEndpoints) {
+    this.activatorEndpoints = activatorEndpoints;
   }
 
   @Override
@@ -47,19 +60,6 @@ final class ClusterNetworking implements Networking {
 
   @Override
   public List<String> activatorEndpoints() {
-    Set<String> out = new TreeSet<>();
-    for (EndpointSlice s : informers.activatorSlices()) {
-      if (s.getEndpoints() == null) {
-        continue;
-      }
-      for (Endpoint e : s.getEndpoints()) {
-        boolean ready =
-            e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
-        if (ready && e.getAddresses() != null && !e.getAddresses().isEmpty()) {
-          out.add(e.getAddresses().get(0) + ":" + RevisionDeployment.QUEUE_HTTP_PORT);
-        }
-      }
-    }
-    return new ArrayList<>(out);
+    return activatorEndpoints.get();
   }
 }

@@ -59,6 +59,7 @@ public final class KubernetesController implements AutoCloseable {
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern DNS_SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   /**
    * How the controller runs.
@@ -334,12 +335,15 @@ public final class KubernetesController implements AutoCloseable {
         health.failed(e.getMessage());
         LOG.warn("{}; retrying in {} s", e.getMessage(), backoff.toSeconds());
         Thread.sleep(backoff.toMillis());
-        backoff =
-            backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0
-                ? Duration.ofSeconds(30)
-                : backoff.multipliedBy(2);
+        backoff = doubled(backoff);
       }
     }
+  }
+
+  /** The next wait of a retry loop: twice {@code backoff}, at most 30 s. */
+  private static Duration doubled(Duration backoff) {
+    Duration twice = backoff.multipliedBy(2);
+    return twice.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : twice;
   }
 
   private void elect() {
@@ -412,10 +416,7 @@ public final class KubernetesController implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
-      backoff =
-          backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0
-              ? Duration.ofSeconds(30)
-              : backoff.multipliedBy(2);
+      backoff = doubled(backoff);
     }
   }
 
@@ -507,22 +508,10 @@ public final class KubernetesController implements AutoCloseable {
     return leader;
   }
 
-  /** The runtime while leading (tests and benchmarks). */
-  KubernetesRuntime runtime() {
-    Running r = running;
-    return r == null ? null : r.runtime;
-  }
-
   /** The store while leading (tests and benchmarks). */
   KubernetesStore store() {
     Running r = running;
     return r == null ? null : r.store;
-  }
-
-  /** The cluster informers while leading (tests and benchmarks). */
-  ClusterInformers informers() {
-    Running r = running;
-    return r == null ? null : r.informers;
   }
 
   /** The port {@code /healthz} listens on; -1 when it does not. */

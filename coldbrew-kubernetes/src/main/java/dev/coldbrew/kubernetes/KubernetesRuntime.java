@@ -12,7 +12,6 @@ import dev.coldbrew.controller.WorkQueue;
 import dev.coldbrew.store.StoreException;
 import dev.coldbrew.store.StoreException.Reason;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -150,7 +149,7 @@ public final class KubernetesRuntime implements InstanceRuntime {
           continue;
         }
         String ip = e.getAddresses().get(0);
-        if (all.putIfAbsent(ip, e) == null && isReady(e)) {
+        if (all.putIfAbsent(ip, e) == null && PublicEndpointSlices.isReady(e)) {
           String id = e.getTargetRef() != null ? e.getTargetRef().getName() : ip;
           ready.add(new Instance(id, ip, port));
         }
@@ -187,11 +186,6 @@ public final class KubernetesRuntime implements InstanceRuntime {
           }
         });
     return out;
-  }
-
-  /** True while a scale to zero of {@code revision} waits for the activator to be in the path. */
-  boolean waitingForActivator(NamespacedName revision) {
-    return waitingForActivator.contains(revision);
   }
 
   // ------------------------------------------------------------------ informer events
@@ -272,7 +266,7 @@ public final class KubernetesRuntime implements InstanceRuntime {
       create(key, rendered);
       return;
     }
-    if (!controlledBy(have, rev.metadata.uid)) {
+    if (!RevisionDeployment.controlledBy(have, rev.metadata.uid)) {
       throw new StoreException(
           Reason.CONFLICT,
           "Deployment "
@@ -304,17 +298,9 @@ public final class KubernetesRuntime implements InstanceRuntime {
 
   /** True when the Revision's public slices list the activator and nothing else. */
   boolean activatorInPath(NamespacedName revision) {
-    Set<String> activators = new HashSet<>();
-    for (EndpointSlice s : informers.activatorSlices()) {
-      readyAddresses(s, activators);
-    }
-    Set<String> published = new HashSet<>();
-    for (EndpointSlice s : informers.slices(revision.namespace(), revision.name())) {
-      if (PublicEndpointSlices.MANAGED_BY.equals(
-          s.getMetadata().getLabels().get(PublicEndpointSlices.MANAGED_BY_LABEL))) {
-        readyAddresses(s, published);
-      }
-    }
+    Set<String> activators = readyAddresses(informers.activatorSlices());
+    Set<String> published =
+        readyAddresses(informers.sksSlices(revision.namespace(), revision.name()));
     return !published.isEmpty() && activators.containsAll(published);
   }
 
@@ -425,32 +411,12 @@ public final class KubernetesRuntime implements InstanceRuntime {
 
   // ------------------------------------------------------------------ reading the cluster
 
-  private static boolean controlledBy(Deployment d, String uid) {
-    List<OwnerReference> refs = d.getMetadata().getOwnerReferences();
-    if (refs == null) {
-      return false;
+  private static Set<String> readyAddresses(List<EndpointSlice> slices) {
+    Set<String> out = new HashSet<>();
+    for (Endpoint e : PublicEndpointSlices.ready(slices)) {
+      out.add(e.getAddresses().get(0));
     }
-    for (OwnerReference r : refs) {
-      if (Boolean.TRUE.equals(r.getController())) {
-        return uid.equals(r.getUid());
-      }
-    }
-    return false;
-  }
-
-  private static boolean isReady(Endpoint e) {
-    return e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
-  }
-
-  private static void readyAddresses(EndpointSlice s, Set<String> into) {
-    if (s.getEndpoints() == null) {
-      return;
-    }
-    for (Endpoint e : s.getEndpoints()) {
-      if (isReady(e) && e.getAddresses() != null && !e.getAddresses().isEmpty()) {
-        into.add(e.getAddresses().get(0));
-      }
-    }
+    return out;
   }
 
   /** The queue's serving port as the slice lists it ({@code http} or {@code http2}). */

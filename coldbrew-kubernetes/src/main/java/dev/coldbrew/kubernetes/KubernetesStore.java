@@ -227,7 +227,7 @@ public final class KubernetesStore implements Store {
                 + " on "
                 + client.getMasterUrl()
                 + ": "
-                + reasonOf(e),
+                + ApiCalls.reasonOf(e),
             e);
       }
     }
@@ -833,7 +833,7 @@ public final class KubernetesStore implements Store {
                   Reason.NOT_FOUND,
                   what
                       + " cannot be created: "
-                      + reasonOf(e)
+                      + ApiCalls.reasonOf(e)
                       + (ClusterKinds.isCustom(kind)
                           ? " (is CustomResourceDefinition "
                               + ClusterKinds.crdName(kind)
@@ -851,7 +851,7 @@ public final class KubernetesStore implements Store {
                   Reason.CONFLICT,
                   what + " was changed since it was read: read it again and retry",
                   e);
-      case 400, 422 -> new StoreException(Reason.INVALID, what + ": " + reasonOf(e), e);
+      case 400, 422 -> new StoreException(Reason.INVALID, what + ": " + ApiCalls.reasonOf(e), e);
       case 401, 403 ->
           new StoreException(
               Reason.UNAVAILABLE,
@@ -867,19 +867,8 @@ public final class KubernetesStore implements Store {
                   + ": the Kubernetes API server at "
                   + client.getMasterUrl()
                   + " is unavailable: "
-                  + reasonOf(e),
+                  + ApiCalls.reasonOf(e),
               e);
     };
-  }
-
-  private static String reasonOf(KubernetesClientException e) {
-    if (e.getStatus() != null && e.getStatus().getMessage() != null) {
-      return e.getStatus().getMessage();
-    }
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root == e ? String.valueOf(e.getMessage()) : root.toString();
   }
 }

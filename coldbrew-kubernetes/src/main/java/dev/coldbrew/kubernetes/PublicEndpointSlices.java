@@ -156,16 +156,14 @@ public final class PublicEndpointSlices {
   }
 
   /** The ready endpoints of {@code slices}, one per address, sorted by address. */
-  private static List<Endpoint> ready(List<EndpointSlice> slices) {
+  static List<Endpoint> ready(List<EndpointSlice> slices) {
     Map<String, Endpoint> byAddress = new LinkedHashMap<>();
     for (EndpointSlice s : slices) {
       if (s.getEndpoints() == null) {
         continue;
       }
       for (Endpoint e : s.getEndpoints()) {
-        boolean ready =
-            e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
-        if (ready && e.getAddresses() != null && !e.getAddresses().isEmpty()) {
+        if (isReady(e) && e.getAddresses() != null && !e.getAddresses().isEmpty()) {
           byAddress.putIfAbsent(e.getAddresses().get(0), e);
         }
       }
@@ -173,6 +171,11 @@ public final class PublicEndpointSlices {
     List<Endpoint> out = new ArrayList<>(byAddress.values());
     out.sort(Comparator.comparing(e -> e.getAddresses().get(0)));
     return out;
+  }
+
+  /** Ready unless its conditions say {@code ready: false} (unknown counts as ready). */
+  static boolean isReady(Endpoint e) {
+    return e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
   }
 
   private static List<EndpointSlice> slices(ServerlessService sks, List<Endpoint> endpoints) {

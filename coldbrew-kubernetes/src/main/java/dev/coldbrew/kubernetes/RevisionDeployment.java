@@ -204,6 +204,21 @@ public final class RevisionDeployment {
         .build();
   }
 
+  /** True when {@code o}'s controller owner reference names the object with {@code uid}. */
+  static boolean controlledBy(io.fabric8.kubernetes.api.model.HasMetadata o, String uid) {
+    List<io.fabric8.kubernetes.api.model.OwnerReference> refs =
+        o.getMetadata().getOwnerReferences();
+    if (refs == null) {
+      return false;
+    }
+    for (io.fabric8.kubernetes.api.model.OwnerReference r : refs) {
+      if (Boolean.TRUE.equals(r.getController())) {
+        return Objects.equals(uid, r.getUid());
+      }
+    }
+    return false;
+  }
+
   private static Map<String, String> annotationsOf(Resource r) {
     return r.metadata.annotations == null ? Map.of() : r.metadata.annotations;
   }

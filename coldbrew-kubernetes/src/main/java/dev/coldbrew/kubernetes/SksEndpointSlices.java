@@ -8,7 +8,6 @@ import dev.coldbrew.controller.SksEndpoints;
 import dev.coldbrew.store.StoreException;
 import dev.coldbrew.store.StoreException.Reason;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -73,17 +72,14 @@ public final class SksEndpointSlices implements SksEndpoints {
             informers.slices(ns, RevisionServices.privateName(sks)));
     var sliceApi = client.discovery().v1().endpointSlices().inNamespace(ns);
     Map<String, EndpointSlice> have = new HashMap<>();
-    for (EndpointSlice s : informers.slices(ns, sks.metadata.name)) {
-      if (PublicEndpointSlices.MANAGED_BY.equals(
-          s.getMetadata().getLabels().get(PublicEndpointSlices.MANAGED_BY_LABEL))) {
-        have.put(s.getMetadata().getName(), s);
-      }
+    for (EndpointSlice s : informers.sksSlices(ns, sks.metadata.name)) {
+      have.put(s.getMetadata().getName(), s);
     }
     for (EndpointSlice want : result.slices()) {
       EndpointSlice current = have.remove(want.getMetadata().getName());
       if (current == null) {
         write(sks, () -> sliceApi.resource(want).create(), "creating", want);
-      } else if (!controlledBy(current, sks.metadata.uid)) {
+      } else if (!RevisionDeployment.controlledBy(current, sks.metadata.uid)) {
         throw notOwned(sks, current);
       } else if (!sameSlice(current, want)) {
         EndpointSlice update =
@@ -97,7 +93,7 @@ public final class SksEndpointSlices implements SksEndpoints {
       }
     }
     for (EndpointSlice surplus : have.values()) {
-      if (controlledBy(surplus, sks.metadata.uid)) {
+      if (RevisionDeployment.controlledBy(surplus, sks.metadata.uid)) {
         write(
             sks,
             () -> sliceApi.withName(surplus.getMetadata().getName()).delete(),
@@ -116,7 +112,7 @@ public final class SksEndpointSlices implements SksEndpoints {
       write(sks, () -> api.resource(want).create(), "creating", want);
       return;
     }
-    if (!controlledBy(have, sks.metadata.uid)) {
+    if (!RevisionDeployment.controlledBy(have, sks.metadata.uid)) {
       throw notOwned(sks, have);
     }
     boolean labelsOk =
@@ -163,19 +159,6 @@ public final class SksEndpointSlices implements SksEndpoints {
             .getLabels()
             .entrySet()
             .containsAll(want.getMetadata().getLabels().entrySet());
-  }
-
-  private static boolean controlledBy(HasMetadata o, String uid) {
-    List<OwnerReference> refs = o.getMetadata().getOwnerReferences();
-    if (refs == null) {
-      return false;
-    }
-    for (OwnerReference r : refs) {
-      if (Boolean.TRUE.equals(r.getController())) {
-        return Objects.equals(uid, r.getUid());
-      }
-    }
-    return false;
   }
 
   private static StoreException notOwned(ServerlessService sks, HasMetadata o) {

@@ -50,13 +50,7 @@ public final class KubernetesControllerBenchmark {
     }
     int n = Integer.parseInt(args[0]);
     boolean pods = args[1].equals("pods");
-    ValidationContext ctx =
-        new ValidationContext(
-            ValidationContext.standard().defaults(),
-            ValidationContext.standard().deployment(),
-            ValidationContext.standard().domain(),
-            AutoscalerConfig.fromMap("autoscaler", Map.of("allow-zero-initial-scale", "true"), 0),
-            false);
+    ValidationContext ctx = config();
     String annotations =
         pods
             ? "autoscaling.knative.dev/min-scale: \"1\""
@@ -136,7 +130,7 @@ public final class KubernetesControllerBenchmark {
         pool.execute(() -> admission.apply(ResourceCodec.decodeOne(yaml)));
       }
       pool.shutdown();
-      while (ready(reader) < n) {
+      while (readyRoutes(reader) < n) {
         Thread.sleep(100);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -145,10 +139,6 @@ public final class KubernetesControllerBenchmark {
           api.requests().subList(before, api.requests().size()).stream()
               .filter(r -> !NOT_CONTROLLER.contains(String.valueOf(r.userAgent())))
               .toList();
-      Map<String, Integer> byCall = new TreeMap<>();
-      for (MockApiServer.Request r : calls) {
-        byCall.merge(RbacCoverageTest.ApiCall.of(r.method(), r.path()).toString(), 1, Integer::sum);
-      }
       System.out.printf(
           "%d services (%s) Ready with a URL in %.1f s: %.1f services/s; %d controller API calls,"
               + " %.1f per service:%n",
@@ -158,7 +148,7 @@ public final class KubernetesControllerBenchmark {
           n / seconds,
           calls.size(),
           calls.size() / (double) n);
-      byCall.forEach((k, v) -> System.out.printf("  %-60s %6.2f%n", k, v / (double) n));
+      printPerService(calls, n);
       toChild.println("heap");
       long loaded = Long.parseLong(fromChild.readLine());
       System.out.printf(
@@ -176,7 +166,30 @@ public final class KubernetesControllerBenchmark {
     System.exit(0);
   }
 
-  private static int ready(KubernetesStore store) {
+  /** The platform config of both JVMs: Revisions may start at zero instances. */
+  private static ValidationContext config() {
+    return new ValidationContext(
+        ValidationContext.standard().defaults(),
+        ValidationContext.standard().deployment(),
+        ValidationContext.standard().domain(),
+        AutoscalerConfig.fromMap("autoscaler", Map.of("allow-zero-initial-scale", "true"), 0),
+        false);
+  }
+
+  /**
+   * Prints {@code calls} by API call, per one of {@code n} Services (also
+   * KubernetesStoreBenchmark).
+   */
+  static void printPerService(List<MockApiServer.Request> calls, int n) {
+    Map<String, Integer> byCall = new TreeMap<>();
+    for (MockApiServer.Request r : calls) {
+      byCall.merge(RbacCoverageTest.ApiCall.of(r.method(), r.path()).toString(), 1, Integer::sum);
+    }
+    byCall.forEach((k, v) -> System.out.printf("  %-60s %6.2f%n", k, v / (double) n));
+  }
+
+  /** How many Routes are Ready with a URL (also KubernetesStoreBenchmark). */
+  static int readyRoutes(KubernetesStore store) {
     int n = 0;
     for (Resource r : store.list(Kind.ROUTE, null).items()) {
       Route route = (Route) r;
@@ -189,13 +202,7 @@ public final class KubernetesControllerBenchmark {
 
   /** The controller's JVM: runs it, then answers "heap" with its live heap until "quit". */
   private static void child(Path kubeconfig) throws Exception {
-    ValidationContext ctx =
-        new ValidationContext(
-            ValidationContext.standard().defaults(),
-            ValidationContext.standard().deployment(),
-            ValidationContext.standard().domain(),
-            AutoscalerConfig.fromMap("autoscaler", Map.of("allow-zero-initial-scale", "true"), 0),
-            false);
+    ValidationContext ctx = config();
     KubernetesClient client = ClusterConnection.fromKubeconfig(kubeconfig, "kubeconfig");
     KubernetesController c =
         KubernetesController.start(
