@@ -46,11 +46,6 @@ import java.util.function.Consumer;
  * before its PodAutoscaler is made; its status annotations name the engine and the containers.
  */
 final class RevisionReconciler extends KindReconciler<Revision> {
-  /** Status annotations: the engine that runs the revision, and its containers' names. */
-  static final String ENGINE_ANNOTATION = "coldbrew.dev/engine";
-
-  static final String CONTAINERS_ANNOTATION = "coldbrew.dev/containers";
-
   /** The wait before trying again to resolve an image that could not be: doubled, capped. */
   static final Duration RESOLVE_RETRY_MIN = Duration.ofSeconds(5);
 
@@ -223,11 +218,11 @@ final class RevisionReconciler extends KindReconciler<Revision> {
   /** The status annotations naming the engine and, for containers, the running containers. */
   private static void annotate(Revision.RevisionStatus st, Engine engine, List<String> containers) {
     Map<String, String> a = st.annotations == null ? new LinkedHashMap<>() : st.annotations;
-    a.put(ENGINE_ANNOTATION, engine.value());
+    a.put(Engine.ANNOTATION, engine.value());
     if (containers.isEmpty()) {
-      a.remove(CONTAINERS_ANNOTATION);
+      a.remove(Engine.CONTAINERS_ANNOTATION);
     } else {
-      a.put(CONTAINERS_ANNOTATION, String.join(",", containers));
+      a.put(Engine.CONTAINERS_ANNOTATION, String.join(",", containers));
     }
     st.annotations = a;
   }

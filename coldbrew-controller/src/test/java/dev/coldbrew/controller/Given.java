@@ -7,6 +7,7 @@ import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.model.ServerlessService;
 import dev.coldbrew.api.model.Service;
+import dev.coldbrew.api.runtime.Engine;
 import dev.coldbrew.store.admission.Admission;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -89,7 +90,7 @@ final class Given {
     st.markContainerHealthy(clock);
     st.rollUpReady(clock);
     st.observedGeneration = 1L;
-    st.annotations = new LinkedHashMap<>(Map.of(RevisionReconciler.ENGINE_ANNOTATION, "process"));
+    st.annotations = new LinkedHashMap<>(Map.of(Engine.ANNOTATION, "process"));
     return st;
   }
 }

@@ -101,7 +101,7 @@ class ImageResolutionTest {
         .until(() -> "Unknown/ResolvingDigests/null".equals(condition(revision(), "Ready")));
     assertThat(store.get(Kind.POD_AUTOSCALER, "default", "hello-00001")).isEmpty();
     assertThat(runtime.scaled).isEmpty();
-    assertThat(revision().status.annotations).containsEntry("coldbrew.dev/engine", "container");
+    assertThat(revision().status.annotations).containsEntry(Engine.ANNOTATION, "container");
 
     runtime.pending.get(key).complete(DIGEST);
     await().atMost(WAIT).until(() -> runtime.scaled.containsKey(key));
@@ -158,7 +158,7 @@ class ImageResolutionTest {
                 revision() != null
                     && revision().status != null
                     && revision().status.annotations != null
-                    && "process".equals(revision().status.annotations.get("coldbrew.dev/engine")));
+                    && "process".equals(revision().status.annotations.get(Engine.ANNOTATION)));
     assertThat(revision().status.containerStatuses).isNull();
   }
 

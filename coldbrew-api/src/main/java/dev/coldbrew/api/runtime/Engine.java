@@ -16,8 +16,14 @@ public enum Engine {
   PROCESS,
   CONTAINER;
 
-  /** The per-revision annotation that forces an engine: {@code process} or {@code container}. */
+  /**
+   * The per-revision annotation that forces an engine: {@code process} or {@code container}; in a
+   * revision's status annotations, the engine that runs it.
+   */
   public static final String ANNOTATION = "coldbrew.dev/engine";
+
+  /** The status annotation that names a revision's containers, comma-separated. */
+  public static final String CONTAINERS_ANNOTATION = "coldbrew.dev/containers";
 
   /** What the annotation and the config key accept. */
   public static final String EXPECTED = "process or container";

@@ -14,6 +14,7 @@ import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.model.TrafficTarget;
+import dev.coldbrew.api.runtime.Engine;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.Table;
@@ -214,15 +215,15 @@ public class DescribeCommand extends ClientCommand {
         return;
       }
       Map<String, String> a = st.annotations == null ? Map.of() : st.annotations;
-      if (a.get("coldbrew.dev/engine") != null) {
-        out.printf("%-12s %s%n", "Engine:", a.get("coldbrew.dev/engine"));
+      if (a.get(Engine.ANNOTATION) != null) {
+        out.printf("%-12s %s%n", "Engine:", a.get(Engine.ANNOTATION));
       }
       if (st.imageDigest() != null) {
         out.printf("%-12s %s%n", "Digest:", st.imageDigest());
       }
-      if (a.get("coldbrew.dev/containers") != null) {
+      if (a.get(Engine.CONTAINERS_ANNOTATION) != null) {
         out.printf(
-            "%-12s %s%n", "Containers:", a.get("coldbrew.dev/containers").replace(",", ", "));
+            "%-12s %s%n", "Containers:", a.get(Engine.CONTAINERS_ANNOTATION).replace(",", ", "));
       }
     }
 
