@@ -1,6 +1,7 @@
 package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.api.validation.ValidationContext;
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import dev.coldbrew.kubernetes.ClusterConnection;
 import dev.coldbrew.kubernetes.HttpQueueScraper;
@@ -96,7 +97,7 @@ public class ControllerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     InetSocketAddress health = hostPort("--health-address", healthAddress);
     if (metricsPort < 1 || metricsPort > 65535) {
-      throw new UserException("--metrics-port: " + metricsPort + " (expected: 1..65535)");
+      throw new UsageException("--metrics-port: " + metricsPort + " (expected: 1..65535)");
     }
     String id = identity;
     if (id == null || id.isBlank()) {
@@ -178,7 +179,7 @@ public class ControllerCommand implements Callable<Integer> {
       }
     }
     if (host.isEmpty() || port < 0 || port > 65535 || !host.matches("[A-Za-z0-9.:%-]+")) {
-      throw new UserException(
+      throw new UsageException(
           flag + ": \"" + value + "\" (expected: HOST:PORT such as 0.0.0.0:8081, port 0..65535)");
     }
     return new InetSocketAddress(host, port);

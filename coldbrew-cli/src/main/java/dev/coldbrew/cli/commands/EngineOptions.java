@@ -1,5 +1,6 @@
 package dev.coldbrew.cli.commands;
 
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -49,8 +50,14 @@ public final class EngineOptions {
     return switch (e.toLowerCase(Locale.ROOT)) {
       case "local" -> false;
       case "kubernetes", "k8s" -> true;
-      default ->
-          throw new UserException(source + ": \"" + e + "\" (expected: local or kubernetes)");
+      default -> {
+        String message = source + ": \"" + e + "\" (expected: local or kubernetes)";
+        // a bad flag is a usage error (exit 2); a bad environment variable is not the command
+        // line's
+        throw flag == null || flag.isBlank()
+            ? new UserException(message)
+            : new UsageException(message);
+      }
     };
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.coldbrew.cli.Main;
+import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -75,12 +76,13 @@ class KubernetesFlagsTest {
     Path missing = dir.resolve("nope");
     for (String bad : new String[] {"nope", ":8081", "host:", "host:70000", "host:-1", "a b:1"}) {
       Run r = run("controller", "--kubeconfig", missing.toString(), "--health-address", bad);
-      assertThat(r.code()).as(bad).isEqualTo(1);
+      assertThat(r.code()).as(bad).isEqualTo(2);
       assertThat(r.err())
           .as(bad)
           .contains("--health-address: \"" + bad + "\" (expected: HOST:PORT");
     }
     Run port = run("controller", "--kubeconfig", "k", "--metrics-port", "0");
+    assertThat(port.code()).isEqualTo(2);
     assertThat(port.err()).contains("--metrics-port: 0 (expected: 1..65535)");
     Run domain = run("controller", "--kubeconfig", "k", "--domain", "Bad_Domain");
     assertThat(domain.err()).contains("domain: \"Bad_Domain\"");
@@ -104,12 +106,13 @@ class KubernetesFlagsTest {
     assertThat(EngineOptions.kubernetes(null, Map.of("COLDBREW_ENGINE", "kubernetes"))).isTrue();
     assertThat(EngineOptions.kubernetes("Kubernetes", Map.of())).isTrue();
     assertThatThrownBy(() -> EngineOptions.kubernetes("docker", Map.of()))
-        .isInstanceOf(UserException.class)
+        .isInstanceOf(UsageException.class)
         .hasMessage("--engine: \"docker\" (expected: local or kubernetes)");
     assertThatThrownBy(() -> EngineOptions.kubernetes(null, Map.of("COLDBREW_ENGINE", "x")))
+        .isExactlyInstanceOf(UserException.class)
         .hasMessage("COLDBREW_ENGINE: \"x\" (expected: local or kubernetes)");
     Run r = run("get", "ksvc", "--engine", "docker");
-    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--engine: \"docker\" (expected: local or kubernetes)");
   }
 
