@@ -217,6 +217,7 @@ final class ProxiedRequest extends UpstreamExchange
       }
     }
     retried = true;
+    rev.recorder.connectRetried();
     long now = gw.nanoTime();
     failed.stats.requestOut(now, proxied);
     queueStatsIn = false;

@@ -32,6 +32,12 @@ public interface RequestObserver {
      * {@code waitNanos}.
      */
     void coldStart(long waitNanos);
+
+    /**
+     * A request's connection to an instance could not be opened (nothing was sent), and the request
+     * is tried once more: on another instance, through the activator, or on the same instance.
+     */
+    void connectRetried();
   }
 
   /** Records nothing. */
@@ -44,6 +50,9 @@ public interface RequestObserver {
 
               @Override
               public void coldStart(long waitNanos) {}
+
+              @Override
+              public void connectRetried() {}
             };
 
         @Override

@@ -101,6 +101,9 @@ class GatewayRequestRulesIT {
 
               @Override
               public void coldStart(long waitNanos) {}
+
+              @Override
+              public void connectRetried() {}
             };
           }
 

@@ -51,6 +51,11 @@ class RequestObserverIT {
             public void coldStart(long waitNanos) {
               seen.add("cold start");
             }
+
+            @Override
+            public void connectRetried() {
+              seen.add("connect retried");
+            }
           };
         }
 
@@ -132,6 +137,31 @@ class RequestObserverIT {
             "done 200 via activator",
             "done 200 direct",
             "removed hello-00001");
+  }
+
+  @Test
+  void aConnectionThatCannotBeOpenedIsTriedOnAnotherInstanceAndCounted() throws Exception {
+    start(false);
+    int closedPort;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+      closedPort = probe.getLocalPort();
+    }
+    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 0, null, null));
+    dataPlane.updateInstances(
+        REV, List.of(new Instance("gone", "127.0.0.1", closedPort), instance()));
+    dataPlane.updateMode(REV, SksMode.SERVE);
+    // round robin: at least one of the two requests picks the closed port first
+    for (int i = 0; i < 2; i++) {
+      assertThat(send().get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> seen.stream().filter(e -> e.startsWith("done")).count() == 2);
+    assertThat(seen.stream().filter(e -> e.startsWith("done"))).containsOnly("done 200 direct");
+    assertThat(seen.stream().filter(e -> e.equals("connect retried")).count()).isBetween(1L, 2L);
+    assertThat(seen)
+        .containsOnly("added hello-00001", "connect retried", "done 200 direct")
+        .startsWith("added hello-00001");
   }
 
   @Test

@@ -85,6 +85,7 @@ public final class RevisionMeters {
   private final Timer coldStarts;
   private final Counter instanceStarts;
   private final Counter instanceExits;
+  private final Counter connectRetries;
   private final LongAdder requestsSinceSample = new LongAdder();
   private final LongAdder coldStartsSinceSample = new LongAdder();
   private final ArrayDeque<Sample> history = new ArrayDeque<>();
@@ -117,6 +118,14 @@ public final class RevisionMeters {
         add(
             Counter.builder("coldbrew_instance_exits")
                 .description("Instances that left the ready set (scale-down, exit, failed probe)")
+                .tags(tags)
+                .register(registry));
+    connectRetries =
+        add(
+            Counter.builder("activator_connect_retries")
+                .description(
+                    "Requests tried once more because a connection to an instance could not be"
+                        + " opened (nothing had been sent)")
                 .tags(tags)
                 .register(registry));
     this.held = held;
@@ -214,6 +223,10 @@ public final class RevisionMeters {
   }
 
   /** Records a cold start; true when it is the first within a sample period (one event each). */
+  void connectRetried() {
+    connectRetries.increment();
+  }
+
   synchronized boolean coldStart(long waitNanos, long nowMillis) {
     coldStarts.record(waitNanos, TimeUnit.NANOSECONDS);
     coldStartsSinceSample.increment();

@@ -155,6 +155,11 @@ public final class Telemetry
               "request waited " + waitNanos / 1_000_000 + " ms for the first instance");
         }
       }
+
+      @Override
+      public void connectRetried() {
+        m.connectRetried();
+      }
     };
   }
 

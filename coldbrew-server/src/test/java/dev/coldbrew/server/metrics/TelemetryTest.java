@@ -80,6 +80,7 @@ class TelemetryTest {
     r.requestDone(200, 5_000_000, true);
     r.requestDone(204, 5_000_000, false);
     r.requestDone(503, 1_000_000, false);
+    r.connectRetried();
     String text = telemetry.scrape();
     String ok =
         "configuration=\"hello\",namespace=\"default\",response_code_class=\"2xx\","
@@ -91,7 +92,10 @@ class TelemetryTest {
         .contains("activator_request_count_total{" + ok + "} 1.0")
         .doesNotContain("activator_request_count_total{" + err)
         .contains("revision_request_latencies_count{" + ok + "} 2")
-        .contains("revision_request_latencies_bucket{" + ok + ",le=\"10.0\"} 2");
+        .contains("revision_request_latencies_bucket{" + ok + ",le=\"10.0\"} 2")
+        .contains(
+            "activator_connect_retries_total{configuration=\"hello\",namespace=\"default\","
+                + "revision=\"hello-00002\",service=\"hello-svc\"} 1.0");
   }
 
   @Test
