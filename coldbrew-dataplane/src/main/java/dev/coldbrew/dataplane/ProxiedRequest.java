@@ -11,8 +11,8 @@ import io.netty.handler.codec.http.HttpRequest;
  * {@link Throttler} until an instance has a free slot), the instance's queue ({@link Breaker}),
  * then a pooled connection of its event loop to the instance; from there {@link UpstreamExchange}
  * (this class's other half) relays head and bodies both ways. This half admits the request, retries
- * it once when a connection cannot be opened, watches its deadlines (for its loop's sweep), takes
- * evictions, and ends it.
+ * it once when a connection cannot be opened or closes before a response that may be sent twice,
+ * watches its deadlines (for its loop's sweep), takes evictions, and ends it.
  *
  * <p>A state machine over {@link RequestPhase}, whose Javadoc lists what holds in each phase.
  * Confined to the client connection's event loop: a grant or eviction that happens on another
@@ -192,32 +192,32 @@ final class ProxiedRequest extends UpstreamExchange
     if (phase != RequestPhase.PROXYING || upstream != null) {
       return;
     }
-    if (!retried && reroute()) {
+    if (!retried) {
+      retry(RequestObserver.Retry.CONNECT_FAILED);
       return;
     }
     upstreamFailed("could not connect to the instance", cause);
   }
 
-  /**
-   * The connection to the instance could not be opened, so nothing was sent: give back its slots
-   * and try once more, through the activator (which may pick another instance) or, in Serve mode,
-   * on the next ready instance. False if there is nowhere else to go.
-   */
-  private boolean reroute() {
-    InstanceQueue failed = queue;
-    InstanceQueue next = null;
-    if (!inActivator) {
-      InstanceQueue[] ready = rev.ready;
-      if (ready.length < 2) {
-        return false;
-      }
-      next = rev.nextQueue(ready);
-      if (next == failed) {
-        next = rev.nextQueue(ready);
-      }
+  @Override
+  boolean resend() {
+    if (retried) {
+      return false;
     }
+    retry(RequestObserver.Retry.CLOSED_BEFORE_RESPONSE);
+    return true;
+  }
+
+  /**
+   * Sends the request once more, when nothing of it reached the app (its connection could not be
+   * opened) or it may be sent twice ({@link RequestContext#resendable}): gives back the failed
+   * instance's slots, then takes another ready instance in Serve mode, else waits in the activator
+   * for the instance it grants next (which may be the same one, or one that starts later).
+   */
+  private void retry(RequestObserver.Retry why) {
     retried = true;
-    rev.recorder.connectRetried();
+    rev.recorder.retried(why);
+    InstanceQueue failed = queue;
     long now = gw.nanoTime();
     failed.stats.requestOut(now, proxied);
     queueStatsIn = false;
@@ -227,14 +227,22 @@ final class ProxiedRequest extends UpstreamExchange
     }
     gw.registry.queueExit(failed);
     queue = null;
-    if (next != null) {
-      enterQueue(next, false, now);
-      return true;
+    if (!inActivator) {
+      InstanceQueue[] ready = rev.ready;
+      InstanceQueue next = ready.length < 2 ? null : rev.nextQueue(ready);
+      if (next == failed) {
+        next = rev.nextQueue(ready);
+      }
+      if (next != null) {
+        enterQueue(next, false, now);
+      } else {
+        enterActivator();
+      }
+      return;
     }
     rev.throttler.release(tracker);
     tracker = null;
     hold();
-    return true;
   }
 
   /**

@@ -67,6 +67,22 @@ record RequestContext(
         idle != null && idle > 0 ? idle * SECOND : 0);
   }
 
+  /**
+   * Whether the request may be sent to an instance a second time after its connection closed before
+   * any response: an idempotent method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE, as RFC 9110 defines
+   * them) with no body (a body is streamed, not kept) and no upgrade.
+   */
+  boolean resendable() {
+    return !hasBody
+        && !webSocket
+        && (HttpMethod.GET.equals(method)
+            || HttpMethod.HEAD.equals(method)
+            || HttpMethod.OPTIONS.equals(method)
+            || HttpMethod.TRACE.equals(method)
+            || HttpMethod.PUT.equals(method)
+            || HttpMethod.DELETE.equals(method));
+  }
+
   /** Whether a response with {@code status} to this request carries a body. */
   boolean responseHasBody(int status) {
     return status >= 200 && status != 204 && status != 304 && !HttpMethod.HEAD.equals(method);

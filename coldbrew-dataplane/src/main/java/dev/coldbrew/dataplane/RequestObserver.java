@@ -33,11 +33,26 @@ public interface RequestObserver {
      */
     void coldStart(long waitNanos);
 
+    /** A request goes to an instance once more, for the reason given. */
+    void retried(Retry why);
+  }
+
+  /** Why a request went to an instance a second time; each request goes at most twice. */
+  enum Retry {
+    /** The connection could not be opened: nothing was sent. */
+    CONNECT_FAILED("connect_failed"),
     /**
-     * A request's connection to an instance could not be opened (nothing was sent), and the request
-     * is tried once more: on another instance, through the activator, or on the same instance.
+     * The connection closed after the request was sent and before any response; the request was
+     * idempotent and had no body.
      */
-    void connectRetried();
+    CLOSED_BEFORE_RESPONSE("closed_before_response");
+
+    /** Its name in metrics. */
+    public final String label;
+
+    Retry(String label) {
+      this.label = label;
+    }
   }
 
   /** Records nothing. */
@@ -52,7 +67,7 @@ public interface RequestObserver {
               public void coldStart(long waitNanos) {}
 
               @Override
-              public void connectRetried() {}
+              public void retried(Retry why) {}
             };
 
         @Override

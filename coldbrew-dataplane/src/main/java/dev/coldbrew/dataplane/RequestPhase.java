@@ -4,9 +4,10 @@ package dev.coldbrew.dataplane;
  * Where one proxied request ({@link ProxiedRequest}) is in its life. A request exists from the
  * moment its head was read, checked and routed; before that the connection is reading a head and
  * has no request (see {@link ClientConnection}). Phases only move forward, in this order, except
- * that a request whose connection to an instance could not be opened goes back from {@link
- * #PROXYING} to {@link #HELD} or {@link #QUEUED} once (the retry on another instance). What holds
- * in each phase — {@link ProxiedRequest} checks these, and {@code finish} undoes exactly them:
+ * that a request goes back from {@link #PROXYING} to {@link #HELD} or {@link #QUEUED} once when it
+ * is retried (its connection to an instance could not be opened, or closed before any response to a
+ * request that may be sent twice). What holds in each phase — {@link ProxiedRequest} checks these,
+ * and {@code finish} undoes exactly them:
  *
  * <ul>
  *   <li>{@link #ROUTED}: a revision was chosen and the request is on its event loop's deadline

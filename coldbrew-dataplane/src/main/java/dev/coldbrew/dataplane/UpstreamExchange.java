@@ -79,6 +79,13 @@ abstract class UpstreamExchange {
   /** The instance failed the request: 502, or a closed client connection once answering began. */
   abstract void upstreamFailed(String what, Throwable cause);
 
+  /**
+   * The instance's connection closed after the request went out and before any response: true if
+   * the request is on its way once more (it was {@link RequestContext#resendable} and not retried
+   * before), false if it fails.
+   */
+  abstract boolean resend();
+
   abstract void finish(RequestPhase end);
 
   abstract void finish(RequestPhase end, long now);
@@ -94,7 +101,9 @@ abstract class UpstreamExchange {
     c.exchange = this;
     Channel up = c.channel;
     up.write(head, up.voidPromise());
-    head = null;
+    if (!context.resendable()) {
+      head = null; // kept only while the request may be sent again
+    }
     if (context.expectContinue() && !requestEnded) {
       conn.writeContinue(); // the request goes through now: let the client send its body
     }
@@ -334,6 +343,18 @@ abstract class UpstreamExchange {
     upstream = null;
     if (phase.ended() || phase == RequestPhase.TUNNEL) {
       return;
+    }
+    if (phase == RequestPhase.PROXYING && head != null) { // head is kept only if resendable
+      if (requestEnded) {
+        // the head goes again with the end of its (empty) body: attach() sends what is pending
+        pending = new ArrayDeque<>(1);
+        pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
+        requestSent = false;
+      }
+      if (resend()) {
+        return;
+      }
+      dropPending();
     }
     upstreamFailed("the instance closed the connection or failed before a complete response", null);
   }

@@ -103,7 +103,7 @@ class GatewayRequestRulesIT {
               public void coldStart(long waitNanos) {}
 
               @Override
-              public void connectRetried() {}
+              public void retried(Retry why) {}
             };
           }
 

@@ -53,8 +53,8 @@ class RequestObserverIT {
             }
 
             @Override
-            public void connectRetried() {
-              seen.add("connect retried");
+            public void retried(Retry why) {
+              seen.add("retried " + why.label);
             }
           };
         }
@@ -158,9 +158,10 @@ class RequestObserverIT {
         .atMost(Duration.ofSeconds(30))
         .until(() -> seen.stream().filter(e -> e.startsWith("done")).count() == 2);
     assertThat(seen.stream().filter(e -> e.startsWith("done"))).containsOnly("done 200 direct");
-    assertThat(seen.stream().filter(e -> e.equals("connect retried")).count()).isBetween(1L, 2L);
+    assertThat(seen.stream().filter(e -> e.equals("retried connect_failed")).count())
+        .isBetween(1L, 2L);
     assertThat(seen)
-        .containsOnly("added hello-00001", "connect retried", "done 200 direct")
+        .containsOnly("added hello-00001", "retried connect_failed", "done 200 direct")
         .startsWith("added hello-00001");
   }
 

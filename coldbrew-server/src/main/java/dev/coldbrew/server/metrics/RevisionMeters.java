@@ -1,6 +1,7 @@
 package dev.coldbrew.server.metrics;
 
 import dev.coldbrew.controller.AutoscalerObserver;
+import dev.coldbrew.dataplane.RequestObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -11,7 +12,9 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +88,7 @@ public final class RevisionMeters {
   private final Timer coldStarts;
   private final Counter instanceStarts;
   private final Counter instanceExits;
-  private final Counter connectRetries;
+  private final Map<RequestObserver.Retry, Counter> retries;
   private final LongAdder requestsSinceSample = new LongAdder();
   private final LongAdder coldStartsSinceSample = new LongAdder();
   private final ArrayDeque<Sample> history = new ArrayDeque<>();
@@ -120,14 +123,19 @@ public final class RevisionMeters {
                 .description("Instances that left the ready set (scale-down, exit, failed probe)")
                 .tags(tags)
                 .register(registry));
-    connectRetries =
-        add(
-            Counter.builder("activator_connect_retries")
-                .description(
-                    "Requests tried once more because a connection to an instance could not be"
-                        + " opened (nothing had been sent)")
-                .tags(tags)
-                .register(registry));
+    retries = new EnumMap<>(RequestObserver.Retry.class);
+    for (RequestObserver.Retry why : RequestObserver.Retry.values()) {
+      retries.put(
+          why,
+          add(
+              Counter.builder("activator_request_retries")
+                  .description(
+                      "Requests sent to an instance a second time: their connection could not be"
+                          + " opened, or closed before any response to an idempotent request")
+                  .tags(tags)
+                  .tag("reason", why.label)
+                  .register(registry)));
+    }
     this.held = held;
     // The gauge reads through this object, which the registry's owner (Telemetry) holds strongly:
     // Micrometer keeps only a weak reference to a gauge's state object, so a lambda passed in as
@@ -223,8 +231,8 @@ public final class RevisionMeters {
   }
 
   /** Records a cold start; true when it is the first within a sample period (one event each). */
-  void connectRetried() {
-    connectRetries.increment();
+  void retried(RequestObserver.Retry why) {
+    retries.get(why).increment();
   }
 
   synchronized boolean coldStart(long waitNanos, long nowMillis) {

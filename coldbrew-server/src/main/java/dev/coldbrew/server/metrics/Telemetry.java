@@ -157,8 +157,8 @@ public final class Telemetry
       }
 
       @Override
-      public void connectRetried() {
-        m.connectRetried();
+      public void retried(Retry why) {
+        m.retried(why);
       }
     };
   }

@@ -80,7 +80,7 @@ class TelemetryTest {
     r.requestDone(200, 5_000_000, true);
     r.requestDone(204, 5_000_000, false);
     r.requestDone(503, 1_000_000, false);
-    r.connectRetried();
+    r.retried(RequestObserver.Retry.CONNECT_FAILED);
     String text = telemetry.scrape();
     String ok =
         "configuration=\"hello\",namespace=\"default\",response_code_class=\"2xx\","
@@ -94,8 +94,13 @@ class TelemetryTest {
         .contains("revision_request_latencies_count{" + ok + "} 2")
         .contains("revision_request_latencies_bucket{" + ok + ",le=\"10.0\"} 2")
         .contains(
-            "activator_connect_retries_total{configuration=\"hello\",namespace=\"default\","
-                + "revision=\"hello-00002\",service=\"hello-svc\"} 1.0");
+            "activator_request_retries_total{configuration=\"hello\",namespace=\"default\","
+                + "reason=\"connect_failed\",revision=\"hello-00002\",service=\"hello-svc\"}"
+                + " 1.0")
+        .contains(
+            "activator_request_retries_total{configuration=\"hello\",namespace=\"default\","
+                + "reason=\"closed_before_response\",revision=\"hello-00002\","
+                + "service=\"hello-svc\"} 0.0");
   }
 
   @Test
