@@ -1,5 +1,6 @@
 package dev.coldbrew.dataplane;
 
+import dev.coldbrew.api.model.NamespacedName;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -20,8 +21,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -58,7 +61,11 @@ final class Gateway {
   private final ConnectionTracker[] loops;
   private final LongSupplier nanoTime;
   private final HttpDecoderConfig requestDecoder;
-  private final RateLimitedLog clientErrors;
+
+  /** The period of the answer logs: one line per revision and answer at most. */
+  private static final long ANSWER_LOG_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  private final Map<AnswerKey, RateLimitedLog> answerLogs = new ConcurrentHashMap<>();
   private final List<Channel> servers = new CopyOnWriteArrayList<>();
 
   Gateway(
@@ -86,7 +93,6 @@ final class Gateway {
             .setMaxHeaderSize(options.maxHeaderSize())
             .setMaxChunkSize(8192)
             .setAllowDuplicateContentLengths(false);
-    this.clientErrors = new RateLimitedLog(DataPlane.log, TimeUnit.SECONDS.toNanos(10), nanoTime);
   }
 
   long nanoTime() {
@@ -205,10 +211,18 @@ final class Gateway {
     try {
       route(conn, head);
     } catch (RuntimeException e) {
-      clientErrors.warn("a request could not be handled and was answered 400", e);
       if (conn.current == null) {
-        reject(conn, head.protocolVersion(), 400, "bad request\n");
+        reject(
+            conn,
+            head.protocolVersion(),
+            GatewayAnswer.MALFORMED_REQUEST,
+            "bad request\n",
+            null,
+            "the request could not be handled",
+            e);
       } else {
+        answerLog(GatewayAnswer.MALFORMED_REQUEST, null)
+            .warn("the request could not be handled; its connection was closed", e);
         conn.close();
       }
     }
@@ -217,7 +231,12 @@ final class Gateway {
   private void route(ClientConnection conn, HttpRequest head) {
     HttpVersion version = head.protocolVersion();
     if (version.majorVersion() != 1 || version.minorVersion() > 1) {
-      reject(conn, HttpVersion.HTTP_1_1, 400, "unsupported HTTP version\n");
+      reject(
+          conn,
+          HttpVersion.HTTP_1_1,
+          GatewayAnswer.MALFORMED_REQUEST,
+          "unsupported HTTP version\n",
+          null);
       return;
     }
     HttpHeaders h = head.headers();
@@ -226,14 +245,19 @@ final class Gateway {
     // RFC 9112 §3.2: exactly one valid Host
     RequestTarget.Authority authority = scan.hosts == 1 ? conn.authority(scan.host) : null;
     if (authority == null) {
-      reject(conn, version, 400, "missing or malformed Host header\n");
+      reject(
+          conn,
+          version,
+          GatewayAnswer.MALFORMED_REQUEST,
+          "missing or malformed Host header\n",
+          null);
       return;
     }
     String host = conn.routeHost();
     String uri = head.uri();
     HttpMethod method = head.method();
     if (uri.isEmpty() || RequestTarget.hasControl(uri) || HttpMethod.CONNECT.equals(method)) {
-      reject(conn, version, 400, "malformed request target\n");
+      reject(conn, version, GatewayAnswer.MALFORMED_REQUEST, "malformed request target\n", null);
       return;
     }
     String absoluteAuthority = null;
@@ -251,8 +275,9 @@ final class Gateway {
         reject(
             conn,
             version,
-            400,
-            "request target must be a path, an http:// URI without userinfo, or * for OPTIONS\n");
+            GatewayAnswer.MALFORMED_REQUEST,
+            "request target must be a path, an http:// URI without userinfo, or * for OPTIONS\n",
+            null);
         return;
       }
     }
@@ -263,41 +288,51 @@ final class Gateway {
     }
     RoutingTable.HostRoute route = registry.route(host);
     if (route == null) {
-      reject(conn, version, 404, "no route for host " + host + "\n");
+      reject(conn, version, GatewayAnswer.NO_ROUTE, "no route for host " + host + "\n", null);
       return;
     }
+    RevisionState rev = registry.state(route.pick());
     String cl = scan.contentLength;
     if (scan.transferEncodings > 0
         && (cl != null
             || scan.transferEncodings != 1
             || !scan.transferEncoding.equalsIgnoreCase("chunked"))) {
-      reject(conn, version, 400, "unsupported or conflicting Transfer-Encoding\n");
+      reject(
+          conn,
+          version,
+          GatewayAnswer.MALFORMED_REQUEST,
+          "unsupported or conflicting Transfer-Encoding\n",
+          rev);
       return;
     }
     long length = 0;
     if (cl != null) {
       length = parseLength(cl);
       if (length < 0) {
-        reject(conn, version, 400, "malformed Content-Length\n");
+        reject(conn, version, GatewayAnswer.MALFORMED_REQUEST, "malformed Content-Length\n", rev);
         return;
       }
       if (length > maxBodyBytes) {
-        reject(conn, version, 413, BODY_TOO_LARGE);
+        reject(conn, version, GatewayAnswer.BODY_TOO_LARGE, BODY_TOO_LARGE, rev);
         return;
       }
     }
     boolean expectContinue = false;
     if (scan.expects > 0) {
       if (scan.expects != 1 || !scan.expect.equalsIgnoreCase("100-continue")) {
-        reject(conn, version, 417, "unsupported Expect (only 100-continue is)\n");
+        reject(
+            conn,
+            version,
+            GatewayAnswer.UNSUPPORTED_EXPECT,
+            "unsupported Expect (only 100-continue is)\n",
+            rev);
         return;
       }
       expectContinue = !http10; // RFC 9110 §10.1.1
     }
-    RevisionState rev = registry.state(route.pick());
     RevisionState.Failure failure = rev.failure;
     if (failure != null) {
-      reject(conn, version, 503, failure.body());
+      reject(conn, version, GatewayAnswer.REVISION_FAILED, failure.body(), rev);
       return;
     }
     // An upgrade is tunnelled only for a bodiless GET (RFC 6455 §4.1); on any other request the
@@ -333,30 +368,87 @@ final class Gateway {
   /** A head the decoder could not parse: 414, 431 or 400, then the connection is closed. */
   private void invalid(ClientConnection conn, HttpRequest head) {
     Throwable cause = head.decoderResult().cause();
-    int status = 400;
+    GatewayAnswer answer = GatewayAnswer.MALFORMED_REQUEST;
     String body = "malformed request\n";
     if (cause instanceof TooLongHttpLineException) {
-      status = 414;
+      answer = GatewayAnswer.REQUEST_LINE_TOO_LONG;
       body = "request line too long\n";
     } else if (cause instanceof TooLongHttpHeaderException) {
-      status = 431;
+      answer = GatewayAnswer.HEADERS_TOO_LARGE;
       body = "request headers too large\n";
     }
     if (DataPlane.log.isDebugEnabled()) {
-      DataPlane.log.debug("refused a malformed request ({}): {}", status, String.valueOf(cause));
+      DataPlane.log.debug(
+          "refused a malformed request ({}): {}", answer.status, String.valueOf(cause));
     }
-    reject(conn, head.protocolVersion(), status, body);
+    reject(conn, head.protocolVersion(), answer, body, null);
   }
 
   /**
    * Answers at once and ends the connection: the decoder stops (nothing sent after this request is
-   * read), and the connection closes once the answer is flushed.
+   * read), and the connection closes once the answer is flushed. {@code rev} is null before the
+   * request was routed.
    */
-  private static void reject(ClientConnection conn, HttpVersion version, int status, String body) {
+  private void reject(
+      ClientConnection conn,
+      HttpVersion version,
+      GatewayAnswer answer,
+      String body,
+      RevisionState rev) {
+    reject(conn, version, answer, body, rev, body, null);
+  }
+
+  /** Likewise, logged as {@code detail} with {@code cause}'s message. */
+  private void reject(
+      ClientConnection conn,
+      HttpVersion version,
+      GatewayAnswer answer,
+      String body,
+      RevisionState rev,
+      String detail,
+      Throwable cause) {
     conn.stopReading();
     conn.reading = null;
-    conn.reply(version, status, body, true, null);
+    conn.reply(version, answer.status, body, true, null);
+    answered(answer, rev, null, detail, cause);
   }
+
+  /**
+   * The gateway answered a request itself: counted by the revision's recorder (or the observer,
+   * before routing) and logged, at most one line per period for each revision and answer. {@code
+   * detail} is the answer's body; {@code instance} and {@code cause} may be null.
+   */
+  void answered(
+      GatewayAnswer answer, RevisionState rev, String instance, String detail, Throwable cause) {
+    if (rev != null) {
+      rev.recorder.answered(answer);
+    } else {
+      registry.observer.refused(answer);
+    }
+    String what =
+        (rev == null
+                ? ""
+                : "revision " + rev.key + (instance == null ? "" : ", instance " + instance) + ": ")
+            + answer.status
+            + " "
+            + answer.label
+            + ": "
+            + detail.strip();
+    answerLog(answer, rev)
+        .warn(
+            cause == null || cause.getMessage() == null
+                ? what
+                : what + " (" + cause.getMessage() + ")",
+            cause);
+  }
+
+  private RateLimitedLog answerLog(GatewayAnswer answer, RevisionState rev) {
+    return answerLogs.computeIfAbsent(
+        new AnswerKey(rev == null ? null : rev.key, answer),
+        k -> new RateLimitedLog(DataPlane.log, ANSWER_LOG_PERIOD_NANOS, nanoTime));
+  }
+
+  private record AnswerKey(NamespacedName revision, GatewayAnswer answer) {}
 
   static String lowerCase(String host) {
     for (int i = 0; i < host.length(); i++) {

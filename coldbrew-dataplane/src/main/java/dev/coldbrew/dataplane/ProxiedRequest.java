@@ -90,7 +90,7 @@ final class ProxiedRequest extends UpstreamExchange
     phase = RequestPhase.HELD;
     if (rev.throttler.acquire(this) == Throttler.Result.REJECTED) {
       phase = RequestPhase.ROUTED;
-      respond(503, gw.heldFullBody(rev), true);
+      respond(GatewayAnswer.TOO_MANY_HELD, gw.heldFullBody(rev), true);
       finish(RequestPhase.FAILED);
     }
   }
@@ -118,7 +118,13 @@ final class ProxiedRequest extends UpstreamExchange
     }
     InstanceQueue q = gw.registry.queue(instance.instance().id());
     if (q == null) {
-      respond(502, gw.badGatewayBody(rev, instance.instance().id(), "instance is gone"), false);
+      String id = instance.instance().id();
+      respond(
+          GatewayAnswer.INSTANCE_GONE,
+          gw.badGatewayBody(rev, id, "instance is gone"),
+          false,
+          "instance " + id + " is gone",
+          null);
       finish(RequestPhase.FAILED);
       return;
     }
@@ -137,7 +143,7 @@ final class ProxiedRequest extends UpstreamExchange
     }
     phase = RequestPhase.QUEUED;
     if (q.breaker.acquire(this) == Breaker.Result.REJECTED) {
-      respond(503, gw.queueFullBody(rev), true);
+      respond(GatewayAnswer.QUEUE_FULL, gw.queueFullBody(rev), true);
       finish(RequestPhase.FAILED);
     }
   }
@@ -196,7 +202,12 @@ final class ProxiedRequest extends UpstreamExchange
       retry(RequestObserver.Retry.CONNECT_FAILED);
       return;
     }
-    upstreamFailed("could not connect to the instance", cause);
+    upstreamFailed(GatewayAnswer.CONNECT_FAILED, "could not connect to the instance", cause);
+  }
+
+  @Override
+  String instanceId() {
+    return queue == null ? null : queue.instance.id();
   }
 
   @Override
@@ -246,18 +257,23 @@ final class ProxiedRequest extends UpstreamExchange
   }
 
   /**
-   * 502 saying in words what went wrong ({@code what}); the exception only in the debug log. After
-   * the response has started, the client connection is closed instead.
+   * 502 saying in words what went wrong ({@code what}), explained in the log with the exception's
+   * message. After the response has started, the client connection is closed instead.
    */
   @Override
-  void upstreamFailed(String what, Throwable cause) {
-    String instance = queue == null ? "?" : queue.instance.id();
-    if (DataPlane.log.isDebugEnabled()) {
-      DataPlane.log.debug("revision {}, instance {}: {}", rev.key, instance, what, cause);
-    }
+  void upstreamFailed(GatewayAnswer answer, String what, Throwable cause) {
     if (!responseStarted) {
-      respond(502, gw.badGatewayBody(rev, instance, what), false);
+      String instance = instanceId() == null ? "?" : instanceId();
+      respond(answer, gw.badGatewayBody(rev, instance, what), false, what, cause);
     } else {
+      if (DataPlane.log.isDebugEnabled()) {
+        DataPlane.log.debug(
+            "revision {}, instance {}: {} after the response began; closing the client connection",
+            rev.key,
+            instanceId(),
+            what,
+            cause);
+      }
       conn.close();
     }
     finish(RequestPhase.FAILED);
@@ -314,9 +330,13 @@ final class ProxiedRequest extends UpstreamExchange
     if (responseStarted) {
       conn.close();
     } else if (stalled) {
-      respond(408, Gateway.BODY_TIMEOUT, false);
+      respond(GatewayAnswer.BODY_TIMEOUT, Gateway.BODY_TIMEOUT, false);
     } else {
-      respond(504, inActivator ? Gateway.ACTIVATOR_TIMEOUT : Gateway.REQUEST_TIMEOUT, false);
+      if (inActivator) {
+        respond(GatewayAnswer.ACTIVATOR_TIMEOUT, Gateway.ACTIVATOR_TIMEOUT, false);
+      } else {
+        respond(GatewayAnswer.REQUEST_TIMEOUT, Gateway.REQUEST_TIMEOUT, false);
+      }
     }
     finish(RequestPhase.FAILED, now);
   }
@@ -329,7 +349,7 @@ final class ProxiedRequest extends UpstreamExchange
       return;
     }
     if (!phase.ended()) {
-      respond(503, body, false);
+      respond(GatewayAnswer.REVISION_FAILED, body, false);
       finish(RequestPhase.FAILED);
     }
   }

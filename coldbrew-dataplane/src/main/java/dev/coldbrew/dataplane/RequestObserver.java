@@ -16,6 +16,12 @@ public interface RequestObserver {
   /** The revision is gone; its recorder is no longer called. */
   void revisionRemoved(NamespacedName revision);
 
+  /**
+   * The gateway refused a request before it was routed to a revision (a malformed head, no route).
+   * Called from event loops; must not block.
+   */
+  void refused(GatewayAnswer answer);
+
   /** One revision's request outcomes. Called from event loops; must not block. */
   interface Recorder {
     /**
@@ -35,6 +41,9 @@ public interface RequestObserver {
 
     /** A request goes to an instance once more, for the reason given. */
     void retried(Retry why);
+
+    /** The gateway answered one of the revision's requests itself (a 5xx, or a refusal). */
+    void answered(GatewayAnswer answer);
   }
 
   /** Why a request went to an instance a second time; each request goes at most twice. */
@@ -68,6 +77,9 @@ public interface RequestObserver {
 
               @Override
               public void retried(Retry why) {}
+
+              @Override
+              public void answered(GatewayAnswer answer) {}
             };
 
         @Override
@@ -77,5 +89,8 @@ public interface RequestObserver {
 
         @Override
         public void revisionRemoved(NamespacedName revision) {}
+
+        @Override
+        public void refused(GatewayAnswer answer) {}
       };
 }

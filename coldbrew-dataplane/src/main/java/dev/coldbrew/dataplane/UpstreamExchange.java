@@ -77,7 +77,10 @@ abstract class UpstreamExchange {
   }
 
   /** The instance failed the request: 502, or a closed client connection once answering began. */
-  abstract void upstreamFailed(String what, Throwable cause);
+  abstract void upstreamFailed(GatewayAnswer answer, String what, Throwable cause);
+
+  /** The instance the request was sent to, for messages; null before it had one. */
+  abstract String instanceId();
 
   /**
    * The instance's connection closed after the request went out and before any response: true if
@@ -149,7 +152,7 @@ abstract class UpstreamExchange {
     bodyBytes += n;
     if (bodyBytes > gw.maxBodyBytes) {
       content.release();
-      respond(413, Gateway.BODY_TOO_LARGE, false);
+      respond(GatewayAnswer.BODY_TOO_LARGE, Gateway.BODY_TOO_LARGE, false);
       finish(RequestPhase.FAILED);
       return;
     }
@@ -189,7 +192,7 @@ abstract class UpstreamExchange {
   private void malformedBody() {
     conn.stopReading();
     if (!responseStarted) {
-      respond(400, "malformed request body\n", false);
+      respond(GatewayAnswer.MALFORMED_REQUEST, "malformed request body\n", false);
     } else {
       conn.close();
     }
@@ -235,7 +238,10 @@ abstract class UpstreamExchange {
       return;
     }
     if (response.decoderResult().isFailure()) {
-      upstreamFailed("the instance sent a malformed response", response.decoderResult().cause());
+      upstreamFailed(
+          GatewayAnswer.MALFORMED_RESPONSE,
+          "the instance sent a malformed response",
+          response.decoderResult().cause());
       return;
     }
     int status = response.status().code();
@@ -286,7 +292,10 @@ abstract class UpstreamExchange {
     }
     if (content.decoderResult().isFailure()) {
       content.release();
-      upstreamFailed("the instance sent a malformed response", content.decoderResult().cause());
+      upstreamFailed(
+          GatewayAnswer.MALFORMED_RESPONSE,
+          "the instance sent a malformed response",
+          content.decoderResult().cause());
       return;
     }
     if (content.content().isReadable()) {
@@ -356,16 +365,26 @@ abstract class UpstreamExchange {
       }
       dropPending();
     }
-    upstreamFailed("the instance closed the connection or failed before a complete response", null);
+    upstreamFailed(
+        GatewayAnswer.UPSTREAM_CLOSED,
+        "the instance closed the connection or failed before a complete response",
+        null);
   }
 
   // ---- the gateway's own answers
 
   /**
-   * The gateway's own answer to this request. When its body has not been read, nothing after it is
-   * read either and the connection closes once the answer is sent.
+   * The gateway's own answer to this request, explained ({@link Gateway#answered}). When its body
+   * has not been read, nothing after it is read either and the connection closes once the answer is
+   * sent.
    */
-  final void respond(int status, String body, boolean retryAfter) {
+  final void respond(GatewayAnswer answer, String body, boolean retryAfter) {
+    respond(answer, body, retryAfter, body, null);
+  }
+
+  /** Likewise, logged as {@code detail} (the body may say more than the log line needs). */
+  final void respond(
+      GatewayAnswer answer, String body, boolean retryAfter, String detail, Throwable cause) {
     if (responseStarted || !conn.channel.isActive()) {
       return;
     }
@@ -374,13 +393,14 @@ abstract class UpstreamExchange {
       conn.stopReading();
     }
     responseStarted = true;
-    statusSent = status;
+    statusSent = answer.status;
     conn.reply(
         context.version(),
-        status,
+        answer.status,
         body,
         bodyUnread || !context.keepAlive(),
         retryAfter ? gw.retryAfter : null);
+    gw.answered(answer, rev, instanceId(), detail, cause);
   }
 
   /** Gives back the body parts never sent; at the end of the request. */

@@ -51,8 +51,8 @@ class GatewayRequestRulesIT {
   private final Map<String, MultiMap> headersByUri = new ConcurrentHashMap<>();
 
   private final Map<String, String> bodyByUri = new ConcurrentHashMap<>();
-  private final Queue<Integer> outcomes = new ConcurrentLinkedQueue<>();
   private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+  private RecordingObserver observer;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -86,31 +86,17 @@ class GatewayRequestRulesIT {
       dataPlane.close();
     }
     dataPlane = new DataPlane(options.withBind("127.0.0.1", 0).withEventLoops(2), stat -> {});
-    dataPlane.observe(
-        new RequestObserver() {
+    observer =
+        new RecordingObserver() {
           @Override
           public Recorder revisionAdded(NamespacedName revision) {
             if (revision.name().startsWith("boom")) {
               throw new IllegalStateException("an unforeseen failure for " + revision);
             }
-            return new Recorder() {
-              @Override
-              public void requestDone(int statusCode, long durationNanos, boolean viaActivator) {
-                outcomes.add(statusCode);
-              }
-
-              @Override
-              public void coldStart(long waitNanos) {}
-
-              @Override
-              public void retried(Retry why) {}
-            };
+            return super.revisionAdded(revision);
           }
-
-          @Override
-          public void revisionRemoved(NamespacedName revision) {}
-        },
-        false);
+        };
+    dataPlane.observe(observer, false);
     port = dataPlane.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     dataPlane.updateRoutes(
         RoutingTable.of(Map.of(HOST, List.of(new RoutingTable.Target(REV, 100)))));
@@ -304,7 +290,7 @@ class GatewayRequestRulesIT {
       assertThat(reply).startsWith("HTTP/1.1 408").contains("request body timeout");
       assertThat(ms).isGreaterThanOrEqualTo(400);
     }
-    await().atMost(Duration.ofSeconds(30)).until(() -> outcomes.contains(408));
+    await().atMost(Duration.ofSeconds(30)).until(() -> observer.seen.contains("done 408 direct"));
     assertThat(bodyByUri).doesNotContainKey("/");
   }
 
@@ -457,6 +443,43 @@ class GatewayRequestRulesIT {
         .startsWith("HTTP/1.1 502")
         .contains("could not connect to the instance")
         .doesNotContainPattern("[A-Za-z]+\\.[A-Za-z]+\\.[A-Za-z]+|Exception");
+  }
+
+  @Test
+  void everyAnswerTheGatewayMakesIsCountedAndLoggedOncePerPeriodAndReason() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      String reply =
+          RawHttp.untilClosed(
+              port, "GET / HTTP/1.1\r\nHost: nope.default.localhost\r\nConnection: close\r\n\r\n");
+      assertThat(reply).startsWith("HTTP/1.1 404");
+    }
+    int gone;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+      gone = probe.getLocalPort();
+    }
+    dataPlane.updateInstances(REV, List.of(new Instance("i3", "127.0.0.1", gone)));
+    for (int i = 0; i < 5; i++) {
+      String reply =
+          RawHttp.untilClosed(
+              port, "GET / HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n");
+      assertThat(reply).startsWith("HTTP/1.1 502");
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> observer.starting("answered").size() == 5);
+    assertThat(observer.starting("refused")).hasSize(20).containsOnly("refused 404 no_route");
+    assertThat(observer.starting("answered")).containsOnly("answered 502 connect_failed");
+    List<String> warnings =
+        logged.list.stream()
+            .filter(e -> e.getLevel() == Level.WARN)
+            .map(ILoggingEvent::getFormattedMessage)
+            .toList();
+    assertThat(warnings).as("one line per reason in the period").hasSize(2);
+    assertThat(warnings.get(0))
+        .startsWith("404 no_route: no route for host nope.default.localhost");
+    assertThat(warnings.get(1))
+        .startsWith(
+            "revision default/hello-00001, instance i3: 502 connect_failed: could not connect to"
+                + " the instance (")
+        .contains("refused");
   }
 
   @Test

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,40 +29,12 @@ class RequestObserverIT {
   private static final NamespacedName REV = new NamespacedName("default", "hello-00001");
   private static final String HOST = "hello.default.localhost";
 
-  private final Queue<String> seen = new ConcurrentLinkedQueue<>();
+  private final RecordingObserver observer = new RecordingObserver();
+  private final Queue<String> seen = observer.seen;
   private Vertx vertx;
   private HttpClient client;
   private HttpServer backend;
   private DataPlane dataPlane;
-
-  private final RequestObserver observer =
-      new RequestObserver() {
-        @Override
-        public Recorder revisionAdded(NamespacedName revision) {
-          seen.add("added " + revision.name());
-          return new Recorder() {
-            @Override
-            public void requestDone(int statusCode, long durationNanos, boolean viaActivator) {
-              seen.add("done " + statusCode + (viaActivator ? " via activator" : " direct"));
-            }
-
-            @Override
-            public void coldStart(long waitNanos) {
-              seen.add("cold start");
-            }
-
-            @Override
-            public void retried(Retry why) {
-              seen.add("retried " + why.label);
-            }
-          };
-        }
-
-        @Override
-        public void revisionRemoved(NamespacedName revision) {
-          seen.add("removed " + revision.name());
-        }
-      };
 
   @BeforeEach
   void setUp() throws Exception {

@@ -16,8 +16,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -39,7 +37,7 @@ class RetryIT {
   private HttpClient client;
   private DataPlane dataPlane;
   private int instances;
-  private final Queue<String> retries = new ConcurrentLinkedQueue<>();
+  private final RecordingObserver observer = new RecordingObserver();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -48,28 +46,7 @@ class RetryIT {
     dataPlane =
         new DataPlane(
             DataPlaneOptions.defaults().withBind("127.0.0.1", 0).withEventLoops(2), stat -> {});
-    dataPlane.observe(
-        new RequestObserver() {
-          @Override
-          public Recorder revisionAdded(NamespacedName revision) {
-            return new Recorder() {
-              @Override
-              public void requestDone(int statusCode, long durationNanos, boolean viaActivator) {}
-
-              @Override
-              public void coldStart(long waitNanos) {}
-
-              @Override
-              public void retried(Retry why) {
-                retries.add(why.label);
-              }
-            };
-          }
-
-          @Override
-          public void revisionRemoved(NamespacedName revision) {}
-        },
-        false);
+    dataPlane.observe(observer, false);
     dataPlane.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     dataPlane.updateRoutes(
         RoutingTable.of(Map.of(HOST, List.of(new RoutingTable.Target(REV, 100)))));
@@ -142,7 +119,9 @@ class RetryIT {
     }
     assertThat(closed.get()).isBetween(4, 8);
     assertThat(answered.get()).isEqualTo(8);
-    assertThat(retries).hasSize(closed.get()).containsOnly("closed_before_response");
+    assertThat(observer.starting("retried "))
+        .hasSize(closed.get())
+        .containsOnly("retried closed_before_response");
   }
 
   @Test
@@ -161,7 +140,7 @@ class RetryIT {
     serve(once);
     assertThat(send(HttpMethod.GET, null)).isEqualTo(200);
     assertThat(received.get()).isEqualTo(2);
-    assertThat(retries).containsExactly("closed_before_response");
+    assertThat(observer.starting("retried ")).containsExactly("retried closed_before_response");
   }
 
   @Test
@@ -170,7 +149,8 @@ class RetryIT {
     serve(closer(received));
     assertThat(send(HttpMethod.GET, null)).isEqualTo(502);
     assertThat(received.get()).isEqualTo(2);
-    assertThat(retries).containsExactly("closed_before_response");
+    assertThat(observer.starting("retried ")).containsExactly("retried closed_before_response");
+    assertThat(observer.starting("answered ")).containsExactly("answered 502 upstream_closed");
   }
 
   @Test
@@ -187,7 +167,7 @@ class RetryIT {
     }
     assertThat(bad).isEqualTo(closed.get()).isPositive();
     assertThat(closed.get() + answered.get()).isEqualTo(8);
-    assertThat(retries).isEmpty();
+    assertThat(observer.starting("retried ")).isEmpty();
   }
 
   @Test
@@ -203,6 +183,6 @@ class RetryIT {
                     .onComplete(v -> req.connection().close())));
     assertThat(send(HttpMethod.GET, null)).isEqualTo(-1); // the client saw the cut
     assertThat(received.get()).isEqualTo(1);
-    assertThat(retries).isEmpty();
+    assertThat(observer.starting("retried ")).isEmpty();
   }
 }

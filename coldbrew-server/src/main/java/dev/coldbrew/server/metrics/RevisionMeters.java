@@ -1,6 +1,7 @@
 package dev.coldbrew.server.metrics;
 
 import dev.coldbrew.controller.AutoscalerObserver;
+import dev.coldbrew.dataplane.GatewayAnswer;
 import dev.coldbrew.dataplane.RequestObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -89,6 +90,12 @@ public final class RevisionMeters {
   private final Counter instanceStarts;
   private final Counter instanceExits;
   private final Map<RequestObserver.Retry, Counter> retries;
+  private final Map<GatewayAnswer, Counter> answers = new EnumMap<>(GatewayAnswer.class);
+  private final Map<GatewayAnswer, Long> lastAnswerEventMillis = new EnumMap<>(GatewayAnswer.class);
+
+  /** At most one Warning event per revision and gateway answer within this period. */
+  static final Duration ANSWER_EVENT_PERIOD = Duration.ofMinutes(1);
+
   private final LongAdder requestsSinceSample = new LongAdder();
   private final LongAdder coldStartsSinceSample = new LongAdder();
   private final ArrayDeque<Sample> history = new ArrayDeque<>();
@@ -230,11 +237,38 @@ public final class RevisionMeters {
     }
   }
 
-  /** Records a cold start; true when it is the first within a sample period (one event each). */
   void retried(RequestObserver.Retry why) {
     retries.get(why).increment();
   }
 
+  /**
+   * Counts an answer the gateway made itself; true when it is the first of its kind within {@link
+   * #ANSWER_EVENT_PERIOD} (one Warning event each).
+   */
+  synchronized boolean answered(GatewayAnswer answer, long nowMillis) {
+    answers
+        .computeIfAbsent(
+            answer,
+            a ->
+                add(
+                    Counter.builder("coldbrew_gateway_answers")
+                        .description(
+                            "Requests the gateway answered itself (a refusal, 502, 503 or 504), by"
+                                + " status and reason")
+                        .tags(tags)
+                        .tag("status", Integer.toString(a.status))
+                        .tag("reason", a.label)
+                        .register(registry)))
+        .increment();
+    Long last = lastAnswerEventMillis.get(answer);
+    if (last != null && nowMillis - last < ANSWER_EVENT_PERIOD.toMillis()) {
+      return false;
+    }
+    lastAnswerEventMillis.put(answer, nowMillis);
+    return true;
+  }
+
+  /** Records a cold start; true when it is the first within a sample period (one event each). */
   synchronized boolean coldStart(long waitNanos, long nowMillis) {
     coldStarts.record(waitNanos, TimeUnit.NANOSECONDS);
     coldStartsSinceSample.increment();

@@ -6,8 +6,10 @@ import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.InstanceListener;
 import dev.coldbrew.api.runtime.RevisionInstances;
 import dev.coldbrew.controller.AutoscalerObserver;
+import dev.coldbrew.dataplane.GatewayAnswer;
 import dev.coldbrew.dataplane.RequestObserver;
 import dev.coldbrew.server.events.EventLog;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -49,6 +51,7 @@ public final class Telemetry
   private final ToIntFunction<NamespacedName> held;
   private final Map<NamespacedName, RevisionMeters> revisions = new ConcurrentHashMap<>();
   private final Map<NamespacedName, Set<String>> readyInstances = new ConcurrentHashMap<>();
+  private final Map<GatewayAnswer, Counter> refusals = new ConcurrentHashMap<>();
 
   /**
    * @param labels a revision's labels ({@code serving.knative.dev/service}, {@code
@@ -160,12 +163,45 @@ public final class Telemetry
       public void retried(Retry why) {
         m.retried(why);
       }
+
+      @Override
+      public void answered(GatewayAnswer answer) {
+        if (m.answered(answer, clock.millis())) {
+          events.record(
+              revision.namespace(),
+              EventLog.Event.WARNING,
+              answer.status >= 500 ? "GatewayError" : "RequestRefused",
+              "revision/" + revision.name(),
+              "the gateway answered "
+                  + answer.status
+                  + " ("
+                  + answer.label
+                  + "); more within a minute are counted in coldbrew_gateway_answers_total and"
+                  + " logged by the gateway, not listed here");
+        }
+      }
     };
   }
 
   @Override
   public void revisionRemoved(NamespacedName revision) {
     remove(revision);
+  }
+
+  @Override
+  public void refused(GatewayAnswer answer) {
+    refusals
+        .computeIfAbsent(
+            answer,
+            a ->
+                Counter.builder("coldbrew_gateway_refusals")
+                    .description(
+                        "Requests the gateway refused before routing them to a revision (a"
+                            + " malformed request, no route), by status and reason")
+                    .tag("status", Integer.toString(a.status))
+                    .tag("reason", a.label)
+                    .register(registry))
+        .increment();
   }
 
   // ---- the autoscaler

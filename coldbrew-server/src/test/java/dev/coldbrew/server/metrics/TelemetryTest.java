@@ -8,6 +8,7 @@ import dev.coldbrew.api.runtime.ContainerHealth;
 import dev.coldbrew.api.runtime.Instance;
 import dev.coldbrew.api.runtime.RevisionInstances;
 import dev.coldbrew.controller.AutoscalerObserver.Decision;
+import dev.coldbrew.dataplane.GatewayAnswer;
 import dev.coldbrew.dataplane.RequestObserver;
 import dev.coldbrew.server.events.EventLog;
 import java.time.Clock;
@@ -101,6 +102,36 @@ class TelemetryTest {
             "activator_request_retries_total{configuration=\"hello\",namespace=\"default\","
                 + "reason=\"closed_before_response\",revision=\"hello-00002\","
                 + "service=\"hello-svc\"} 0.0");
+  }
+
+  @Test
+  void gatewayAnswersAreCountedByReasonWithOneWarningEventPerReasonAndMinute() {
+    RequestObserver.Recorder r = telemetry.revisionAdded(REV);
+    for (int i = 0; i < 3; i++) {
+      r.answered(GatewayAnswer.CONNECT_FAILED);
+    }
+    r.answered(GatewayAnswer.QUEUE_FULL);
+    telemetry.refused(GatewayAnswer.NO_ROUTE);
+    telemetry.refused(GatewayAnswer.NO_ROUTE);
+    String text = telemetry.scrape();
+    assertThat(text)
+        .contains(
+            "coldbrew_gateway_answers_total{configuration=\"hello\",namespace=\"default\","
+                + "reason=\"connect_failed\",revision=\"hello-00002\",service=\"hello-svc\","
+                + "status=\"502\"} 3.0")
+        .contains(
+            "reason=\"queue_full\",revision=\"hello-00002\",service=\"hello-svc\","
+                + "status=\"503\"} 1.0")
+        .contains("coldbrew_gateway_refusals_total{reason=\"no_route\",status=\"404\"} 2.0");
+    assertThat(events.list("default"))
+        .extracting(EventLog.Event::type, EventLog.Event::reason, EventLog.Event::object)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                EventLog.Event.WARNING, "GatewayError", "revision/hello-00002"),
+            org.assertj.core.groups.Tuple.tuple(
+                EventLog.Event.WARNING, "GatewayError", "revision/hello-00002"));
+    assertThat(events.list("default").get(0).message())
+        .startsWith("the gateway answered 502 (connect_failed)");
   }
 
   @Test
