@@ -71,6 +71,10 @@ public record PlatformConfig(
    *     MiB)
    * @param requestBodyIdleTimeout {@code request-body-idle-timeout}: how long a client may send no
    *     byte of a request body the gateway is reading before it gets 408 (10s; {@code 0}: no limit)
+   * @param headerReadTimeout {@code header-read-timeout}: how long a client connection may take to
+   *     deliver a request's complete headers, from its opening or its previous response, before it
+   *     is closed (10s; 1s to 1h: there is always a limit, or idle and slow-header connections
+   *     would pile up)
    * @param adminMaxConnections {@code admin-max-connections}: connections the admin API keeps open
    *     at once; more are closed as they open (256: the CLI uses one per command, a dashboard tab a
    *     few, and each holds little)
@@ -94,6 +98,7 @@ public record PlatformConfig(
       int maxHeldRequestsPerRevision,
       long maxRequestBodyBytes,
       Duration requestBodyIdleTimeout,
+      Duration headerReadTimeout,
       int adminMaxConnections,
       List<String> adminAllowedHosts,
       int maxRevisions,
@@ -103,6 +108,7 @@ public record PlatformConfig(
     static final String MAX_HELD = "max-held-requests-per-revision";
     static final String MAX_BODY = "max-request-body-bytes";
     static final String BODY_IDLE = "request-body-idle-timeout";
+    static final String HEADER_READ = "header-read-timeout";
     static final String ADMIN_MAX_CONNECTIONS = "admin-max-connections";
     static final String ADMIN_ALLOWED_HOSTS = "admin-allowed-hosts";
     static final String ENGINE = "engine";
@@ -136,6 +142,7 @@ public record PlatformConfig(
           d.maxHeldRequestsPerRevision(),
           d.maxBodyBytes(),
           d.requestBodyIdleTimeout(),
+          d.headerReadTimeout(),
           256,
           List.of(),
           defaultMaxRevisions(Runtime.getRuntime().maxMemory()),
@@ -157,10 +164,7 @@ public record PlatformConfig(
     public DataPlaneOptions applyTo(DataPlaneOptions o) {
       return o.withMaxHeldRequestsPerRevision(maxHeldRequestsPerRevision)
           .withLimits(
-              o.maxHeaderSize(),
-              o.maxInitialLineLength(),
-              maxRequestBodyBytes,
-              o.headerReadTimeout())
+              o.maxHeaderSize(), o.maxInitialLineLength(), maxRequestBodyBytes, headerReadTimeout)
           .withRequestBodyIdleTimeout(requestBodyIdleTimeout)
           .withTransport(gatewayTransport);
     }
@@ -175,6 +179,7 @@ public record PlatformConfig(
                   MAX_HELD,
                   MAX_BODY,
                   BODY_IDLE,
+                  HEADER_READ,
                   ADMIN_MAX_CONNECTIONS,
                   ADMIN_ALLOWED_HOSTS,
                   RevisionQuota.KEY,
@@ -193,6 +198,9 @@ public record PlatformConfig(
       long body = r.integer(MAX_BODY, d.maxRequestBodyBytes(), 0, Long.MAX_VALUE, ">= 0");
       Duration bodyIdle =
           r.duration(BODY_IDLE, d.requestBodyIdleTimeout(), Duration.ZERO, Duration.ofHours(1));
+      Duration headerRead =
+          r.duration(
+              HEADER_READ, d.headerReadTimeout(), Duration.ofSeconds(1), Duration.ofHours(1));
       long conns =
           r.integer(ADMIN_MAX_CONNECTIONS, d.adminMaxConnections(), 1, 100_000, "1..100000");
       List<String> hosts = new ArrayList<>();
@@ -236,6 +244,7 @@ public record PlatformConfig(
           (int) held,
           body,
           bodyIdle,
+          headerRead,
           (int) conns,
           hosts,
           (int) revisions,

@@ -121,6 +121,25 @@ class PlatformConfigTest {
   }
 
   @Test
+  void theHeaderReadTimeoutIsTenSecondsAndConfigurableButNeverOff() {
+    assertThat(PlatformConfig.standard().limits().applyTo(DataPlaneOptions.defaults()))
+        .extracting(DataPlaneOptions::headerReadTimeout)
+        .isEqualTo(Duration.ofSeconds(10));
+    PlatformConfig c = PlatformConfig.parse("coldbrew:\n  header-read-timeout: 30s\n", "t.yaml");
+    assertThat(c.limits().applyTo(DataPlaneOptions.defaults()).headerReadTimeout())
+        .isEqualTo(Duration.ofSeconds(30));
+    for (String bad : new String[] {"0s", "500ms", "-1s", "2h", "soon", "{}", "10"}) {
+      assertThatThrownBy(
+              () ->
+                  PlatformConfig.parse("coldbrew:\n  header-read-timeout: " + bad + "\n", "t.yaml"))
+          .as(bad)
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("coldbrew.header-read-timeout")
+          .hasMessageContaining(bad.equals("{}") ? "" : bad);
+    }
+  }
+
+  @Test
   void theGatewayTransportIsIoUringByDefaultAndConfigurable() {
     assertThat(PlatformConfig.standard().limits().applyTo(DataPlaneOptions.defaults()).transport())
         .isEqualTo("io_uring");

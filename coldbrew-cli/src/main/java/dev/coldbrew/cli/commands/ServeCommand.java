@@ -84,9 +84,11 @@ public class ServeCommand implements Callable<Integer> {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "YAML with Knative ConfigMap sections (autoscaler, defaults, deployment, domain) and"
-              + " coldbrew (max-held-requests-per-revision, max-request-body-bytes,"
-              + " admin-max-connections, admin-allowed-hosts).")
+          "YAML with Knative ConfigMap sections (autoscaler, defaults, deployment, domain, gc)"
+              + " and coldbrew (max-held-requests-per-revision, max-request-body-bytes,"
+              + " request-body-idle-timeout, header-read-timeout, admin-max-connections,"
+              + " admin-allowed-hosts, max-revisions, engine, container-network,"
+              + " gateway-transport); see docs/operations.md.")
   Path config;
 
   @Option(
