@@ -39,13 +39,23 @@ class Platform implements AutoCloseable {
   private Process serve;
 
   Platform(Path dir, String... extraArgs) throws IOException {
+    this(dir, freePort(), freePort(), extraArgs);
+  }
+
+  /** A platform on {@code dir} and these ports: a restart, as a user would do it, on the same. */
+  Platform(Path dir, int httpPort, int adminPort, String... extraArgs) {
     this.dir = dir;
     this.dataDir = dir.resolve("data");
     this.home = dir.resolve("home");
-    this.httpPort = freePort();
-    this.adminPort = freePort();
+    this.httpPort = httpPort;
+    this.adminPort = adminPort;
     this.log = dir.resolve("serve.log");
     this.extraArgs = List.of(extraArgs);
+  }
+
+  /** Another serve on the same data dir, ports and flags (this one must have exited). */
+  Platform again() {
+    return new Platform(dir, httpPort, adminPort, extraArgs.toArray(String[]::new));
   }
 
   /**
