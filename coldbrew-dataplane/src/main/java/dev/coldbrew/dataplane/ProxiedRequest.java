@@ -82,13 +82,18 @@ final class ProxiedRequest extends UpstreamExchange
     if (rev.activatorStats.requestIn(gw.nanoTime())) {
       gw.reporter.poke(rev.key);
     }
-    hold();
+    hold(null);
   }
 
-  /** Waits in the revision's throttler for an instance; 503 if it holds too many already. */
-  private void hold() {
+  /**
+   * Waits in the revision's throttler for an instance, preferring one other than {@code avoid}
+   * (null: any); 503 if it holds too many already.
+   */
+  private void hold(InstanceTracker avoid) {
     phase = RequestPhase.HELD;
-    if (rev.throttler.acquire(this) == Throttler.Result.REJECTED) {
+    Throttler.Result r =
+        avoid == null ? rev.throttler.acquire(this) : rev.throttler.acquireAvoiding(this, avoid);
+    if (r == Throttler.Result.REJECTED) {
       phase = RequestPhase.ROUTED;
       respond(GatewayAnswer.TOO_MANY_HELD, gw.heldFullBody(rev), true);
       finish(RequestPhase.FAILED);
@@ -251,9 +256,10 @@ final class ProxiedRequest extends UpstreamExchange
       }
       return;
     }
+    InstanceTracker failedOn = tracker;
     rev.throttler.release(tracker);
     tracker = null;
-    hold();
+    hold(failedOn);
   }
 
   /**

@@ -76,6 +76,36 @@ public final class Throttler {
     return Result.ACQUIRED;
   }
 
+  /**
+   * {@link #acquire} for a request that just failed on {@code avoid} (it could not connect, or the
+   * connection closed): another instance with a free slot is taken at once if there is one;
+   * otherwise the request waits (or is rejected) like any other, and may then be granted {@code
+   * avoid} again, e.g. when it is the only instance.
+   */
+  public Result acquireAvoiding(Waiter waiter, InstanceTracker avoid) {
+    InstanceTracker t = null;
+    synchronized (this) {
+      if (waiters.isEmpty() && trackers.length > 1) {
+        InstanceTracker[] others = new InstanceTracker[trackers.length];
+        int n = 0;
+        for (InstanceTracker x : trackers) {
+          if (x != avoid) {
+            others[n++] = x;
+          }
+        }
+        t = policy.pick(java.util.Arrays.copyOf(others, n), containerConcurrency);
+        if (t != null) {
+          t.inFlight++;
+        }
+      }
+    }
+    if (t == null) {
+      return acquire(waiter);
+    }
+    waiter.onGranted(t);
+    return Result.ACQUIRED;
+  }
+
   /** A request sent to {@code instance} finished; its slot may go to a held request. */
   public void release(InstanceTracker instance) {
     Waiter w;

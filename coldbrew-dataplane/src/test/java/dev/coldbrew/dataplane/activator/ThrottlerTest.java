@@ -64,6 +64,48 @@ class ThrottlerTest {
   }
 
   @Test
+  void aRetryTakesAnotherInstanceThanTheOneItFailedOnWhenOneIsFree() {
+    for (int cc : new int[] {0, 1, 10}) {
+      for (int seed = 0; seed < 20; seed++) {
+        grants.clear();
+        Throttler throttler = new Throttler(cc, 100, new Random(seed));
+        throttler.updateInstances(List.of(A, B));
+        throttler.acquire(waiter());
+        InstanceTracker failed = grants.get(0);
+        throttler.release(failed);
+        assertThat(throttler.acquireAvoiding(waiter(), failed))
+            .isEqualTo(Throttler.Result.ACQUIRED);
+        assertThat(grants.get(1)).as("cc %d, seed %d", cc, seed).isNotSameAs(failed);
+      }
+    }
+  }
+
+  @Test
+  void aRetryWaitsLikeAnyRequestWhenOnlyTheFailedInstanceIsThere() {
+    Throttler throttler = new Throttler(1, 100, new Random(1));
+    throttler.updateInstances(List.of(A));
+    throttler.acquire(waiter());
+    InstanceTracker failed = grants.get(0);
+    throttler.release(failed);
+    assertThat(throttler.acquireAvoiding(waiter(), failed)).isEqualTo(Throttler.Result.ACQUIRED);
+    assertThat(grants.get(1)).isSameAs(failed); // the only instance: it gets its second chance
+
+    // B busy (cc 1): the retry is held, and granted the first slot that frees, whichever it is
+    Throttler busy = new Throttler(1, 100, new Random(1));
+    busy.updateInstances(List.of(A, B));
+    grants.clear();
+    busy.acquire(waiter());
+    busy.acquire(waiter());
+    InstanceTracker onA = grants.get(0).instance() == A ? grants.get(0) : grants.get(1);
+    busy.release(onA);
+    InstanceTracker onB = grants.get(0) == onA ? grants.get(1) : grants.get(0);
+    busy.acquire(waiter()); // takes A's freed slot
+    assertThat(busy.acquireAvoiding(waiter(), onA)).isEqualTo(Throttler.Result.QUEUED);
+    busy.release(onB);
+    assertThat(grants.get(grants.size() - 1)).isSameAs(onB);
+  }
+
+  @Test
   void rejectsBeyondTheHeldBound() {
     Throttler throttler = new Throttler(1, 2, new Random(1));
     assertThat(throttler.acquire(waiter())).isEqualTo(Throttler.Result.QUEUED);
