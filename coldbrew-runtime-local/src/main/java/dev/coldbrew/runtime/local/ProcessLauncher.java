@@ -103,7 +103,9 @@ final class ProcessLauncher implements InstanceLauncher {
             p.pid());
       }
       // registered after the put, so the removal follows it; the run's futures complete after it
-      CompletableFuture<Integer> exited = p.onExit().thenApply(x -> ended(p, port));
+      Map<String, String> inherited =
+          Map.of("PORT", env.get("PORT"), "K_REVISION", env.get("K_REVISION"));
+      CompletableFuture<Integer> exited = p.onExit().thenApply(x -> ended(p, port, inherited));
       log.debug("instance {} started: pid {}, port {}", spec.instanceId(), p.pid(), port);
       return new Run(p, host, port, exited);
     } catch (RuntimeException | Error e) {
@@ -117,8 +119,12 @@ final class ProcessLauncher implements InstanceLauncher {
     }
   }
 
-  /** The process exited: its port and its record entry go; returns its exit status. */
-  private int ended(Process p, int port) {
+  /**
+   * The process exited: what it left running is ended, then its port and its record entry go;
+   * returns its exit status.
+   */
+  private int ended(Process p, int port, Map<String, String> inherited) {
+    endLeftovers(p.pid(), inherited);
     ports.release(port);
     try {
       record.remove(p.pid());
@@ -126,6 +132,28 @@ final class ProcessLauncher implements InstanceLauncher {
       log.warn("cannot record the end of pid {}", p.pid(), e);
     }
     return p.exitValue();
+  }
+
+  /**
+   * Processes that the exited one started and that outlived it (an app that exited on its own, a
+   * shell whose background job went on): adopted by init, they are no longer its descendants, so
+   * they are found by what they inherited, the instance's {@code PORT} and {@code K_REVISION}
+   * (unique among live instances while the port is reserved). SIGTERM now, SIGKILL after the grace
+   * period.
+   */
+  private void endLeftovers(long pid, Map<String, String> inherited) {
+    List<ProcessHandle> left = ProcessTree.inheriting(inherited);
+    if (left.isEmpty()) {
+      return;
+    }
+    log.info(
+        "pid {} of revision {} exited and left {}: ending them",
+        pid,
+        inherited.get("K_REVISION"),
+        left.stream().map(h -> Long.toString(h.pid())).toList());
+    ProcessTree.terminate(left);
+    CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS)
+        .execute(() -> ProcessTree.kill(left));
   }
 
   /**

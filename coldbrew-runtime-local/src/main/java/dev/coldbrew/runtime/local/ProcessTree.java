@@ -1,7 +1,13 @@
 package dev.coldbrew.runtime.local;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,6 +25,51 @@ final class ProcessTree {
     tree.add(root);
     root.descendants().forEach(tree::add);
     return tree;
+  }
+
+  /**
+   * The processes (but this one) whose environment holds every one of {@code vars}: the processes
+   * an exited instance left behind, which init adopted and which are no longer anyone's
+   * descendants, still carry what they inherited. Reads {@code /proc/PID/environ} of every process;
+   * a process whose environment cannot be read (another user's, gone) does not match.
+   */
+  static List<ProcessHandle> inheriting(Map<String, String> vars) {
+    List<byte[]> wanted = new ArrayList<>();
+    vars.forEach((k, v) -> wanted.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
+    long self = ProcessHandle.current().pid();
+    List<ProcessHandle> found = new ArrayList<>();
+    ProcessHandle.allProcesses()
+        .filter(h -> h.pid() != self)
+        .forEach(
+            h -> {
+              if (environmentHolds(h.pid(), wanted)) {
+                found.add(h);
+              }
+            });
+    return found;
+  }
+
+  private static boolean environmentHolds(long pid, List<byte[]> wanted) {
+    byte[] env;
+    try {
+      env = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    int held = 0;
+    for (int start = 0; start < env.length; ) {
+      int end = start;
+      while (end < env.length && env[end] != 0) {
+        end++;
+      }
+      for (byte[] w : wanted) {
+        if (w.length == end - start && Arrays.equals(env, start, end, w, 0, w.length)) {
+          held++;
+        }
+      }
+      start = end + 1;
+    }
+    return held == wanted.size();
   }
 
   /** SIGTERM to each. */

@@ -273,6 +273,25 @@ class LocalRuntimeIT {
   }
 
   @Test
+  void whatAProcessThatExitedOnItsOwnLeftRunningIsEnded() {
+    LocalRuntime rt = runtime(b -> b.restartBackoffInitial(Duration.ofSeconds(30)));
+    Revision rev = revision("leaver-00001", Map.of("MODE", "exit", "SPAWN_CHILD", "1"));
+    NamespacedName key = NamespacedName.of(rev);
+    rt.scale(rev, 1);
+    await().until(() -> logLines(rt, key).stream().anyMatch(l -> l.startsWith("child-pid=")));
+    long childPid =
+        Long.parseLong(
+            logLines(rt, key).stream()
+                .filter(l -> l.startsWith("child-pid="))
+                .findFirst()
+                .orElseThrow()
+                .substring("child-pid=".length()));
+    await().until(() -> !rt.instances(key).health().healthy()); // the app exited (code 3)
+    // its child, adopted by init, is no longer its descendant, and is ended all the same
+    await().atMost(Duration.ofSeconds(30)).until(() -> !alive(childPid));
+  }
+
+  @Test
   void closeStopsEveryInstanceAndClearsTheRecord() {
     LocalRuntime rt = runtime(b -> {});
     Revision rev = revision("closing-00001", Map.of());

@@ -12,17 +12,25 @@ import java.util.Arrays;
 
 /**
  * The app the integration tests run as instances, configured by environment variables: {@code MODE}
- * http (default), exit (print 12 lines, exit with {@code EXIT_CODE}) or sleep; in http mode {@code
- * LISTEN_GATE} / {@code READY_GATE} (files that must exist before it listens / before {@code
- * /ready} answers 200), {@code LIVE_FAIL} ({@code /live} answers 500), {@code IGNORE_TERM}, {@code
- * SPAWN_CHILD} (starts a sleeping child JVM), {@code SPAM_BYTES} (prints that much first), {@code
- * LISTEN_PORT} (listens there, not on {@code PORT}). {@code GET /env} answers the runtime contract
- * it sees.
+ * http (default), exit (print 12 lines, exit with {@code EXIT_CODE}) or sleep; {@code SPAWN_CHILD}
+ * (before anything else, starts a sleeping child JVM and prints {@code child-pid=PID}); in http
+ * mode {@code LISTEN_GATE} / {@code READY_GATE} (files that must exist before it listens / before
+ * {@code /ready} answers 200), {@code LIVE_FAIL} ({@code /live} answers 500), {@code IGNORE_TERM},
+ * {@code SPAWN_CHILD} (starts a sleeping child JVM), {@code SPAM_BYTES} (prints that much first),
+ * {@code LISTEN_PORT} (listens there, not on {@code PORT}). {@code GET /env} answers the runtime
+ * contract it sees.
  */
 public final class TestApp {
   public static void main(String[] args) throws Exception {
     String mode = env("MODE", "http");
     System.out.println("start pid=" + ProcessHandle.current().pid() + " mode=" + mode);
+    if (!env("SPAWN_CHILD", "").isEmpty() && !mode.equals("sleep")) {
+      ProcessBuilder pb = new ProcessBuilder(javaCommand()).redirectErrorStream(true);
+      pb.environment().put("MODE", "sleep");
+      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      Process child = pb.start();
+      System.out.println("child-pid=" + child.pid());
+    }
     switch (mode) {
       case "exit" -> {
         for (int i = 1; i <= 12; i++) {
@@ -54,13 +62,6 @@ public final class TestApp {
                       }
                     }
                   }));
-    }
-    if (!env("SPAWN_CHILD", "").isEmpty()) {
-      ProcessBuilder pb = new ProcessBuilder(javaCommand()).redirectErrorStream(true);
-      pb.environment().put("MODE", "sleep");
-      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-      Process child = pb.start();
-      System.out.println("child-pid=" + child.pid());
     }
     long spam = Long.parseLong(env("SPAM_BYTES", "0"));
     String filler = "x".repeat(90);
