@@ -358,7 +358,7 @@ final class Gateway {
             method,
             version,
             keepAlive,
-            scan.transferEncodings > 0 || length > 0,
+            scan.transferEncodings > 0 ? -1 : length,
             webSocket,
             expectContinue,
             nanoTime());

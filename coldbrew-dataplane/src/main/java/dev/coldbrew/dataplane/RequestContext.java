@@ -14,6 +14,10 @@ import io.netty.handler.codec.http.HttpVersion;
  * @param version the client's HTTP version (1.0 or 1.1); the response uses it
  * @param keepAlive whether the connection carries another request after this one
  * @param hasBody whether a body follows the head ({@code Content-Length} &gt; 0 or chunked)
+ * @param resendable whether the request may be sent to an instance a second time after its
+ *     connection closed before any response: an idempotent method (GET, HEAD, OPTIONS, TRACE, PUT,
+ *     DELETE, as RFC 9110 defines them), no upgrade, and no body or a {@code Content-Length} of at
+ *     most {@link #RESEND_BODY_LIMIT} (such a body is kept until the response begins)
  * @param webSocket a bodiless GET with {@code Upgrade: websocket}: tunnelled after a 101
  * @param expectContinue the client waits for {@code 100 Continue} before it sends its body
  * @param startNanos when the head was routed
@@ -29,6 +33,7 @@ record RequestContext(
     HttpVersion version,
     boolean keepAlive,
     boolean hasBody,
+    boolean resendable,
     boolean webSocket,
     boolean expectContinue,
     long startNanos,
@@ -38,14 +43,20 @@ record RequestContext(
 
   private static final long SECOND = 1_000_000_000L;
 
-  /** The context of a request routed to {@code revision} at {@code now}. */
+  /** The largest body kept for a second try: 64 KiB, bodies stream to the instance otherwise. */
+  static final long RESEND_BODY_LIMIT = 64 * 1024;
+
+  /**
+   * The context of a request routed to {@code revision} at {@code now}; {@code bodyLength} is its
+   * {@code Content-Length}, 0 without a body, -1 for a chunked one.
+   */
   static RequestContext of(
       RevisionState revision,
       int defaultTimeoutSeconds,
       HttpMethod method,
       HttpVersion version,
       boolean keepAlive,
-      boolean hasBody,
+      long bodyLength,
       boolean webSocket,
       boolean expectContinue,
       long now) {
@@ -58,29 +69,22 @@ record RequestContext(
         method,
         version,
         keepAlive,
-        hasBody,
+        bodyLength != 0,
+        !webSocket
+            && bodyLength >= 0
+            && bodyLength <= RESEND_BODY_LIMIT
+            && (HttpMethod.GET.equals(method)
+                || HttpMethod.HEAD.equals(method)
+                || HttpMethod.OPTIONS.equals(method)
+                || HttpMethod.TRACE.equals(method)
+                || HttpMethod.PUT.equals(method)
+                || HttpMethod.DELETE.equals(method)),
         webSocket,
         expectContinue,
         now,
         now + timeout * SECOND,
         start != null && start > 0 ? now + start * SECOND : 0,
         idle != null && idle > 0 ? idle * SECOND : 0);
-  }
-
-  /**
-   * Whether the request may be sent to an instance a second time after its connection closed before
-   * any response: an idempotent method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE, as RFC 9110 defines
-   * them) with no body (a body is streamed, not kept) and no upgrade.
-   */
-  boolean resendable() {
-    return !hasBody
-        && !webSocket
-        && (HttpMethod.GET.equals(method)
-            || HttpMethod.HEAD.equals(method)
-            || HttpMethod.OPTIONS.equals(method)
-            || HttpMethod.TRACE.equals(method)
-            || HttpMethod.PUT.equals(method)
-            || HttpMethod.DELETE.equals(method));
   }
 
   /** Whether a response with {@code status} to this request carries a body. */

@@ -52,7 +52,7 @@ public interface RequestObserver {
     CONNECT_FAILED("connect_failed"),
     /**
      * The connection closed after the request was sent and before any response; the request was
-     * idempotent and had no body.
+     * idempotent, with no body or one of at most 64 KiB.
      */
     CLOSED_BEFORE_RESPONSE("closed_before_response");
 

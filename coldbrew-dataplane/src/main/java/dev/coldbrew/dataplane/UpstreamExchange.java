@@ -40,6 +40,12 @@ abstract class UpstreamExchange {
   /** Body parts read before the request had an upstream connection. */
   ArrayDeque<HttpContent> pending;
 
+  /**
+   * Copies of the body parts sent, while the request may be sent again ({@link
+   * RequestContext#resendable}: a body of at most 64 KiB); given back once the response begins.
+   */
+  private ArrayDeque<HttpContent> kept;
+
   boolean requestEnded;
   private boolean requestSent;
   private boolean upstreamDirty;
@@ -113,6 +119,7 @@ abstract class UpstreamExchange {
     if (pending != null) {
       HttpContent p;
       while ((p = pending.pollFirst()) != null) {
+        keep(p);
         up.write(p, up.voidPromise());
       }
       pending = null;
@@ -174,6 +181,7 @@ abstract class UpstreamExchange {
       pending.add(content);
       return;
     }
+    keep(content);
     if (last) {
       requestSent = true;
       upstreamDirty = false;
@@ -185,6 +193,24 @@ abstract class UpstreamExchange {
     if (!up.channel.isWritable()) {
       readingBody = false; // the instance is the slow one: the client is not idle
       conn.pause(ClientConnection.PAUSE_BODY);
+    }
+  }
+
+  /** Keeps a copy of a body part about to be sent, while the request may be sent again. */
+  private void keep(HttpContent part) {
+    if (head != null && context.hasBody()) { // the head is kept only while resendable
+      if (kept == null) {
+        kept = new ArrayDeque<>(4);
+      }
+      kept.add(part.retainedDuplicate());
+    }
+  }
+
+  /** Gives back the kept copies: the request will not be sent again. */
+  private void dropKept() {
+    if (kept != null) {
+      kept.forEach(HttpContent::release);
+      kept = null;
     }
   }
 
@@ -272,6 +298,8 @@ abstract class UpstreamExchange {
       h.set(Headers.COLD_START, Long.toString(coldStartNanos / 1_000_000));
     }
     response.setProtocolVersion(context.version());
+    head = null; // a response began: the request is never sent again
+    dropKept();
     responseStatus = status;
     responseStarted = true;
     activity = true;
@@ -353,13 +381,18 @@ abstract class UpstreamExchange {
     if (phase.ended() || phase == RequestPhase.TUNNEL) {
       return;
     }
-    if (phase == RequestPhase.PROXYING && head != null) { // head is kept only if resendable
-      if (requestEnded) {
-        // the head goes again with the end of its (empty) body: attach() sends what is pending
+    if (phase == RequestPhase.PROXYING && head != null) {
+      // head and body are kept only while resendable; attach() sends the head, then what is
+      // pending: the body parts sent so far (the rest follows as it arrives), or the end of none
+      if (context.hasBody()) {
+        pending = kept;
+        kept = null;
+      } else if (requestEnded) {
         pending = new ArrayDeque<>(1);
         pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
-        requestSent = false;
       }
+      requestSent = false;
+      upstreamDirty = false;
       if (resend()) {
         return;
       }
@@ -403,11 +436,12 @@ abstract class UpstreamExchange {
     gw.answered(answer, rev, instanceId(), detail, cause);
   }
 
-  /** Gives back the body parts never sent; at the end of the request. */
+  /** Gives back the body parts never sent, and the copies kept; at the end of the request. */
   final void dropPending() {
     if (pending != null) {
       pending.forEach(HttpContent::release);
       pending = null;
     }
+    dropKept();
   }
 }
