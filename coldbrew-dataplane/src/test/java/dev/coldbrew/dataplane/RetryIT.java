@@ -93,6 +93,11 @@ class RetryIT {
 
   /** The status, or -1 when the connection closed without a complete response. */
   private int send(HttpMethod method, String body) throws Exception {
+    return send(method, body, false);
+  }
+
+  /** Likewise, with the body in chunked transfer coding if {@code chunked}. */
+  private int send(HttpMethod method, String body, boolean chunked) throws Exception {
     RequestOptions options =
         new RequestOptions()
             .setServer(SocketAddress.inetSocketAddress(dataPlane.port(), "127.0.0.1"))
@@ -102,7 +107,7 @@ class RetryIT {
             .setMethod(method);
     return client
         .request(options)
-        .compose(r -> body == null ? r.send() : r.send(Buffer.buffer(body)))
+        .compose(r -> body == null ? r.send() : r.setChunked(chunked).send(Buffer.buffer(body)))
         .compose(resp -> resp.body().map(b -> resp.statusCode()))
         .otherwise(-1)
         .await(30, TimeUnit.SECONDS);
@@ -190,30 +195,13 @@ class RetryIT {
     for (int i = 0; i < 4; i++) {
       int post = send(HttpMethod.POST, null);
       int put = send(HttpMethod.PUT, large);
-      int chunked = sendChunked(HttpMethod.PUT, "a chunked body");
+      int chunked = send(HttpMethod.PUT, "a chunked body", true);
       bad += (post == 502 ? 1 : 0) + (put == 502 ? 1 : 0) + (chunked == 502 ? 1 : 0);
       assertThat(List.of(post, put, chunked)).containsOnly(200, 502);
     }
     assertThat(bad).isEqualTo(closed.get()).isPositive();
     assertThat(closed.get() + answered.get()).isEqualTo(12);
     assertThat(observer.starting("retried ")).isEmpty();
-  }
-
-  /** Like {@link #send}, with the body in chunked transfer coding. */
-  private int sendChunked(HttpMethod method, String body) throws Exception {
-    RequestOptions options =
-        new RequestOptions()
-            .setServer(SocketAddress.inetSocketAddress(dataPlane.port(), "127.0.0.1"))
-            .setHost(HOST)
-            .setPort(dataPlane.port())
-            .setURI("/")
-            .setMethod(method);
-    return client
-        .request(options)
-        .compose(r -> r.setChunked(true).send(Buffer.buffer(body)))
-        .compose(resp -> resp.body().map(b -> resp.statusCode()))
-        .otherwise(-1)
-        .await(30, TimeUnit.SECONDS);
   }
 
   @Test
