@@ -27,11 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
  * templates are rolled out, traffic is moved between revisions, one service is left to scale to
  * zero and woken again, and the platform itself is killed with SIGKILL halfway and started again on
  * its data dir and ports. Every request is accounted for: a failure is attributed to the platform
- * being down when it ended between the kill and the restarted platform's first healthy answer; any
- * other failure is unattributed, and there must be none (every request is an idempotent GET, so an
- * instance kill, a rollout or a scale change may cost none). Afterwards: no instance of the killed
- * platform is left, the last acknowledged apply is what the store holds, and the platform's open
- * files are back at their baseline.
+ * being down when it ended between the kill and the restarted platform's first healthy answer, or
+ * to an instance kill when the killed instance had already begun the response (the client holds
+ * part of it, so it cannot be sent again); any other failure is unattributed, and there must be
+ * none (every request is an idempotent GET, so a kill before the response, a rollout or a scale
+ * change may cost none). Afterwards: no instance of the killed platform is left, every acknowledged
+ * rollout has its revision, the last acknowledged apply is what the store holds, and the platform's
+ * open files at rest are back at their baseline.
  *
  * <p>{@code -Dchaos.minutes=N} sets the length (2, the version {@code mvn verify} runs; {@code
  * bench/run chaos} runs 30), {@code -Dchaos.seed=S} the random choices, {@code
@@ -294,6 +296,28 @@ class ChaosSoakIT {
                   platform, "/apis/serving.knative.dev/v1/namespaces/default/services/" + ROLLING)
               .orElseThrow()
               .path("spec");
+      // every acknowledged rollout made its revision, with its template
+      List<String> targets = new ArrayList<>();
+      Http.resource(platform, "/apis/serving.knative.dev/v1/namespaces/default/revisions")
+          .orElseThrow()
+          .path("items")
+          .forEach(
+              r -> {
+                if (ROLLING.equals(
+                    r.path("metadata")
+                        .path("labels")
+                        .path("serving.knative.dev/service")
+                        .asText())) {
+                  targets.add(
+                      r.path("spec")
+                          .path("containers")
+                          .get(0)
+                          .path("env")
+                          .get(0)
+                          .path("value")
+                          .asText());
+                }
+              });
       // at rest: all traffic on the latest revision, no load
       platform.apply(manifest(ROLLING, "r" + rollout, ""));
       zeroPaused = true;
@@ -330,6 +354,10 @@ class ChaosSoakIT {
         Files.writeString(Path.of(results), report);
       }
       assertThat(spec.toString()).contains("\"value\":\"r" + rollout + "\"");
+      assertThat(targets)
+          .as("one revision per acknowledged rollout")
+          .containsExactlyInAnyOrderElementsOf(
+              java.util.stream.IntStream.rangeClosed(1, rollout).mapToObj(i -> "r" + i).toList());
       com.fasterxml.jackson.databind.JsonNode traffic = spec.path("traffic");
       if (rollingPercent < 0) { // none given: defaulted to all on the latest revision
         assertThat(traffic.size()).as(traffic.toString()).isEqualTo(1);
