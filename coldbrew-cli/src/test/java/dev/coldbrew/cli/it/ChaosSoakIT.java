@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * none (every request is an idempotent GET, so a kill before the response, a rollout or a scale
  * change may cost none). Afterwards: no instance of the killed platform is left, every acknowledged
  * rollout has its revision, the last acknowledged apply is what the store holds, and the platform's
- * open files at rest are back at their baseline.
+ * open files and heap (after a full GC) at rest are back at their baseline: the restarted
+ * platform's against the first one's, the heap allowed to grow by the revisions the soak made.
  *
  * <p>{@code -Dchaos.minutes=N} sets the length (2, the version {@code mvn verify} runs; {@code
  * bench/run chaos} runs 30), {@code -Dchaos.seed=S} the random choices, {@code
@@ -164,6 +165,32 @@ class ChaosSoakIT {
         .orElse(-1);
   }
 
+  /**
+   * The platform's heap in use after a full collection ({@code jcmd PID GC.run}, then the {@code
+   * jvm_memory_used_bytes} of the heap pools in {@code /metrics}), in bytes.
+   */
+  private static long heapAfterGc(Platform p) throws Exception {
+    Process gc =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(p.pid()),
+                "GC.run")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    assertThat(gc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    String metrics =
+        Http.CLIENT
+            .send(p.adminRequest("/metrics").build(), HttpResponse.BodyHandlers.ofString())
+            .body();
+    return (long)
+        metrics
+            .lines()
+            .filter(l -> l.startsWith("jvm_memory_used_bytes{area=\"heap\""))
+            .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+            .sum();
+  }
+
   /** Waits until the services are at rest: steady 2 instances, rolling 1, zero none. */
   private void awaitRest() {
     await()
@@ -197,6 +224,7 @@ class ChaosSoakIT {
       awaitRest();
       long baselineFiles = openFiles(platform.pid());
       long baselineRss = rssKiB(platform.pid());
+      long baselineHeap = heapAfterGc(platform);
 
       for (String s : List.of(STEADY, STEADY, STEADY, ROLLING, ROLLING, ROLLING, ZERO, ZERO)) {
         Thread t = new Thread(() -> client(s), "chaos-client-" + s);
@@ -324,6 +352,9 @@ class ChaosSoakIT {
       awaitRest();
       long endFiles = openFiles(platform.pid());
       long endRss = rssKiB(platform.pid());
+      long endHeap = heapAfterGc(platform);
+      // what the soak added to the store: one revision per rollout (about 32 KiB of heap each)
+      long heapAllowed = baselineHeap + rollout * (64L << 10) + (16L << 20);
       String report =
           "| chaos soak | "
               + minutes
@@ -347,7 +378,13 @@ class ChaosSoakIT {
               + baselineRss / 1024
               + " MiB before, "
               + endRss / 1024
-              + " MiB after |\n";
+              + " MiB after |\n| heap after a full GC at rest | "
+              + baselineHeap / (1 << 20)
+              + " MiB before, "
+              + endHeap / (1 << 20)
+              + " MiB after (allowed: "
+              + heapAllowed / (1 << 20)
+              + ") |\n";
       System.out.println("RELIABILITY | chaos soak\n" + report);
       String results = System.getProperty("chaos.results");
       if (results != null) {
@@ -372,6 +409,9 @@ class ChaosSoakIT {
       assertThat(endFiles)
           .as("open files back at their baseline (at rest, with the same instances)")
           .isLessThanOrEqualTo(baselineFiles + 16);
+      assertThat(endHeap)
+          .as("heap after a full GC back at its baseline, but for the revisions the soak made")
+          .isLessThanOrEqualTo(heapAllowed);
     } finally {
       stopped = true;
       platform.close();
