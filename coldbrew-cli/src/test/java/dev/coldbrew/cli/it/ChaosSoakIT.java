@@ -2,6 +2,7 @@ package dev.coldbrew.cli.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.net.URI;
@@ -17,9 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -178,7 +181,7 @@ class ChaosSoakIT {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
-    assertThat(gc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(gc.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String metrics =
         Http.CLIENT
             .send(p.adminRequest("/metrics").build(), HttpResponse.BodyHandlers.ofString())
@@ -203,9 +206,13 @@ class ChaosSoakIT {
   }
 
   @Test
-  void underSteadyLoadEveryFaultButThePlatformsOwnDeathCostsNoRequest(@TempDir Path dir)
-      throws Exception {
+  @Timeout(value = 1, unit = TimeUnit.DAYS) // instead of the 5-minute default: bounded below
+  void underSteadyLoadEveryFaultButThePlatformsOwnDeathCostsNoRequest(@TempDir Path dir) {
     long minutes = Long.getLong("chaos.minutes", 2);
+    assertTimeoutPreemptively(Duration.ofMinutes(minutes + 10), () -> soak(dir, minutes));
+  }
+
+  private void soak(Path dir, long minutes) throws Exception {
     long seed = Long.getLong("chaos.seed", System.nanoTime());
     Random random = new Random(seed);
     Path cfg = dir.resolve("coldbrew.yaml");
