@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  * still to be made; a Service and its Configuration may both count while the change passes from one
  * to the other), plus the writes admitted here that the cache has not shown yet. So a burst of
  * creates stops at the limit even while the reconcilers lag behind. Checking and reserving is one
- * synchronized step; the cache's handlers run on its watch thread. Thread-safe.
+ * synchronized step, and so is bringing one resource's count in line with the cache (the cache's
+ * handlers run on its watch thread). Thread-safe.
  */
 public final class RevisionQuota {
   /** The config key. */
@@ -121,8 +122,12 @@ public final class RevisionQuota {
     return stored;
   }
 
-  /** Brings what is counted for one resource in line with the cache. */
-  private void refresh(Kind kind, String namespace, String name) {
+  /**
+   * Brings what is counted for one resource in line with the cache. Under the same monitor as the
+   * check in {@link #write}: between its two steps a resource may be counted both as unreconciled
+   * and as reserved, and a check in that moment would refuse a write the limit allows.
+   */
+  private synchronized void refresh(Kind kind, String namespace, String name) {
     Key key = new Key(kind, namespace, name);
     Resource now = cache.get(kind, namespace, name).orElse(null);
     if (now != null && kind != Kind.REVISION && behind(now)) {
