@@ -1,6 +1,5 @@
 package dev.coldbrew.dataplane;
 
-import dev.coldbrew.api.model.NamespacedName;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -21,12 +20,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 
 /**
@@ -65,7 +63,10 @@ final class Gateway {
   /** The period of the answer logs: one line per revision and answer at most. */
   private static final long ANSWER_LOG_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-  private final Map<AnswerKey, RateLimitedLog> answerLogs = new ConcurrentHashMap<>();
+  /** The answer logs of requests refused before routing, by answer (a revision keeps its own). */
+  private final AtomicReferenceArray<RateLimitedLog> unroutedLogs =
+      new AtomicReferenceArray<>(GatewayAnswer.values().length);
+
   private final List<Channel> servers = new CopyOnWriteArrayList<>();
 
   Gateway(
@@ -442,13 +443,19 @@ final class Gateway {
             cause);
   }
 
+  /** The log of {@code answer} for {@code rev} (null: before routing), made on first use. */
   private RateLimitedLog answerLog(GatewayAnswer answer, RevisionState rev) {
-    return answerLogs.computeIfAbsent(
-        new AnswerKey(rev == null ? null : rev.key, answer),
-        k -> new RateLimitedLog(DataPlane.log, ANSWER_LOG_PERIOD_NANOS, nanoTime));
+    AtomicReferenceArray<RateLimitedLog> logs = rev == null ? unroutedLogs : rev.answerLogs;
+    RateLimitedLog log = logs.get(answer.ordinal());
+    if (log == null) {
+      logs.compareAndSet(
+          answer.ordinal(),
+          null,
+          new RateLimitedLog(DataPlane.log, ANSWER_LOG_PERIOD_NANOS, nanoTime));
+      log = logs.get(answer.ordinal());
+    }
+    return log;
   }
-
-  private record AnswerKey(NamespacedName revision, GatewayAnswer answer) {}
 
   static String lowerCase(String host) {
     for (int i = 0; i < host.length(); i++) {

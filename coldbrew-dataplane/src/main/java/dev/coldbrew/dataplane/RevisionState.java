@@ -5,6 +5,7 @@ import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.dataplane.activator.ActivatorStats;
 import dev.coldbrew.dataplane.activator.Throttler;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Everything the data plane keeps per revision: its config, mode, failure, ready queues (a snapshot
@@ -21,6 +22,11 @@ final class RevisionState {
   final Throttler throttler;
   final ActivatorStats activatorStats;
   final RequestObserver.Recorder recorder;
+
+  /** The gateway's rate-limited log of each answer it made for this revision, made on first use. */
+  final AtomicReferenceArray<RateLimitedLog> answerLogs =
+      new AtomicReferenceArray<>(GatewayAnswer.values().length);
+
   volatile RevisionConfig config;
   volatile SksMode mode = SksMode.PROXY;
   volatile Failure failure;
