@@ -13,9 +13,9 @@ import java.util.Optional;
  * resource from the cache; when it is gone, run {@link #finalizeKind} and stop; otherwise copy it
  * (cached objects are shared), give the copy a status with every condition of its kind present,
  * call {@link #reconcileKind} with the copy, roll its conditions up into Ready, set {@code
- * observedGeneration}, and write the status only if it changed. A subclass writes only the
- * kind-specific middle: children, calls to the data plane and runtime, and {@code mark…} calls on
- * the copy's status.
+ * observedGeneration}, write the status only if it changed, then call {@link #statusStored}. A
+ * subclass writes only the kind-specific middle: children, calls to the data plane and runtime, and
+ * {@code mark…} calls on the copy's status.
  *
  * <p>An exception from {@link #reconcileKind} (a {@code StoreException} such as CONFLICT or
  * UNAVAILABLE from a child's write, or anything else) propagates with nothing written for the
@@ -51,6 +51,7 @@ abstract class KindReconciler<T extends Resource> implements Reconciler {
     if (!statusJson(original).equals(statusJson(resource))) {
       ctx.store().updateStatus(resource);
     }
+    statusStored(resource);
     return requeue;
   }
 
@@ -66,6 +67,13 @@ abstract class KindReconciler<T extends Resource> implements Reconciler {
    * @return when to reconcile again even without a change, or null for never
    */
   protected abstract Duration reconcileKind(T resource);
+
+  /**
+   * The status {@link #reconcileKind} made is in the store (written, or unchanged): what a user
+   * would check against it (a refusal naming the status's reason) may be told now. Not called when
+   * the reconcile or the write failed; the retry calls it.
+   */
+  protected void statusStored(T resource) {}
 
   /**
    * The resource is gone (deleted, or never existed): release what lives outside the store (the

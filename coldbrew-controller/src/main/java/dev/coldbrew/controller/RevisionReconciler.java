@@ -56,6 +56,17 @@ final class RevisionReconciler extends KindReconciler<Revision> {
   private final Consumer<NamespacedName> requeue;
   private final Map<NamespacedName, Resolution> resolutions = new ConcurrentHashMap<>();
 
+  /**
+   * What the data plane is to be told of a revision once the status explaining it is stored, so a
+   * 503 naming a reason is never answered before {@code describe} can show that reason.
+   */
+  private final Map<NamespacedName, Verdict> verdicts = new ConcurrentHashMap<>();
+
+  /** A revision's requests refused at once with this reason and message, or (null reason) not. */
+  private record Verdict(String reason, String message) {
+    static final Verdict SERVING = new Verdict(null, null);
+  }
+
   /** An image resolution under way or done, for the revision with this uid. */
   private record Resolution(
       String uid, CompletableFuture<String> digest, int attempt, Instant retryAt) {}
@@ -77,8 +88,20 @@ final class RevisionReconciler extends KindReconciler<Revision> {
   @Override
   protected void finalizeKind(NamespacedName key) {
     resolutions.remove(key);
+    verdicts.remove(key);
     networking.revisionRemoved(key);
     runtime.remove(key);
+  }
+
+  @Override
+  protected void statusStored(Revision rev) {
+    NamespacedName key = NamespacedName.of(rev);
+    Verdict v = verdicts.remove(key);
+    if (v == Verdict.SERVING) {
+      networking.revisionHealthy(key);
+    } else if (v != null) {
+      networking.revisionFailed(key, v.reason(), v.message());
+    }
   }
 
   @Override
@@ -138,16 +161,16 @@ final class RevisionReconciler extends KindReconciler<Revision> {
     if (health.healthy() && initialized) {
       st.markContainerHealthy(ctx.clock());
     }
-    st.rollUpReady(ctx.clock()); // the data plane is told below whether the revision failed
+    st.rollUpReady(ctx.clock()); // the data plane is told whether the revision failed
     Condition ready = st.condition(Status.READY);
     // Requests are refused at once only when no instance can take them: one instance that
     // crashed must not fail the requests its ready siblings can serve (Knative routes to ready
     // pods whatever the Revision's Ready says).
-    if (ready.isFalse() && inst.ready().isEmpty() && !retrying) {
-      networking.revisionFailed(key, ready.reason, ready.message);
-    } else {
-      networking.revisionHealthy(key);
-    }
+    verdicts.put(
+        key,
+        ready.isFalse() && inst.ready().isEmpty() && !retrying
+            ? new Verdict(ready.reason, ready.message)
+            : Verdict.SERVING);
     st.actualReplicas = inst.ready().size();
     st.desiredReplicas =
         pa.status == null || pa.status.desiredScale == null || pa.status.desiredScale < 0
@@ -211,7 +234,7 @@ final class RevisionReconciler extends KindReconciler<Revision> {
     String message = String.valueOf(e.getMessage());
     st.markContainerUnhealthy(reason, message, ctx.clock());
     st.markResourcesUnavailable(reason, message, ctx.clock());
-    networking.revisionFailed(key, reason, message);
+    verdicts.put(key, new Verdict(reason, message));
     return Duration.between(now, r.retryAt()).plusMillis(10);
   }
 

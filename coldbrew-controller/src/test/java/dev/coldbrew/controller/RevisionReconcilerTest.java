@@ -258,6 +258,18 @@ class RevisionReconcilerTest {
             .fails(Reason.CONFLICT)
             .writes(STATUS + " -> CONFLICT")
             .retryWrites(STATUS),
+        row("a failure whose status could not be written is not told to the data plane yet")
+            .given(
+                t -> {
+                  withChildren(t, Given.serviceToRevision(t), null);
+                  t.runtime.setReady(KEY, 0, ContainerHealth.failing("ExitCode3", "boom"));
+                  t.store.failNext(Op.UPDATE_STATUS, Kind.REVISION, Reason.CONFLICT);
+                })
+            .key(REV)
+            .fails(Reason.CONFLICT)
+            .writes(STATUS + " -> CONFLICT")
+            .networking(CHANGED)
+            .retryWrites(STATUS),
         row("UNAVAILABLE on the SKS create: the PodAutoscaler created before is kept")
             .given(
                 t -> {
