@@ -33,6 +33,15 @@ public final class ControllerManager implements AutoCloseable {
   /** How often every resource is reconciled even without a change. */
   static final Duration RESYNC = Duration.ofMinutes(5);
 
+  /**
+   * How long the reconciles a healthy change of instances asks for wait, coalesced: a cold start's
+   * spawn and first ready instance become one round of status writes, run after the first response
+   * of a fast app rather than beside its start on the same cores. The data plane hears of instances
+   * from the runtime directly, so no request waits for it; a failing instance is reconciled at
+   * once.
+   */
+  static final Duration INSTANCE_SETTLE = Duration.ofMillis(100);
+
   private final ResourceCache cache;
   private final ScheduledExecutorService timer;
   private final Map<Kind, Controller> controllers = new EnumMap<>(Kind.class);
@@ -89,7 +98,13 @@ public final class ControllerManager implements AutoCloseable {
             runtime,
             k -> ctx.<Revision>get(Kind.REVISION, k.namespace(), k.name()),
             clock,
-            (revision, decision) -> enqueue(Kind.POD_AUTOSCALER, revision));
+            (revision, decision, applied) -> {
+              if (applied) { // the PodAutoscaler's reconcile only records it: not now
+                enqueueAfter(Kind.POD_AUTOSCALER, revision, INSTANCE_SETTLE);
+              } else {
+                enqueue(Kind.POD_AUTOSCALER, revision);
+              }
+            });
     add(Kind.SERVICE, new ServiceReconciler(ctx), 2);
     add(Kind.CONFIGURATION, new ConfigurationReconciler(ctx), 2);
     add(Kind.ROUTE, routes, 2);
@@ -141,9 +156,10 @@ public final class ControllerManager implements AutoCloseable {
     runtime.subscribe(
         inst -> {
           NamespacedName k = inst.revision();
-          enqueue(Kind.SERVERLESS_SERVICE, k);
-          enqueue(Kind.POD_AUTOSCALER, k);
-          enqueue(Kind.REVISION, k);
+          Duration settle = inst.health().healthy() ? INSTANCE_SETTLE : Duration.ZERO;
+          enqueueAfter(Kind.SERVERLESS_SERVICE, k, settle);
+          enqueueAfter(Kind.POD_AUTOSCALER, k, settle);
+          enqueueAfter(Kind.REVISION, k, settle);
         });
   }
 
@@ -192,6 +208,13 @@ public final class ControllerManager implements AutoCloseable {
     Controller c = controllers.get(kind);
     if (c != null) {
       c.enqueue(key);
+    }
+  }
+
+  private void enqueueAfter(Kind kind, NamespacedName key, Duration delay) {
+    Controller c = controllers.get(kind);
+    if (c != null) {
+      c.enqueueAfter(key, delay);
     }
   }
 

@@ -82,8 +82,11 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
      * A tick of {@code revision} changed its desired scale or the sign of its excess burst
      * capacity. Called with no lock held; must not block for long, since every revision ticks on
      * this thread.
+     *
+     * @param applied whether the count was asked of the runtime already (a scale from zero), so the
+     *     PodAutoscaler's reconcile only records it
      */
-    void decided(NamespacedName revision, ScaleResult result);
+    void decided(NamespacedName revision, ScaleResult result, boolean applied);
   }
 
   /** The Revision a key names, as the reconcilers see it (their cache); empty when it is gone. */
@@ -349,14 +352,15 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
       }
       publish(s, number, seen);
       if (r.notifyChange()) {
+        boolean applied = false;
         if (fromZero) {
           try {
-            scaleFromZero(s, ready);
+            applied = scaleFromZero(s, ready);
           } catch (RuntimeException e) { // the queued reconcile tries again, and reports it
             LOG.warn("scaling {} from zero failed", s.key, e);
           }
         }
-        listener.decided(s.key, r);
+        listener.decided(s.key, r, applied);
       }
     } catch (RuntimeException e) {
       LOG.warn("autoscaler tick of {} failed", s.key, e);
@@ -366,13 +370,15 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
   /**
    * A tick decided that a revision held at zero needs instances: the PodAutoscaler logic on that
    * decision, and the count it applies asked of the runtime at once.
+   *
+   * @return whether a count was asked of the runtime
    */
-  private void scaleFromZero(Scaler s, int ready) {
+  private boolean scaleFromZero(Scaler s, int ready) {
     Optional<Revision> rev = revisions.get(s.key);
     if (rev.isEmpty()) {
-      return; // being deleted: its reconcile forgets the scaler
+      return false; // being deleted: its reconcile forgets the scaler
     }
-    reconcile(s, ready, rev.get());
+    return reconcile(s, ready, rev.get()).applyScale() != PodAutoscalerDecision.DONT_CHANGE;
   }
 
   /** Tells the observer a decision, unless a later one was told already or the scaler is gone. */

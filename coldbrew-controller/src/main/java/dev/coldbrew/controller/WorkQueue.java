@@ -13,14 +13,17 @@ import java.util.concurrent.TimeUnit;
  * A keyed work queue with client-go's semantics: a key waiting to be processed is queued once
  * however often it is added (de-duplication); a key being processed is not handed to a second
  * worker, and if it is added meanwhile it is processed again after {@link #done}. Failed keys come
- * back after an exponential backoff per key. Public so an engine's own loops (the Kubernetes
- * runtime's Deployment writes) queue their work the same way. Thread-safe.
+ * back after an exponential backoff per key. Delayed adds of one key coalesce: an add due later
+ * than one already waiting is dropped (the earlier one runs the key, whose reconcile asks again for
+ * what it still needs). Public so an engine's own loops (the Kubernetes runtime's Deployment
+ * writes) queue their work the same way. Thread-safe.
  */
 public final class WorkQueue<K> {
   private final ArrayDeque<K> queue = new ArrayDeque<>();
   private final Set<K> dirty = new HashSet<>();
   private final Set<K> processing = new HashSet<>();
   private final Map<K, Integer> failures = new HashMap<>();
+  private final Map<K, Long> delayedUntil = new HashMap<>(); // nanoTime of each key's next timer
   private final ScheduledExecutorService timer;
   private final Duration baseDelay;
   private final Duration maxDelay;
@@ -48,18 +51,29 @@ public final class WorkQueue<K> {
     }
   }
 
-  /** Adds the key after a delay. */
+  /** Adds the key after a delay, unless a delayed add of it is due no later than that. */
   public void addAfter(K key, Duration delay) {
     if (delay.isZero() || delay.isNegative()) {
       add(key);
       return;
     }
+    long due = System.nanoTime() + delay.toNanos();
     synchronized (this) {
-      if (shutdown) {
+      Long waiting = delayedUntil.get(key);
+      if (shutdown || (waiting != null && waiting - due <= 0)) {
         return;
       }
+      delayedUntil.put(key, due);
     }
-    timer.schedule(() -> add(key), delay.toNanos(), TimeUnit.NANOSECONDS);
+    timer.schedule(
+        () -> {
+          synchronized (this) {
+            delayedUntil.remove(key, due);
+          }
+          add(key);
+        },
+        delay.toNanos(),
+        TimeUnit.NANOSECONDS);
   }
 
   /** Adds the key after its backoff: base × 2^(failures − 1), at most the maximum. */

@@ -60,7 +60,7 @@ class MultiscalerTest {
     assertThat(returned).as("accept returned while the tick is held in the listener").isTrue();
     await().atMost(WAIT).until(() -> !f.notified.isEmpty());
     release.countDown();
-    assertThat(f.notified).containsExactly(Multiscaler.THREAD + " 1");
+    assertThat(f.notified).containsExactly(Multiscaler.THREAD + " 1 applied");
     assertThat(f.observed).isNotEmpty().allMatch(o -> o.startsWith(Multiscaler.THREAD + " "));
   }
 
@@ -85,6 +85,9 @@ class MultiscalerTest {
         .extracting(Thread::getName)
         .containsExactly(Multiscaler.THREAD);
     assertThat(f.store.calls()).isEmpty();
+    assertThat(f.notified)
+        .as("the listener is told the count was applied, so the reconcile may wait")
+        .containsExactly(Multiscaler.THREAD + " 1 applied");
     release.countDown();
 
     // the reconcile that follows writes the status and asks for the same count

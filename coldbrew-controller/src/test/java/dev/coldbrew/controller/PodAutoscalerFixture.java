@@ -47,7 +47,7 @@ final class PodAutoscalerFixture implements AutoCloseable {
   final Multiscaler multiscaler;
   final PodAutoscalerReconciler reconciler;
 
-  /** {@code thread-name desired} of every decision that notified, in order. */
+  /** {@code thread-name desired[ applied]} of every decision that notified, in order. */
   final List<String> notified = new CopyOnWriteArrayList<>();
 
   /** {@code thread-name desired requested sks} of every decision the observer was told. */
@@ -67,8 +67,12 @@ final class PodAutoscalerFixture implements AutoCloseable {
             runtime,
             k -> cache.get(Kind.REVISION, k.namespace(), k.name()).map(r -> (Revision) r),
             clock,
-            (revision, r) -> {
-              notified.add(Thread.currentThread().getName() + " " + r.desiredPodCount());
+            (revision, r, applied) -> {
+              notified.add(
+                  Thread.currentThread().getName()
+                      + " "
+                      + r.desiredPodCount()
+                      + (applied ? " applied" : ""));
               CountDownLatch hold = holdListener;
               if (hold != null) {
                 try {
