@@ -34,13 +34,18 @@ public final class ControllerManager implements AutoCloseable {
   static final Duration RESYNC = Duration.ofMinutes(5);
 
   /**
-   * How long the reconciles a healthy change of instances asks for wait, coalesced: a cold start's
-   * spawn and first ready instance become one round of status writes, run after the first response
-   * of a fast app rather than beside its start on the same cores. The data plane hears of instances
-   * from the runtime directly, so no request waits for it; a failing instance is reconciled at
-   * once.
+   * How long the reconciles a healthy change of instances asks for wait, coalesced: the data plane
+   * hears of instances from the runtime directly, so no request waits for them, and a burst of
+   * changes becomes one round of status writes. A failing instance is reconciled at once.
    */
   static final Duration INSTANCE_SETTLE = Duration.ofMillis(100);
+
+  /**
+   * The same wait while a Revision's instances are all still starting (a cold start under way),
+   * longer so that its status writes run after the first response of most apps instead of beside
+   * their start on the same cores; its first ready instance cuts it to {@link #INSTANCE_SETTLE}.
+   */
+  static final Duration COLD_START_SETTLE = Duration.ofSeconds(1);
 
   private final ResourceCache cache;
   private final ScheduledExecutorService timer;
@@ -99,8 +104,8 @@ public final class ControllerManager implements AutoCloseable {
             k -> ctx.<Revision>get(Kind.REVISION, k.namespace(), k.name()),
             clock,
             (revision, decision, applied) -> {
-              if (applied) { // the PodAutoscaler's reconcile only records it: not now
-                enqueueAfter(Kind.POD_AUTOSCALER, revision, INSTANCE_SETTLE);
+              if (applied) { // a scale from zero: the PodAutoscaler's reconcile only records it
+                enqueueAfter(Kind.POD_AUTOSCALER, revision, COLD_START_SETTLE);
               } else {
                 enqueue(Kind.POD_AUTOSCALER, revision);
               }
@@ -156,7 +161,12 @@ public final class ControllerManager implements AutoCloseable {
     runtime.subscribe(
         inst -> {
           NamespacedName k = inst.revision();
-          Duration settle = inst.health().healthy() ? INSTANCE_SETTLE : Duration.ZERO;
+          Duration settle =
+              !inst.health().healthy()
+                  ? Duration.ZERO
+                  : inst.ready().isEmpty() && inst.total() > 0
+                      ? COLD_START_SETTLE
+                      : INSTANCE_SETTLE;
           enqueueAfter(Kind.SERVERLESS_SERVICE, k, settle);
           enqueueAfter(Kind.POD_AUTOSCALER, k, settle);
           enqueueAfter(Kind.REVISION, k, settle);

@@ -68,7 +68,9 @@ public final class WorkQueue<K> {
     timer.schedule(
         () -> {
           synchronized (this) {
-            delayedUntil.remove(key, due);
+            if (!delayedUntil.remove(key, due)) {
+              return; // an earlier add replaced this one, and ran the key
+            }
           }
           add(key);
         },
