@@ -212,6 +212,11 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     return options.bindHost() + ":" + (port >= 0 ? port : options.port());
   }
 
+  /** Requests on their way through an instance now (in its queue or in flight), over all. */
+  public int requestsOnInstances() {
+    return registry.assignedRequests();
+  }
+
   /** Requests the activator holds for the revision now (for status and tests). */
   public int heldRequests(NamespacedName revision) {
     return registry.heldRequests(revision);

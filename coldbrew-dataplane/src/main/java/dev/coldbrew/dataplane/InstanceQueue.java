@@ -49,6 +49,11 @@ final class InstanceQueue {
     assigned++;
   }
 
+  /** The requests assigned to it: waiting in its queue or in flight on it. */
+  synchronized int assigned() {
+    return assigned;
+  }
+
   /** A request left; true if the queue is now idle and out of the ready set (forget it). */
   boolean exit() {
     List<CompletableFuture<Void>> done = null;

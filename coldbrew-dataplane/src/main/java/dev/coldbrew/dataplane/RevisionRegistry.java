@@ -125,6 +125,15 @@ final class RevisionRegistry {
     return state == null ? 0 : state.throttler.held();
   }
 
+  /** The requests assigned to an instance now, over every instance. */
+  int assignedRequests() {
+    int n = 0;
+    for (InstanceQueue q : queues.values()) {
+      n += q.assigned();
+    }
+    return n;
+  }
+
   CompletionStage<Void> awaitIdle(String instanceId, Duration timeout) {
     InstanceQueue q = queues.get(instanceId);
     if (q == null) {

@@ -283,6 +283,33 @@ public final class Coldbrew implements AutoCloseable {
     return gatewayPort;
   }
 
+  /**
+   * What a stop waits for now, in words ({@code "2 requests on 1 instance"}); empty when no
+   * instance runs.
+   */
+  public String stopWork() {
+    int instances = runtime == null ? 0 : runtime.liveInstances();
+    if (instances == 0) {
+      return "";
+    }
+    int requests = dataPlane == null ? 0 : dataPlane.requestsOnInstances();
+    return plural(requests, "request") + " on " + plural(instances, "instance");
+  }
+
+  /**
+   * Stops without draining: every instance is killed now, or as soon as {@link #close} stops it.
+   * Requests in flight on them are cut.
+   *
+   * @return how many instances were killed now
+   */
+  public int hurry() {
+    return runtime == null ? 0 : runtime.hurry();
+  }
+
+  private static String plural(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
+
   public int adminPort() {
     return adminPort;
   }

@@ -177,11 +177,34 @@ public class ServeCommand implements Callable<Integer> {
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
     boolean forget = recorded;
+    boolean secondCtrlC =
+        SecondInterrupt.install(
+            () -> {
+              int killed = platform.hurry();
+              out.println(
+                  "Stopping at once: "
+                      + (killed == 0
+                          ? "no instance is draining"
+                          : "killed " + killed + (killed == 1 ? " instance" : " instances"))
+                      + "; requests still in flight on them are cut.");
+              out.flush();
+            });
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  String work = platform.stopWork();
+                  out.println(
+                      work.isEmpty()
+                          ? "Stopping Coldbrew."
+                          : "Stopping Coldbrew: draining "
+                              + work
+                              + ", then ending them (each app gets its grace period)"
+                              + (secondCtrlC ? "; Ctrl-C again stops them at once." : "."));
+                  out.flush();
                   platform.close();
+                  out.println("Stopped.");
+                  out.flush();
                   if (forget) {
                     AdminTokens.forget(adminPortBound, tokenFile);
                   }

@@ -41,8 +41,13 @@ public final class EchoApp {
             Runtime.getRuntime().halt(1);
           }
           if (q.startsWith("sleep=")) {
+            long ms = Long.parseLong(q.substring(6));
+            if (ms >= 60_000) { // a request a test holds on purpose: it waits for this line
+              System.out.println("echo app: holding a request for " + ms + " ms");
+              System.out.flush();
+            }
             try {
-              Thread.sleep(Long.parseLong(q.substring(6)));
+              Thread.sleep(ms);
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
             }

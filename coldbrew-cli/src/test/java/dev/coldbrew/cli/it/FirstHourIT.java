@@ -258,6 +258,66 @@ class FirstHourIT {
   }
 
   @Test
+  void ctrlCSaysWhatItDrainsAndASecondCtrlCStopsAtOnce() throws Exception {
+    String marker = "ctrlc-" + System.nanoTime();
+    platform.apply(
+        Manifests.service("ctrlc", EchoApp.class, marker, Map.of("min-scale", "1"), "c", ""));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                Http.resource(
+                        platform, "/apis/serving.knative.dev/v1/namespaces/default/services/ctrlc")
+                    .map(s -> Http.condition(s, "Ready").equals("True"))
+                    .orElse(false));
+    // a request the app answers after 10 minutes: a graceful stop would wait for it
+    java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> slow =
+        java.net.http.HttpClient.newHttpClient()
+            .sendAsync(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(
+                            "http://127.0.0.1:" + platform.httpPort + "/?sleep=600000"))
+                    .header("Host", "ctrlc.default.localhost")
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> platform.cli("logs", "ctrlc").out().contains("holding a request for 600000"));
+    long logStart = Files.size(platform.log);
+
+    platform.interrupt();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                newLog(logStart)
+                    .contains(
+                        "Stopping Coldbrew: draining 1 request on 1 instance, then ending them"
+                            + " (each app gets its grace period); Ctrl-C again stops them at"
+                            + " once."));
+    assertThat(platform.awaitExit(Duration.ofSeconds(3)))
+        .as("still draining the slow request")
+        .isEqualTo(-1);
+
+    platform.interrupt();
+    int code = platform.awaitExit(Duration.ofSeconds(60));
+    assertThat(code).as("exited after the second Ctrl-C, as the JVM does on SIGINT").isEqualTo(130);
+    assertThat(newLog(logStart))
+        .contains("Stopping at once: killed 1 instance; requests still in flight on them are cut.")
+        .contains("Stopped.");
+    assertThat(Processes.withMarker(marker)).as("nothing left running").isEmpty();
+    assertThat(slow.handle((r, e) -> r == null ? -1 : r.statusCode()).get())
+        .as("the slow request was cut, not answered")
+        .isNotEqualTo(200);
+    platform.start(); // the other tests share it
+  }
+
+  private String newLog(long from) throws java.io.IOException {
+    byte[] all = Files.readAllBytes(platform.log);
+    return new String(all, (int) from, all.length - (int) from, StandardCharsets.UTF_8);
+  }
+
+  @Test
   void eventsAreKeptAcrossARestart() throws Exception {
     platform.apply(service("evented", Map.of("min-scale", "1")));
     await()

@@ -149,6 +149,19 @@ class Platform implements AutoCloseable {
     return serve.exitValue();
   }
 
+  /** SIGINT, as Ctrl-C in a terminal sends it (to serve alone here, not to its instances). */
+  void interrupt() throws IOException, InterruptedException {
+    int code = new ProcessBuilder("kill", "-INT", String.valueOf(serve.pid())).start().waitFor();
+    if (code != 0) {
+      throw new IOException("kill -INT " + serve.pid() + " exited " + code);
+    }
+  }
+
+  /** The exit status once serve exits within {@code timeout}; -1 if it is still running. */
+  int awaitExit(Duration timeout) throws InterruptedException {
+    return serve.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? serve.exitValue() : -1;
+  }
+
   /** SIGKILL: the platform dies without cleaning up. */
   void kill() throws InterruptedException {
     serve.destroyForcibly().waitFor();

@@ -98,6 +98,7 @@ public final class LocalRuntime implements InstanceRuntime {
   private final Set<String> usedIds = new HashSet<>();
   private final InstanceLife.Census census = new InstanceLife.Census();
   private boolean closed;
+  private boolean hurried; // stop without draining, kill without a grace period
 
   /**
    * Creates the runtime of OS processes and containers, ending the orphans an earlier runtime on
@@ -291,6 +292,35 @@ public final class LocalRuntime implements InstanceRuntime {
     images.shutdownNow();
     logPump.close();
     launcher.close();
+  }
+
+  /** How many instances run now (starting, ready or stopping). */
+  public int liveInstances() {
+    synchronized (lock) {
+      return live.size();
+    }
+  }
+
+  /**
+   * Stops every instance being stopped now, and every one stopped from now on, at once: no drain,
+   * SIGKILL to its process tree (a container is removed). What a second Ctrl-C asks for while
+   * {@link #close} drains; requests in flight on them are cut. Nothing is left running: each run
+   * still goes through its usual end.
+   *
+   * @return how many runs were killed now
+   */
+  public int hurry() {
+    List<Launched> runs = new ArrayList<>();
+    synchronized (lock) {
+      hurried = true;
+      for (LocalInstance i : live) {
+        if (i.life.stopping() && i.run != null && !i.run.exited().isDone()) {
+          runs.add(i.run);
+        }
+      }
+    }
+    runs.forEach(Launched::kill); // outside the lock: a container's kill runs podman
+    return runs.size();
   }
 
   /**
@@ -658,10 +688,15 @@ public final class LocalRuntime implements InstanceRuntime {
       return;
     }
     Duration timeout = i.rev.template.timeout();
+    boolean now = hurried;
     publisher.afterListeners(
         () -> {
+          if (now) {
+            run.kill();
+          }
+          boolean drainFirst = drain && !now;
           CompletableFuture<Void> drained =
-              drain ? stopper.drain(i.id, timeout) : CompletableFuture.completedFuture(null);
+              drainFirst ? stopper.drain(i.id, timeout) : CompletableFuture.completedFuture(null);
           // the drainer may complete on an event loop: signal and scan /proc on our threads
           drained.whenComplete((v, e) -> scheduler.executeOrRun(() -> endThenFinish(i, run)));
         });
