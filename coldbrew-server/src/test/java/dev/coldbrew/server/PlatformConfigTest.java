@@ -61,8 +61,10 @@ class PlatformConfigTest {
   @Test
   void withoutTheSectionTheDataPlaneDefaultsHold() {
     PlatformConfig c = PlatformConfig.parse("autoscaler: {}\n", "test.yaml");
+    // all but the event loops, which the platform halves (it shares the cores with its instances)
+    int loops = PlatformConfig.Limits.defaultEventLoops(Runtime.getRuntime().availableProcessors());
     assertThat(c.limits().applyTo(DataPlaneOptions.defaults()))
-        .isEqualTo(DataPlaneOptions.defaults());
+        .isEqualTo(DataPlaneOptions.defaults().withEventLoops(loops));
   }
 
   @Test
@@ -155,6 +157,30 @@ class PlatformConfigTest {
           .isInstanceOf(ValidationException.class)
           .hasMessageContaining("coldbrew.gateway-transport")
           .hasMessageContaining("expected: one of io_uring, epoll, nio");
+    }
+  }
+
+  @Test
+  void theGatewayEventLoopsAreHalfTheCoresByDefaultAndConfigurable() {
+    assertThat(PlatformConfig.standard().limits().applyTo(DataPlaneOptions.defaults()).eventLoops())
+        .isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    assertThat(PlatformConfig.Limits.defaultEventLoops(1)).isEqualTo(1);
+    assertThat(PlatformConfig.Limits.defaultEventLoops(2)).isEqualTo(1);
+    assertThat(PlatformConfig.Limits.defaultEventLoops(3)).isEqualTo(1);
+    assertThat(PlatformConfig.Limits.defaultEventLoops(8)).isEqualTo(4);
+    for (int n : new int[] {1, 3, 256}) {
+      PlatformConfig c =
+          PlatformConfig.parse("coldbrew:\n  gateway-event-loops: " + n + "\n", "t.yaml");
+      assertThat(c.limits().applyTo(DataPlaneOptions.defaults()).eventLoops()).isEqualTo(n);
+    }
+    for (String bad : new String[] {"0", "-1", "257", "2.5", "two", "\"\"", "{}", "[2]"}) {
+      assertThatThrownBy(
+              () ->
+                  PlatformConfig.parse("coldbrew:\n  gateway-event-loops: " + bad + "\n", "t.yaml"))
+          .as(bad)
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("coldbrew.gateway-event-loops")
+          .hasMessageContaining("1..256 (threads)");
     }
   }
 
