@@ -426,20 +426,23 @@ final class Gateway {
     } else {
       registry.observer.refused(answer);
     }
-    String what =
-        (rev == null
-                ? ""
-                : "revision " + rev.key + (instance == null ? "" : ", instance " + instance) + ": ")
-            + answer.status
-            + " "
-            + answer.label
-            + ": "
-            + detail.strip();
     answerLog(answer, rev)
         .warn(
-            cause == null || cause.getMessage() == null
-                ? what
-                : what + " (" + cause.getMessage() + ")",
+            () ->
+                (rev == null
+                        ? ""
+                        : "revision "
+                            + rev.key
+                            + (instance == null ? "" : ", instance " + instance)
+                            + ": ")
+                    + answer.status
+                    + " "
+                    + answer.label
+                    + ": "
+                    + detail.strip()
+                    + (cause == null || cause.getMessage() == null
+                        ? ""
+                        : " (" + cause.getMessage() + ")"),
             cause);
   }
 

@@ -49,4 +49,12 @@ public enum GatewayAnswer {
     this.status = status;
     this.label = label;
   }
+
+  /**
+   * Whether the answer carries {@code Retry-After}: only the overload 503s, after which capacity
+   * appears within about the autoscaler's tick.
+   */
+  public boolean retryAfter() {
+    return this == TOO_MANY_HELD || this == QUEUE_FULL;
+  }
 }

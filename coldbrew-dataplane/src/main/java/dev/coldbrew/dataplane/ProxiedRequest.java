@@ -91,11 +91,10 @@ final class ProxiedRequest extends UpstreamExchange
    */
   private void hold(InstanceTracker avoid) {
     phase = RequestPhase.HELD;
-    Throttler.Result r =
-        avoid == null ? rev.throttler.acquire(this) : rev.throttler.acquireAvoiding(this, avoid);
+    Throttler.Result r = rev.throttler.acquire(this, avoid);
     if (r == Throttler.Result.REJECTED) {
       phase = RequestPhase.ROUTED;
-      respond(GatewayAnswer.TOO_MANY_HELD, gw.heldFullBody(rev), true);
+      respond(GatewayAnswer.TOO_MANY_HELD, gw.heldFullBody(rev));
       finish(RequestPhase.FAILED);
     }
   }
@@ -127,7 +126,6 @@ final class ProxiedRequest extends UpstreamExchange
       respond(
           GatewayAnswer.INSTANCE_GONE,
           gw.badGatewayBody(rev, id, "instance is gone"),
-          false,
           "instance " + id + " is gone",
           null);
       finish(RequestPhase.FAILED);
@@ -148,7 +146,7 @@ final class ProxiedRequest extends UpstreamExchange
     }
     phase = RequestPhase.QUEUED;
     if (q.breaker.acquire(this) == Breaker.Result.REJECTED) {
-      respond(GatewayAnswer.QUEUE_FULL, gw.queueFullBody(rev), true);
+      respond(GatewayAnswer.QUEUE_FULL, gw.queueFullBody(rev));
       finish(RequestPhase.FAILED);
     }
   }
@@ -270,7 +268,7 @@ final class ProxiedRequest extends UpstreamExchange
   void upstreamFailed(GatewayAnswer answer, String what, Throwable cause) {
     if (!responseStarted) {
       String instance = instanceId() == null ? "?" : instanceId();
-      respond(answer, gw.badGatewayBody(rev, instance, what), false, what, cause);
+      respond(answer, gw.badGatewayBody(rev, instance, what), what, cause);
     } else {
       if (DataPlane.log.isDebugEnabled()) {
         DataPlane.log.debug(
@@ -336,12 +334,12 @@ final class ProxiedRequest extends UpstreamExchange
     if (responseStarted) {
       conn.close();
     } else if (stalled) {
-      respond(GatewayAnswer.BODY_TIMEOUT, Gateway.BODY_TIMEOUT, false);
+      respond(GatewayAnswer.BODY_TIMEOUT, Gateway.BODY_TIMEOUT);
     } else {
       if (inActivator) {
-        respond(GatewayAnswer.ACTIVATOR_TIMEOUT, Gateway.ACTIVATOR_TIMEOUT, false);
+        respond(GatewayAnswer.ACTIVATOR_TIMEOUT, Gateway.ACTIVATOR_TIMEOUT);
       } else {
-        respond(GatewayAnswer.REQUEST_TIMEOUT, Gateway.REQUEST_TIMEOUT, false);
+        respond(GatewayAnswer.REQUEST_TIMEOUT, Gateway.REQUEST_TIMEOUT);
       }
     }
     finish(RequestPhase.FAILED, now);
@@ -355,7 +353,7 @@ final class ProxiedRequest extends UpstreamExchange
       return;
     }
     if (!phase.ended()) {
-      respond(GatewayAnswer.REVISION_FAILED, body, false);
+      respond(GatewayAnswer.REVISION_FAILED, body);
       finish(RequestPhase.FAILED);
     }
   }

@@ -2,6 +2,7 @@ package dev.coldbrew.dataplane;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
@@ -25,8 +26,18 @@ final class RateLimitedLog {
 
   /** One line at WARN unless one was written less than a period ago; {@code cause} at DEBUG. */
   void warn(String what, Throwable cause) {
+    warn(() -> what, cause);
+  }
+
+  /**
+   * Likewise, with the line made only when it is written: a flood of refusals costs a counter
+   * increment each, not a string.
+   */
+  void warn(Supplier<String> what, Throwable cause) {
+    String line = null;
     if (log.isDebugEnabled()) {
-      log.debug(what, cause);
+      line = what.get();
+      log.debug(line, cause);
     }
     long now = nanoTime.getAsLong();
     long due = next.get();
@@ -34,7 +45,7 @@ final class RateLimitedLog {
       long left = suppressed.getAndSet(0);
       log.warn(
           "{}{} (details at DEBUG)",
-          what,
+          line != null ? line : what.get(),
           left == 0 ? "" : "; " + left + " more like it since the last warning");
     } else {
       suppressed.incrementAndGet();

@@ -159,7 +159,7 @@ abstract class UpstreamExchange {
     bodyBytes += n;
     if (bodyBytes > gw.maxBodyBytes) {
       content.release();
-      respond(GatewayAnswer.BODY_TOO_LARGE, Gateway.BODY_TOO_LARGE, false);
+      respond(GatewayAnswer.BODY_TOO_LARGE, Gateway.BODY_TOO_LARGE);
       finish(RequestPhase.FAILED);
       return;
     }
@@ -218,7 +218,7 @@ abstract class UpstreamExchange {
   private void malformedBody() {
     conn.stopReading();
     if (!responseStarted) {
-      respond(GatewayAnswer.MALFORMED_REQUEST, "malformed request body\n", false);
+      respond(GatewayAnswer.MALFORMED_REQUEST, "malformed request body\n");
     } else {
       conn.close();
     }
@@ -411,13 +411,12 @@ abstract class UpstreamExchange {
    * has not been read, nothing after it is read either and the connection closes once the answer is
    * sent.
    */
-  final void respond(GatewayAnswer answer, String body, boolean retryAfter) {
-    respond(answer, body, retryAfter, body, null);
+  final void respond(GatewayAnswer answer, String body) {
+    respond(answer, body, body, null);
   }
 
   /** Likewise, logged as {@code detail} (the body may say more than the log line needs). */
-  final void respond(
-      GatewayAnswer answer, String body, boolean retryAfter, String detail, Throwable cause) {
+  final void respond(GatewayAnswer answer, String body, String detail, Throwable cause) {
     if (responseStarted || !conn.channel.isActive()) {
       return;
     }
@@ -432,7 +431,7 @@ abstract class UpstreamExchange {
         answer.status,
         body,
         bodyUnread || !context.keepAlive(),
-        retryAfter ? gw.retryAfter : null);
+        answer.retryAfter() ? gw.retryAfter : null);
     gw.answered(answer, rev, instanceId(), detail, cause);
   }
 

@@ -3,6 +3,7 @@ package dev.coldbrew.dataplane.activator;
 import dev.coldbrew.api.runtime.Instance;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,9 +62,21 @@ public final class Throttler {
 
   /** Sends the waiter to an instance with a free slot, or holds it, or rejects it. */
   public Result acquire(Waiter waiter) {
+    return acquire(waiter, null);
+  }
+
+  /**
+   * {@link #acquire(Waiter)} for a request that just failed on {@code avoid} (it could not connect,
+   * or the connection closed): another instance with a free slot is taken first; if none has one,
+   * {@code avoid} may be (when it is the only instance, say), and otherwise the request waits or is
+   * rejected like any other.
+   *
+   * @param avoid the instance to try last; null: none
+   */
+  public Result acquire(Waiter waiter, InstanceTracker avoid) {
     InstanceTracker t;
     synchronized (this) {
-      t = waiters.isEmpty() ? take() : null;
+      t = waiters.isEmpty() ? take(avoid) : null;
       if (t == null) {
         if (waiters.size() >= maxHeld) {
           return Result.REJECTED;
@@ -71,36 +84,6 @@ public final class Throttler {
         waiters.add(waiter);
         return Result.QUEUED;
       }
-    }
-    waiter.onGranted(t);
-    return Result.ACQUIRED;
-  }
-
-  /**
-   * {@link #acquire} for a request that just failed on {@code avoid} (it could not connect, or the
-   * connection closed): another instance with a free slot is taken at once if there is one;
-   * otherwise the request waits (or is rejected) like any other, and may then be granted {@code
-   * avoid} again, e.g. when it is the only instance.
-   */
-  public Result acquireAvoiding(Waiter waiter, InstanceTracker avoid) {
-    InstanceTracker t = null;
-    synchronized (this) {
-      if (waiters.isEmpty() && trackers.length > 1) {
-        InstanceTracker[] others = new InstanceTracker[trackers.length];
-        int n = 0;
-        for (InstanceTracker x : trackers) {
-          if (x != avoid) {
-            others[n++] = x;
-          }
-        }
-        t = policy.pick(java.util.Arrays.copyOf(others, n), containerConcurrency);
-        if (t != null) {
-          t.inFlight++;
-        }
-      }
-    }
-    if (t == null) {
-      return acquire(waiter);
     }
     waiter.onGranted(t);
     return Result.ACQUIRED;
@@ -212,7 +195,25 @@ public final class Throttler {
 
   /** Picks an instance with a free slot and takes the slot; null if none. */
   private InstanceTracker take() {
-    InstanceTracker t = policy.pick(trackers, containerConcurrency);
+    return take(null);
+  }
+
+  /** A slot on an instance other than {@code avoid} if one has one, else on any; or null. */
+  private InstanceTracker take(InstanceTracker avoid) {
+    InstanceTracker t = null;
+    if (avoid != null && trackers.length > 1) {
+      InstanceTracker[] others = new InstanceTracker[trackers.length];
+      int n = 0;
+      for (InstanceTracker x : trackers) {
+        if (x != avoid) {
+          others[n++] = x;
+        }
+      }
+      t = policy.pick(Arrays.copyOf(others, n), containerConcurrency);
+    }
+    if (t == null) {
+      t = policy.pick(trackers, containerConcurrency);
+    }
     if (t != null) {
       t.inFlight++;
     }

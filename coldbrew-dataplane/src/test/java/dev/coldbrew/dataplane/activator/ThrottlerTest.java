@@ -73,8 +73,7 @@ class ThrottlerTest {
         throttler.acquire(waiter());
         InstanceTracker failed = grants.get(0);
         throttler.release(failed);
-        assertThat(throttler.acquireAvoiding(waiter(), failed))
-            .isEqualTo(Throttler.Result.ACQUIRED);
+        assertThat(throttler.acquire(waiter(), failed)).isEqualTo(Throttler.Result.ACQUIRED);
         assertThat(grants.get(1)).as("cc %d, seed %d", cc, seed).isNotSameAs(failed);
       }
     }
@@ -87,7 +86,7 @@ class ThrottlerTest {
     throttler.acquire(waiter());
     InstanceTracker failed = grants.get(0);
     throttler.release(failed);
-    assertThat(throttler.acquireAvoiding(waiter(), failed)).isEqualTo(Throttler.Result.ACQUIRED);
+    assertThat(throttler.acquire(waiter(), failed)).isEqualTo(Throttler.Result.ACQUIRED);
     assertThat(grants.get(1)).isSameAs(failed); // the only instance: it gets its second chance
 
     // B busy (cc 1): the retry is held, and granted the first slot that frees, whichever it is
@@ -100,7 +99,7 @@ class ThrottlerTest {
     busy.release(onA);
     InstanceTracker onB = grants.get(0) == onA ? grants.get(1) : grants.get(0);
     busy.acquire(waiter()); // takes A's freed slot
-    assertThat(busy.acquireAvoiding(waiter(), onA)).isEqualTo(Throttler.Result.QUEUED);
+    assertThat(busy.acquire(waiter(), onA)).isEqualTo(Throttler.Result.QUEUED);
     busy.release(onB);
     assertThat(grants.get(grants.size() - 1)).isSameAs(onB);
   }
