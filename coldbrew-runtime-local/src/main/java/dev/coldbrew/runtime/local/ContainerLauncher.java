@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coldbrew.api.runtime.ContainerNetwork;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -238,11 +237,11 @@ final class ContainerLauncher implements InstanceLauncher {
    * container may outlive the client, so it is removed; then its port is free.
    */
   private int ended(Run run) {
-    int status = run.client.exitValue();
+    int status = run.process.exitValue();
     if (run.ending || status >= 125) {
       remove(run.name);
     }
-    ports.release(run.port);
+    ports.release(run.port());
     live.remove(run);
     return status;
   }
@@ -346,39 +345,13 @@ final class ContainerLauncher implements InstanceLauncher {
   }
 
   /** One attached {@code podman run}: reached at host:port. */
-  final class Run implements Launched {
-    private final Process client;
+  final class Run extends ProcessRun {
     private final String name;
-    private final String host;
-    private final int port;
     private volatile boolean ending;
-    private volatile CompletableFuture<Integer> exited;
 
     Run(Process client, String name, String host, int port) {
-      this.client = client;
+      super(client, host, port);
       this.name = name;
-      this.host = host;
-      this.port = port;
-    }
-
-    @Override
-    public String host() {
-      return host;
-    }
-
-    @Override
-    public int port() {
-      return port;
-    }
-
-    @Override
-    public InputStream output() {
-      return client.getInputStream();
-    }
-
-    @Override
-    public CompletableFuture<Integer> exited() {
-      return exited;
     }
 
     @Override
@@ -393,7 +366,7 @@ final class ContainerLauncher implements InstanceLauncher {
     @Override
     public CompletableFuture<Void> terminate() {
       ending = true;
-      client.toHandle().destroy();
+      process.toHandle().destroy();
       return exited.thenApply(s -> null);
     }
 
@@ -402,16 +375,16 @@ final class ContainerLauncher implements InstanceLauncher {
     public void kill() {
       ending = true;
       CompletableFuture.runAsync(() -> remove(name), after)
-          .whenComplete((v, e) -> client.toHandle().destroyForcibly());
+          .whenComplete((v, e) -> process.toHandle().destroyForcibly());
     }
 
     long clientPid() {
-      return client.pid();
+      return process.pid();
     }
 
     @Override
     public String toString() {
-      return "container " + name + " (podman pid " + client.pid() + ")";
+      return "container " + name + " (podman pid " + process.pid() + ")";
     }
   }
 }

@@ -1,7 +1,6 @@
 package dev.coldbrew.runtime.local;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -208,38 +207,12 @@ final class ProcessLauncher implements InstanceLauncher {
    * One process: reached at host:port; terminated and killed with its descendants. Its futures
    * complete only after the launcher's bookkeeping for the exit (port, record) is done.
    */
-  static final class Run implements Launched {
-    private final Process process;
-    private final String host;
-    private final int port;
-    private final CompletableFuture<Integer> exited;
+  static final class Run extends ProcessRun {
     private volatile List<ProcessHandle> terminated = List.of(); // the tree SIGTERM went to
 
     Run(Process process, String host, int port, CompletableFuture<Integer> exited) {
-      this.process = process;
-      this.host = host;
-      this.port = port;
+      super(process, host, port);
       this.exited = exited;
-    }
-
-    @Override
-    public String host() {
-      return host;
-    }
-
-    @Override
-    public int port() {
-      return port;
-    }
-
-    @Override
-    public InputStream output() {
-      return process.getInputStream();
-    }
-
-    @Override
-    public CompletableFuture<Integer> exited() {
-      return exited;
     }
 
     @Override
