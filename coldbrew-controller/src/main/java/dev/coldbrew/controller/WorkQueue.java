@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
  * A keyed work queue with client-go's semantics: a key waiting to be processed is queued once
  * however often it is added (de-duplication); a key being processed is not handed to a second
  * worker, and if it is added meanwhile it is processed again after {@link #done}. Failed keys come
- * back after an exponential backoff per key. Delayed adds of one key coalesce: an add due later
- * than one already waiting is dropped (the earlier one runs the key, whose reconcile asks again for
- * what it still needs). Public so an engine's own loops (the Kubernetes runtime's Deployment
- * writes) queue their work the same way. Thread-safe.
+ * back after an exponential backoff per key. Delayed adds of one key coalesce into the earliest: an
+ * add due later than one already waiting is dropped, one due earlier replaces it (the earlier one
+ * runs the key, whose reconcile asks again for what it still needs). Public so an engine's own
+ * loops (the Kubernetes runtime's Deployment writes) queue their work the same way. Thread-safe.
  */
 public final class WorkQueue<K> {
   private final ArrayDeque<K> queue = new ArrayDeque<>();
