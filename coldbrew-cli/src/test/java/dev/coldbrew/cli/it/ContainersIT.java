@@ -206,7 +206,8 @@ class ContainersIT {
     // idle: back to zero, the activator in the path again, no container left
     await().atMost(WAIT).until(() -> sksModeByCli("img-00001").equals("Proxy"));
     await().atMost(WAIT).until(() -> containersOf("img-00001").isEmpty());
-    assertThat(Http.endpoints(platform, "img-00001-private")).isEmpty();
+    // the Endpoints in the store follow the runtime a moment later (the reconciles wait 100 ms)
+    await().atMost(WAIT).until(() -> Http.endpoints(platform, "img-00001-private").isEmpty());
   }
 
   @Test

@@ -272,17 +272,24 @@ class FirstHourIT {
                     .orElse(false));
     // a request the app answers after 10 minutes: a graceful stop would wait for it
     java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> slow =
-        java.net.http.HttpClient.newHttpClient()
-            .sendAsync(
-                java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(
-                            "http://127.0.0.1:" + platform.httpPort + "/?sleep=600000"))
-                    .header("Host", "ctrlc.default.localhost")
-                    .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        Http.CLIENT.sendAsync(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + platform.httpPort + "/?sleep=600000"))
+                .header("Host", "ctrlc.default.localhost")
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
     await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> platform.cli("logs", "ctrlc").out().contains("holding a request for 600000"));
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              if (slow.isDone()) { // answered or failed at once: say how, not "timed out"
+                throw new AssertionError(
+                    "the held request ended early: "
+                        + slow.handle((r, e) -> r != null ? r.statusCode() + " " + r.body() : e)
+                            .get());
+              }
+              return platform.cli("logs", "ctrlc").out().contains("holding a request for 600000");
+            });
     long logStart = Files.size(platform.log);
 
     platform.interrupt();

@@ -65,13 +65,14 @@ class ScaleFromZeroIT {
     assertThat(r.body()).contains("revision=zero-00001").contains("env TARGET=Coldbrew");
     assertThat(Processes.withMarker(marker)).hasSize(1);
     await().atMost(WAIT).until(() -> Http.sksMode(platform, "zero-00001").equals("Serve"));
+    // the Endpoints in the store follow the runtime a moment later (the reconciles wait 100 ms)
+    await().atMost(WAIT).until(() -> Http.endpoints(platform, "zero-00001-private").size() == 1);
     List<String> instances = Http.endpoints(platform, "zero-00001-private");
-    assertThat(instances).hasSize(1);
     await().atMost(WAIT).until(() -> Http.endpoints(platform, "zero-00001").equals(instances));
 
     await().atMost(WAIT).until(() -> Http.sksMode(platform, "zero-00001").equals("Proxy"));
     await().atMost(WAIT).until(() -> Processes.withMarker(marker).isEmpty());
-    assertThat(Http.endpoints(platform, "zero-00001-private")).isEmpty();
+    await().atMost(WAIT).until(() -> Http.endpoints(platform, "zero-00001-private").isEmpty());
 
     r = Http.get(platform, "zero.default.localhost", "/again");
     assertThat(r.statusCode()).isEqualTo(200);
