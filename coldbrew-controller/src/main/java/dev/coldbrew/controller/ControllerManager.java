@@ -215,10 +215,7 @@ public final class ControllerManager implements AutoCloseable {
   }
 
   private void enqueue(Kind kind, NamespacedName key) {
-    Controller c = controllers.get(kind);
-    if (c != null) {
-      c.enqueue(key);
-    }
+    enqueueAfter(kind, key, Duration.ZERO);
   }
 
   private void enqueueAfter(Kind kind, NamespacedName key, Duration delay) {

@@ -300,10 +300,11 @@ public final class Coldbrew implements AutoCloseable {
    * Stops without draining: every instance is killed now, or as soon as {@link #close} stops it.
    * Requests in flight on them are cut.
    *
-   * @return how many instances were killed now
+   * @return what was done, in words ({@code "killed 2 instances"})
    */
-  public int hurry() {
-    return runtime == null ? 0 : runtime.hurry();
+  public String hurry() {
+    int killed = runtime == null ? 0 : runtime.hurry();
+    return killed == 0 ? "no instance is draining" : "killed " + plural(killed, "instance");
   }
 
   private static String plural(int n, String noun) {

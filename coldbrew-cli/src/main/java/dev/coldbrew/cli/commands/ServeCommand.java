@@ -180,12 +180,9 @@ public class ServeCommand implements Callable<Integer> {
     boolean secondCtrlC =
         SecondInterrupt.install(
             () -> {
-              int killed = platform.hurry();
               out.println(
                   "Stopping at once: "
-                      + (killed == 0
-                          ? "no instance is draining"
-                          : "killed " + killed + (killed == 1 ? " instance" : " instances"))
+                      + platform.hurry()
                       + "; requests still in flight on them are cut.");
               out.flush();
             });

@@ -95,7 +95,7 @@ public final class Throttler {
     InstanceTracker t;
     synchronized (this) {
       instance.inFlight--;
-      if (waiters.isEmpty() || (t = take()) == null) {
+      if (waiters.isEmpty() || (t = take(null)) == null) {
         return;
       }
       w = waiters.poll();
@@ -178,7 +178,7 @@ public final class Throttler {
 
   private void grantHeld(List<Waiter> granted, List<InstanceTracker> to) {
     while (!waiters.isEmpty()) {
-      InstanceTracker t = take();
+      InstanceTracker t = take(null);
       if (t == null) {
         return;
       }
@@ -194,10 +194,6 @@ public final class Throttler {
   }
 
   /** Picks an instance with a free slot and takes the slot; null if none. */
-  private InstanceTracker take() {
-    return take(null);
-  }
-
   /** A slot on an instance other than {@code avoid} if one has one, else on any; or null. */
   private InstanceTracker take(InstanceTracker avoid) {
     InstanceTracker t = null;
