@@ -155,6 +155,18 @@ public final class PodAutoscalerLogic {
     }
   }
 
+  /**
+   * Inactive for want of traffic. Knative overwrites TimedOut with NoTraffic on the next reconcile;
+   * keeping it until the next activation leaves the reason the revision is at zero visible, and
+   * tells the next run of the platform not to start it again.
+   */
+  private static PodAutoscalerState noTraffic(PodAutoscalerState state, Instant now) {
+    if (state.active() == Active.INACTIVE && PodAutoscalerState.TIMED_OUT.equals(state.reason())) {
+      return state;
+    }
+    return state.mark(Active.INACTIVE, PodAutoscalerState.NO_TRAFFIC, now);
+  }
+
   private static PodAutoscalerState computeActiveCondition(
       PodAutoscalerSettings settings, PodAutoscalerState state, Instant now, int want, int ready) {
     int minReady =
@@ -177,18 +189,13 @@ public final class PodAutoscalerLogic {
       if (state.active() == Active.ACTIVATING && minReady > 0) {
         return state.mark(Active.INACTIVE, PodAutoscalerState.TIMED_OUT, now);
       }
-      if (inactive && PodAutoscalerState.TIMED_OUT.equals(state.reason())) {
-        // Knative overwrites TimedOut with NoTraffic on the next reconcile; keeping it until the
-        // next activation leaves the reason the revision is at zero visible
-        return state;
-      }
-      return state.mark(Active.INACTIVE, PodAutoscalerState.NO_TRAFFIC, now);
+      return noTraffic(state, now);
     }
     if (ready < minReady) {
       if (want > 0 || !inactive) {
         return state.mark(Active.ACTIVATING, PodAutoscalerState.QUEUED, now);
       }
-      return state.mark(Active.INACTIVE, PodAutoscalerState.NO_TRAFFIC, now);
+      return noTraffic(state, now);
     }
     if (want > 0 || !inactive) {
       return state.mark(Active.ACTIVE, null, now);

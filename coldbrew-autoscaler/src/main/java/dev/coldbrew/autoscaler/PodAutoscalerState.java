@@ -64,6 +64,20 @@ public record PodAutoscalerState(
     return new PodAutoscalerState(Active.INACTIVE, NO_TRAFFIC, now, true, SksMode.PROXY, now, 0);
   }
 
+  /**
+   * The state a PA resumes from when the platform starts: {@link #initial} for one that never ran,
+   * {@link #restarted} for one initialized before, and for one whose last activation had timed out
+   * (the revision failed to come up) Inactive with reason {@code TimedOut}, at zero: it is not
+   * started again until a request asks for it, as Knative leaves such a Deployment at zero.
+   */
+  public static PodAutoscalerState resumed(boolean initialized, boolean timedOut, Instant now) {
+    if (timedOut) {
+      return new PodAutoscalerState(
+          Active.INACTIVE, TIMED_OUT, now, initialized, SksMode.PROXY, now, 0);
+    }
+    return initialized ? restarted(now) : initial(now);
+  }
+
   /** The condition message for the reason, as Knative writes it. */
   public String message() {
     if (reason == null) {

@@ -36,9 +36,7 @@ public final class RevisionAutoscaler {
   /**
    * Creates the autoscaler of a Revision at {@code now}.
    *
-   * @param state the PodAutoscaler's state to start from: {@link PodAutoscalerState#initial} for a
-   *     new Revision, {@link PodAutoscalerState#restarted} for one that reached its initial scale
-   *     before the platform restarted
+   * @param state the PodAutoscaler's state to start from ({@link PodAutoscalerState#resumed})
    * @param readyCount the ready instances the decider sees at creation ({@link
    *     Decider#READY_UNKNOWN} counts as 0)
    */
@@ -57,10 +55,14 @@ public final class RevisionAutoscaler {
 
   /**
    * The instances the Revision starts with, as Knative creates its Deployment: the initial scale
-   * for a new Revision, the minimum for one that was initialized before.
+   * for a new Revision, the minimum for one that was initialized before, none for one that never
+   * came up and whose activation timed out.
    */
   public int startScale() {
-    return state.scaleTargetInitialized() ? settings.minScale() : settings.initialScale();
+    if (state.scaleTargetInitialized()) {
+      return settings.minScale();
+    }
+    return PodAutoscalerState.TIMED_OUT.equals(state.reason()) ? 0 : settings.initialScale();
   }
 
   /**

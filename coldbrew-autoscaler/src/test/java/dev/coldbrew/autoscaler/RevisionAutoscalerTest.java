@@ -120,4 +120,31 @@ class RevisionAutoscalerTest {
     assertThat(a.state().sksMode()).isEqualTo(SksMode.PROXY);
     assertThat(autoscaler(annotations, 0).startScale()).as("a new one: initial").isEqualTo(5);
   }
+
+  @Test
+  void aRevisionWhoseActivationTimedOutBeforeARestartIsNotStartedUntilARequestAsks() {
+    Map<String, String> annotations = Map.of(A + "initial-scale", "3");
+    RevisionAutoscaler never =
+        autoscaler(annotations, PodAutoscalerState.resumed(false, true, at(0)), 0);
+    assertThat(never.startScale()).as("never came up, gave up: stays at zero").isZero();
+    assertThat(never.state().reason()).isEqualTo(PodAutoscalerState.TIMED_OUT);
+    PodAutoscalerDecision idle = never.reconcile(at(1), 0);
+    assertThat(idle.applyScale()).as("no request: nothing applied").isLessThanOrEqualTo(0);
+    assertThat(idle.sksMode()).isEqualTo(SksMode.PROXY);
+    assertThat(never.record(load(1), at(2), 0)).as("a request pokes it").isTrue();
+    assertThat(never.tick(at(2), 0).desiredPodCount()).isEqualTo(1);
+    assertThat(never.reconcile(at(2), 0).applyScale())
+        .as("a new attempt, at the initial scale it never reached")
+        .isEqualTo(3);
+
+    assertThat(
+            autoscaler(annotations, PodAutoscalerState.resumed(true, true, at(0)), 0).startScale())
+        .as("came up before: its minimum")
+        .isZero();
+    assertThat(
+            autoscaler(annotations, PodAutoscalerState.resumed(false, false, at(0)), 0)
+                .startScale())
+        .as("never ran: its initial scale")
+        .isEqualTo(3);
+  }
 }

@@ -212,25 +212,23 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
   }
 
   /**
-   * The revision's scaler, created when it has none: a new revision's starts {@link
-   * PodAutoscalerState#initial activating}; one whose PodAutoscaler was initialized in an earlier
-   * run starts {@link PodAutoscalerState#restarted at zero}. It receives reports at once and ticks
-   * after {@link #startTicks}.
+   * The revision's scaler, created when it has none from what its PodAutoscaler's status says of
+   * earlier runs ({@link PodAutoscalerState#resumed}). It receives reports at once and ticks after
+   * {@link #startTicks}.
    */
   Scaler scaler(
       NamespacedName key,
       DeciderSpec spec,
       PodAutoscalerSettings settings,
       String inputs,
-      boolean initializedBefore) {
+      boolean initializedBefore,
+      boolean timedOutBefore) {
     return scalers.computeIfAbsent(
         key,
         k -> {
           Instant now = clock.instant();
           PodAutoscalerState state =
-              initializedBefore
-                  ? PodAutoscalerState.restarted(now)
-                  : PodAutoscalerState.initial(now);
+              PodAutoscalerState.resumed(initializedBefore, timedOutBefore, now);
           return new Scaler(
               k, new RevisionAutoscaler(spec, settings, state, ready(k), now), inputs);
         });

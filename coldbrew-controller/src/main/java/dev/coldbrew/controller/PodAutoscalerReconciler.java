@@ -1,6 +1,7 @@
 package dev.coldbrew.controller;
 
 import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.PodAutoscaler;
@@ -65,7 +66,12 @@ final class PodAutoscalerReconciler extends KindReconciler<PodAutoscaler> {
     PodAutoscalerSettings settings =
         PodAutoscalerSettings.from(ctx.config().autoscaler(), annotations, spec);
     boolean initializedBefore = pa.status != null && pa.status.isScaleTargetInitialized();
-    Multiscaler.Scaler s = multiscaler.scaler(key, spec, settings, inputs, initializedBefore);
+    Condition active =
+        pa.status == null ? null : pa.status.condition(PodAutoscaler.PodAutoscalerStatus.ACTIVE);
+    boolean timedOutBefore =
+        active != null && active.isFalse() && PodAutoscalerState.TIMED_OUT.equals(active.reason);
+    Multiscaler.Scaler s =
+        multiscaler.scaler(key, spec, settings, inputs, initializedBefore, timedOutBefore);
     if (!s.ticking()) {
       runtime.scale(rev, s.requestStart());
       multiscaler.startTicks(s);

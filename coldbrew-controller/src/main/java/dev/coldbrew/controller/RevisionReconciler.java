@@ -151,8 +151,12 @@ final class RevisionReconciler extends KindReconciler<Revision> {
         st.markResourcesAvailable(ctx.clock());
       }
     } else if (!ctx.clock().instant().isBefore(created.plus(deadline))) {
-      st.markProgressDeadlineExceeded("Initial scale was never achieved", ctx.clock());
-      st.markContainerHealthyUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
+      Condition crashed = st.condition(Revision.RevisionStatus.CONTAINER_HEALTHY);
+      if (crashed == null || !crashed.isFalse()) {
+        // (a crash an earlier run saw stays the reason: the runtime of this run has seen none)
+        st.markProgressDeadlineExceeded("Initial scale was never achieved", ctx.clock());
+        st.markContainerHealthyUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
+      }
     } else {
       st.markResourcesAvailableUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());
       st.markContainerHealthyUnknown(Revision.RevisionStatus.DEPLOYING, null, ctx.clock());

@@ -118,6 +118,20 @@ final class PodAutoscalerFixture implements AutoCloseable {
   PodAutoscalerFixture given(
       Map<String, String> annotations, long containerConcurrency, boolean initializedBefore)
       throws InterruptedException {
+    return given(
+        annotations,
+        containerConcurrency,
+        initializedBefore
+            ? st -> st.markScaleTargetInitialized(Clock.fixed(T0, ZoneOffset.UTC))
+            : null);
+  }
+
+  /** The same, with the PodAutoscaler's status an earlier run left (null: none). */
+  PodAutoscalerFixture given(
+      Map<String, String> annotations,
+      long containerConcurrency,
+      java.util.function.Consumer<PodAutoscaler.PodAutoscalerStatus> earlierRun)
+      throws InterruptedException {
     Revision rev = new Revision();
     meta(rev);
     rev.metadata.annotations = new java.util.LinkedHashMap<>();
@@ -128,9 +142,9 @@ final class PodAutoscalerFixture implements AutoCloseable {
     meta(pa);
     pa.spec.reachability = PodAutoscaler.REACHABLE;
     PodAutoscaler created = (PodAutoscaler) memory.create(pa);
-    if (initializedBefore) {
+    if (earlierRun != null) {
       created.status = new PodAutoscaler.PodAutoscalerStatus();
-      created.status.markScaleTargetInitialized(Clock.fixed(T0, ZoneOffset.UTC));
+      earlierRun.accept(created.status);
       memory.updateStatus(created);
     }
     ServerlessService sks = new ServerlessService();

@@ -118,6 +118,25 @@ class PodAutoscalerReconcilerTest {
   }
 
   @Test
+  void aRevisionWhoseActivationTimedOutBeforeARestartIsNotStarted() throws Exception {
+    f.given(
+        Map.of(),
+        0,
+        st -> {
+          st.markScaleTargetNotInitialized(java.time.Clock.systemUTC());
+          st.markActive(Condition.FALSE, "TimedOut", null, java.time.Clock.systemUTC());
+        });
+
+    f.reconcile();
+
+    assertThat(f.runtime.scaleCalls).containsExactly("hello-00001=0");
+    PodAutoscaler pa = f.pa();
+    assertThat(condition(pa, "Active")).isEqualTo("False TimedOut");
+    assertThat(condition(pa, "ScaleTargetInitialized")).isEqualTo("Unknown Queued");
+    assertThat(f.sks().spec.mode).isEqualTo(SksMode.PROXY);
+  }
+
+  @Test
   void aConflictOnTheStatusFailsTheReconcileAndTheRetryDoesNotScaleAgain() throws Exception {
     f.given(Map.of(), 0, false);
     f.store.failNext(Op.UPDATE_STATUS, Kind.POD_AUTOSCALER, Reason.CONFLICT);

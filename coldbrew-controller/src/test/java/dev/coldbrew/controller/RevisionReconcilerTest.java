@@ -188,6 +188,28 @@ class RevisionReconcilerTest {
                   assertThat(condition(t, Status.READY).message)
                       .isEqualTo("Initial scale was never achieved");
                 }),
+        row("after a restart, the crash an earlier run saw stays the failure's reason")
+            .given(
+                t -> {
+                  Revision rev = revisionWithDeadline(t);
+                  rev.status = new RevisionStatus();
+                  rev.status.initializeConditions(t.clock);
+                  rev.status.markContainerUnhealthy("ExitCode3", "boom", t.clock);
+                  rev.status.markResourcesUnavailable("ExitCode3", "boom", t.clock);
+                  rev = (Revision) t.memory.updateStatus(rev);
+                  withChildren(t, rev, null); // the runtime of this run has seen nothing
+                  t.clock.advance(Duration.ofSeconds(2));
+                })
+            .key(REV)
+            .writes(STATUS)
+            .networking(CHANGED, "revisionFailed default/hello-00001 ExitCode3: boom")
+            .requeue(null)
+            .then(
+                t -> {
+                  assertThat(condition(t, RevisionStatus.CONTAINER_HEALTHY).reason)
+                      .isEqualTo("ExitCode3");
+                  assertThat(condition(t, Status.READY).message).isEqualTo("boom");
+                }),
         row("a scale from zero under way keeps the status and requeues at its deadline")
             .given(
                 t -> {

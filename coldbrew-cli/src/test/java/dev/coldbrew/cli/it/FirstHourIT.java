@@ -11,13 +11,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,7 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * and {@code get -w}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(
+    MethodOrderer.OrderAnnotation.class) // the restart last: the others' time is its wait
 class FirstHourIT {
+  private static final String FAILED = "failed-" + System.nanoTime();
   Path dir;
   Platform platform;
 
@@ -34,11 +42,23 @@ class FirstHourIT {
   void start(@TempDir Path tmp) throws Exception {
     dir = tmp;
     platform = new Platform(dir).start();
+    // a revision that never comes up, for the restart test: it has given up by then (its
+    // activation times out 1 s + 30 s after it was made)
+    Files.createFile(EchoApp.crashFile(FAILED));
+    platform.apply(
+        Manifests.service(
+            "failed",
+            EchoApp.class,
+            FAILED,
+            Map.of("serving.knative.dev/progress-deadline", "1s"),
+            "x",
+            ""));
   }
 
   @AfterAll
   void stop() throws Exception {
     platform.close();
+    Files.deleteIfExists(EchoApp.crashFile(FAILED));
   }
 
   private static String service(String name, Map<String, String> annotations) {
@@ -329,14 +349,36 @@ class FirstHourIT {
   }
 
   @Test
-  void eventsAreKeptAcrossARestart() throws Exception {
+  @Order(Integer.MAX_VALUE)
+  void eventsAreKeptAcrossARestartAndARevisionThatFailedIsNotStartedAgain() throws Exception {
     platform.apply(service("evented", Map.of("min-scale", "1")));
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> platform.cli("get", "events").out().contains("revision/evented-00001"));
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> platform.cli("get", "pa").out(), out -> out.contains("TimedOut"));
+    Path failedLogs = platform.dataDir.resolve("logs/default/failed-00001");
+    Set<Path> runsBefore = logFiles(failedLogs);
+    assertThat(runsBefore).as("it ran in this run").isNotEmpty();
     java.time.Instant stopped = java.time.Instant.now();
     assertThat(platform.stop()).isEqualTo(143);
+    long logFrom = Files.size(platform.log);
     platform.start();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                platform
+                    .cli("get", "ksvc")
+                    .out()
+                    .lines()
+                    .anyMatch(l -> l.startsWith("evented ") && l.contains("True")));
+    assertThat(platform.cli("get", "pa").out())
+        .as("the failed revision's PodAutoscaler still says it gave up")
+        .containsPattern("failed-00001 .*TimedOut");
+    assertThat(newLog(logFrom)).doesNotContain("revision/failed-00001: scaled from 0");
+    assertThat(logFiles(failedLogs)).as("no instance started").isEqualTo(runsBefore);
     var resp =
         java.net.http.HttpClient.newHttpClient()
             .send(
@@ -352,5 +394,11 @@ class FirstHourIT {
       }
     }
     assertThat(before).contains("ScaledUp revision/evented-00001");
+  }
+
+  private static Set<Path> logFiles(Path dir) throws java.io.IOException {
+    try (var files = Files.list(dir)) {
+      return files.filter(f -> f.toString().endsWith(".log")).collect(Collectors.toSet());
+    }
   }
 }
