@@ -9,20 +9,38 @@ import dev.coldbrew.store.Store;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * What every reconciler shares: the store to write to, the cache to read from, the clock, the
  * platform config and the URL shape. Thread-safe.
  *
+ * @param configs the platform config as it is now (it may be changed while the platform runs)
  * @param gatewayPort the port in URLs ({@code http://hello.default.localhost:8080}); 80 is omitted
  */
 public record ControllerContext(
     Store store,
     ResourceCache cache,
     Clock clock,
-    ValidationContext config,
+    Supplier<ValidationContext> configs,
     String domain,
     int gatewayPort) {
+
+  /** With a config that does not change. */
+  public ControllerContext(
+      Store store,
+      ResourceCache cache,
+      Clock clock,
+      ValidationContext config,
+      String domain,
+      int gatewayPort) {
+    this(store, cache, clock, () -> config, domain, gatewayPort);
+  }
+
+  /** The platform config, read anew by each reconcile. */
+  public ValidationContext config() {
+    return configs.get();
+  }
 
   /** The cached resource, shared (copy before changing). */
   @SuppressWarnings("unchecked")

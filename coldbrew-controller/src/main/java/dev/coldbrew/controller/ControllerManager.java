@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Starts the reconcilers — one per kind, each on its own work queue — over a cache of the store,
@@ -52,6 +53,7 @@ public final class ControllerManager implements AutoCloseable {
   private final Map<Kind, Controller> controllers = new EnumMap<>(Kind.class);
   private final Multiscaler multiscaler;
   private final RouteReconciler routes;
+  private final AtomicReference<ValidationContext> config;
 
   /**
    * The embedded engine's: a ServerlessService's endpoints are {@code Endpoints} in the store.
@@ -96,7 +98,9 @@ public final class ControllerManager implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    ControllerContext ctx = new ControllerContext(store, cache, clock, config, domain, gatewayPort);
+    this.config = new AtomicReference<>(config);
+    ControllerContext ctx =
+        new ControllerContext(store, cache, clock, this.config::get, domain, gatewayPort);
     routes = new RouteReconciler(ctx, networking);
     multiscaler =
         new Multiscaler(
@@ -204,6 +208,16 @@ public final class ControllerManager implements AutoCloseable {
   /** The cache the reconcilers read (shared objects: copy before changing). */
   public ResourceCache cache() {
     return cache;
+  }
+
+  /**
+   * Uses {@code next} from now on, as Knative's controllers follow their ConfigMaps: every resource
+   * is reconciled again with it (the autoscaler's settings, the progress deadline and the revision
+   * GC of existing revisions change at once).
+   */
+  public void reconfigure(ValidationContext next) {
+    config.set(next);
+    resync();
   }
 
   private void resync() {

@@ -157,7 +157,7 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
   static final class Scaler {
     final NamespacedName key;
     private final RevisionAutoscaler autoscaler;
-    private String inputs;
+    private Object inputs; // what spec and settings were resolved from
     private int requested = -1;
     private long decisions; // decisions made, numbered under the monitor
     private final Object publishing = new Object();
@@ -168,7 +168,7 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
     private volatile boolean removed;
     private Set<Scaler> slot; // the multiscaler thread's only
 
-    private Scaler(NamespacedName key, RevisionAutoscaler autoscaler, String inputs) {
+    private Scaler(NamespacedName key, RevisionAutoscaler autoscaler, Object inputs) {
       this.key = key;
       this.autoscaler = autoscaler;
       this.inputs = inputs;
@@ -189,7 +189,7 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
     }
 
     /** Replaces the spec and settings when the inputs they were resolved from changed. */
-    synchronized void update(DeciderSpec spec, PodAutoscalerSettings settings, String inputs) {
+    synchronized void update(DeciderSpec spec, PodAutoscalerSettings settings, Object inputs) {
       if (!this.inputs.equals(inputs)) {
         autoscaler.update(spec, settings);
         this.inputs = inputs;
@@ -220,7 +220,7 @@ final class Multiscaler implements Stat.Sink, AutoCloseable {
       NamespacedName key,
       DeciderSpec spec,
       PodAutoscalerSettings settings,
-      String inputs,
+      Object inputs,
       boolean initializedBefore,
       boolean timedOutBefore) {
     return scalers.computeIfAbsent(

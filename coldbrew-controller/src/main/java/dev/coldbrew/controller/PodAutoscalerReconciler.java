@@ -1,5 +1,6 @@
 package dev.coldbrew.controller;
 
+import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Kind;
@@ -14,6 +15,7 @@ import dev.coldbrew.autoscaler.PodAutoscalerDecision;
 import dev.coldbrew.autoscaler.PodAutoscalerSettings;
 import dev.coldbrew.autoscaler.PodAutoscalerState;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -61,10 +63,10 @@ final class PodAutoscalerReconciler extends KindReconciler<PodAutoscaler> {
         rev.metadata.annotations == null ? Map.of() : rev.metadata.annotations;
     boolean reachable = !PodAutoscaler.UNREACHABLE.equals(pa.spec.reachability);
     long cc = rev.spec.containerConcurrency == null ? 0 : rev.spec.containerConcurrency;
-    String inputs = annotations + "|" + cc + "|" + reachable;
-    DeciderSpec spec = DeciderSpec.from(ctx.config().autoscaler(), annotations, cc, reachable);
-    PodAutoscalerSettings settings =
-        PodAutoscalerSettings.from(ctx.config().autoscaler(), annotations, spec);
+    AutoscalerConfig config = ctx.config().autoscaler();
+    List<Object> inputs = List.of(annotations, cc, reachable, config);
+    DeciderSpec spec = DeciderSpec.from(config, annotations, cc, reachable);
+    PodAutoscalerSettings settings = PodAutoscalerSettings.from(config, annotations, spec);
     boolean initializedBefore = pa.status != null && pa.status.isScaleTargetInitialized();
     Condition active =
         pa.status == null ? null : pa.status.condition(PodAutoscaler.PodAutoscalerStatus.ACTIVE);

@@ -115,4 +115,50 @@ class AutoscalerObserverTest {
     store.delete(Kind.SERVICE, "default", "hello");
     await().atMost(Duration.ofSeconds(30)).until(() -> removed.contains(REV));
   }
+
+  @Test
+  void aChangedAutoscalerConfigReachesExistingRevisionsAtOnce() {
+    new Admission(store, CTX)
+        .create(
+            ResourceCodec.decodeOne(
+                """
+                apiVersion: serving.knative.dev/v1
+                kind: Service
+                metadata:
+                  name: hello
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - command: [java]
+                """));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(latest.get(REV))
+                    .isNotNull()
+                    .matches(x -> x.targetConcurrencyPerInstance() == 70.0, "" + latest));
+
+    var autoscaler =
+        dev.coldbrew.api.autoscaling.AutoscalerConfig.fromMap(
+            "autoscaler", Map.of("container-concurrency-target-default", "10"));
+    manager.reconfigure(
+        new ValidationContext(
+            CTX.defaults(),
+            CTX.deployment(),
+            CTX.domain(),
+            autoscaler,
+            CTX.localRuntime(),
+            CTX.defaultEngine(),
+            CTX.gc()));
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(latest.get(REV))
+                    .as("10 × 70 %% utilization, without a restart")
+                    .matches(x -> x.targetConcurrencyPerInstance() == 7.0, "" + latest));
+  }
 }

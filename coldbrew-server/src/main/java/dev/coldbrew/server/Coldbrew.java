@@ -4,6 +4,7 @@ import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.validation.FieldError;
+import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.controller.ControllerManager;
 import dev.coldbrew.dataplane.DataPlane;
@@ -53,11 +54,13 @@ public final class Coldbrew implements AutoCloseable {
   private AdminAccess access;
   private Dashboard dashboard;
   private Admission admission;
+  private PlatformConfig config; // the config in force, under this
   private int gatewayPort;
   private int adminPort;
 
   private Coldbrew(ServerOptions options) {
     this.options = options;
+    this.config = options.config();
   }
 
   /**
@@ -281,6 +284,66 @@ public final class Coldbrew implements AutoCloseable {
 
   public int gatewayPort() {
     return gatewayPort;
+  }
+
+  /**
+   * Follows {@code file}, the config the platform was started with, and applies its edits while it
+   * runs ({@link #reconfigure}).
+   */
+  public synchronized void followConfigFile(Path file) {
+    closeOnStop.add(ConfigReloader.start(file, config, this::reconfigure));
+  }
+
+  /**
+   * Applies the sections of {@code next} that can change while the platform runs — {@code
+   * autoscaler:}, {@code defaults:}, {@code deployment:} and {@code gc:}, as Knative's components
+   * follow config-autoscaler, config-defaults, config-deployment and config-gc — to new writes and
+   * to every existing resource at once; {@code domain:} and {@code coldbrew:} (addresses, limits,
+   * the engine, the gateway's threads) keep their values until the next start.
+   *
+   * @return what was applied and what waits for a restart, in words
+   */
+  public synchronized String reconfigure(PlatformConfig next) {
+    PlatformConfig was = config;
+    List<String> live = new ArrayList<>();
+    if (!next.autoscaler().equals(was.autoscaler())) {
+      live.add("autoscaler");
+    }
+    if (!next.defaults().equals(was.defaults())) {
+      live.add("defaults");
+    }
+    if (!next.deployment().equals(was.deployment())) {
+      live.add("deployment");
+    }
+    if (!next.gc().equals(was.gc())) {
+      live.add("gc");
+    }
+    List<String> later = new ArrayList<>();
+    if (!next.domain().equals(was.domain())) {
+      later.add("domain");
+    }
+    if (!next.limits().equals(was.limits())) {
+      later.add("coldbrew");
+    }
+    config =
+        new PlatformConfig(
+            next.autoscaler(),
+            next.defaults(),
+            next.deployment(),
+            was.domain(),
+            next.gc(),
+            was.limits());
+    if (!live.isEmpty()) {
+      ValidationContext vc = config.validationContext();
+      admission.reconfigure(vc);
+      controller.reconfigure(vc);
+    }
+    return (live.isEmpty() ? "nothing to apply now" : "applied " + sections(live))
+        + (later.isEmpty() ? "" : "; " + sections(later) + " take effect at the next start");
+  }
+
+  private static String sections(List<String> names) {
+    return names.stream().map(n -> n + ":").collect(java.util.stream.Collectors.joining(", "));
   }
 
   /**

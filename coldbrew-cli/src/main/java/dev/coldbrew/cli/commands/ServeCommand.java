@@ -88,7 +88,8 @@ public class ServeCommand implements Callable<Integer> {
               + " and coldbrew (max-held-requests-per-revision, max-request-body-bytes,"
               + " request-body-idle-timeout, header-read-timeout, admin-max-connections,"
               + " admin-allowed-hosts, max-revisions, engine, container-network,"
-              + " gateway-transport); see docs/operations.md.")
+              + " gateway-transport); edits of autoscaler, defaults, deployment and gc apply"
+              + " while serve runs; see docs/operations.md.")
   Path config;
 
   @Option(
@@ -144,6 +145,9 @@ public class ServeCommand implements Callable<Integer> {
       throw e;
     } catch (IllegalStateException | dev.coldbrew.store.StoreException e) {
       throw new UserException(e.getMessage());
+    }
+    if (config != null) {
+      platform.followConfigFile(config);
     }
     Path tokenFile = dataDir.toAbsolutePath().resolve(AdminToken.FILE);
     int adminPortBound = platform.adminPort();

@@ -136,4 +136,52 @@ class RevisionGcIT {
                 assertThat(revisions())
                     .containsExactly("gc-00001", "gc-00003", "gc-00005", "gc-00006"));
   }
+
+  @Test
+  void editsOfTheConfigFileApplyWhileServeRunsAndABrokenEditIsRefused() throws Exception {
+    Path cfg = dir.resolve("coldbrew.yaml");
+    String original = Files.readString(cfg);
+    Files.writeString(cfg, original + "defaults:\n  revision-timeout-seconds: 60\n");
+    await()
+        .atMost(WAIT)
+        .until(() -> Files.readString(platform.log).contains("changed: applied defaults:"));
+    Files.writeString(cfg, original + "defaults:\n  revision-timeout-seconds: sixty\n");
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                Files.readString(platform.log)
+                    .contains(
+                        "not applied, the platform keeps the config it had:"
+                            + " defaults.revision-timeout-seconds: \"sixty\""));
+
+    Path svc = dir.resolve("timeout.yaml");
+    Files.writeString(
+        svc,
+        """
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata:
+          name: timeout
+        spec:
+          template:
+            metadata:
+              annotations:
+                autoscaling.knative.dev/initial-scale: "0"
+            spec:
+              containers:
+                - command: ["app"]
+        """);
+    var r = platform.cli("apply", "-f", svc.toString());
+    assertThat(r.code()).as(r.toString()).isZero();
+    JsonNode ksvc =
+        Http.resource(platform, "/apis/serving.knative.dev/v1/namespaces/default/services/timeout")
+            .orElseThrow();
+    assertThat(ksvc.path("spec").path("template").path("spec").path("timeoutSeconds").asInt())
+        .as("the default of the edit that was applied, not the broken one's, nor 300")
+        .isEqualTo(60);
+    Files.writeString(cfg, original);
+    var deleted = platform.cli("service", "delete", "timeout"); // the other test counts revisions
+    assertThat(deleted.code()).as(deleted.toString()).isZero();
+  }
 }

@@ -25,7 +25,7 @@ import java.util.Optional;
  */
 public final class Admission {
   private final Store store;
-  private final ValidationContext context;
+  private volatile ValidationContext context;
   private final RevisionQuota quota;
 
   /** Without a limit on Revisions. */
@@ -37,6 +37,11 @@ public final class Admission {
     this.store = store;
     this.context = context;
     this.quota = quota;
+  }
+
+  /** Validates and defaults with {@code next} from now on (the platform's config was changed). */
+  public void reconfigure(ValidationContext next) {
+    this.context = next;
   }
 
   /** What an apply did. */
