@@ -15,6 +15,7 @@ import dev.coldbrew.server.dashboard.Dashboard;
 import dev.coldbrew.server.events.EventFile;
 import dev.coldbrew.server.events.EventLog;
 import dev.coldbrew.server.events.EventsApi;
+import dev.coldbrew.server.metrics.HistoryFile;
 import dev.coldbrew.server.metrics.MetricsApi;
 import dev.coldbrew.server.metrics.Telemetry;
 import dev.coldbrew.store.SqliteStore;
@@ -103,6 +104,7 @@ public final class Coldbrew implements AutoCloseable {
         new Telemetry(events, Clock.systemUTC(), this::revisionLabels, dataPlane::heldRequests);
     dataPlane.observe(telemetry, options.coldStartHeader());
     closeOnStop.add(telemetry);
+    closeOnStop.add(HistoryFile.open(dataDir, telemetry, Clock.systemUTC()));
     runtime =
         new LocalRuntime(
             LocalRuntimeOptions.builder(dataDir)

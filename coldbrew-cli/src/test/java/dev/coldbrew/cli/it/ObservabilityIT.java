@@ -159,13 +159,16 @@ class ObservabilityIT {
       // the session cookie is HttpOnly: the page's scripts cannot read it
       assertThat(((JavascriptExecutor) driver).executeScript("return document.cookie;"))
           .isEqualTo("");
+      pageSaysConnectingUntilItsFirstStateAndRendersStatesInWords((ChromeDriver) driver);
+
       driver.get(platform.admin("/"));
       assertThat(driver.getCurrentUrl()).endsWith("/dashboard/");
-      By revision = By.cssSelector("[data-service='default/dash'] [data-revision='" + REV + "']");
+      By row = By.cssSelector("[data-service='default/dash'] tr[data-revision='" + REV + "']");
+      By charts = By.cssSelector("[data-charts='" + REV + "'] canvas");
       await()
           .atMost(WAIT)
           .ignoreExceptions()
-          .until(() -> sksModeShown(driver, revision).equals("Proxy"));
+          .until(() -> sksModeShown(driver, row).equals("Proxy"));
       // The page redraws every few seconds: an element found before a redraw is stale after it,
       // so the reads are retried on fresh elements.
       await()
@@ -177,30 +180,129 @@ class ObservabilityIT {
                     driver.findElement(By.cssSelector("[data-service='default/dash']"));
                 assertThat(svc.findElement(By.cssSelector("a.url")).getText())
                     .isEqualTo("http://dash.default.localhost:" + platform.httpPort);
-                assertThat(svc.findElement(By.cssSelector("table.traffic")).getText())
-                    .contains("100%", REV);
+                WebElement r = driver.findElement(row);
+                assertThat(r.findElement(By.cssSelector(".traffic")).getText()).isEqualTo("100%");
+                // desired is 0, or unknown ("—") before the autoscaler's first decision
+                assertThat(r.findElement(By.cssSelector(".instances")).getText())
+                    .matches("0 / (0|—)");
+                assertThat(r.findElement(By.cssSelector(".state")).getText())
+                    .isEqualTo("Scaled to zero");
               });
+      // the overview comes first: no charts until the row is opened
+      assertThat(driver.findElements(By.cssSelector("canvas"))).isEmpty();
+      await().atMost(WAIT).ignoreExceptions().until(() -> click(driver, row));
+      await().atMost(WAIT).until(() -> driver.findElements(charts).size() >= 4);
       assertThat(maxActualCharted(driver)).isZero();
 
       coldStart();
 
+      // many states later the charts are still open, and show the instance that served
       await()
           .atMost(WAIT)
           .ignoreExceptions()
-          .until(() -> sksModeShown(driver, revision).equals("Serve"));
+          .until(() -> sksModeShown(driver, row).equals("Serve"));
       await().atMost(WAIT).until(() -> maxActualCharted(driver) >= 1);
-      assertThat(driver.findElements(By.cssSelector("[data-revision='" + REV + "'] canvas")))
-          .hasSizeGreaterThanOrEqualTo(4);
+      assertThat(driver.findElements(charts)).hasSizeGreaterThanOrEqualTo(4);
       Path shot = OUTPUT.resolve("dashboard.png");
       Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
       assertThat(Files.size(shot)).isGreaterThan(10_000);
+
+      // closed again, and it stays closed across the next states
+      await().atMost(WAIT).ignoreExceptions().until(() -> click(driver, row));
+      assertThat(driver.findElements(By.cssSelector("canvas"))).isEmpty();
+      String updated = driver.findElement(By.id("status")).getText();
+      await()
+          .atMost(WAIT)
+          .until(() -> !driver.findElement(By.id("status")).getText().equals(updated));
+      assertThat(driver.findElements(By.cssSelector("canvas"))).isEmpty();
+      assertThat(driver.findElement(row).getAttribute("aria-expanded")).isEqualTo("false");
     } finally {
       driver.quit();
     }
   }
 
-  private static String sksModeShown(WebDriver driver, By revision) {
-    return driver.findElement(revision).findElement(By.cssSelector(".sks-mode")).getText();
+  /**
+   * With the state stream blocked, the page says "Connecting…" (not that there are no services);
+   * then states given to its renderer show in words what a number alone would not: an unknown
+   * desired count (the autoscaler's -1, sent as null) as "—", a revision at zero, a failed one with
+   * its reason.
+   */
+  private void pageSaysConnectingUntilItsFirstStateAndRendersStatesInWords(ChromeDriver driver) {
+    driver.executeCdpCommand("Network.enable", Map.of());
+    driver.executeCdpCommand(
+        "Network.setBlockedURLs", Map.of("urls", java.util.List.of("*/dashboard/api/stream*")));
+    try {
+      driver.get(platform.admin("/dashboard/"));
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  driver.findElement(By.id("status")).getText().equals("disconnected; retrying…"));
+      assertThat(driver.findElement(By.id("services")).getText()).isEqualTo("Connecting…");
+
+      driver.executeScript(
+          "window.coldbrew.show(JSON.parse(arguments[0]));",
+          """
+          {"time":0,"services":[{"namespace":"default","name":"words","url":null,"ready":"False",
+           "reason":"RevisionFailed","traffic":[{"revision":"words-00003","percent":100,"tag":null},
+           {"revision":"words-00002","percent":0,"tag":"previous"}],"revisions":[
+           %s,%s,%s,%s]}]}
+          """
+              .formatted(
+                  revision("words-00004", "Unknown", null, "null", "null"),
+                  revision("words-00003", "True", null, "-1", "0"),
+                  revision("words-00002", "True", null, "0", "0"),
+                  revision("words-00001", "False", "ExitCode1", "1", "0")));
+      assertThat(stateShown(driver, "words-00004")).isEqualTo("Deploying");
+      assertThat(cell(driver, "words-00004", "instances")).isEqualTo("— / —");
+      assertThat(cell(driver, "words-00003", "instances")).isEqualTo("0 / —");
+      assertThat(cell(driver, "words-00003", "traffic")).isEqualTo("100%");
+      assertThat(stateShown(driver, "words-00003")).isEqualTo("Scaled to zero");
+      assertThat(cell(driver, "words-00002", "traffic")).isEqualTo("0% · previous");
+      assertThat(cell(driver, "words-00002", "concurrency")).isEqualTo("0.25");
+      assertThat(cell(driver, "words-00002", "rps")).isEqualTo("3.5");
+      assertThat(stateShown(driver, "words-00001")).isEqualTo("Failed: ExitCode1");
+      assertThat(driver.findElement(By.cssSelector("[data-service='default/words']")).getText())
+          .contains("Failed: RevisionFailed")
+          .doesNotContain("-1");
+
+      driver.executeScript("window.coldbrew.show({time: 0, services: []});");
+      assertThat(driver.findElement(By.id("services")).getText())
+          .isEqualTo("No services yet: coldbrew apply -f app.yaml");
+    } finally {
+      driver.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", java.util.List.of()));
+    }
+  }
+
+  /** A revision of the state, with a short history whose latest sample is not its first. */
+  private static String revision(
+      String name, String ready, String reason, String desired, String actual) {
+    return """
+        {"name":"%s","ready":"%s","reason":%s,"message":null,"desired":%s,"actual":%s,
+         "sksMode":"Proxy","panic":false,"history":{"t":[1,3],"concurrency":[2,0.25],
+         "desired":[1,0],"actual":[1,0],"rps":[1,3.5],"coldStarts":[0,0]}}
+        """
+        .formatted(name, ready, reason == null ? "null" : "\"" + reason + "\"", desired, actual);
+  }
+
+  private static String cell(WebDriver driver, String revision, String column) {
+    return driver
+        .findElement(By.cssSelector("tr[data-revision='" + revision + "'] ." + column))
+        .getText();
+  }
+
+  private static String stateShown(WebDriver driver, String revision) {
+    return cell(driver, revision, "state");
+  }
+
+  /** Clicks a row that a redraw may replace meanwhile; true once a click landed. */
+  private static boolean click(WebDriver driver, By row) {
+    driver.findElement(row).findElement(By.cssSelector(".revision-name")).click();
+    return true;
+  }
+
+  private static String sksModeShown(WebDriver driver, By row) {
+    return driver.findElement(row).findElement(By.cssSelector(".sks-mode")).getText();
   }
 
   private static long maxActualCharted(WebDriver driver) {

@@ -3,6 +3,7 @@ package dev.coldbrew.cli.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -40,6 +41,7 @@ class RestartIT {
     List<String> acknowledged = new CopyOnWriteArrayList<>();
     List<ProcessHandle> before;
     AtomicInteger applyFailures = new AtomicInteger();
+    double killedAtSeconds;
     Platform first = new Platform(dir, "--config", cfg.toString()).start();
     try {
       var r = first.run(survivor, "apply", "-f", "-");
@@ -49,6 +51,11 @@ class RestartIT {
           .until(() -> Http.get(first, "survivor.default.localhost", "/").statusCode() == 200);
       before = Processes.withMarker(marker);
       assertThat(before).hasSize(1);
+      // the dashboard's history is written every 10 s: wait for a write that holds the survivor
+      Path history = first.dataDir.resolve("dashboard-history.jsonl");
+      await()
+          .atMost(WAIT)
+          .until(() -> Files.exists(history) && Files.readString(history).contains("survivor-"));
 
       Load load =
           Load.start(
@@ -90,6 +97,7 @@ class RestartIT {
       applier.start();
       await().atMost(WAIT).until(() -> acknowledged.size() >= 10 && load.status(200) >= 20);
       first.kill(); // SIGKILL, while applies and requests are in flight
+      killedAtSeconds = System.currentTimeMillis() / 1000.0;
       applier.join(60_000);
       load.stop();
       load.report("traffic while the platform is killed (failures expected)");
@@ -115,6 +123,21 @@ class RestartIT {
           .atMost(WAIT)
           .until(() -> Http.get(second, "survivor.default.localhost", "/").statusCode() == 200);
       assertThat(Processes.withMarker(marker)).hasSize(1).doesNotContainAnyElementsOf(before);
+      // the dashboard shows the survivor's history from before the kill
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                JsonNode state = Http.resource(second, "/dashboard/api/state").orElseThrow();
+                JsonNode t = null;
+                for (JsonNode svc : state.path("services")) {
+                  if (svc.path("name").asText().equals("survivor")) {
+                    t = svc.path("revisions").path(0).path("history").path("t");
+                  }
+                }
+                assertThat(t).as("the survivor's history").isNotNull().isNotEmpty();
+                assertThat(t.get(0).asDouble()).isLessThan(killedAtSeconds);
+              });
       try (Load after =
           Load.start(
               second, "survivor.default.localhost", "/?sleep=20", 2, 200, Duration.ofSeconds(30))) {

@@ -31,10 +31,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live dashboard at {@code /dashboard/} (the admin port's {@code /} redirects to it): every
- * service with its URL, readiness, traffic split, and per revision desired/actual instances, SKS
- * mode and charts of the last 15 minutes. The page and its chart library (uPlot, from its WebJar)
- * come from the classpath (read once, at construction), so it works offline; {@code
+ * The live dashboard at {@code /dashboard/} (the admin port's {@code /} redirects to it): an
+ * overview table of every service (URL, readiness) and revision (traffic share, ready/desired
+ * instances, concurrency, requests per second, state, SKS mode), and a revision's charts of the
+ * last 15 minutes while the user keeps its row open (the history survives restarts through {@link
+ * dev.coldbrew.server.metrics.HistoryFile}). The page and its chart library (uPlot, from its
+ * WebJar) come from the classpath (read once, at construction), so it works offline; {@code
  * /dashboard/api/state} is the state as JSON and {@code /dashboard/api/stream} pushes it every 2 s
  * as server-sent events.
  *

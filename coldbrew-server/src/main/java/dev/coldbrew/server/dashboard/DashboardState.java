@@ -26,11 +26,12 @@ import java.util.Map;
 /**
  * The dashboard's state as JSON: every service (by namespace, then name) with its URL, readiness,
  * traffic and revisions (those labelled {@code serving.knative.dev/service} with its name in its
- * namespace, newest name first), each revision with its PodAutoscaler's desired and actual scale,
- * its SKS mode, the autoscaler's panic flag and its history. Linear in services plus revisions: the
- * revisions are grouped by service in one pass, PAs and SKSs are looked up by name, and the JSON is
- * streamed to the output (no tree, no intermediate string). Stateless; reads the cache, so it may
- * run on any thread.
+ * namespace, newest name first), each revision with its readiness (and the reason when not ready),
+ * its PodAutoscaler's desired and actual scale (null while unknown: the autoscaler's -1 is never
+ * sent), its SKS mode, the autoscaler's panic flag and its history. Linear in services plus
+ * revisions: the revisions are grouped by service in one pass, PAs and SKSs are looked up by name,
+ * and the JSON is streamed to the output (no tree, no intermediate string). Stateless; reads the
+ * cache, so it may run on any thread.
  */
 final class DashboardState {
   private static final String SERVICE_LABEL = "serving.knative.dev/service";
@@ -125,9 +126,12 @@ final class DashboardState {
     g.writeStringField("name", name);
     Condition ready = rev.status == null ? null : rev.status.condition(Status.READY);
     g.writeStringField("ready", ready == null ? Condition.UNKNOWN : ready.status);
+    g.writeStringField("reason", ready == null ? null : ready.reason);
+    g.writeStringField("message", ready == null ? null : ready.message);
     PodAutoscaler pa = (PodAutoscaler) cache.get(Kind.POD_AUTOSCALER, ns, name).orElse(null);
     ServerlessService sks =
         (ServerlessService) cache.get(Kind.SERVERLESS_SERVICE, ns, name).orElse(null);
+    // a negative scale (-1) means the autoscaler has no decision yet: unknown, like a missing one
     integerField(g, "desired", pa == null || pa.status == null ? null : pa.status.desiredScale);
     integerField(g, "actual", pa == null || pa.status == null ? null : pa.status.actualScale);
     g.writeStringField(
@@ -171,7 +175,7 @@ final class DashboardState {
   }
 
   private static void integerField(JsonGenerator g, String name, Integer value) throws IOException {
-    if (value == null) {
+    if (value == null || value < 0) {
       g.writeNullField(name);
     } else {
       g.writeNumberField(name, value);

@@ -337,6 +337,26 @@ public final class RevisionMeters {
   }
 
   /**
+   * Puts samples kept from before a restart ({@link HistoryFile}) in front of the history: those
+   * older than its first sample, oldest first. The next sample starts a new run, so a stop is never
+   * folded into a run of equal samples.
+   */
+  synchronized void restore(List<Sample> before) {
+    boolean wasEmpty = history.isEmpty();
+    long first = wasEmpty ? Long.MAX_VALUE : history.peekFirst().timeMillis();
+    for (int i = before.size() - 1; i >= 0; i--) {
+      Sample s = before.get(i);
+      if (s.timeMillis() < first) {
+        history.addFirst(s);
+        first = s.timeMillis();
+      }
+    }
+    if (wasEmpty) {
+      lastRepeats = false;
+    }
+  }
+
+  /**
    * The samples of the last 15 minutes, oldest first; of a run of samples with equal values only
    * the first and the last.
    */

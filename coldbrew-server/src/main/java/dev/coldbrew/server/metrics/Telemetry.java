@@ -22,6 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,9 @@ public final class Telemetry
   private final Map<NamespacedName, RevisionMeters> revisions = new ConcurrentHashMap<>();
   private final Map<NamespacedName, Set<String>> readyInstances = new ConcurrentHashMap<>();
   private final Map<GatewayAnswer, Counter> refusals = new ConcurrentHashMap<>();
+  // history kept from before a restart, for revisions not seen since (claimed when first seen)
+  private final Map<NamespacedName, List<RevisionMeters.Sample>> restored =
+      new ConcurrentHashMap<>();
 
   /**
    * @param labels a revision's labels ({@code serving.knative.dev/service}, {@code
@@ -101,6 +105,33 @@ public final class Telemetry
   public void sample() {
     long now = clock.millis();
     revisions.values().forEach(r -> r.sample(now));
+    if (!restored.isEmpty()) { // a revision deleted while the platform was down is never seen
+      long oldest = now - RevisionMeters.HISTORY.toMillis();
+      restored.values().removeIf(h -> h.isEmpty() || h.get(h.size() - 1).timeMillis() < oldest);
+    }
+  }
+
+  /**
+   * Gives back the history kept from before a restart: each revision's samples go in front of its
+   * history when it is first seen (or now, if it already is).
+   */
+  void restore(Map<NamespacedName, List<RevisionMeters.Sample>> histories) {
+    histories.forEach(
+        (revision, samples) -> {
+          RevisionMeters m = revisions.get(revision);
+          if (m != null) {
+            m.restore(samples);
+          } else {
+            restored.put(revision, List.copyOf(samples));
+          }
+        });
+  }
+
+  /** Every revision's history, oldest sample first, with the restored ones not yet claimed. */
+  Map<NamespacedName, List<RevisionMeters.Sample>> histories() {
+    Map<NamespacedName, List<RevisionMeters.Sample>> out = new HashMap<>(restored);
+    revisions.forEach((revision, m) -> out.put(revision, m.history()));
+    return out;
   }
 
   RevisionMeters meters(NamespacedName revision) {
@@ -125,7 +156,12 @@ public final class Telemetry
             configuration,
             "revision",
             revision.name());
-    return new RevisionMeters(registry, tags, () -> held.applyAsInt(revision));
+    RevisionMeters m = new RevisionMeters(registry, tags, () -> held.applyAsInt(revision));
+    List<RevisionMeters.Sample> before = restored.remove(revision);
+    if (before != null) {
+      m.restore(before);
+    }
+    return m;
   }
 
   private void remove(NamespacedName revision) {
@@ -133,6 +169,7 @@ public final class Telemetry
     if (m != null) {
       m.remove(registry);
     }
+    restored.remove(revision);
     readyInstances.remove(revision);
   }
 

@@ -5,13 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Container;
+import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.PodAutoscaler;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.SksMode;
+import dev.coldbrew.api.model.Status;
 import dev.coldbrew.controller.AutoscalerObserver.Decision;
 import dev.coldbrew.server.events.EventLog;
+import dev.coldbrew.server.metrics.HistoryFile;
 import dev.coldbrew.server.metrics.Telemetry;
 import dev.coldbrew.store.ResourceCache;
 import dev.coldbrew.store.SqliteStore;
@@ -21,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -43,24 +49,24 @@ class DashboardStateTest {
        {"namespace":"default","name":"alpha","url":"http://alpha.default.localhost:8080","ready":"False","reason":"RevisionFailed",
         "traffic":[{"revision":"alpha-00003","percent":70,"tag":null},{"revision":"alpha-00002","percent":30,"tag":"previous"}],
         "revisions":[
-         {"name":"alpha-00003","ready":"Unknown","desired":3,"actual":2,"sksMode":"Serve","panic":true,
+         {"name":"alpha-00003","ready":"Unknown","reason":null,"message":null,"desired":3,"actual":2,"sksMode":"Serve","panic":true,
           "history":{"t":[1000.0,1002.0,1004.0],"concurrency":[12.35,7.5,7.5],"desired":[3,4,4],"actual":[2,3,3],"rps":[0.5,0.0,0.0],"coldStarts":[0,0,0]}},
-         {"name":"alpha-00002","ready":"True","desired":2,"actual":1,"sksMode":"Proxy","panic":false,
+         {"name":"alpha-00002","ready":"True","reason":null,"message":null,"desired":2,"actual":1,"sksMode":"Proxy","panic":false,
           "history":{"t":[],"concurrency":[],"desired":[],"actual":[],"rps":[],"coldStarts":[]}},
-         {"name":"alpha-00001","ready":"Unknown","desired":1,"actual":0,"sksMode":"Serve","panic":false,
+         {"name":"alpha-00001","ready":"False","reason":"ExitCode1","message":"exited with 1","desired":1,"actual":0,"sksMode":"Serve","panic":false,
           "history":{"t":[],"concurrency":[],"desired":[],"actual":[],"rps":[],"coldStarts":[]}}]},
        {"namespace":"default","name":"beta","url":"http://beta.default.localhost:8080","ready":"False","reason":"RevisionFailed",
         "traffic":[{"revision":"beta-00001","percent":100,"tag":null}],
         "revisions":[
-         {"name":"beta-00002","ready":"Unknown","desired":null,"actual":null,"sksMode":null,"panic":false,
+         {"name":"beta-00002","ready":"Unknown","reason":null,"message":null,"desired":null,"actual":null,"sksMode":null,"panic":false,
           "history":{"t":[],"concurrency":[],"desired":[],"actual":[],"rps":[],"coldStarts":[]}},
-         {"name":"beta-00001","ready":"Unknown","desired":1,"actual":0,"sksMode":"Serve","panic":false,
+         {"name":"beta-00001","ready":"Unknown","reason":null,"message":null,"desired":null,"actual":0,"sksMode":"Serve","panic":false,
           "history":{"t":[],"concurrency":[],"desired":[],"actual":[],"rps":[],"coldStarts":[]}}]},
        {"namespace":"default","name":"new","url":null,"ready":"Unknown","reason":null,"traffic":[],"revisions":[]},
        {"namespace":"other","name":"alpha","url":"http://alpha.other.localhost:8080","ready":"False","reason":"RevisionFailed",
         "traffic":[{"revision":"alpha-00001","percent":100,"tag":null}],
         "revisions":[
-         {"name":"alpha-00001","ready":"Unknown","desired":1,"actual":0,"sksMode":"Serve","panic":false,
+         {"name":"alpha-00001","ready":"Unknown","reason":null,"message":null,"desired":1,"actual":0,"sksMode":"Serve","panic":false,
           "history":{"t":[1004.0],"concurrency":[0.5],"desired":[1],"actual":[1],"rps":[0.0],"coldStarts":[0]}}]}]}
       """;
 
@@ -69,6 +75,23 @@ class DashboardStateTest {
   ResourceCache cache;
   Telemetry telemetry;
   long now = 1_000_000L;
+  final Clock clock =
+      new Clock() {
+        @Override
+        public ZoneId getZone() {
+          return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+          return this;
+        }
+
+        @Override
+        public Instant instant() {
+          return Instant.ofEpochMilli(now);
+        }
+      };
 
   @AfterEach
   void close() {
@@ -110,25 +133,18 @@ class DashboardStateTest {
     bare.metadata.labels().put("serving.knative.dev/service", "beta");
     bare.spec.containers = List.of(new Container());
     store.create(bare);
+    // a revision that failed, and a PodAutoscaler with no decision yet (-1: shown as unknown)
+    Revision failed = (Revision) store.get(Kind.REVISION, "default", "alpha-00001").orElseThrow();
+    failed.status.conditions =
+        new ArrayList<>(
+            List.of(new Condition(Status.READY, "False", "ExitCode1", "exited with 1")));
+    store.updateStatus(failed);
+    PodAutoscaler undecided =
+        (PodAutoscaler) store.get(Kind.POD_AUTOSCALER, "default", "beta-00001").orElseThrow();
+    undecided.status.desiredScale = -1;
+    store.updateStatus(undecided);
     cache = ResourceCache.of(store).start();
 
-    Clock clock =
-        new Clock() {
-          @Override
-          public ZoneId getZone() {
-            return ZoneOffset.UTC;
-          }
-
-          @Override
-          public Clock withZone(ZoneId zone) {
-            return this;
-          }
-
-          @Override
-          public Instant instant() {
-            return Instant.ofEpochMilli(now);
-          }
-        };
     telemetry =
         new Telemetry(new EventLog(clock, Duration.ofHours(1), 10), clock, r -> Map.of(), r -> 0);
     NamespacedName a3 = new NamespacedName("default", "alpha-00003");
@@ -148,6 +164,39 @@ class DashboardStateTest {
     assertThat(state.path("time").isNumber()).as("time").isTrue();
     ((ObjectNode) state).remove("time");
     assertThat(state).isEqualTo(JSON.readTree(EXPECTED));
+  }
+
+  @Test
+  @SuppressWarnings("try") // the HistoryFile is opened for its effect on the telemetry
+  void historyKeptBeforeARestartIsShownAfterIt() throws Exception {
+    store = SqliteStore.open(dir);
+    DashboardFixtures.service(store, "default", "alpha", List.of("alpha-00001"), 100).join();
+    cache = ResourceCache.of(store).start();
+    NamespacedName rev = new NamespacedName("default", "alpha-00001");
+    Telemetry before =
+        new Telemetry(new EventLog(clock, Duration.ofHours(1), 10), clock, r -> Map.of(), r -> 0);
+    try (HistoryFile f = HistoryFile.open(dir, before, clock)) {
+      before.decided(rev, new Decision(2, 1, 2, false, 3.5, 3.5, 10, 0, SksMode.SERVE));
+      before.sample();
+      now += 2000;
+      before.decided(rev, new Decision(1, 1, 1, false, 0.5, 0.5, 10, 0, SksMode.SERVE));
+      before.sample();
+    } finally {
+      before.close();
+    }
+    now += 30_000; // the platform is down for 30 s
+
+    telemetry =
+        new Telemetry(new EventLog(clock, Duration.ofHours(1), 10), clock, r -> Map.of(), r -> 0);
+    try (HistoryFile f = HistoryFile.open(dir, telemetry, clock)) {
+      telemetry.decided(rev, new Decision(1, 0, 1, false, 0.25, 0.25, 10, 0, SksMode.SERVE));
+      telemetry.sample();
+      JsonNode history = JSON.readTree(state()).at("/services/0/revisions/0/history");
+      assertThat(history.get("t")).isEqualTo(JSON.readTree("[1000.0,1002.0,1032.0]"));
+      assertThat(history.get("concurrency")).isEqualTo(JSON.readTree("[3.5,0.5,0.25]"));
+      assertThat(history.get("desired")).isEqualTo(JSON.readTree("[2,1,1]"));
+      assertThat(history.get("actual")).isEqualTo(JSON.readTree("[1,1,0]"));
+    }
   }
 
   private String state() {
