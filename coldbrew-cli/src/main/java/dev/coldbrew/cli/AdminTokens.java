@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * How the CLI finds the admin API's bearer token without being told, on the machine and as the user
@@ -116,6 +117,38 @@ public final class AdminTokens {
       looked.add("(nothing on this machine: " + server + " is not a loopback URL)");
     }
     return new Found(null, String.join(", ", looked));
+  }
+
+  /**
+   * The data directory of the platform at {@code server} when it is on this machine, found the way
+   * the token is: the directory of {@code --token-file} when that file is a data directory's {@code
+   * admin-token}; else, for a loopback server, the directory of the token file recorded for its
+   * port (left behind when {@code serve} did not stop cleanly), else {@code ./.coldbrew}. Empty
+   * when none of these is a directory.
+   */
+  public static Optional<Path> dataDir(URI server, Path tokenFile) {
+    if (tokenFile != null) {
+      Path abs = tokenFile.toAbsolutePath();
+      return abs.getFileName().toString().equals(TOKEN_FILE) && Files.isDirectory(abs.getParent())
+          ? Optional.of(abs.getParent())
+          : Optional.empty();
+    }
+    if (!isLoopback(server.getHost())) {
+      return Optional.empty();
+    }
+    Path rec = record(server.getPort() < 0 ? 80 : server.getPort());
+    try {
+      if (Files.isRegularFile(rec)) {
+        Path dir = Path.of(Files.readString(rec).trim()).getParent();
+        if (dir != null && Files.isDirectory(dir)) {
+          return Optional.of(dir);
+        }
+      }
+    } catch (IOException | java.nio.file.InvalidPathException e) {
+      // an unreadable record: fall through to the data dir of this directory
+    }
+    Path local = Path.of(".coldbrew").toAbsolutePath();
+    return Files.isDirectory(local) ? Optional.of(local) : Optional.empty();
   }
 
   static boolean isLoopback(String host) {
