@@ -120,34 +120,45 @@ public final class AdminTokens {
   }
 
   /**
-   * The data directory of the platform at {@code server} when it is on this machine, found the way
-   * the token is: the directory of {@code --token-file} when that file is a data directory's {@code
-   * admin-token}; else, for a loopback server, the directory of the token file recorded for its
-   * port (left behind when {@code serve} did not stop cleanly), else {@code ./.coldbrew}. Empty
-   * when none of these is a directory.
+   * The data directory of the platform at {@code server} when the server is a loopback URL, found
+   * the way the token is: the directory of {@code --token-file} when that file is a data
+   * directory's {@code admin-token}; else the directory of the token file recorded for the port
+   * (left behind when {@code serve} did not stop cleanly), else {@code ./.coldbrew}. Empty for a
+   * server on another machine, and when none of these is a directory.
    */
   public static Optional<Path> dataDir(URI server, Path tokenFile) {
-    if (tokenFile != null) {
-      Path abs = tokenFile.toAbsolutePath();
-      return abs.getFileName().toString().equals(TOKEN_FILE) && Files.isDirectory(abs.getParent())
-          ? Optional.of(abs.getParent())
-          : Optional.empty();
-    }
+    return dataDir(
+        server, tokenFile, Path.of(System.getProperty("user.home")), Path.of("").toAbsolutePath());
+  }
+
+  /** {@link #dataDir(URI, Path)} for the user whose home is {@code home}, run in {@code cwd}. */
+  static Optional<Path> dataDir(URI server, Path tokenFile, Path home, Path cwd) {
     if (!isLoopback(server.getHost())) {
       return Optional.empty();
     }
-    Path rec = record(server.getPort() < 0 ? 80 : server.getPort());
+    if (tokenFile != null) {
+      Path abs = cwd.resolve(tokenFile);
+      return abs.getFileName() != null
+              && abs.getFileName().toString().equals(TOKEN_FILE)
+              && Files.isDirectory(abs.getParent())
+          ? Optional.of(abs.getParent())
+          : Optional.empty();
+    }
+    Path rec =
+        home.resolve(".coldbrew")
+            .resolve("servers")
+            .resolve(Integer.toString(server.getPort() < 0 ? 80 : server.getPort()));
     try {
       if (Files.isRegularFile(rec)) {
         Path dir = Path.of(Files.readString(rec).trim()).getParent();
-        if (dir != null && Files.isDirectory(dir)) {
+        if (dir != null && dir.isAbsolute() && Files.isDirectory(dir)) {
           return Optional.of(dir);
         }
       }
     } catch (IOException | java.nio.file.InvalidPathException e) {
       // an unreadable record: fall through to the data dir of this directory
     }
-    Path local = Path.of(".coldbrew").toAbsolutePath();
+    Path local = cwd.resolve(".coldbrew");
     return Files.isDirectory(local) ? Optional.of(local) : Optional.empty();
   }
 

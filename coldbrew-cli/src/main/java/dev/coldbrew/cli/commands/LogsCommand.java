@@ -6,6 +6,7 @@ import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.Main;
 import dev.coldbrew.cli.UsageException;
+import dev.coldbrew.cli.UserException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,8 +70,9 @@ public class LogsCommand extends ClientCommand {
       names = "--data-dir",
       paramLabel = "DIR",
       description =
-          "Where to read the log files when the platform is not running (default: the directory"
-              + " of the admin token the CLI finds for a loopback server, else ./.coldbrew).")
+          "Where to read the log files when the platform is not running (default, for a"
+              + " loopback server: the directory of the admin token the CLI finds, else"
+              + " ./.coldbrew).")
   Path dataDir;
 
   @Override
@@ -115,9 +117,17 @@ public class LogsCommand extends ClientCommand {
         out().flush();
       }
     } catch (ApiException e) {
-      Path dir = localDataDir(client, e);
-      if (dir == null) {
+      if (!ApiClient.CONNECTION_REFUSED.equals(e.reason())) {
         throw e;
+      }
+      Path dir = localDataDir(client);
+      if (dir == null) {
+        throw new UserException(
+            e.getMessage()
+                + "; to read the log files of a platform that is not running, give its data"
+                + " directory: coldbrew logs "
+                + service
+                + " --data-dir DIR");
       }
       LocalLogs.print(
           out(),
@@ -129,11 +139,8 @@ public class LogsCommand extends ClientCommand {
     return 0;
   }
 
-  /** Where to read the files when {@code e} says the platform is not running, else null. */
-  private Path localDataDir(ApiClient client, ApiException e) {
-    if (!ApiClient.CONNECTION_REFUSED.equals(e.reason())) {
-      return null;
-    }
+  /** Where to read the files of the platform that is not running, or null if not known. */
+  private Path localDataDir(ApiClient client) {
     if (dataDir != null) {
       return dataDir.toAbsolutePath();
     }

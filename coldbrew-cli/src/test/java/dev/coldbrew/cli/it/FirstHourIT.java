@@ -390,7 +390,10 @@ class FirstHourIT {
         .endsWith("holds no logs of service \"nope\" in namespace \"default\"\n");
     r = platform.run(Map.of(), dir, null, "logs", "evented"); // no data directory found
     assertThat(r.code()).as(r.toString()).isEqualTo(1);
-    assertThat(r.err()).contains("cannot reach the Coldbrew API").contains("connection refused");
+    assertThat(r.err())
+        .startsWith("Error: cannot reach the Coldbrew API at http://127.0.0.1:")
+        .contains("(connection refused)")
+        .endsWith("give its data directory: coldbrew logs evented --data-dir DIR\n");
   }
 
   private String newLog(long from) throws java.io.IOException {
