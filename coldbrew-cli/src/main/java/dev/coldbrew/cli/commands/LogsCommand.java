@@ -63,7 +63,8 @@ public class LogsCommand extends ClientCommand {
   @Option(
       names = "--timestamps",
       description =
-          "Start each line with the time the platform received it (RFC 3339, UTC, milliseconds).")
+          "Show the time the platform received each line, after its [instance] (RFC 3339, UTC,"
+              + " milliseconds).")
   boolean timestamps;
 
   @Option(
