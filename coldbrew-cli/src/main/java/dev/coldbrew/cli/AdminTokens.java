@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * How the CLI finds the admin API's bearer token without being told, on the machine and as the user
@@ -116,6 +117,49 @@ public final class AdminTokens {
       looked.add("(nothing on this machine: " + server + " is not a loopback URL)");
     }
     return new Found(null, String.join(", ", looked));
+  }
+
+  /**
+   * The data directory of the platform at {@code server} when the server is a loopback URL, found
+   * the way the token is: the directory of {@code --token-file} when that file is a data
+   * directory's {@code admin-token}; else the directory of the token file recorded for the port
+   * (left behind when {@code serve} did not stop cleanly), else {@code ./.coldbrew}. Empty for a
+   * server on another machine, and when none of these is a directory.
+   */
+  public static Optional<Path> dataDir(URI server, Path tokenFile) {
+    return dataDir(
+        server, tokenFile, Path.of(System.getProperty("user.home")), Path.of("").toAbsolutePath());
+  }
+
+  /** {@link #dataDir(URI, Path)} for the user whose home is {@code home}, run in {@code cwd}. */
+  static Optional<Path> dataDir(URI server, Path tokenFile, Path home, Path cwd) {
+    if (!isLoopback(server.getHost())) {
+      return Optional.empty();
+    }
+    if (tokenFile != null) {
+      Path abs = cwd.resolve(tokenFile);
+      return abs.getFileName() != null
+              && abs.getFileName().toString().equals(TOKEN_FILE)
+              && Files.isDirectory(abs.getParent())
+          ? Optional.of(abs.getParent())
+          : Optional.empty();
+    }
+    Path rec =
+        home.resolve(".coldbrew")
+            .resolve("servers")
+            .resolve(Integer.toString(server.getPort() < 0 ? 80 : server.getPort()));
+    try {
+      if (Files.isRegularFile(rec)) {
+        Path dir = Path.of(Files.readString(rec).trim()).getParent();
+        if (dir != null && dir.isAbsolute() && Files.isDirectory(dir)) {
+          return Optional.of(dir);
+        }
+      }
+    } catch (IOException | java.nio.file.InvalidPathException e) {
+      // an unreadable record: fall through to the data dir of this directory
+    }
+    Path local = cwd.resolve(".coldbrew");
+    return Files.isDirectory(local) ? Optional.of(local) : Optional.empty();
   }
 
   static boolean isLoopback(String host) {

@@ -30,6 +30,12 @@ public final class ApiClient {
   /** Where the admin API listens unless {@code --server} or {@code COLDBREW_SERVER} says. */
   public static final String DEFAULT_SERVER = "http://127.0.0.1:8081";
 
+  /**
+   * The {@link ApiException#reason()} when nothing listens at the server's address (connection
+   * refused): the platform is not running there.
+   */
+  public static final String CONNECTION_REFUSED = "ConnectionRefused";
+
   private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
   private static final int READ_TIMEOUT_MILLIS = 60_000;
 
@@ -305,7 +311,7 @@ public final class ApiClient {
     }
     return new ApiException(
         0,
-        "Unreachable",
+        e instanceof ConnectException ? CONNECTION_REFUSED : "Unreachable",
         "cannot reach the Coldbrew API at "
             + server
             + " ("

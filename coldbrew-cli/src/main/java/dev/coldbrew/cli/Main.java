@@ -268,6 +268,11 @@ public final class Main {
     return new ApiClient(s, token.token(), token.source());
   }
 
+  /** The file {@code --token-file} names, or null. */
+  public Path tokenFile() {
+    return tokenFile;
+  }
+
   /** The root object of a command tree, from any command's spec. */
   public static Main of(CommandLine.Model.CommandSpec spec) {
     return (Main) spec.root().userObject();

@@ -88,6 +88,26 @@ class ErrorExitTest {
     assertUsageError(
         run("logs", "hello", "--tail", "-2"), "coldbrew logs", "--tail: -2 (expected: >= 0)\n");
     assertUsageError(
+        run("logs", "hello", "--tail", "-5"), "coldbrew logs", "--tail: -5 (expected: >= 0)\n");
+    String name =
+        "(expected: a lowercase DNS-1123 name: letters, digits, '-' and '.', at most 253)\n";
+    assertUsageError(run("logs", "../etc"), "coldbrew logs", "SERVICE: \"../etc\" " + name);
+    assertUsageError(run("logs", "Hello"), "coldbrew logs", "SERVICE: \"Hello\" " + name);
+    assertUsageError(run("logs", "a\u001b[2Jb"), "coldbrew logs", "SERVICE: \"a?[2Jb\" " + name);
+    assertUsageError(
+        run("logs", "x".repeat(254)), "coldbrew logs", "SERVICE: \"" + "x".repeat(254) + "\" ");
+    assertUsageError(
+        run("logs", "hello", "--revision", "../../x"),
+        "coldbrew logs",
+        "--revision: \"../../x\" " + name);
+    assertUsageError(
+        run("logs", "hello", "-n", "a/b"), "coldbrew logs", "--namespace: \"a/b\" " + name);
+    assertUsageError(
+        run("logs", "hello", "--data-dir", "/no/such/dir"),
+        "coldbrew logs",
+        "--data-dir: \"/no/such/dir\" is not a directory (expected: the --data-dir of `coldbrew"
+            + " serve`)\n");
+    assertUsageError(
         run("service", "list", "--server", "ftp://x"),
         "coldbrew service list",
         "--server: \"ftp://x\" (expected: a URL such as http://127.0.0.1:8081)\n");

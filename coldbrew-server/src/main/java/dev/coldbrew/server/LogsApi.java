@@ -10,12 +10,14 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 
 /**
- * {@code GET /logs/namespaces/{ns}/services/{name}?revision=R&tail=N&follow=true}: the instance
- * logs behind {@code coldbrew logs}, as text lines prefixed {@code [instance-id]}; with {@code
- * follow} the response stays open and new lines are sent as they are written (polled every 200 ms,
- * on a worker thread). Without {@code tail} every line is sent, up to {@link
- * dev.coldbrew.runtime.local.LogStore#MAX_TAIL_BYTES} of text (the newest kept), so no request
- * reads whole log files. Handlers run on the admin event loop, file reads on worker threads.
+ * {@code GET /logs/namespaces/{ns}/services/{name}?revision=R&tail=N&follow=true&timestamps=true}:
+ * the instance logs behind {@code coldbrew logs}, as text lines prefixed {@code [instance-id]} (and
+ * with {@code timestamps} the time each line was received, RFC 3339), each run of an instance
+ * starting with its marker line; with {@code follow} the response stays open and new lines are sent
+ * as they are written (polled every 200 ms, on a worker thread). Without {@code tail} every line is
+ * sent, up to {@link dev.coldbrew.runtime.local.LogStore#MAX_TAIL_BYTES} of text (the newest kept),
+ * so no request reads whole log files. Handlers run on the admin event loop, file reads on worker
+ * threads.
  */
 final class LogsApi {
   static final String PREFIX = "/logs/";
@@ -55,6 +57,12 @@ final class LogsApi {
       tail = Integer.MAX_VALUE;
     }
     boolean follow = Boolean.parseBoolean(req.getParam("follow", "false"));
+    String ts = req.getParam("timestamps", "false");
+    if (!ts.equals("true") && !ts.equals("false")) {
+      AdminApi.send(req, ApiStatus.badParameter("timestamps", ts, "true or false"));
+      return;
+    }
+    boolean timestamps = ts.equals("true");
     int lines = tail;
     var vertx = io.vertx.core.Vertx.currentContext().owner();
     vertx
@@ -90,11 +98,11 @@ final class LogsApi {
               HttpServerResponse resp = req.response();
               resp.putHeader("Content-Type", "text/plain; charset=utf-8");
               if (!follow) {
-                resp.end(render(first));
+                resp.end(render(first, timestamps));
                 return;
               }
               resp.setChunked(true);
-              resp.write(render(first));
+              resp.write(render(first, timestamps));
               long timer =
                   vertx.setPeriodic(
                       FOLLOW_POLL_MILLIS,
@@ -104,17 +112,17 @@ final class LogsApi {
                               .onSuccess(
                                   more -> {
                                     if (!more.isEmpty() && !resp.ended() && !resp.closed()) {
-                                      resp.write(render(more));
+                                      resp.write(render(more, timestamps));
                                     }
                                   }));
               resp.closeHandler(v -> vertx.cancelTimer(timer));
             });
   }
 
-  private static String render(List<LogLine> lines) {
+  private static String render(List<LogLine> lines, boolean timestamps) {
     StringBuilder sb = new StringBuilder();
     for (LogLine l : lines) {
-      sb.append(l.prefixed()).append('\n');
+      sb.append(l.prefixed(timestamps)).append('\n');
     }
     return sb.toString();
   }

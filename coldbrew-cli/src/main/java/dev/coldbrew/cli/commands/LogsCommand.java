@@ -1,19 +1,43 @@
 package dev.coldbrew.cli.commands;
 
+import dev.coldbrew.cli.AdminTokens;
+import dev.coldbrew.cli.ApiClient;
+import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
+import dev.coldbrew.cli.Main;
 import dev.coldbrew.cli.UsageException;
+import dev.coldbrew.cli.UserException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code coldbrew logs SERVICE}: the instances' stdout and stderr, like {@code kubectl logs}. */
+/**
+ * {@code coldbrew logs SERVICE}: the instances' stdout and stderr, like {@code kubectl logs}, from
+ * the admin API; when nothing listens there (connection refused) and the platform's data directory
+ * is on this machine, from its log files ({@link LocalLogs}, loaded only then). Not thread-safe:
+ * one call per command.
+ */
 @Command(
     name = "logs",
     mixinStandardHelpOptions = true,
-    description = "Print the logs of a service's instances.")
+    description = {
+      "Print the logs of a service's instances. Each run of an instance starts with a line"
+          + " `--- instance ID started TIME (restart N) ---`.",
+      "When the platform is not running, the log files of its data directory on this machine are"
+          + " printed as last written (with a notice on standard error); -f then follows them."
+    })
 public class LogsCommand extends ClientCommand {
+  /** What {@code LogStore} accepts as a namespace, service or revision name. */
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
+
+  private static final String EXPECTED_NAME =
+      "a lowercase DNS-1123 name: letters, digits, '-' and '.', at most 253";
+
   @Parameters(index = "0", paramLabel = "SERVICE")
   String service;
 
@@ -36,11 +60,39 @@ public class LogsCommand extends ClientCommand {
           "Only the last N lines of each instance (default: all, up to the newest 4 MiB of text).")
   int tail;
 
+  @Option(
+      names = "--timestamps",
+      description =
+          "Show the time the platform received each line, after its [instance] (RFC 3339, UTC,"
+              + " milliseconds).")
+  boolean timestamps;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Where to read the log files when the platform is not running (default, for a"
+              + " loopback server: the directory of the admin token the CLI finds, else"
+              + " ./.coldbrew).")
+  Path dataDir;
+
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
     if (tail < -1) {
       throw new UsageException("--tail: " + tail + " (expected: >= 0)");
     }
+    checkName("SERVICE", service);
+    checkName("--namespace", namespace);
+    if (revision != null) {
+      checkName("--revision", revision);
+    }
+    if (dataDir != null && !Files.isDirectory(dataDir)) {
+      throw new UsageException(
+          "--data-dir: \""
+              + dataDir
+              + "\" is not a directory (expected: the --data-dir of `coldbrew serve`)");
+    }
+    ApiClient client = client();
     String path =
         "/logs/namespaces/"
             + enc(namespace)
@@ -50,19 +102,62 @@ public class LogsCommand extends ClientCommand {
             + tail
             + "&follow="
             + follow
+            + "&timestamps="
+            + timestamps
             + (revision == null ? "" : "&revision=" + enc(revision));
-    if (follow) {
-      client().stream(
-          path,
-          line -> {
-            out().println(line);
-            out().flush();
-          });
-    } else {
-      out().print(client().getText(path));
-      out().flush();
+    try {
+      if (follow) {
+        client.stream(
+            path,
+            line -> {
+              out().println(line);
+              out().flush();
+            });
+      } else {
+        out().print(client.getText(path));
+        out().flush();
+      }
+    } catch (ApiException e) {
+      if (!ApiClient.CONNECTION_REFUSED.equals(e.reason())) {
+        throw e;
+      }
+      Path dir = localDataDir(client);
+      if (dir == null) {
+        throw new UserException(
+            e.getMessage()
+                + "; to read the log files of a platform that is not running, give its data"
+                + " directory: coldbrew logs "
+                + service
+                + " --data-dir DIR");
+      }
+      LocalLogs.print(
+          out(),
+          err(),
+          dir,
+          "the platform at " + client.server() + " is not running (connection refused)",
+          new LocalLogs.Request(namespace, service, revision, tail, follow, timestamps));
     }
     return 0;
+  }
+
+  /** Where to read the files of the platform that is not running, or null if not known. */
+  private Path localDataDir(ApiClient client) {
+    if (dataDir != null) {
+      return dataDir.toAbsolutePath();
+    }
+    return AdminTokens.dataDir(client.server(), Main.of(spec).tokenFile()).orElse(null);
+  }
+
+  private static void checkName(String what, String name) {
+    if (name.length() > 253 || !NAME.matcher(name).matches()) {
+      throw new UsageException(
+          what
+              + ": \""
+              + name.replaceAll("\\p{Cntrl}", "?")
+              + "\" (expected: "
+              + EXPECTED_NAME
+              + ")");
+    }
   }
 
   private static String enc(String s) {

@@ -86,6 +86,7 @@ class CliStartIT {
             new String[] {"apply", "-f", dir.resolve("svc.yaml").toString()},
             new String[] {"service", "describe", "start"},
             new String[] {"revision", "list"},
+            new String[] {"logs", "start", "--tail", "1"},
             new String[] {"version"})) {
       List<String> loaded = classesLoadedBy(args);
       assertThat(loaded).as(String.join(" ", args)).contains("dev.coldbrew.cli.Main");

@@ -202,8 +202,31 @@ class FirstHourIT {
     r = platform.cli("revision", "describe", "wrongport-00001");
     assertThat(r.out()).contains("PortMismatch").contains("listens on port " + other);
     r = platform.cli("logs", "wrongport");
-    assertThat(r.out()).contains("[coldbrew] the app listens on port " + other);
+    assertThat(r.out())
+        .contains("[coldbrew] the app listens on port " + other)
+        .containsPattern(
+            "(?m)^\\[(wrongport-00001-[0-9a-f]+)\\] --- instance \\1 started "
+                + RFC3339_S
+                + " ---$");
+    r = platform.cli("logs", "wrongport", "--timestamps");
+    assertThat(r.out())
+        .containsPattern(
+            "(?m)^\\[wrongport-00001-[0-9a-f]+\\] "
+                + RFC3339_MS
+                + " \\[coldbrew\\] the app listens on port "
+                + other);
+    var bad =
+        Http.CLIENT.send(
+            platform
+                .adminRequest("/logs/namespaces/default/services/wrongport?timestamps=maybe")
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("timestamps: \\\"maybe\\\" (expected: true or false)");
   }
+
+  private static final String RFC3339_S = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ";
+  private static final String RFC3339_MS = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
 
   @Test
   void trafficAndTagsNamingAMissingRevisionAreRefusedAndDoNotBlockLaterUpdates() throws Exception {
@@ -343,6 +366,56 @@ class FirstHourIT {
     platform.start(); // the other tests share it
   }
 
+  /**
+   * {@code coldbrew logs} with serve stopped: the lines of the files, with the notice, from the
+   * data directory the CLI finds (./.coldbrew here, a link to the platform's) or is given.
+   */
+  private void logsAreReadFromTheFilesWhileThePlatformIsDown() throws Exception {
+    Path cwd = Files.createDirectories(dir.resolve("elsewhere"));
+    Files.createSymbolicLink(cwd.resolve(".coldbrew"), platform.dataDir.toAbsolutePath());
+    var r = platform.run(Map.of(), cwd, null, "logs", "evented");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.err())
+        .isEqualTo(
+            "coldbrew: the platform at http://127.0.0.1:"
+                + platform.adminPort
+                + " is not running (connection refused); these are the log files in "
+                + cwd.toAbsolutePath().resolve(".coldbrew")
+                + " as last written.\n");
+    assertThat(r.out())
+        .containsPattern(
+            "^\\[(evented-00001-[0-9a-f]+)\\] --- instance \\1 started "
+                + RFC3339_S
+                + " ---\n(\\[\\1\\] .*\n)*\\[\\1\\] echo app listening on \\d+\n");
+
+    String data = platform.dataDir.toString();
+    r = platform.cli("logs", "evented", "--data-dir", data, "--timestamps", "--tail", "1");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .matches("\\[evented-00001-[0-9a-f]+\\] " + RFC3339_MS + " echo app listening on \\d+\n");
+    r =
+        platform.cli(
+            "logs", "evented", "--token-file", platform.dataDir.resolve("admin-token").toString());
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("echo app listening on");
+
+    r = platform.cli("logs", "../evented", "--data-dir", data);
+    assertThat(r.code()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err())
+        .startsWith("Error: SERVICE: \"../evented\" (expected: a lowercase DNS-1123");
+    r = platform.cli("logs", "nope", "--data-dir", data);
+    assertThat(r.code()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("is not running (connection refused), and its data directory")
+        .endsWith("holds no logs of service \"nope\" in namespace \"default\"\n");
+    r = platform.run(Map.of(), dir, null, "logs", "evented"); // no data directory found
+    assertThat(r.code()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err())
+        .startsWith("Error: cannot reach the Coldbrew API at http://127.0.0.1:")
+        .contains("(connection refused)")
+        .endsWith("give its data directory: coldbrew logs evented --data-dir DIR\n");
+  }
+
   private String newLog(long from) throws java.io.IOException {
     byte[] all = Files.readAllBytes(platform.log);
     return new String(all, (int) from, all.length - (int) from, StandardCharsets.UTF_8);
@@ -363,6 +436,7 @@ class FirstHourIT {
     assertThat(runsBefore).as("it ran in this run").isNotEmpty();
     java.time.Instant stopped = java.time.Instant.now();
     assertThat(platform.stop()).isEqualTo(143);
+    logsAreReadFromTheFilesWhileThePlatformIsDown();
     long logFrom = Files.size(platform.log);
     platform.start();
     await()

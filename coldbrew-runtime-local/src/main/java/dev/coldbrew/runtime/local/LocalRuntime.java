@@ -376,6 +376,7 @@ public final class LocalRuntime implements InstanceRuntime {
       i.launching = true;
       spec = new InstanceLauncher.Spec(i.id, i.rev.template);
     }
+    i.log.runStarted(i.id, gen - 1); // generations count runs from 1
     Launched run;
     try {
       run = launcher.launch(spec);

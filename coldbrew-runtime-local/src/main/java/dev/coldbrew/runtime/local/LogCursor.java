@@ -85,7 +85,7 @@ public final class LogCursor {
     BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
     LogStore.Tail t = LogStore.tailLines(path, tailLines, budget);
     for (String text : t.lines()) {
-      out.add(new LogLine(f.revision(), f.instanceId(), text));
+      out.add(LogLine.parse(f.revision(), f.instanceId(), text));
     }
     positions.put(path, new Position(attrs.fileKey(), endOfLastLine(path, attrs.size())));
     return t.bytes();
@@ -138,7 +138,7 @@ public final class LogCursor {
       return n == MAX_BYTES_PER_POLL ? from + n : from; // a huge line: pass it in pieces
     }
     for (String text : LogStore.splitLines(b, 0, lastBreak + 1, false)) {
-      out.add(new LogLine(f.revision(), f.instanceId(), text));
+      out.add(LogLine.parse(f.revision(), f.instanceId(), text));
     }
     return from + lastBreak + 1;
   }

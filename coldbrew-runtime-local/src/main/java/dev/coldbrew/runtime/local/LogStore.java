@@ -24,10 +24,12 @@ import java.util.stream.Stream;
  * <dataDir>/logs/<namespace>/<revision>/<instance-id>.log} (plus {@code .log.1} after rotation) and
  * a {@code .service} file per revision directory naming its service, so the logs of a deleted
  * revision stay readable. Instances are listed oldest-written first, each with its own last lines
- * (as {@code kubectl logs --prefix --tail} does per pod); lines carry no timestamps, so lines of
- * different instances are not interleaved by time. A tail reads at most {@link #MAX_TAIL_BYTES} of
- * log text, however many lines are asked for: the newest instances first, so when the bound cuts,
- * it cuts the oldest. Thread-safe (it only reads files).
+ * (as {@code kubectl logs --prefix --tail} does per pod), not interleaved by time. Each line
+ * carries the time it was received and each run of an instance starts with a marker line ({@link
+ * LogFormat}, {@link LogFile#runStarted}). A tail reads at most {@link #MAX_TAIL_BYTES} of log
+ * text, however many lines are asked for: the newest instances first, so when the bound cuts, it
+ * cuts the oldest. Only reads files, so a client can read the logs of a platform that is not
+ * running ({@code coldbrew logs} does when the admin API is down). Thread-safe.
  */
 public final class LogStore {
   static final String SERVICE_MARKER = ".service";
@@ -67,7 +69,7 @@ public final class LogStore {
     for (int i = 0; i < logs.size(); i++) {
       InstanceLog f = logs.get(i);
       for (String text : parts.get(logs.size() - 1 - i)) {
-        out.add(new LogLine(f.revision(), f.instanceId(), text));
+        out.add(LogLine.parse(f.revision(), f.instanceId(), text));
       }
     }
     return out;

@@ -383,7 +383,9 @@ class LocalRuntimeIT {
               got.addAll(cursor.poll());
               return got.stream().anyMatch(l -> l.text().startsWith("listening on"));
             });
-    assertThat(got.get(0).text()).startsWith("start pid=");
+    assertThat(got.get(0).text()).startsWith("--- instance follow-00001-").endsWith(" ---");
+    assertThat(got.get(0).runtime()).isTrue();
+    assertThat(got.get(1).text()).startsWith("start pid=");
     assertThat(got).allMatch(l -> l.revision().equals("follow-00001"));
   }
 

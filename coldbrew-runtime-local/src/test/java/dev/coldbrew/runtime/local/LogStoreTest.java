@@ -2,12 +2,15 @@ package dev.coldbrew.runtime.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -132,6 +135,135 @@ class LogStoreTest {
     assertThat(log.tail(1)).containsExactly("last");
     assertThat(Files.size(p) + Files.size(LogStore.rotatedOf(p)))
         .isGreaterThan(LocalRuntimeOptions.MIN_LOG_MAX_BYTES);
+  }
+
+  private static final long T0 = java.time.Instant.parse("2026-12-06T20:01:02.123Z").toEpochMilli();
+
+  @Test
+  void everyLineIsStampedWithTheTimeItArrivedAndAChunkEndingMidLineIsContinued()
+      throws IOException {
+    AtomicLong clock = new AtomicLong(T0);
+    LogStore store = new LogStore(data);
+    LogFile log =
+        new LogFile(store.instanceLog("default", "r-00001", "r-00001-a"), 1 << 20, clock::get);
+    write(log, "one\ntw");
+    clock.addAndGet(1000);
+    write(log, "o\n\nthree\r\n2026-12-06T20:01:02Z INFO my own time\n");
+    log.close();
+    assertThat(store.tail("default", null, "r-00001", 10))
+        .extracting(LogLine::time, LogLine::runtime, LogLine::text)
+        .containsExactly(
+            tuple("2026-12-06T20:01:02.123Z", false, "one"),
+            tuple("2026-12-06T20:01:02.123Z", false, "two"),
+            tuple("2026-12-06T20:01:03.123Z", false, ""),
+            tuple("2026-12-06T20:01:03.123Z", false, "three"),
+            tuple("2026-12-06T20:01:03.123Z", false, "2026-12-06T20:01:02Z INFO my own time"));
+    LogLine first = store.tail("default", null, "r-00001", 10).get(0);
+    assertThat(first.prefixed()).isEqualTo("[r-00001-a] one");
+    assertThat(first.prefixed(true)).isEqualTo("[r-00001-a] 2026-12-06T20:01:02.123Z one");
+    assertThat(Files.readString(log.path()))
+        .startsWith("2026-12-06T20:01:02.123Z out one\n2026-12-06T20:01:02.123Z out two\n");
+  }
+
+  @Test
+  void eachRunStartsWithAMarkerTheAppCannotForge() throws IOException {
+    AtomicLong clock = new AtomicLong(T0);
+    LogStore store = new LogStore(data);
+    LogFile log =
+        new LogFile(store.instanceLog("default", "r-00001", "r-00001-a"), 1 << 20, clock::get);
+    log.runStarted("r-00001-a", 0);
+    write(log, "--- instance r-00001-a started 2000-01-01T00:00:00Z (restart 9) ---\ncrashing");
+    clock.addAndGet(61_000);
+    log.writeLine("[coldbrew] exited with 1");
+    log.runStarted("r-00001-a", 1);
+    write(log, "up again\n");
+    log.close();
+    List<LogLine> lines = store.tail("default", null, "r-00001", 10);
+    assertThat(lines)
+        .extracting(LogLine::runtime, LogLine::text)
+        .containsExactly(
+            tuple(true, "--- instance r-00001-a started 2026-12-06T20:01:02Z ---"),
+            tuple(false, "--- instance r-00001-a started 2000-01-01T00:00:00Z (restart 9) ---"),
+            tuple(false, "crashing"), // its line ended by the runtime's next line
+            tuple(true, "[coldbrew] exited with 1"),
+            tuple(true, "--- instance r-00001-a started 2026-12-06T20:02:03Z (restart 1) ---"),
+            tuple(false, "up again"));
+    assertThat(lines.get(4).prefixed(true))
+        .isEqualTo(
+            "[r-00001-a] 2026-12-06T20:02:03.123Z --- instance r-00001-a started"
+                + " 2026-12-06T20:02:03Z (restart 1) ---");
+  }
+
+  @Test
+  void aRuntimeLineWithLineBreaksIsStampedOnEachLine() throws IOException {
+    LogStore store = new LogStore(data);
+    LogFile log =
+        new LogFile(store.instanceLog("default", "r-00001", "r-00001-a"), 1 << 20, () -> T0);
+    log.writeLine("[coldbrew] cannot start:\nsecond line");
+    log.close();
+    assertThat(store.tail("default", null, "r-00001", 10))
+        .extracting(LogLine::runtime, LogLine::text)
+        .containsExactly(tuple(true, "[coldbrew] cannot start:"), tuple(true, "second line"));
+  }
+
+  @Test
+  void linesWithoutAPrefixAreReadAsPlainText() throws IOException {
+    LogStore store = new LogStore(data);
+    write(
+        "r-00001",
+        "r-00001-a.log",
+        "written before times\n2026-12-06T20:01:02.123Z err not ours\n"
+            + "2026-12-06T20:01:02.123Zout squeezed\n2026-12-06T20:01:02.123Z out stamped\n",
+        1000);
+    assertThat(store.tail("default", null, "r-00001", 10))
+        .extracting(LogLine::time, LogLine::text)
+        .containsExactly(
+            tuple(null, "written before times"),
+            tuple(null, "2026-12-06T20:01:02.123Z err not ours"),
+            tuple(null, "2026-12-06T20:01:02.123Zout squeezed"),
+            tuple("2026-12-06T20:01:02.123Z", "stamped"));
+    assertThat(store.tail("default", null, "r-00001", 1).get(0).prefixed(true))
+        .isEqualTo("[r-00001-a] 2026-12-06T20:01:02.123Z stamped");
+    assertThat(store.tail("default", null, "r-00001", 10).get(0).prefixed(true))
+        .isEqualTo("[r-00001-a] written before times");
+  }
+
+  @Test
+  void aRotationMidLineStartsTheNewFileStamped() throws IOException {
+    Path p = data.resolve("logs/default/r-00001/r-00001-a.log");
+    LogFile log = new LogFile(p, LocalRuntimeOptions.MIN_LOG_MAX_BYTES, () -> T0);
+    String big = "x".repeat((int) LocalRuntimeOptions.MIN_LOG_MAX_BYTES - 100);
+    write(log, big);
+    write(log, "y".repeat(200) + "\nend\n");
+    log.close();
+    assertThat(Files.readString(p))
+        .startsWith("2026-12-06T20:01:02.123Z out yyy")
+        .endsWith("2026-12-06T20:01:02.123Z out end\n");
+    assertThat(Files.readString(LogStore.rotatedOf(p)))
+        .startsWith("2026-12-06T20:01:02.123Z out xxx");
+  }
+
+  @Test
+  void followGivesStampedLinesAndMarkersToo() throws IOException {
+    AtomicLong clock = new AtomicLong(T0);
+    LogStore store = new LogStore(data);
+    store.markService("default", "svc-00001", "svc");
+    LogFile log =
+        new LogFile(store.instanceLog("default", "svc-00001", "svc-00001-a"), 1 << 20, clock::get);
+    log.runStarted("svc-00001-a", 0);
+    LogCursor cursor = store.follow("default", "svc", null, 10);
+    assertThat(cursor.poll()).extracting(LogLine::runtime).containsExactly(true);
+    clock.addAndGet(5);
+    write(log, "hello\n");
+    assertThat(cursor.poll())
+        .extracting(LogLine::time, LogLine::text)
+        .containsExactly(tuple("2026-12-06T20:01:02.128Z", "hello"));
+    log.close();
+  }
+
+  private static void write(LogFile log, String s) throws IOException {
+    byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    log.write(b, 0, b.length);
   }
 
   @Test
