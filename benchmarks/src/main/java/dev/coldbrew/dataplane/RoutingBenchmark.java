@@ -53,11 +53,11 @@ public class RoutingBenchmark {
 
   @Benchmark
   public NamespacedName singleRevision() {
-    return table.route(single).pick();
+    return table.route(single, true).pick();
   }
 
   @Benchmark
   public NamespacedName threeWaySplit() {
-    return table.route(split).pick();
+    return table.route(split, true).pick();
   }
 }

@@ -3,6 +3,7 @@ package dev.coldbrew.controller;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.OwnerReference;
 import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.store.ResourceCache;
 import dev.coldbrew.store.Store;
@@ -50,6 +51,18 @@ public record ControllerContext(
 
   /** {@code http://{host}.{ns}.{domain}[:port]}. */
   String url(String host, String namespace) {
+    return url(host, namespace, domain);
+  }
+
+  /**
+   * {@code http://{host}.{ns}.svc.cluster.local[:port]}: the address inside the cluster, here the
+   * one clients on this machine use (the gateway answers it only to them).
+   */
+  String clusterUrl(String host, String namespace) {
+    return url(host, namespace, Route.CLUSTER_DOMAIN);
+  }
+
+  private String url(String host, String namespace, String domain) {
     return "http://"
         + host
         + "."

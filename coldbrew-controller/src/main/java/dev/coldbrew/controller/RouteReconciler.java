@@ -61,8 +61,9 @@ final class RouteReconciler extends KindReconciler<Route> {
     NamespacedName key = NamespacedName.of(route);
     var st = route.status;
     String ns = route.metadata.namespace;
-    st.url = ctx.url(route.metadata.name, ns);
-    st.address = new Addressable(st.url);
+    boolean local = route.clusterLocal();
+    st.url = local ? ctx.clusterUrl(route.metadata.name, ns) : ctx.url(route.metadata.name, ns);
+    st.address = new Addressable(ctx.clusterUrl(route.metadata.name, ns));
 
     List<TrafficTarget> resolved = new ArrayList<>();
     Problem problem = null;
@@ -139,7 +140,8 @@ final class RouteReconciler extends KindReconciler<Route> {
         r.latestRevision = true;
       }
       if (r.tag != null) {
-        r.url = ctx.url(r.tag + "-" + route.metadata.name, ns);
+        String host = r.tag + "-" + route.metadata.name;
+        r.url = local ? ctx.clusterUrl(host, ns) : ctx.url(host, ns);
       }
       resolved.add(r);
     }
@@ -215,10 +217,14 @@ final class RouteReconciler extends KindReconciler<Route> {
     return new ArrayList<>(merged.values());
   }
 
-  /** The route's hosts: its own with the split (0 % omitted), and one per tag at 100 %. */
+  /**
+   * The route's hosts: its own with the split (0 % omitted), and one per tag at 100 %; each under
+   * the public domain (unless the route is cluster-local) and under the cluster's, in its three
+   * forms ({@code hello.default.svc.cluster.local}, {@code hello.default.svc}, {@code
+   * hello.default}), which the gateway answers only to clients on this machine.
+   */
   private Map<String, List<Networking.Split>> hosts(Route route, List<TrafficTarget> traffic) {
     String ns = route.metadata.namespace;
-    String base = route.metadata.name + "." + ns + "." + ctx.domain();
     Map<String, Long> split = new LinkedHashMap<>();
     Map<String, List<Networking.Split>> hosts = new HashMap<>();
     for (TrafficTarget t : traffic) {
@@ -227,15 +233,26 @@ final class RouteReconciler extends KindReconciler<Route> {
         split.merge(t.revisionName, p, Long::sum);
       }
       if (t.tag != null) {
-        hosts.put(
-            t.tag + "-" + base,
-            List.of(new Networking.Split(new NamespacedName(ns, t.revisionName), 100)));
+        List<Networking.Split> tagged =
+            List.of(new Networking.Split(new NamespacedName(ns, t.revisionName), 100));
+        hostNames(route, t.tag + "-" + route.metadata.name).forEach(h -> hosts.put(h, tagged));
       }
     }
     List<Networking.Split> main = new ArrayList<>();
     split.forEach((rev, p) -> main.add(new Networking.Split(new NamespacedName(ns, rev), p)));
-    hosts.put(base, List.copyOf(main));
+    List<Networking.Split> all = List.copyOf(main);
+    hostNames(route, route.metadata.name).forEach(h -> hosts.put(h, all));
     return hosts;
+  }
+
+  private List<String> hostNames(Route route, String name) {
+    String local = name + "." + route.metadata.namespace;
+    List<String> names =
+        new ArrayList<>(List.of(local + "." + Route.CLUSTER_DOMAIN, local + ".svc", local));
+    if (!route.clusterLocal()) {
+      names.add(local + "." + ctx.domain());
+    }
+    return names;
   }
 
   /** active for revisions in the split, reserve for the other revisions of its configurations. */

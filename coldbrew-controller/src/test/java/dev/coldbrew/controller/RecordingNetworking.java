@@ -26,19 +26,33 @@ final class RecordingNetworking implements Networking {
   final Map<NamespacedName, String> failures = new ConcurrentHashMap<>();
   final Map<NamespacedName, Revision> revisions = new ConcurrentHashMap<>();
 
-  /** {@code routesChanged {host=[ns/rev 50, ns/rev2 50]} removed [host2]}, hosts sorted. */
+  /**
+   * {@code routesChanged {host=[ns/rev 50, ns/rev2 50]} removed [host2]}, hosts sorted. {@link
+   * #calls} and {@link #hosts} hold the public hosts ({@code *.localhost}) only; {@link #deltas}
+   * also the cluster's forms of each ({@code *.svc.cluster.local}, {@code *.svc}, {@code
+   * name.namespace}).
+   */
   @Override
   public void routesChanged(Map<String, List<Split>> set, Set<String> removed) {
     Map<String, String> sorted = new TreeMap<>();
     set.forEach(
-        (host, splits) ->
+        (host, splits) -> {
+          if (isPublic(host)) {
             sorted.put(
                 host,
-                splits.stream().map(s -> s.revision() + " " + s.percent()).toList().toString()));
-    calls.add("routesChanged " + sorted + " removed " + new TreeSet<>(removed));
+                splits.stream().map(s -> s.revision() + " " + s.percent()).toList().toString());
+            hosts.put(host, splits);
+          }
+        });
+    Set<String> gone = new TreeSet<>(removed);
+    gone.removeIf(h -> !isPublic(h));
+    calls.add("routesChanged " + sorted + " removed " + gone);
     deltas.add(new Delta(Map.copyOf(set), Set.copyOf(removed)));
-    removed.forEach(hosts::remove);
-    hosts.putAll(set);
+    gone.forEach(hosts::remove);
+  }
+
+  private static boolean isPublic(String host) {
+    return host.endsWith(".localhost");
   }
 
   @Override

@@ -110,7 +110,16 @@ class RouteReconcilerTest {
                 t -> {
                   RouteStatus st = status(t);
                   assertThat(st.url).isEqualTo("http://hello.default.localhost:8080");
-                  assertThat(st.address.url).isEqualTo(st.url);
+                  assertThat(st.address.url)
+                      .isEqualTo("http://hello.default.svc.cluster.local:8080");
+                  assertThat(t.net.deltas.get(0).set())
+                      .as("the public host and the cluster's three forms, each with the split")
+                      .containsOnlyKeys(
+                          HOST,
+                          "hello.default.svc.cluster.local",
+                          "hello.default.svc",
+                          "hello.default")
+                      .allSatisfy((h, split) -> assertThat(split).isEqualTo(t.net.hosts.get(HOST)));
                   assertThat(st.traffic)
                       .singleElement()
                       .satisfies(
@@ -171,6 +180,41 @@ class RouteReconcilerTest {
                           "hello-00001 50 http://one-hello.default.localhost:8080",
                           "hello-00003 50 http://latest-hello.default.localhost:8080");
                   assertThat(routingState(t, "hello-00002")).isEqualTo("reserve");
+                }),
+        row("cluster-local: the cluster's URLs, and no host on the public domain")
+            .given(
+                t -> {
+                  world(
+                      t,
+                      2,
+                      2,
+                      """
+                        traffic:
+                          - {revisionName: hello-00001, percent: 100, tag: one}
+                      """,
+                      false);
+                  Route r = (Route) t.memory.get(Kind.ROUTE, "default", "hello").orElseThrow();
+                  r.metadata.labels().put(Route.VISIBILITY_LABEL, Route.CLUSTER_LOCAL);
+                  t.memory.update(r);
+                })
+            .key("hello")
+            .writes("update Revision default/hello-00001", STATUS)
+            .networking("routesChanged {} removed []")
+            .then(
+                t -> {
+                  assertThat(status(t).url)
+                      .isEqualTo("http://hello.default.svc.cluster.local:8080");
+                  assertThat(status(t).traffic)
+                      .extracting(x -> x.url)
+                      .containsExactly("http://one-hello.default.svc.cluster.local:8080");
+                  assertThat(t.net.deltas.get(0).set())
+                      .containsOnlyKeys(
+                          "hello.default.svc.cluster.local",
+                          "hello.default.svc",
+                          "hello.default",
+                          "one-hello.default.svc.cluster.local",
+                          "one-hello.default.svc",
+                          "one-hello.default");
                 }),
         row("no ready revision yet: nothing is published and the Route waits")
             .given(t -> world(t, 1, 0, "", false))

@@ -66,6 +66,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   final Headers.RequestScan scan = new Headers.RequestScan();
   String clientAddress = "unknown";
+
+  /** Whether the client connected over loopback: only such clients see cluster-local hosts. */
+  boolean onThisMachine;
+
   String forwardedNode = "for=unknown;proto=http";
   private String lastHost;
   private RequestTarget.Authority lastAuthority;
@@ -88,6 +92,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     if (channel.remoteAddress() instanceof InetSocketAddress remote
         && remote.getAddress() != null) {
       clientAddress = remote.getAddress().getHostAddress();
+      onThisMachine = remote.getAddress().isLoopbackAddress();
       String node = clientAddress.indexOf(':') >= 0 ? "\"[" + clientAddress + "]\"" : clientAddress;
       forwardedNode = "for=" + node + ";proto=http";
     }

@@ -287,7 +287,7 @@ final class Gateway {
     if (!keepAlive) {
       conn.stopAfterThis(); // a pipelined request after this one is never dispatched
     }
-    RoutingTable.HostRoute route = registry.route(host);
+    RoutingTable.HostRoute route = registry.route(host, conn.onThisMachine);
     if (route == null) {
       reject(conn, version, GatewayAnswer.NO_ROUTE, "no route for host " + host + "\n", null);
       return;

@@ -43,9 +43,9 @@ final class RevisionRegistry {
 
   // ---- routes
 
-  /** The route for a lower-case host, or null. */
-  RoutingTable.HostRoute route(String host) {
-    return routes.route(host);
+  /** The route for a lower-case host as this client may see it ({@link RoutingTable#route}). */
+  RoutingTable.HostRoute route(String host, boolean clientOnThisMachine) {
+    return routes.route(host, clientOnThisMachine);
   }
 
   void replaceRoutes(RoutingTable table) {

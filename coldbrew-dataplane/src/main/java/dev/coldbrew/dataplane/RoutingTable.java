@@ -65,9 +65,24 @@ public final class RoutingTable {
     return Set.copyOf(hosts.keySet());
   }
 
-  /** The route for a lower-case host, or null. */
-  HostRoute route(String host) {
-    return hosts.get(host);
+  /**
+   * The route for a lower-case host as this client may see it, or null: the hosts of the cluster's
+   * own domain ({@link #clusterHost}) are answered only to clients on this machine, and to others
+   * they do not exist.
+   */
+  HostRoute route(String host, boolean clientOnThisMachine) {
+    return clientOnThisMachine || !clusterHost(host) ? hosts.get(host) : null;
+  }
+
+  /**
+   * Whether the host is under the cluster's own domain: {@code hello.default.svc.cluster.local},
+   * {@code hello.default.svc} or the short {@code hello.default}.
+   */
+  static boolean clusterHost(String host) {
+    int dot = host.indexOf('.');
+    return host.endsWith(".svc.cluster.local")
+        || host.endsWith(".svc")
+        || (dot > 0 && dot == host.lastIndexOf('.'));
   }
 
   /** One host's split: cumulative percents, picked with one random roll per request. */

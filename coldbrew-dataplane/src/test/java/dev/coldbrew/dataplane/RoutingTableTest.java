@@ -19,7 +19,7 @@ class RoutingTableTest {
             Map.of(
                 "Hello.Default.localhost",
                 List.of(new RoutingTable.Target(V1, 30), new RoutingTable.Target(V2, 70))));
-    RoutingTable.HostRoute route = table.route("hello.default.localhost");
+    RoutingTable.HostRoute route = table.route("hello.default.localhost", false);
     int v1 = 0;
     for (int i = 0; i < 1000; i++) {
       if (route.pick() == V1) {
@@ -73,8 +73,8 @@ class RoutingTableTest {
 
     assertThat(table.hosts())
         .containsExactlyInAnyOrder("a.default.localhost", "c.default.localhost");
-    assertThat(table.route("a.default.localhost").pick()).isEqualTo(V2);
-    assertThat(table.route("c.default.localhost").pick()).isEqualTo(V1);
+    assertThat(table.route("a.default.localhost", false).pick()).isEqualTo(V2);
+    assertThat(table.route("c.default.localhost", false).pick()).isEqualTo(V1);
   }
 
   @Test
@@ -94,11 +94,32 @@ class RoutingTableTest {
         .hasMessage("routes[h]: percents sum to 110 (expected: 100)");
 
     assertThat(table.hosts()).containsExactly("a.default.localhost");
-    assertThat(table.route("a.default.localhost").pick()).isEqualTo(V1);
+    assertThat(table.route("a.default.localhost", false).pick()).isEqualTo(V1);
   }
 
   @Test
   void unknownHostHasNoRoute() {
-    assertThat(RoutingTable.of(Map.of()).route("x")).isNull();
+    assertThat(RoutingTable.of(Map.of()).route("x", false)).isNull();
+  }
+
+  @Test
+  void clusterHostsAreAnsweredOnlyToClientsOnThisMachine() {
+    List<RoutingTable.Target> all = List.of(new RoutingTable.Target(V1, 100));
+    RoutingTable table =
+        RoutingTable.of(
+            Map.of(
+                "a.default.svc.cluster.local", all,
+                "a.default.svc", all,
+                "a.default", all,
+                "a.default.localhost", all));
+    for (String host : List.of("a.default.svc.cluster.local", "a.default.svc", "a.default")) {
+      assertThat(table.route(host, true)).as(host + " from loopback").isNotNull();
+      assertThat(table.route(host, false)).as(host + " from elsewhere").isNull();
+    }
+    assertThat(table.route("a.default.localhost", false)).as("the public host").isNotNull();
+    assertThat(RoutingTable.clusterHost("svc.example.com")).isFalse();
+    assertThat(RoutingTable.clusterHost("a.default.example.com")).isFalse();
+    assertThat(RoutingTable.clusterHost("localhost")).isFalse();
+    assertThat(RoutingTable.clusterHost(".default")).isFalse();
   }
 }

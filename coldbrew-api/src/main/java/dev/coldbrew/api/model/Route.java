@@ -5,11 +5,28 @@ import java.util.List;
 
 /** A Knative Route: host names and a traffic split over revisions. */
 public class Route extends Resource {
+  /**
+   * The label that makes a Route (or the Service it is propagated from) cluster-local: served only
+   * on the cluster's own domain ({@link #CLUSTER_DOMAIN}), never on the public one.
+   */
+  public static final String VISIBILITY_LABEL = "networking.knative.dev/visibility";
+
+  /** The one value {@link #VISIBILITY_LABEL} takes. */
+  public static final String CLUSTER_LOCAL = "cluster-local";
+
+  /** The cluster's own domain: every Route's {@code status.address}, a cluster-local one's URL. */
+  public static final String CLUSTER_DOMAIN = "svc.cluster.local";
+
   public Spec spec = new Spec();
   public RouteStatus status;
 
   public Route() {
     super(Kind.ROUTE);
+  }
+
+  /** Whether the Route is labelled cluster-local. */
+  public boolean clusterLocal() {
+    return CLUSTER_LOCAL.equals(metadata.label(VISIBILITY_LABEL));
   }
 
   @Override

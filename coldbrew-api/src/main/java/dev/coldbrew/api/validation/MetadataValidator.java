@@ -4,6 +4,7 @@ import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
 import dev.coldbrew.api.codec.Durations;
 import dev.coldbrew.api.model.ObjectMeta;
+import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.runtime.ContainerNetwork;
 import dev.coldbrew.api.runtime.Engine;
 import java.time.Duration;
@@ -112,7 +113,10 @@ final class MetadataValidator {
         if (!Names.isQualifiedName(e.getKey())) {
           errors.add(FieldError.invalid(p, e.getKey(), qualifiedNameExpected("a label key")));
         }
-        if (e.getValue() != null && !Names.isLabelValue(e.getValue())) {
+        if (e.getKey().equals(Route.VISIBILITY_LABEL)
+            && !Route.CLUSTER_LOCAL.equals(e.getValue())) {
+          errors.add(FieldError.invalid(p, e.getValue(), Route.CLUSTER_LOCAL));
+        } else if (e.getValue() != null && !Names.isLabelValue(e.getValue())) {
           errors.add(
               FieldError.invalid(
                   p,

@@ -96,6 +96,14 @@ class ValidationTest {
             "\"a b\" (expected: a label value: empty or at most 63 letters, digits, '-', '_' and"
                 + " '.', starting and ending with a letter or digit)"),
         invalid(
+            "a visibility other than cluster-local",
+            withContainer("")
+                .replace(
+                    "name: hello",
+                    "name: hello\n  labels: {networking.knative.dev/visibility: public}"),
+            "metadata.labels.networking.knative.dev/visibility",
+            "\"public\" (expected: cluster-local)"),
+        invalid(
             "bad annotation key",
             withContainer("").replace("name: hello", "name: hello\n  annotations: {a/b/c: x}"),
             "metadata.annotations.a/b/c",

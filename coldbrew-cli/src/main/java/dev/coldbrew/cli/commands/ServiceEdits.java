@@ -7,6 +7,7 @@ import dev.coldbrew.api.model.EnvVar;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.RevisionTemplateSpec;
+import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.cli.ApiClient;
@@ -133,6 +134,15 @@ public class ServiceEdits {
   List<String> labels = new ArrayList<>();
 
   @Option(
+      names = "--cluster-local",
+      negatable = true,
+      description =
+          "Serve the service only at NAME.NAMESPACE.svc.cluster.local, to clients on this machine"
+              + " (label networking.knative.dev/visibility=cluster-local); --no-cluster-local"
+              + " makes it public again.")
+  Boolean clusterLocal;
+
+  @Option(
       names = "--revision-name",
       paramLabel = "NAME",
       description = "Name of the new revision (must start with the service name and a dash).")
@@ -246,6 +256,11 @@ public class ServiceEdits {
         edit("--annotation", a, svc.metadata.annotations());
         flagOf.put("metadata.annotations." + key, "--annotation " + a);
       }
+    }
+    if (Boolean.TRUE.equals(clusterLocal)) {
+      svc.metadata.labels().put(Route.VISIBILITY_LABEL, Route.CLUSTER_LOCAL);
+    } else if (Boolean.FALSE.equals(clusterLocal)) {
+      svc.metadata.labels().remove(Route.VISIBILITY_LABEL);
     }
     for (String l : labels) {
       edit("--label", l, svc.metadata.labels());

@@ -201,6 +201,53 @@ class CliIT {
   }
 
   @Test
+  void aClusterLocalServiceIsServedOnlyOnTheClusterDomainAndCanBeMadePublic() throws Exception {
+    java.util.List<String> app = Platform.app(EchoApp.class.getName());
+    var args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "service", "create", "inner", "--cluster-local", "-e", "TARGET=in", "--cmd"));
+    args.add(app.get(0));
+    app.subList(1, app.size()).forEach(a -> args.add("--arg=" + a));
+    var r = platform.cli(args.toArray(String[]::new));
+    assertThat(r.code()).as(r.toString()).isZero();
+    r = platform.cli("service", "describe", "inner", "-o", "url");
+    assertThat(r.out().trim())
+        .isEqualTo("http://inner.default.svc.cluster.local:" + platform.httpPort);
+
+    for (String host :
+        java.util.List.of(
+            "inner.default.svc.cluster.local", "inner.default.svc", "inner.default")) {
+      assertThat(Http.get(platform, host, "/").statusCode()).as(host).isEqualTo(200);
+    }
+    var outside = Http.get(platform, "inner.default.localhost", "/");
+    assertThat(outside.statusCode()).as("the public host").isEqualTo(404);
+
+    r = platform.cli("service", "update", "inner", "--no-cluster-local");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(platform.cli("service", "describe", "inner", "-o", "url").out().trim())
+        .isEqualTo("http://inner.default.localhost:" + platform.httpPort);
+    assertThat(Http.get(platform, "inner.default.localhost", "/").statusCode()).isEqualTo(200);
+    assertThat(platform.cli("revision", "list", "-s", "inner").out())
+        .as("visibility is the Service's, not the template's: no new revision")
+        .doesNotContain("inner-00002");
+
+    Path bad =
+        manifest(
+            "vis.yaml",
+            service("vis", "x")
+                .replace(
+                    "  name: vis",
+                    "  name: vis\n  labels: {networking.knative.dev/visibility: internal}"));
+    r = platform.cli("apply", "-f", bad.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("metadata.labels.networking.knative.dev/visibility")
+        .contains("\"internal\" (expected: cluster-local)");
+    assertThat(platform.cli("service", "list").out()).doesNotContain("vis ");
+  }
+
+  @Test
   void badFlagsExitNonZeroNamingTheFlag() throws Exception {
     var r = platform.cli("service", "create", "x", "--scale", "a..b", "--cmd", "true", "--no-wait");
     assertThat(r.code()).isEqualTo(2);

@@ -78,7 +78,7 @@ final class LogFile {
    */
   void runStarted(String instanceId, int restart) {
     writeLine(
-        "--- instance "
+        MARKER
             + instanceId
             + " started "
             + LogFormat.seconds(wallMillis.getAsLong())
@@ -86,11 +86,20 @@ final class LogFile {
             + " ---");
   }
 
+  /** How a run's marker line starts. */
+  private static final String MARKER = "--- instance ";
+
   /**
-   * The texts of the last {@code n} lines, including the rotated file's if the current has fewer.
+   * The texts of the last {@code n} lines, including the rotated file's if the current has fewer,
+   * without the run markers (what a failure's message quotes: the app's lines and the runtime's
+   * messages).
    */
   List<String> tail(int n) {
-    return LogStore.tailLines(path, n).stream().map(s -> LogLine.parse("", "", s).text()).toList();
+    return LogStore.tailLines(path, n).stream()
+        .map(s -> LogLine.parse("", "", s))
+        .filter(l -> !(l.runtime() && l.text().startsWith(MARKER)))
+        .map(LogLine::text)
+        .toList();
   }
 
   synchronized void close() {

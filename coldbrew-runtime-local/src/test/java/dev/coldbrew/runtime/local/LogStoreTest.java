@@ -192,6 +192,13 @@ class LogStoreTest {
         .isEqualTo(
             "[r-00001-a] 2026-12-06T20:02:03.123Z --- instance r-00001-a started"
                 + " 2026-12-06T20:02:03Z (restart 1) ---");
+    assertThat(log.tail(10))
+        .as("what a failure's message quotes: no run markers, a forged one is the app's line")
+        .containsExactly(
+            "--- instance r-00001-a started 2000-01-01T00:00:00Z (restart 9) ---",
+            "crashing",
+            "[coldbrew] exited with 1",
+            "up again");
   }
 
   @Test
