@@ -104,7 +104,8 @@ public class ServiceCommand {
         edits.checkRevisions(client, svc);
         if (before.equals(ResourceCodec.toJson(svc.spec))
             && edits.labels.isEmpty()
-            && edits.annotations.isEmpty()) {
+            && edits.annotations.isEmpty()
+            && edits.clusterLocal == null) {
           out()
               .println(
                   "Service '" + name + "' updated in namespace '" + namespace + "' (unchanged).");

@@ -225,8 +225,13 @@ class CliIT {
 
     r = platform.cli("service", "update", "inner", "--no-cluster-local");
     assertThat(r.code()).as(r.toString()).isZero();
-    assertThat(platform.cli("service", "describe", "inner", "-o", "url").out().trim())
-        .isEqualTo("http://inner.default.localhost:" + platform.httpPort);
+    // a label is metadata: no new generation for the CLI's wait to follow, so the URL follows
+    // once the Route is reconciled
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(
+            () -> platform.cli("service", "describe", "inner", "-o", "url").out().trim(),
+            url -> url.equals("http://inner.default.localhost:" + platform.httpPort));
     assertThat(Http.get(platform, "inner.default.localhost", "/").statusCode()).isEqualTo(200);
     assertThat(platform.cli("revision", "list", "-s", "inner").out())
         .as("visibility is the Service's, not the template's: no new revision")
