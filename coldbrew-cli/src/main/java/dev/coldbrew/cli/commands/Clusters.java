@@ -21,10 +21,10 @@ import java.util.function.Function;
 
 /**
  * What the commands do with {@code --engine kubernetes}: connect to the kubeconfig's cluster, read
- * from it ({@code get}), apply to it ({@code apply}). In a class of its own so that a client call
- * against the admin API never loads the store's or fabric8's classes (the JVM loads the types a
- * class's methods catch, and those it must check assignments to, when it loads the class).
- * Stateless; used on the command's thread.
+ * from it ({@code get}, {@code describe}), apply to it ({@code apply}), delete on it ({@code
+ * delete}). In a class of its own so that a client call against the admin API never loads the
+ * store's or fabric8's classes (the JVM loads the types a class's methods catch, and those it must
+ * check assignments to, when it loads the class). Stateless; used on the command's thread.
  */
 final class Clusters {
   private Clusters() {}
@@ -78,6 +78,33 @@ final class Clusters {
     } catch (StoreException e) {
       throw new UserException(e.getMessage());
     }
+  }
+
+  /**
+   * Deletes on the cluster {@code engine} names, through admission (user kinds only); the API
+   * server's garbage collector deletes the children. Close it after use.
+   */
+  static DeleteCommand.Deleter deleter(EngineOptions engine) {
+    Cluster cluster = connect(engine);
+    return new DeleteCommand.Deleter() {
+      @Override
+      public boolean delete(Kind kind, String namespace, String name) {
+        try {
+          cluster.admission().delete(kind, namespace, name);
+          return true;
+        } catch (StoreException e) {
+          if (e.reason() == StoreException.Reason.NOT_FOUND) {
+            return false;
+          }
+          throw new UserException(e.getMessage());
+        }
+      }
+
+      @Override
+      public void close() {
+        cluster.close();
+      }
+    };
   }
 
   /**

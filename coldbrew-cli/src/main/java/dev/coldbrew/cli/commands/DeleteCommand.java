@@ -2,13 +2,13 @@ package dev.coldbrew.cli.commands;
 
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
-import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.Manifests;
 import dev.coldbrew.cli.UsageException;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,9 +27,10 @@ public class DeleteCommand extends ClientCommand {
   @Parameters(paramLabel = "KIND NAME...", description = "A kind and one or more names.")
   List<String> args = new ArrayList<>();
 
+  @Mixin EngineOptions engine;
+
   @Override
   public Integer call() {
-    ApiClient client = client();
     int missing = 0;
     List<Target> targets = new ArrayList<>();
     for (Manifests.Document d : Manifests.read(files, System.in)) {
@@ -47,18 +48,31 @@ public class DeleteCommand extends ClientCommand {
     if (targets.isEmpty()) {
       throw new UsageException("delete: expected KIND NAME... or -f FILE");
     }
-    for (Target t : targets) {
-      if (client.delete(t.kind, t.namespace, t.name)) {
-        out().println(ApplyCommand.done(t.kind, t.name, "deleted"));
-      } else {
-        missing++;
-        err().println("Error: " + GetCommand.notFound(t.kind, t.name, t.namespace));
+    Deleter deleter = engine.kubernetes() ? Clusters.deleter(engine) : client()::delete;
+    try {
+      for (Target t : targets) {
+        if (deleter.delete(t.kind, t.namespace, t.name)) {
+          out().println(ApplyCommand.done(t.kind, t.name, "deleted"));
+        } else {
+          missing++;
+          err().println("Error: " + GetCommand.notFound(t.kind, t.name, t.namespace));
+        }
       }
+    } finally {
+      deleter.close();
+      out().flush();
+      err().flush();
     }
-    out().flush();
-    err().flush();
     return missing == 0 ? 0 : 1;
   }
 
   private record Target(Kind kind, String namespace, String name) {}
+
+  /** Deletes one resource wherever resources live; false when it does not exist. */
+  interface Deleter extends AutoCloseable {
+    boolean delete(Kind kind, String namespace, String name);
+
+    @Override
+    default void close() {}
+  }
 }

@@ -26,7 +26,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -48,16 +50,42 @@ public class DescribeCommand extends ClientCommand {
       description = "yaml, json, or url (services and routes).")
   String output;
 
+  @Mixin EngineOptions engine;
+
   @Override
   public Integer call() {
-    return describe(GetCommand.kind(kindName), name, output, this);
+    Kind kind = GetCommand.kind(kindName);
+    if (engine.kubernetes()) {
+      return Clusters.read(engine, reader -> describe(kind, name, output, reader, this));
+    }
+    return describe(kind, name, output, this);
   }
 
   /** Shared by {@code describe} and the noun commands ({@code service describe} …). */
   static int describe(Kind kind, String name, String output, ClientCommand cmd) {
     ApiClient client = cmd.client();
+    return describe(
+        kind,
+        name,
+        output,
+        new GetCommand.Reader() {
+          @Override
+          public List<? extends Resource> list(Kind k, String ns) {
+            return client.list(k, ns);
+          }
+
+          @Override
+          public Optional<? extends Resource> get(Kind k, String ns, String n) {
+            return client.get(k, ns, n);
+          }
+        },
+        cmd);
+  }
+
+  private static int describe(
+      Kind kind, String name, String output, GetCommand.Reader reader, ClientCommand cmd) {
     Resource r =
-        client
+        reader
             .get(kind, cmd.namespace, name)
             .orElseThrow(() -> new UserException(GetCommand.notFound(kind, name, cmd.namespace)));
     PrintWriter out = cmd.out();
@@ -73,7 +101,7 @@ public class DescribeCommand extends ClientCommand {
       out.flush();
       return 0;
     }
-    new Describer(out, cmd.clock()).describe(r, client);
+    new Describer(out, cmd.clock()).describe(r, reader);
     out.flush();
     return 0;
   }
@@ -90,7 +118,7 @@ public class DescribeCommand extends ClientCommand {
 
   /** Writes the human form. */
   private record Describer(PrintWriter out, Clock clock) {
-    void describe(Resource r, ApiClient client) {
+    void describe(Resource r, GetCommand.Reader client) {
       field("Name", r.metadata.name);
       field("Namespace", r.metadata.namespace);
       labels("Labels", r.metadata.labels);
@@ -118,7 +146,7 @@ public class DescribeCommand extends ClientCommand {
       conditions(r.status());
     }
 
-    void traffic(List<TrafficTarget> traffic, ApiClient client, String ns) {
+    void traffic(List<TrafficTarget> traffic, GetCommand.Reader client, String ns) {
       if (traffic == null || traffic.isEmpty()) {
         out.println("  (no traffic assigned yet)");
         return;
@@ -132,7 +160,8 @@ public class DescribeCommand extends ClientCommand {
             label,
             t.tag == null ? "" : " #" + t.tag + (t.url == null ? "" : " " + t.url));
         client
-            .<Revision>get(Kind.REVISION, ns, name)
+            .get(Kind.REVISION, ns, name)
+            .map(Revision.class::cast)
             .ifPresent(
                 rev -> {
                   revision(rev, "        ");

@@ -1,0 +1,125 @@
+package dev.coldbrew.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coldbrew.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The CLI with {@code --engine kubernetes} against fabric8's mock API server (CRUD mode, with
+ * Coldbrew's CRDs), in-process: {@code apply}, {@code get}, {@code describe} and {@code delete} go
+ * to the cluster of {@code --kubeconfig} through the same admission as the admin API, and say what
+ * they did as they do against {@code serve}. No controller runs, so nothing gets a status.
+ */
+class CliOnClusterTest {
+  @TempDir Path dir;
+  MockApiServer api;
+  Path kubeconfig;
+
+  /** Exit code, standard output and standard error of one run. */
+  private record Run(int code, String out, String err) {}
+
+  @BeforeEach
+  void start() throws Exception {
+    api = MockApiServer.start();
+    kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(
+        kubeconfig,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: mock
+          cluster: {server: "%s", insecure-skip-tls-verify: true}
+        users:
+        - name: admin
+          user: {token: test}
+        contexts:
+        - name: mock
+          context: {cluster: mock, user: admin, namespace: default}
+        current-context: mock
+        """
+            .formatted(api.url()));
+  }
+
+  @AfterEach
+  void stop() {
+    api.close();
+  }
+
+  private Run run(String... args) {
+    CommandLine cl = Main.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    String[] all = new String[args.length + 4];
+    System.arraycopy(args, 0, all, 0, args.length);
+    all[args.length] = "--engine";
+    all[args.length + 1] = "kubernetes";
+    all[args.length + 2] = "--kubeconfig";
+    all[args.length + 3] = kubeconfig.toString();
+    int code = cl.execute(all);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void applyGetDescribeAndDeleteWorkOnTheCluster() throws Exception {
+    Path svc = dir.resolve("hello.yaml");
+    Files.writeString(
+        svc,
+        """
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata:
+          name: hello
+          labels: {team: blue}
+        spec:
+          template:
+            spec:
+              containers:
+                - image: ghcr.io/knative/helloworld-go:latest
+                  env: [{name: TARGET, value: cluster}]
+        """);
+    Run r = run("apply", "-f", svc.toString());
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).isEqualTo("service.serving.knative.dev/hello created\n");
+
+    r = run("get", "ksvc");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("hello");
+
+    r = run("describe", "ksvc", "hello");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .contains("Name:")
+        .contains("hello")
+        .contains("Namespace:")
+        .contains("default")
+        .contains("team=blue")
+        .contains("(no traffic assigned yet)");
+    r = run("describe", "ksvc", "hello", "-o", "yaml");
+    assertThat(r.out()).contains("value: cluster").contains("timeoutSeconds: 300");
+    r = run("describe", "ksvc", "nope");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("nope").contains("not found");
+
+    var services = api.admin().genericKubernetesResources("serving.coldbrew.dev/v1", "Service");
+    assertThat(services.list().getItems()).hasSize(1);
+    r = run("delete", "ksvc", "hello");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).isEqualTo("service.serving.knative.dev/hello deleted\n");
+    assertThat(services.list().getItems()).isEmpty();
+    r = run("delete", "ksvc", "hello");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("hello").contains("not found");
+  }
+}
