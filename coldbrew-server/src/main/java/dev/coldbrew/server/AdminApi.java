@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.LabelSelector;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.validation.FieldError;
 import dev.coldbrew.api.validation.Validation;
@@ -316,7 +317,24 @@ public final class AdminApi {
     if (m.equals(HttpMethod.GET) && t.name == null && ResourceWatch.asked(req)) {
       watches.handle(req, t.kind, t.namespace);
     } else if (m.equals(HttpMethod.GET)) {
-      blocking(req, () -> t.name == null ? list(t) : get(t), 200, t.subject());
+      LabelSelector selector;
+      try {
+        String given = req.getParam("labelSelector");
+        selector = given == null ? null : LabelSelector.parse(given);
+      } catch (IllegalArgumentException e) {
+        send(
+            req,
+            ApiStatus.of(
+                400,
+                "BadRequest",
+                "labelSelector: "
+                    + e.getMessage()
+                    + " (expected: "
+                    + LabelSelector.EXPECTED
+                    + ")"));
+        return;
+      }
+      blocking(req, () -> t.name == null ? list(t, selector) : get(t), 200, t.subject());
     } else if (m.equals(HttpMethod.DELETE) && t.name != null) {
       blocking(
           req,
@@ -597,8 +615,11 @@ public final class AdminApi {
     return ResourceCodec.toJson(r.get());
   }
 
-  /** Streams the items into the JSON (no tree of them: a list may hold thousands). */
-  private String list(Target t) throws java.io.IOException {
+  /**
+   * Streams the items into the JSON (no tree of them: a list may hold thousands), those {@code
+   * selector} selects (null: all).
+   */
+  private String list(Target t, LabelSelector selector) throws java.io.IOException {
     ListResult lr = store.list(t.kind, t.namespace);
     var out = new java.io.StringWriter();
     try (var g = ResourceCodec.json().getFactory().createGenerator(out)) {
@@ -610,7 +631,9 @@ public final class AdminApi {
       g.writeEndObject();
       g.writeArrayFieldStart("items");
       for (Resource r : lr.items()) {
-        ResourceCodec.json().writeValue(g, r);
+        if (selector == null || selector.test(r.metadata.labels)) {
+          ResourceCodec.json().writeValue(g, r);
+        }
       }
       g.writeEndArray();
       g.writeEndObject();

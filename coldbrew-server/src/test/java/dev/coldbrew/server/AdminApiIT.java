@@ -81,6 +81,48 @@ class AdminApiIT {
   }
 
   @Test
+  void aListTakesALabelSelectorAndAMalformedOneIsRefusedNamingIt() throws Exception {
+    send(
+        "POST",
+        SERVICES,
+        "application/json",
+        hello("blue", "a")
+            .replace(
+                "\"name\": \"blue\"}", "\"name\": \"blue\", \"labels\": {\"team\": \"blue\"}}"));
+    send("POST", SERVICES, "application/json", hello("plain", "b"));
+    java.util.function.Function<String, java.util.List<String>> names =
+        q -> {
+          try {
+            var r =
+                send(
+                    "GET",
+                    SERVICES
+                        + "?labelSelector="
+                        + java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8),
+                    null,
+                    null);
+            assertThat(r.statusCode()).as(q + ": " + r.body()).isEqualTo(200);
+            java.util.List<String> out = new java.util.ArrayList<>();
+            JSON.readTree(r.body())
+                .path("items")
+                .forEach(i -> out.add(i.at("/metadata/name").asText()));
+            return out;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    assertThat(names.apply("team=blue")).containsExactly("blue");
+    assertThat(names.apply("!team")).containsExactly("plain");
+    assertThat(names.apply("team in (red, blue)")).containsExactly("blue");
+    assertThat(names.apply("")).containsExactlyInAnyOrder("blue", "plain");
+
+    var bad = send("GET", SERVICES + "?labelSelector=team%3D%3Dblue%2C%3Dx", null, null);
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(bad.body()).path("message").asText())
+        .startsWith("labelSelector: cannot read \"=x\" (expected: requirements separated by");
+  }
+
+  @Test
   void createGetListDeleteWithKubernetesCodes() throws Exception {
     assertThat(send("GET", "/healthz", null, null).statusCode()).isEqualTo(200);
     var created = send("POST", SERVICES, "application/json", hello("hello", "a"));
