@@ -393,14 +393,24 @@ final class RevisionValidator {
     if (handlers.size() > 1) {
       errors.add(FieldError.invalid(path, String.join(" and ", handlers), "at most one handler"));
     }
-    if (ctx.localRuntime()) {
-      for (String h : List.of("exec", "grpc")) {
-        if (handlers.contains(h)) {
-          errors.add(
-              new FieldError(
-                  path + "." + h,
-                  "not supported by the local runtime (expected: httpGet or tcpSocket)"));
-        }
+    if (ctx.localRuntime() && handlers.contains("grpc")) {
+      errors.add(
+          new FieldError(
+              path + ".grpc",
+              "not supported by the local runtime (expected: httpGet, tcpSocket or exec)"));
+    }
+    if (handlers.contains("exec")) {
+      var command = p.exec.path("command");
+      boolean words = command.isArray() && !command.isEmpty();
+      for (var w : command) {
+        words &= w.isTextual() && !w.asText().isEmpty();
+      }
+      if (!words) {
+        errors.add(
+            FieldError.invalid(
+                path + ".exec.command",
+                command.isMissingNode() ? null : command,
+                "a non-empty list of words, the program first, such as [\"cat\", \"/tmp/ready\"]"));
       }
     }
     if (p.httpGet != null) {

@@ -77,15 +77,18 @@ class ValidationRulesTest {
   }
 
   @Test
-  void localRuntimeRunsImagesButNotExecProbes() {
-    String yaml =
+  void localRuntimeRunsImagesAndExecProbesButNotGrpcProbes() {
+    String exec =
         withImage(
             "ghcr.io/knative/helloworld-go:latest",
             "readinessProbe:\n  exec: {command: [cat, /tmp/ready]}");
-    assertThat(errorsOf(yaml))
+    assertThat(errorsOf(exec)).isEmpty();
+    String grpc =
+        withImage("ghcr.io/knative/helloworld-go:latest", "readinessProbe:\n  grpc: {port: 8080}");
+    assertThat(errorsOf(grpc))
         .extracting(FieldError::path)
-        .containsExactly("spec.template.spec.containers[0].readinessProbe.exec");
-    assertThat(errorsOf(yaml, CTX.withLocalRuntime(false))).isEmpty();
+        .containsExactly("spec.template.spec.containers[0].readinessProbe.grpc");
+    assertThat(errorsOf(grpc, CTX.withLocalRuntime(false))).isEmpty();
   }
 
   @Test

@@ -422,15 +422,28 @@ class ValidationTest {
             "spec.template.spec.containers[0].readinessProbe",
             "\"httpGet and tcpSocket\" (expected: at most one handler)"),
         invalid(
-            "exec probe on the local runtime",
-            withContainer("livenessProbe: {exec: {command: [cat, /tmp/ok]}}"),
-            "spec.template.spec.containers[0].livenessProbe.exec",
-            "not supported by the local runtime (expected: httpGet or tcpSocket)"),
+            "exec probe without a command",
+            withContainer("livenessProbe: {exec: {}}"),
+            "spec.template.spec.containers[0].livenessProbe.exec.command",
+            "null (expected: a non-empty list of words, the program first, such as [\"cat\","
+                + " \"/tmp/ready\"])"),
+        invalid(
+            "exec probe with an empty word",
+            withContainer("livenessProbe: {exec: {command: [cat, \"\"]}}"),
+            "spec.template.spec.containers[0].livenessProbe.exec.command",
+            "[\"cat\",\"\"] (expected: a non-empty list of words, the program first, such as"
+                + " [\"cat\", \"/tmp/ready\"])"),
+        invalid(
+            "exec probe with a string for a command",
+            withContainer("readinessProbe: {exec: {command: \"cat /tmp/ready\"}}"),
+            "spec.template.spec.containers[0].readinessProbe.exec.command",
+            "\"cat /tmp/ready\" (expected: a non-empty list of words, the program first, such as"
+                + " [\"cat\", \"/tmp/ready\"])"),
         invalid(
             "grpc probe on the local runtime",
             withContainer("readinessProbe: {grpc: {port: 8080}}"),
             "spec.template.spec.containers[0].readinessProbe.grpc",
-            "not supported by the local runtime (expected: httpGet or tcpSocket)"),
+            "not supported by the local runtime (expected: httpGet, tcpSocket or exec)"),
         invalid(
             "probe on another port",
             withContainer("readinessProbe: {httpGet: {path: /, port: 9000}}"),

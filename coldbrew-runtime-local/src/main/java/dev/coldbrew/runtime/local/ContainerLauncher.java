@@ -359,6 +359,13 @@ final class ContainerLauncher implements InstanceLauncher {
       return name;
     }
 
+    @Override
+    public ProcessBuilder probeCommand(List<String> command) {
+      List<String> args = new ArrayList<>(List.of("exec", name));
+      args.addAll(command);
+      return engine.command(args);
+    }
+
     /**
      * SIGTERM to the podman client, which forwards it into the container. Through the process
      * handle: {@link Process#destroy} would also close the output the app's last lines are on.

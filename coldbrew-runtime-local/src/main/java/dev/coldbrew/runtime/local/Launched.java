@@ -1,6 +1,7 @@
 package dev.coldbrew.runtime.local;
 
 import java.io.InputStream;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -47,4 +48,10 @@ interface Launched {
   default String container() {
     return null;
   }
+
+  /**
+   * A process that runs {@code command} where Kubernetes runs an exec probe's: in the instance's
+   * environment (a process: its variables and working directory; a container: inside it).
+   */
+  ProcessBuilder probeCommand(List<String> command);
 }

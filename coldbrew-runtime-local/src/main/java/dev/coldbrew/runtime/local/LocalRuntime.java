@@ -496,9 +496,15 @@ public final class LocalRuntime implements InstanceRuntime {
       RevisionTemplate.ProbeSpec p =
           liveness ? i.rev.template.liveness() : i.rev.template.readiness();
       Launched run = i.run;
-      return () -> new Attempt(p, Prober.check(p, run.host(), run.port()));
+      return () -> new Attempt(p, Prober.check(p, run));
     };
   }
+
+  /**
+   * The least gap between two startup attempts of an exec probe: each starts a process (a
+   * container's, a podman client), so it is not repeated at the socket probes' millisecond pace.
+   */
+  static final long EXEC_STARTUP_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   /** How long a run may start before the runtime looks for the ports it listens on. */
   static final long PORT_CHECK_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -601,8 +607,11 @@ public final class LocalRuntime implements InstanceRuntime {
           StartupProbeSchedule.Step next =
               startupSchedule.next(
                   base, i.rev.lastStartNanos, now - i.life.launchedNanos(), census.starting());
-          i.readinessTask =
-              scheduler.schedule(() -> startupProbe(i, gen, next.base()), next.delayNanos());
+          long delay =
+              a.probe().exec() == null
+                  ? next.delayNanos()
+                  : Math.max(next.delayNanos(), EXEC_STARTUP_GAP_NANOS);
+          i.readinessTask = scheduler.schedule(() -> startupProbe(i, gen, next.base()), delay);
         });
   }
 

@@ -7,14 +7,46 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one probe attempt against an instance: a TCP connect, or an HTTP/1.1 GET whose status must
- * be 2xx or 3xx. Written on a plain socket (no client library) so an attempt against a port that is
- * not open yet costs one refused connect. Blocking, bounded by the probe's timeout; stateless.
+ * Runs one probe attempt against an instance: a TCP connect, an HTTP/1.1 GET whose status must be
+ * 2xx or 3xx, or an exec probe's command, which must exit 0. The first two are written on a plain
+ * socket (no client library) so an attempt against a port that is not open yet costs one refused
+ * connect. Blocking, bounded by the probe's timeout (an exec command still running then is killed
+ * with what it started, and the attempt fails); stateless.
  */
 final class Prober {
   private Prober() {}
+
+  static boolean check(RevisionTemplate.ProbeSpec probe, Launched run) {
+    return probe.exec() != null ? exec(probe, run) : check(probe, run.host(), run.port());
+  }
+
+  private static boolean exec(RevisionTemplate.ProbeSpec probe, Launched run) {
+    Process p;
+    try {
+      p =
+          run.probeCommand(probe.exec())
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectErrorStream(true)
+              .start();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    try {
+      if (p.waitFor(Math.max(1, probe.timeout().toMillis()), TimeUnit.MILLISECONDS)) {
+        return p.exitValue() == 0;
+      }
+      ProcessTree.kill(ProcessTree.of(p.toHandle()));
+      return false;
+    } catch (InterruptedException e) {
+      ProcessTree.kill(ProcessTree.of(p.toHandle()));
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
 
   static boolean check(RevisionTemplate.ProbeSpec probe, String host, int port) {
     int timeoutMillis = (int) Math.max(1, probe.timeout().toMillis());

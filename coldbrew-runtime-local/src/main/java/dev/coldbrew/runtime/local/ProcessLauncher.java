@@ -106,7 +106,7 @@ final class ProcessLauncher implements InstanceLauncher {
           Map.of("PORT", env.get("PORT"), "K_REVISION", env.get("K_REVISION"));
       CompletableFuture<Integer> exited = p.onExit().thenApply(x -> ended(p, port, inherited));
       log.debug("instance {} started: pid {}, port {}", spec.instanceId(), p.pid(), port);
-      return new Run(p, host, port, exited);
+      return new Run(p, host, port, exited, env, t.workingDir().toFile());
     } catch (RuntimeException | Error e) {
       // started but not accounted for: never leave it running
       ProcessTree.kill(ProcessTree.of(p.toHandle()));
@@ -209,10 +209,28 @@ final class ProcessLauncher implements InstanceLauncher {
    */
   static final class Run extends ProcessRun {
     private volatile List<ProcessHandle> terminated = List.of(); // the tree SIGTERM went to
+    private final Map<String, String> env;
+    private final java.io.File workingDir;
 
-    Run(Process process, String host, int port, CompletableFuture<Integer> exited) {
+    Run(
+        Process process,
+        String host,
+        int port,
+        CompletableFuture<Integer> exited,
+        Map<String, String> env,
+        java.io.File workingDir) {
       super(process, host, port);
       this.exited = exited;
+      this.env = env;
+      this.workingDir = workingDir;
+    }
+
+    @Override
+    public ProcessBuilder probeCommand(List<String> command) {
+      ProcessBuilder pb = new ProcessBuilder(command).directory(workingDir);
+      pb.environment().clear();
+      pb.environment().putAll(env);
+      return pb;
     }
 
     @Override

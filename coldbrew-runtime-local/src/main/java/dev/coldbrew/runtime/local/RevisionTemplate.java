@@ -236,6 +236,7 @@ record RevisionTemplate(
   record ProbeSpec(
       String httpPath,
       List<Map.Entry<String, String>> httpHeaders,
+      List<String> exec,
       Duration initialDelay,
       Duration period,
       Duration timeout,
@@ -248,16 +249,18 @@ record RevisionTemplate(
     }
 
     /**
-     * The probe as given; {@code null} becomes the default TCP connect to PORT, and so do {@code
-     * exec} and {@code grpc} probes, which the local runtime cannot run (as Knative's queue-proxy
-     * does for exec). The probe's port is always the instance's PORT: Knative only allows the
-     * container port there, and every local instance has its own.
+     * The probe as given; {@code null} becomes the default TCP connect to PORT, and so does a
+     * {@code grpc} probe, which the local runtime cannot run (validation refuses it). An {@code
+     * exec} probe runs its command where the instance runs ({@link Launched#probeCommand}). The
+     * probe's port is always the instance's PORT: Knative only allows the container port there, and
+     * every local instance has its own.
      */
     static ProbeSpec of(Probe p, LocalRuntimeOptions o) {
       if (p == null) {
         return new ProbeSpec(
             null,
             List.of(),
+            null,
             Duration.ZERO,
             o.defaultProbePeriod(),
             o.defaultProbeTimeout(),
@@ -277,9 +280,18 @@ record RevisionTemplate(
               .forEach(h -> headers.add(Map.entry(h.name, h.value)));
         }
       }
+      List<String> exec = null;
+      if (p.exec != null && p.exec.path("command").isArray()) {
+        exec = new ArrayList<>();
+        for (var word : p.exec.path("command")) {
+          exec.add(word.asText());
+        }
+        exec = List.copyOf(exec);
+      }
       return new ProbeSpec(
           path,
           List.copyOf(headers),
+          exec,
           seconds(p.initialDelaySeconds, Duration.ZERO),
           seconds(p.periodSeconds, o.defaultProbePeriod()),
           seconds(p.timeoutSeconds, o.defaultProbeTimeout()),

@@ -142,10 +142,20 @@ class ContainerLauncherIT {
   }
 
   @Test
-  void twoInstancesOfAnImageOnAFixedPortBothServe() throws Exception {
+  void twoInstancesOfAnImageOnAFixedPortBothServeAndAreProbedInside() throws Exception {
     needPodman();
     LocalRuntime rt = runtime(b -> {}, Map.of());
     Revision rev = revision(rt, "fixed-00001", Map.of("MODE", "fixed", "PORT_IGNORED", "yes"));
+    // an exec readiness probe runs inside the container: its PORT is set there, and this test's
+    // temporary directory, which exists on the host, does not
+    var probe = new dev.coldbrew.api.model.Probe();
+    var exec = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    exec.putArray("command")
+        .add("sh")
+        .add("-c")
+        .add("test \"$PORT\" = 8080 && test ! -e " + tmp.toAbsolutePath());
+    probe.exec = exec;
+    rev.spec.container().readinessProbe = probe;
     NamespacedName key = NamespacedName.of(rev);
     rt.scale(rev, 2);
     List<Instance> two = awaitReady(rt, key, 2);

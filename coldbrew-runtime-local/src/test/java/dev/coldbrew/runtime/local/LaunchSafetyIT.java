@@ -219,6 +219,11 @@ class LaunchSafetyIT {
     public void kill() {
       run.kill();
     }
+
+    @Override
+    public ProcessBuilder probeCommand(List<String> command) {
+      return run.probeCommand(command);
+    }
   }
 
   private LocalRuntimeOptions options() {

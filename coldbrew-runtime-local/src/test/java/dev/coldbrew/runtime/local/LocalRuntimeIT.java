@@ -142,6 +142,35 @@ class LocalRuntimeIT {
   }
 
   @Test
+  void anExecReadinessProbeRunsItsCommandInTheInstancesEnvironment() throws IOException {
+    LocalRuntime rt = runtime(b -> {});
+    Path gate = tmp.resolve("exec-gate");
+    Revision rev = revision("execprobe-00001", Map.of("EXEC_GATE", gate.toString()));
+    Probe p = new Probe();
+    var exec = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    p.exec = exec;
+    // $EXEC_GATE and $PORT come from the instance's environment, as in Kubernetes' container
+    exec.putArray("command").add("sh").add("-c").add("test -f \"$EXEC_GATE\" && test -n \"$PORT\"");
+    p.periodSeconds = 1;
+    rev.spec.container().readinessProbe = p;
+    NamespacedName key = NamespacedName.of(rev);
+
+    rt.scale(rev, 1);
+    await().until(() -> logText(rt, key).contains("listening on"));
+    await() // the app answers, but the command fails until the gate exists
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> rt.instances(key).ready().isEmpty());
+    Files.createFile(gate);
+    await().until(() -> rt.instances(key).ready().size() == 1);
+    Files.delete(gate);
+    await() // three failures a second apart take it out of the ready set
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> rt.instances(key).ready().isEmpty());
+    assertThat(rt.instances(key).total()).as("readiness does not restart it").isEqualTo(1);
+  }
+
+  @Test
   void crashingAppIsUnhealthyWithItsLogTailAndRestartsWithGrowingBackoff() {
     LocalRuntime rt = runtime(b -> b.restartBackoffInitial(Duration.ofMillis(200)));
     Revision rev = revision("crash-00001", Map.of("MODE", "exit", "EXIT_CODE", "3"));

@@ -102,5 +102,10 @@ class RevisionStateTest {
 
     @Override
     public void kill() {}
+
+    @Override
+    public ProcessBuilder probeCommand(java.util.List<String> command) {
+      throw new UnsupportedOperationException("an address runs nothing");
+    }
   }
 }
