@@ -234,22 +234,26 @@ public final class KubernetesController implements AutoCloseable {
     final KubernetesRuntime runtime;
     final ControllerManager manager;
     final ScrapeLoop scrapes;
+    final ClusterConfig config;
 
     Running(
         KubernetesStore store,
         ClusterInformers informers,
         KubernetesRuntime runtime,
         ControllerManager manager,
-        ScrapeLoop scrapes) {
+        ScrapeLoop scrapes,
+        ClusterConfig config) {
       this.store = store;
       this.informers = informers;
       this.runtime = runtime;
       this.manager = manager;
       this.scrapes = scrapes;
+      this.config = config;
     }
 
     @Override
     public void close() {
+      config.close();
       scrapes.close();
       manager.close();
       runtime.close();
@@ -463,7 +467,16 @@ public final class KubernetesController implements AutoCloseable {
       manager.start();
       ScrapeLoop scrapes =
           new ScrapeLoop(runtime, scraper, manager.statSink(), clock, options.scrapePeriod());
-      return new Running(store, informers, runtime, manager, scrapes);
+      ClusterConfig config;
+      try {
+        config =
+            ClusterConfig.follow(
+                client, options.systemNamespace(), options.config(), manager::reconfigure);
+      } catch (RuntimeException e) {
+        scrapes.close();
+        throw e;
+      }
+      return new Running(store, informers, runtime, manager, scrapes, config);
     } catch (InterruptedException | RuntimeException e) {
       if (manager != null) {
         manager.close();

@@ -317,6 +317,46 @@ class KubernetesControllerTest {
   }
 
   @Test
+  void theConfigMapsOfTheSystemNamespaceAreFollowedWithoutARestart() throws Exception {
+    leading();
+    apply(hello("World", SERVE));
+    await().atMost(WAIT).until(() -> podIps("hello-00001").size() == 1);
+    load.put(podIps("hello-00001").get(0), new QueueStats(3, 0, 3, 0));
+    await() // 3 in flight is well under Knative's default target (70 per pod)
+        .during(Duration.ofSeconds(3))
+        .atMost(WAIT)
+        .until(() -> deployment("hello-00001").getSpec().getReplicas(), n -> n == 1);
+
+    kube.configMaps()
+        .inNamespace("coldbrew-system")
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("config-autoscaler")
+                .withNamespace("coldbrew-system")
+                .endMetadata()
+                .withData(java.util.Map.of("container-concurrency-target-default", "bad"))
+                .build())
+        .create();
+    await() // a bad value is not applied
+        .during(Duration.ofSeconds(2))
+        .atMost(WAIT)
+        .until(() -> deployment("hello-00001").getSpec().getReplicas(), n -> n == 1);
+    kube.configMaps()
+        .inNamespace("coldbrew-system")
+        .withName("config-autoscaler")
+        .edit(
+            cm -> {
+              cm.setData(java.util.Map.of("container-concurrency-target-default", "1"));
+              return cm;
+            });
+    // a target of 1 × 70 %: ceil(3 / 0.7) = 5 pods
+    await()
+        .atMost(WAIT)
+        .until(() -> deployment("hello-00001").getSpec().getReplicas(), n -> n != null && n >= 3);
+  }
+
+  @Test
   void scaleToZeroFlipsThePublicSlicesToTheActivatorBeforeTheScaleToZero() throws Exception {
     KubernetesController c = leading();
     apply(hello("World", "autoscaling.knative.dev/target-burst-capacity: \"0\""));
