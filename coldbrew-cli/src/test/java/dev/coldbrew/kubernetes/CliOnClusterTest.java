@@ -112,6 +112,25 @@ class CliOnClusterTest {
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("nope").contains("not found");
 
+    // the cluster's config-defaults apply to what is applied next, as its controller's do
+    api.admin()
+        .configMaps()
+        .inNamespace("coldbrew-system")
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("config-defaults")
+                .withNamespace("coldbrew-system")
+                .endMetadata()
+                .withData(java.util.Map.of("revision-timeout-seconds", "120"))
+                .build())
+        .create();
+    Files.writeString(svc, Files.readString(svc).replace("name: hello", "name: second"));
+    assertThat(run("apply", "-f", svc.toString()).code()).isZero();
+    assertThat(run("describe", "ksvc", "second", "-o", "yaml").out())
+        .contains("timeoutSeconds: 120");
+    assertThat(run("delete", "ksvc", "second").code()).isZero();
+
     var services = api.admin().genericKubernetesResources("serving.coldbrew.dev/v1", "Service");
     assertThat(services.list().getItems()).hasSize(1);
     r = run("delete", "ksvc", "hello");

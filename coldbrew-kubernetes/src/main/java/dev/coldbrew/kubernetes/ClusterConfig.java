@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * dev.coldbrew.controller.ControllerManager#reconfigure}), an invalid one is logged with every bad
  * key and the config in force kept. Thread-safe (the informer's thread calls it).
  */
-final class ClusterConfig implements AutoCloseable {
+public final class ClusterConfig implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterConfig.class);
 
   /** The ConfigMaps read, as Knative names them. */
@@ -79,6 +79,30 @@ final class ClusterConfig implements AutoCloseable {
       ValidationContext base,
       Consumer<ValidationContext> apply) {
     return new ClusterConfig(client, namespace, base, apply);
+  }
+
+  /**
+   * The config the ConfigMaps of {@code namespace} give now, read once (for a command such as
+   * {@code coldbrew apply --engine kubernetes}, which defaults as the cluster's controller does);
+   * {@code base} where they are missing or cannot be read (a user not allowed to read them).
+   *
+   * @throws ValidationException naming every bad key as {@code config-defaults.KEY}
+   */
+  public static ValidationContext current(
+      KubernetesClient client, String namespace, ValidationContext base) {
+    try {
+      return read(
+          name -> {
+            ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).get();
+            return cm == null ? null : cm.getData() == null ? Map.of() : cm.getData();
+          },
+          base);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() == 403) {
+        return base;
+      }
+      throw e;
+    }
   }
 
   private void changed(ConfigMap cm) {

@@ -7,6 +7,7 @@ import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.cli.Manifests;
 import dev.coldbrew.cli.UserException;
+import dev.coldbrew.kubernetes.ClusterConfig;
 import dev.coldbrew.kubernetes.ClusterConnection;
 import dev.coldbrew.kubernetes.KubernetesStore;
 import dev.coldbrew.store.Store;
@@ -20,13 +21,17 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * What the commands do with {@code --engine kubernetes}: connect to the kubeconfig's cluster, read
+ * What the commands do with {@code --engine kubernetes}: connect to the kubeconfig's cluster (its
+ * admission defaults and validates with the cluster's ConfigMaps, as its controller does), read
  * from it ({@code get}, {@code describe}), apply to it ({@code apply}), delete on it ({@code
  * delete}). In a class of its own so that a client call against the admin API never loads the
  * store's or fabric8's classes (the JVM loads the types a class's methods catch, and those it must
  * check assignments to, when it loads the class). Stateless; used on the command's thread.
  */
 final class Clusters {
+  /** Where the controller and Knative's ConfigMaps live. */
+  private static final String SYSTEM_NAMESPACE = "coldbrew-system";
+
   private Clusters() {}
 
   /** A connection to the cluster: a client, a store without informers, admission over it. */
@@ -41,9 +46,32 @@ final class Clusters {
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }
+    ValidationContext config;
+    try {
+      config =
+          ClusterConfig.current(
+              client, SYSTEM_NAMESPACE, ValidationContext.standard().withLocalRuntime(false));
+    } catch (ValidationException e) {
+      client.close();
+      throw new UserException(
+          "the cluster's ConfigMaps in " + SYSTEM_NAMESPACE + " are not valid: " + e.getMessage());
+    } catch (RuntimeException e) {
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      String url = String.valueOf(client.getMasterUrl());
+      client.close();
+      throw new UserException(
+          "the API server at "
+              + url
+              + " cannot be reached to read the cluster's ConfigMaps ("
+              + root.getClass().getSimpleName()
+              + (root.getMessage() == null ? "" : ": " + root.getMessage())
+              + ")");
+    }
     KubernetesStore store = KubernetesStore.direct(client);
-    return new Cluster(
-        client, store, new Admission(store, ValidationContext.standard().withLocalRuntime(false)));
+    return new Cluster(client, store, new Admission(store, config));
   }
 
   /** An open connection to a cluster; close it after use. */

@@ -151,4 +151,42 @@ class KubernetesFlagsTest {
     assertThat(get.code()).isEqualTo(1);
     assertThat(get.err()).contains("--kubeconfig: \"" + missing + "\"");
   }
+
+  @Test
+  void anApiServerThatCannotBeReachedIsNamedWithItsUrl() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort(); // closed again: nothing listens there
+    }
+    Path kubeconfig = dir.resolve("unreachable");
+    Files.writeString(
+        kubeconfig,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: x
+          cluster: {server: "https://127.0.0.1:%d", insecure-skip-tls-verify: true}
+        users:
+        - name: u
+          user: {token: t}
+        contexts:
+        - name: x
+          context: {cluster: x, user: u, namespace: default}
+        current-context: x
+        """
+            .formatted(port));
+    Run r =
+        run(
+            "describe",
+            "ksvc",
+            "x",
+            "--engine",
+            "kubernetes",
+            "--kubeconfig",
+            kubeconfig.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("the API server at https://127.0.0.1:" + port + "/ cannot be reached");
+  }
 }
