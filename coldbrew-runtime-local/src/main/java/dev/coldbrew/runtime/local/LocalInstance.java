@@ -23,6 +23,12 @@ final class LocalInstance {
   Launched run;
 
   /**
+   * Completes when the current run's output has been copied to the log to its end (or the pump was
+   * given up): its log is closed only after, so its last lines are kept.
+   */
+  CompletableFuture<Void> outputCopied = CompletableFuture.completedFuture(null);
+
+  /**
    * A launch is under way outside the lock; whoever launched finishes a stop that came meanwhile.
    */
   boolean launching;

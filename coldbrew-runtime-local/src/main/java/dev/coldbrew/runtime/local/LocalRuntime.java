@@ -399,7 +399,9 @@ public final class LocalRuntime implements InstanceRuntime {
     }
     if (stoppedMeanwhile) { // never ready, so nothing to drain
       try {
-        logPump.start(run.output(), i.log, new CompletableFuture<>());
+        CompletableFuture<Void> eof = new CompletableFuture<>();
+        i.outputCopied = eof;
+        logPump.start(run.output(), i.log, eof);
       } finally {
         endThenFinish(i, run);
       }
@@ -428,6 +430,7 @@ public final class LocalRuntime implements InstanceRuntime {
     i.life.launched(System.nanoTime());
     i.otherPorts = null;
     CompletableFuture<Void> eof = new CompletableFuture<>();
+    i.outputCopied = eof;
     boolean watched = false;
     try {
       long flush = options.logFlushOnExit().toNanos();
@@ -712,9 +715,18 @@ public final class LocalRuntime implements InstanceRuntime {
         });
   }
 
+  /**
+   * Ends the run, then finishes the instance once the run's output is in its log (at most {@code
+   * logFlushOnExit} after the run ended: a descendant may hold the pipe open), so the last lines an
+   * app writes as it stops are kept.
+   */
   private void endThenFinish(LocalInstance i, Launched run) {
+    long flush = options.logFlushOnExit().toNanos();
+    CompletableFuture<Void> copied = i.outputCopied;
     stopper
         .end(run)
+        .handle((x, y) -> null)
+        .thenCompose(x -> copied.completeOnTimeout(null, flush, TimeUnit.NANOSECONDS))
         .whenComplete(
             (x, y) -> {
               synchronized (lock) {

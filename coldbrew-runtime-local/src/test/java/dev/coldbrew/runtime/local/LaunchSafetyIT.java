@@ -107,6 +107,30 @@ class LaunchSafetyIT {
   }
 
   @Test
+  void theLinesARunWritesAreKeptWhenItsOutputIsCopiedOnlyAfterItEnded() {
+    ProcessLauncher processes = new ProcessLauncher(options());
+    rt =
+        runtime(
+            new Wrapper(processes) {
+              @Override
+              public Launched launch(Spec spec) throws LaunchException {
+                return new OutputAfterExit(processes.launch(spec));
+              }
+            });
+    Revision rev = revision("late-00001");
+    NamespacedName key = NamespacedName.of(rev);
+
+    rt.scale(rev, 1);
+    await().until(() -> rt.instances(key).ready().size() == 1);
+    rt.scale(rev, 0);
+    await().until(() -> rt.instances(key).total() == 0 && ours().isEmpty());
+    // a loaded machine's log pump can fall behind the process; the log is closed only once it
+    // has copied everything (here it copies nothing before the process has ended). The app's
+    // first line is looked for: it is written before its port opens, so before it is ready
+    await().until(() -> logText(key).contains("start pid="));
+  }
+
+  @Test
   void aScaleDownDuringTheLaunchEndsTheProcessTheLaunchStarted() throws Exception {
     Gate gate = new Gate(new ProcessLauncher(options()));
     rt = runtime(gate);
@@ -185,6 +209,50 @@ class LaunchSafetyIT {
     @Override
     public void close() {
       delegate.close();
+    }
+  }
+
+  /** A run whose output can be read only once it has ended, as from a pump that fell behind. */
+  private record OutputAfterExit(Launched run) implements Launched {
+    @Override
+    public String host() {
+      return run.host();
+    }
+
+    @Override
+    public int port() {
+      return run.port();
+    }
+
+    @Override
+    public InputStream output() {
+      return new java.io.FilterInputStream(run.output()) {
+        @Override
+        public int read(byte[] b, int off, int len) throws java.io.IOException {
+          run.exited().join();
+          return super.read(b, off, len);
+        }
+      };
+    }
+
+    @Override
+    public CompletableFuture<Integer> exited() {
+      return run.exited();
+    }
+
+    @Override
+    public CompletableFuture<Void> terminate() {
+      return run.terminate();
+    }
+
+    @Override
+    public void kill() {
+      run.kill();
+    }
+
+    @Override
+    public ProcessBuilder probeCommand(List<String> command) {
+      return run.probeCommand(command);
     }
   }
 
