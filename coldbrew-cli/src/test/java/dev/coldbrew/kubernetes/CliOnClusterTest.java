@@ -31,23 +31,7 @@ class CliOnClusterTest {
   void start() throws Exception {
     api = MockApiServer.start();
     kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: mock
-          cluster: {server: "%s", insecure-skip-tls-verify: true}
-        users:
-        - name: admin
-          user: {token: test}
-        contexts:
-        - name: mock
-          context: {cluster: mock, user: admin, namespace: default}
-        current-context: mock
-        """
-            .formatted(api.url()));
+    Files.writeString(kubeconfig, api.kubeconfig());
   }
 
   @AfterEach

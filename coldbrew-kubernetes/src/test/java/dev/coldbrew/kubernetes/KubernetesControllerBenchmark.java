@@ -68,23 +68,7 @@ public final class KubernetesControllerBenchmark {
           .create();
       Path kubeconfig = Files.createTempFile("bench-kubeconfig", ".yaml");
       kubeconfig.toFile().deleteOnExit();
-      Files.writeString(
-          kubeconfig,
-          """
-          apiVersion: v1
-          kind: Config
-          clusters:
-          - name: mock
-            cluster: {server: "%s", insecure-skip-tls-verify: true}
-          users:
-          - name: admin
-            user: {token: bench}
-          contexts:
-          - name: mock
-            context: {cluster: mock, user: admin, namespace: default}
-          current-context: mock
-          """
-              .formatted(api.url()));
+      Files.writeString(kubeconfig, api.kubeconfig());
       Process child =
           new ProcessBuilder(
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),

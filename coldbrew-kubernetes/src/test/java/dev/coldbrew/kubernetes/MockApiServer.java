@@ -331,6 +331,25 @@ final class MockApiServer implements AutoCloseable {
     return admin.getMasterUrl().toString();
   }
 
+  /** A kubeconfig whose current context is this server, namespace {@code default}. */
+  String kubeconfig() {
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: mock
+          cluster: {server: "%s", insecure-skip-tls-verify: true}
+        users:
+        - name: admin
+          user: {token: test}
+        contexts:
+        - name: mock
+          context: {cluster: mock, user: admin, namespace: default}
+        current-context: mock
+        """
+        .formatted(url());
+  }
+
   /** Every request is answered 503 while {@code down}. */
   void down(boolean down) {
     this.down = down;

@@ -212,8 +212,14 @@ class LaunchSafetyIT {
     }
   }
 
-  /** A run whose output can be read only once it has ended, as from a pump that fell behind. */
-  private record OutputAfterExit(Launched run) implements Launched {
+  /** A run that is {@code run} but for its output. */
+  private abstract static class OtherOutput implements Launched {
+    final Launched run;
+
+    OtherOutput(Launched run) {
+      this.run = run;
+    }
+
     @Override
     public String host() {
       return run.host();
@@ -222,17 +228,6 @@ class LaunchSafetyIT {
     @Override
     public int port() {
       return run.port();
-    }
-
-    @Override
-    public InputStream output() {
-      return new java.io.FilterInputStream(run.output()) {
-        @Override
-        public int read(byte[] b, int off, int len) throws java.io.IOException {
-          run.exited().join();
-          return super.read(b, off, len);
-        }
-      };
     }
 
     @Override
@@ -256,41 +251,33 @@ class LaunchSafetyIT {
     }
   }
 
-  /** A run whose output cannot be read: the runtime fails right after the launch returned. */
-  private record OutputFails(Launched run) implements Launched {
-    @Override
-    public String host() {
-      return run.host();
+  /** A run whose output can be read only once it has ended, as from a pump that fell behind. */
+  private static final class OutputAfterExit extends OtherOutput {
+    OutputAfterExit(Launched run) {
+      super(run);
     }
 
     @Override
-    public int port() {
-      return run.port();
+    public InputStream output() {
+      return new java.io.FilterInputStream(run.output()) {
+        @Override
+        public int read(byte[] b, int off, int len) throws java.io.IOException {
+          run.exited().join();
+          return super.read(b, off, len);
+        }
+      };
+    }
+  }
+
+  /** A run whose output cannot be read: the runtime fails right after the launch returned. */
+  private static final class OutputFails extends OtherOutput {
+    OutputFails(Launched run) {
+      super(run);
     }
 
     @Override
     public InputStream output() {
       throw new IllegalStateException("injected: no output");
-    }
-
-    @Override
-    public CompletableFuture<Integer> exited() {
-      return run.exited();
-    }
-
-    @Override
-    public CompletableFuture<Void> terminate() {
-      return run.terminate();
-    }
-
-    @Override
-    public void kill() {
-      run.kill();
-    }
-
-    @Override
-    public ProcessBuilder probeCommand(List<String> command) {
-      return run.probeCommand(command);
     }
   }
 
