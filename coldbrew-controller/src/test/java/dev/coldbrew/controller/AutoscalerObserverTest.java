@@ -67,8 +67,8 @@ class AutoscalerObserverTest {
     store.close();
   }
 
-  @Test
-  void publishesEachRevisionsDecisionAndItsRemoval() {
+  /** Creates the Service hello with these revision template annotations. */
+  private void createHello(String annotations) {
     new Admission(store, CTX)
         .create(
             ResourceCodec.decodeOne(
@@ -80,12 +80,17 @@ class AutoscalerObserverTest {
                 spec:
                   template:
                     metadata:
-                      annotations:
-                        autoscaling.knative.dev/target: "10"
+                      annotations: {%s}
                     spec:
                       containers:
                         - command: [java]
-                """));
+                """
+                    .formatted(annotations)));
+  }
+
+  @Test
+  void publishesEachRevisionsDecisionAndItsRemoval() {
+    createHello("autoscaling.knative.dev/target: \"10\"");
 
     await()
         .atMost(Duration.ofSeconds(30))
@@ -118,20 +123,7 @@ class AutoscalerObserverTest {
 
   @Test
   void aChangedAutoscalerConfigReachesExistingRevisionsAtOnce() {
-    new Admission(store, CTX)
-        .create(
-            ResourceCodec.decodeOne(
-                """
-                apiVersion: serving.knative.dev/v1
-                kind: Service
-                metadata:
-                  name: hello
-                spec:
-                  template:
-                    spec:
-                      containers:
-                        - command: [java]
-                """));
+    createHello("");
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(

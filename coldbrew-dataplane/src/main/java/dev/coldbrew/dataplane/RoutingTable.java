@@ -1,6 +1,7 @@
 package dev.coldbrew.dataplane;
 
 import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.Route;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -80,7 +81,7 @@ public final class RoutingTable {
    */
   static boolean clusterHost(String host) {
     int dot = host.indexOf('.');
-    return host.endsWith(".svc.cluster.local")
+    return host.endsWith("." + Route.CLUSTER_DOMAIN)
         || host.endsWith(".svc")
         || (dot > 0 && dot == host.lastIndexOf('.'));
   }

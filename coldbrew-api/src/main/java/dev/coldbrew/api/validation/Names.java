@@ -3,7 +3,7 @@ package dev.coldbrew.api.validation;
 import java.util.regex.Pattern;
 
 /** Kubernetes name syntaxes. Thread-safe (stateless). */
-final class Names {
+public final class Names {
   static final String DNS1035_EXPECTED =
       "a DNS-1035 label: at most 63 lowercase letters, digits and '-', starting with a letter and"
           + " ending with a letter or digit";
@@ -33,6 +33,15 @@ final class Names {
 
   static boolean isDns1123Label(String s) {
     return s.length() <= 63 && DNS1123.matcher(s).matches();
+  }
+
+  /** What {@link #isDns1123Subdomain} accepts, for errors. */
+  public static final String DNS1123_SUBDOMAIN_EXPECTED =
+      "a lowercase DNS-1123 name: letters, digits, '-' and '.', at most 253";
+
+  /** A namespace or resource name in general (what names a log directory, for one). */
+  public static boolean isDns1123Subdomain(String s) {
+    return s.length() <= 253 && DNS1123_SUBDOMAIN.matcher(s).matches();
   }
 
   /** A label or annotation key: an optional DNS-1123 subdomain prefix and "/", then a name. */

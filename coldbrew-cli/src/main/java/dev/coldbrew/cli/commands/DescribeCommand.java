@@ -15,7 +15,6 @@ import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.model.TrafficTarget;
 import dev.coldbrew.api.runtime.Engine;
-import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.Table;
 import dev.coldbrew.cli.UsageException;
@@ -26,7 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -63,23 +61,7 @@ public class DescribeCommand extends ClientCommand {
 
   /** Shared by {@code describe} and the noun commands ({@code service describe} …). */
   static int describe(Kind kind, String name, String output, ClientCommand cmd) {
-    ApiClient client = cmd.client();
-    return describe(
-        kind,
-        name,
-        output,
-        new GetCommand.Reader() {
-          @Override
-          public List<? extends Resource> list(Kind k, String ns) {
-            return client.list(k, ns);
-          }
-
-          @Override
-          public Optional<? extends Resource> get(Kind k, String ns, String n) {
-            return client.get(k, ns, n);
-          }
-        },
-        cmd);
+    return describe(kind, name, output, GetCommand.Reader.of(cmd.client()), cmd);
   }
 
   private static int describe(

@@ -58,6 +58,21 @@ public class GetCommand extends ClientCommand {
     List<? extends Resource> list(Kind kind, String namespace);
 
     Optional<? extends Resource> get(Kind kind, String namespace, String name);
+
+    /** The reader of a {@code coldbrew serve}'s admin API. */
+    static Reader of(ApiClient client) {
+      return new Reader() {
+        @Override
+        public List<? extends Resource> list(Kind k, String ns) {
+          return client.list(k, ns);
+        }
+
+        @Override
+        public Optional<? extends Resource> get(Kind k, String ns, String name) {
+          return client.get(k, ns, name);
+        }
+      };
+    }
   }
 
   @Override
@@ -73,18 +88,7 @@ public class GetCommand extends ClientCommand {
       return Clusters.read(engine, reader -> print(kind, reader));
     }
     ApiClient client = client();
-    Reader reader =
-        new Reader() {
-          @Override
-          public List<? extends Resource> list(Kind k, String ns) {
-            return client.list(k, ns);
-          }
-
-          @Override
-          public Optional<? extends Resource> get(Kind k, String ns, String name) {
-            return client.get(k, ns, name);
-          }
-        };
+    Reader reader = Reader.of(client);
     return watch ? watch(kind, client, reader) : print(kind, reader);
   }
 

@@ -1,5 +1,6 @@
 package dev.coldbrew.cli.commands;
 
+import dev.coldbrew.api.validation.Names;
 import dev.coldbrew.cli.AdminTokens;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
@@ -11,7 +12,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,12 +32,6 @@ import picocli.CommandLine.Parameters;
           + " printed as last written (with a notice on standard error); -f then follows them."
     })
 public class LogsCommand extends ClientCommand {
-  /** What {@code LogStore} accepts as a namespace, service or revision name. */
-  private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
-
-  private static final String EXPECTED_NAME =
-      "a lowercase DNS-1123 name: letters, digits, '-' and '.', at most 253";
-
   @Parameters(index = "0", paramLabel = "SERVICE")
   String service;
 
@@ -149,13 +143,13 @@ public class LogsCommand extends ClientCommand {
   }
 
   private static void checkName(String what, String name) {
-    if (name.length() > 253 || !NAME.matcher(name).matches()) {
+    if (!Names.isDns1123Subdomain(name)) {
       throw new UsageException(
           what
               + ": \""
               + name.replaceAll("\\p{Cntrl}", "?")
               + "\" (expected: "
-              + EXPECTED_NAME
+              + Names.DNS1123_SUBDOMAIN_EXPECTED
               + ")");
     }
   }

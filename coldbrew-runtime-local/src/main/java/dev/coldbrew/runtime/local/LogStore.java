@@ -1,5 +1,6 @@
 package dev.coldbrew.runtime.local;
 
+import dev.coldbrew.api.validation.Names;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -33,7 +33,6 @@ import java.util.stream.Stream;
  */
 public final class LogStore {
   static final String SERVICE_MARKER = ".service";
-  private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
   private static final int CHUNK = 8192;
 
   /** The most bytes of log text one tail reads, every instance together. */
@@ -264,9 +263,9 @@ public final class LogStore {
   }
 
   private static String checkName(String what, String name) {
-    if (name == null || !NAME.matcher(name).matches()) {
+    if (name == null || !Names.isDns1123Subdomain(name)) {
       throw new IllegalArgumentException(
-          what + ": " + name + " (expected: a lowercase DNS-1123 name)");
+          what + ": " + name + " (expected: " + Names.DNS1123_SUBDOMAIN_EXPECTED + ")");
     }
     return name;
   }

@@ -278,7 +278,9 @@ class LogStoreTest {
     LogStore store = new LogStore(data);
     assertThatThrownBy(() -> store.tail("default", null, "../etc", 1))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("revision: ../etc (expected: a lowercase DNS-1123 name)");
+        .hasMessage(
+            "revision: ../etc (expected: a lowercase DNS-1123 name: letters, digits, '-' and '.',"
+                + " at most 253)");
     assertThatThrownBy(() -> store.tail("default", "svc", null, -1))
         .hasMessage("tail: -1 (expected: >= 0)");
   }

@@ -140,36 +140,7 @@ final class DashboardState {
     g.writeBooleanField("panic", d != null && d.panicMode());
     g.writeObjectFieldStart("history");
     List<RevisionMeters.Sample> history = m == null ? List.of() : m.history();
-    g.writeArrayFieldStart("t");
-    for (RevisionMeters.Sample s : history) {
-      g.writeNumber(s.timeMillis() / 1000.0);
-    }
-    g.writeEndArray();
-    g.writeArrayFieldStart("concurrency");
-    for (RevisionMeters.Sample s : history) {
-      g.writeNumber(Math.round(s.stableConcurrency() * 100) / 100.0);
-    }
-    g.writeEndArray();
-    g.writeArrayFieldStart("desired");
-    for (RevisionMeters.Sample s : history) {
-      g.writeNumber(s.desiredInstances());
-    }
-    g.writeEndArray();
-    g.writeArrayFieldStart("actual");
-    for (RevisionMeters.Sample s : history) {
-      g.writeNumber(s.readyInstances());
-    }
-    g.writeEndArray();
-    g.writeArrayFieldStart("rps");
-    for (RevisionMeters.Sample s : history) {
-      g.writeNumber(Math.round(s.requestsPerSecond() * 100) / 100.0);
-    }
-    g.writeEndArray();
-    g.writeArrayFieldStart("coldStarts");
-    for (RevisionMeters.Sample s : history) {
-      g.writeNumber(s.coldStarts());
-    }
-    g.writeEndArray();
+    RevisionMeters.Sample.writeSeries(g, history, true);
     g.writeEndObject();
     g.writeEndObject();
   }

@@ -70,10 +70,6 @@ public final class HistoryFile implements AutoCloseable {
   /** Concurrency and requests per second above this are not numbers the platform measured. */
   static final double MAX_RATE = 1e9;
 
-  private static final String[] SERIES = {
-    "t", "concurrency", "desired", "actual", "rps", "coldStarts"
-  };
-
   private final Path file;
   private final Telemetry telemetry;
   private final long maxBytes;
@@ -192,9 +188,10 @@ public final class HistoryFile implements AutoCloseable {
     if (namespace == null || revision == null) {
       return null;
     }
-    JsonNode[] series = new JsonNode[SERIES.length];
-    for (int i = 0; i < SERIES.length; i++) {
-      series[i] = n.get(SERIES[i]);
+    List<String> names = RevisionMeters.Sample.SERIES;
+    JsonNode[] series = new JsonNode[names.size()];
+    for (int i = 0; i < series.length; i++) {
+      series[i] = n.get(names.get(i));
       if (series[i] == null
           || !series[i].isArray()
           || series[i].size() != series[0].size()
@@ -306,36 +303,7 @@ public final class HistoryFile implements AutoCloseable {
       g.writeStartObject();
       g.writeStringField("namespace", revision.namespace());
       g.writeStringField("revision", revision.name());
-      g.writeArrayFieldStart("t");
-      for (RevisionMeters.Sample s : samples) {
-        g.writeNumber(s.timeMillis());
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("concurrency");
-      for (RevisionMeters.Sample s : samples) {
-        g.writeNumber(s.stableConcurrency());
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("desired");
-      for (RevisionMeters.Sample s : samples) {
-        g.writeNumber(s.desiredInstances());
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("actual");
-      for (RevisionMeters.Sample s : samples) {
-        g.writeNumber(s.readyInstances());
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("rps");
-      for (RevisionMeters.Sample s : samples) {
-        g.writeNumber(s.requestsPerSecond());
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("coldStarts");
-      for (RevisionMeters.Sample s : samples) {
-        g.writeNumber(s.coldStarts());
-      }
-      g.writeEndArray();
+      RevisionMeters.Sample.writeSeries(g, samples, false);
       g.writeEndObject();
     }
     out.write('\n');

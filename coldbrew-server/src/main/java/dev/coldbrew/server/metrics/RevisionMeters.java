@@ -1,5 +1,6 @@
 package dev.coldbrew.server.metrics;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.coldbrew.controller.AutoscalerObserver;
 import dev.coldbrew.dataplane.GatewayAnswer;
 import dev.coldbrew.dataplane.RequestObserver;
@@ -10,6 +11,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -70,6 +72,42 @@ public final class RevisionMeters {
       int readyInstances,
       double requestsPerSecond,
       int coldStarts) {
+
+    /** The series a history is written as, in this order (by the dashboard and the file). */
+    public static final List<String> SERIES =
+        List.of("t", "concurrency", "desired", "actual", "rps", "coldStarts");
+
+    /**
+     * Writes {@code samples} as one array field per series ({@link #SERIES}): with {@code rounded}
+     * the time in seconds and the rates to two decimals, as the dashboard draws them; else exact.
+     */
+    public static void writeSeries(JsonGenerator g, List<Sample> samples, boolean rounded)
+        throws IOException {
+      for (int k = 0; k < SERIES.size(); k++) {
+        g.writeArrayFieldStart(SERIES.get(k));
+        for (Sample s : samples) {
+          switch (k) {
+            case 0 -> {
+              if (rounded) {
+                g.writeNumber(s.timeMillis / 1000.0);
+              } else {
+                g.writeNumber(s.timeMillis);
+              }
+            }
+            case 1 -> g.writeNumber(rounded ? cents(s.stableConcurrency) : s.stableConcurrency);
+            case 2 -> g.writeNumber(s.desiredInstances);
+            case 3 -> g.writeNumber(s.readyInstances);
+            case 4 -> g.writeNumber(rounded ? cents(s.requestsPerSecond) : s.requestsPerSecond);
+            default -> g.writeNumber(s.coldStarts);
+          }
+        }
+        g.writeEndArray();
+      }
+    }
+
+    private static double cents(double d) {
+      return Math.round(d * 100) / 100.0;
+    }
 
     boolean sameValues(Sample o) {
       return stableConcurrency == o.stableConcurrency

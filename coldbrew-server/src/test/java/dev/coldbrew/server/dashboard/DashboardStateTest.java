@@ -15,17 +15,14 @@ import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.api.model.Status;
 import dev.coldbrew.controller.AutoscalerObserver.Decision;
+import dev.coldbrew.server.TestClock;
 import dev.coldbrew.server.events.EventLog;
 import dev.coldbrew.server.metrics.HistoryFile;
 import dev.coldbrew.server.metrics.Telemetry;
 import dev.coldbrew.store.ResourceCache;
 import dev.coldbrew.store.SqliteStore;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,24 +71,7 @@ class DashboardStateTest {
   SqliteStore store;
   ResourceCache cache;
   Telemetry telemetry;
-  long now = 1_000_000L;
-  final Clock clock =
-      new Clock() {
-        @Override
-        public ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-          return this;
-        }
-
-        @Override
-        public Instant instant() {
-          return Instant.ofEpochMilli(now);
-        }
-      };
+  final TestClock clock = new TestClock(1_000_000L);
 
   @AfterEach
   void close() {
@@ -151,10 +131,10 @@ class DashboardStateTest {
     telemetry.decided(a3, new Decision(3, 2, 3, true, 12.345, 20, 10, -5, SksMode.SERVE));
     telemetry.revisionAdded(a3).requestDone(200, 1, false);
     telemetry.sample();
-    now += 2000;
+    clock.advance(2000);
     telemetry.decided(a3, new Decision(4, 3, 4, true, 7.5, 20, 10, -5, SksMode.SERVE));
     telemetry.sample();
-    now += 2000;
+    clock.advance(2000);
     telemetry.decided(
         new NamespacedName("other", "alpha-00001"),
         new Decision(1, 1, 1, false, 0.5, 0.5, 10, 0, SksMode.SERVE));
@@ -178,13 +158,13 @@ class DashboardStateTest {
     try (HistoryFile f = HistoryFile.open(dir, before, clock)) {
       before.decided(rev, new Decision(2, 1, 2, false, 3.5, 3.5, 10, 0, SksMode.SERVE));
       before.sample();
-      now += 2000;
+      clock.advance(2000);
       before.decided(rev, new Decision(1, 1, 1, false, 0.5, 0.5, 10, 0, SksMode.SERVE));
       before.sample();
     } finally {
       before.close();
     }
-    now += 30_000; // the platform is down for 30 s
+    clock.advance(30_000); // the platform is down for 30 s
 
     telemetry =
         new Telemetry(new EventLog(clock, Duration.ofHours(1), 10), clock, r -> Map.of(), r -> 0);

@@ -2,6 +2,7 @@ package dev.coldbrew.server.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coldbrew.server.TestClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 @SuppressWarnings("try")
 class EventFileTest {
   @TempDir Path dir;
-  final EventLogTest.MutableClock clock = new EventLogTest.MutableClock();
+  final TestClock clock = EventLogTest.clock();
 
   private static List<String> messages(EventLog log) {
     return log.list(null).stream().map(EventLog.Event::message).toList();
@@ -46,10 +47,10 @@ class EventFileTest {
     EventLog before = new EventLog(clock, Duration.ofHours(1), 100);
     try (EventFile f = EventFile.open(dir, before, 100)) {
       before.record("default", "Normal", "ScaledUp", "revision/a", "old");
-      clock.now = clock.now.plus(Duration.ofMinutes(50));
+      clock.advance(Duration.ofMinutes(50));
       before.record("default", "Normal", "ScaledUp", "revision/a", "recent");
     }
-    clock.now = clock.now.plus(Duration.ofMinutes(20));
+    clock.advance(Duration.ofMinutes(20));
     EventLog after = new EventLog(clock, Duration.ofHours(1), 100);
     try (EventFile f = EventFile.open(dir, after, 100)) {
       assertThat(messages(after)).containsExactly("recent");
@@ -59,7 +60,8 @@ class EventFileTest {
 
   @Test
   void linesThatAreNotWholeEventsAreSkipped() throws Exception {
-    EventLog.Event good = new EventLog.Event(clock.now, "default", "Normal", "R", "x/y", "kept");
+    EventLog.Event good =
+        new EventLog.Event(clock.instant(), "default", "Normal", "R", "x/y", "kept");
     Files.writeString(
         dir.resolve(EventFile.NAME),
         String.join(

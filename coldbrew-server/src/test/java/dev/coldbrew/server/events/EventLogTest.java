@@ -2,38 +2,23 @@ package dev.coldbrew.server.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+import dev.coldbrew.server.TestClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class EventLogTest {
   /** A clock the test moves. */
-  static final class MutableClock extends Clock {
-    Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
+  /** The clock the events are stamped by. */
+  static TestClock clock() {
+    return new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
   }
 
   @Test
   void keepsAtMostMaxCountDroppingTheOldest() {
-    EventLog log = new EventLog(new MutableClock(), Duration.ofHours(1), 3);
+    EventLog log = new EventLog(clock(), Duration.ofHours(1), 3);
     for (int i = 1; i <= 5; i++) {
       log.record("default", "Normal", "ScaledUp", "revision/r", "event " + i);
     }
@@ -44,18 +29,18 @@ class EventLogTest {
 
   @Test
   void forgetsEventsOlderThanMaxAge() {
-    MutableClock clock = new MutableClock();
+    TestClock clock = clock();
     EventLog log = new EventLog(clock, Duration.ofMinutes(10), 100);
     log.record("default", "Normal", "ScaledUp", "revision/r", "old");
-    clock.now = clock.now.plus(Duration.ofMinutes(6));
+    clock.advance(Duration.ofMinutes(6));
     log.record("default", "Normal", "ScaledDown", "revision/r", "new");
-    clock.now = clock.now.plus(Duration.ofMinutes(5));
+    clock.advance(Duration.ofMinutes(5));
     assertThat(log.list(null)).extracting(EventLog.Event::message).containsExactly("new");
   }
 
   @Test
   void listsOneNamespaceOrAll() {
-    EventLog log = new EventLog(new MutableClock(), Duration.ofHours(1), 100);
+    EventLog log = new EventLog(clock(), Duration.ofHours(1), 100);
     log.record("a", "Normal", "ScaledUp", "revision/x", "in a");
     log.record("b", "Warning", "ExitCode1", "revision/y", "in b");
     assertThat(log.list("b")).extracting(EventLog.Event::message).containsExactly("in b");
@@ -64,7 +49,7 @@ class EventLogTest {
 
   @Test
   void watchersSeeNewEventsUntilClosed() throws Exception {
-    EventLog log = new EventLog(new MutableClock(), Duration.ofHours(1), 100);
+    EventLog log = new EventLog(clock(), Duration.ofHours(1), 100);
     log.record("default", "Normal", "ScaledUp", "revision/r", "before");
     List<String> seen = new ArrayList<>();
     AutoCloseable w = log.watch(e -> seen.add(e.message()));

@@ -10,16 +10,13 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.controller.AutoscalerObserver.Decision;
+import dev.coldbrew.server.TestClock;
 import dev.coldbrew.server.events.EventLog;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,24 +36,7 @@ class HistoryFileTest {
   static final Duration NEVER = Duration.ofHours(1); // no periodic write during a test
 
   @TempDir Path dir;
-  long now = T0;
-  final Clock clock =
-      new Clock() {
-        @Override
-        public ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-          return this;
-        }
-
-        @Override
-        public Instant instant() {
-          return Instant.ofEpochMilli(now);
-        }
-      };
+  final TestClock clock = new TestClock(T0);
   final List<Telemetry> telemetries = new ArrayList<>();
   final ListAppender<ILoggingEvent> logged = new ListAppender<>();
   final Logger logger = (Logger) LoggerFactory.getLogger(HistoryFile.class);
@@ -104,13 +84,13 @@ class HistoryFileTest {
       before.revisionAdded(A).requestDone(200, 1, false);
       before.revisionAdded(B).coldStart(1_000_000);
       before.sample();
-      now += 2000;
+      clock.advance(2000);
       before.decided(A, decision(3, 2, 12.5));
       before.sample();
-      now += 2000;
+      clock.advance(2000);
       before.sample();
     }
-    now += 60_000;
+    clock.advance(60_000);
     return before.histories();
   }
 
@@ -132,7 +112,7 @@ class HistoryFileTest {
       List<RevisionMeters.Sample> a = after.revisions().get(A).history();
       assertThat(a).hasSize(4);
       assertThat(a.subList(0, 3)).isEqualTo(kept.get(A));
-      assertThat(a.get(3).timeMillis()).isEqualTo(now);
+      assertThat(a.get(3).timeMillis()).isEqualTo(clock.millis());
       assertThat(a.get(3).readyInstances()).isEqualTo(1);
     }
     // B was never seen after the restart; its history is still written, until it is too old
@@ -147,14 +127,15 @@ class HistoryFileTest {
   @Test
   void samplesOlderThanTheHistoryAreNotRestoredNorKept() throws Exception {
     sampledBeforeARestart();
-    now = T0 + 4000 + RevisionMeters.HISTORY.toMillis(); // only the last sample is recent enough
+    clock.set(
+        T0 + 4000 + RevisionMeters.HISTORY.toMillis()); // only the last sample is recent enough
     Telemetry after = telemetry();
     try (HistoryFile f = open(after)) {
       assertThat(after.histories().get(A))
           .extracting(RevisionMeters.Sample::timeMillis)
           .containsExactly(T0 + 4000);
       after.decided(A, decision(1, 1, 0.5)); // A is seen again, B never (deleted while down)
-      now += 1;
+      clock.advance(1);
       after.sample(); // B's history is dropped once it is too old
       assertThat(after.histories()).containsOnlyKeys(A);
     }
@@ -172,7 +153,7 @@ class HistoryFileTest {
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> Files.exists(dir.resolve(HistoryFile.NAME)));
-      assertThat(HistoryFile.read(dir.resolve(HistoryFile.NAME), now, 1 << 20))
+      assertThat(HistoryFile.read(dir.resolve(HistoryFile.NAME), clock.millis(), 1 << 20))
           .isEqualTo(t.histories());
     }
   }
@@ -186,7 +167,7 @@ class HistoryFileTest {
     }
     for (int i = 0; i < 10; i++) {
       t.sample();
-      now += 2000;
+      clock.advance(2000);
     }
     ByteArrayOutputStream one = new ByteArrayOutputStream();
     NamespacedName first = new NamespacedName("default", "svc-00000-00001");
@@ -197,11 +178,11 @@ class HistoryFileTest {
       // written at the stop
     }
     assertThat(Files.size(file)).isLessThanOrEqualTo(cap).isGreaterThan(cap / 2);
-    assertThat(HistoryFile.read(file, now, cap)).hasSize(30);
+    assertThat(HistoryFile.read(file, clock.millis(), cap)).hasSize(30);
     assertThat(warnings()).singleElement().asString().contains("70 revisions", "at most " + cap);
 
     logged.list.clear();
-    assertThat(HistoryFile.read(file, now, cap / 2)).isEmpty();
+    assertThat(HistoryFile.read(file, clock.millis(), cap / 2)).isEmpty();
     assertThat(warnings()).singleElement().asString().contains("more than the " + cap / 2);
   }
 
