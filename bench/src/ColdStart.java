@@ -163,7 +163,10 @@ public class ColdStart {
 
   record Sample(long t0, long spawn, long listen, long firstByte, long done) {}
 
-  /** Waits (≤ 120 s) until the revision's private endpoints are empty and no child of the platform runs it. */
+  /**
+   * Waits (≤ 120 s) until the revision's private endpoints are empty, no child of the platform runs
+   * it and the container engine is not cleaning up.
+   */
   static boolean awaitZero(String admin, String host, long servePid) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < deadline) {
@@ -171,13 +174,22 @@ public class ColdStart {
       boolean noEndpoints = body != null && !body.contains("\"addresses\"");
       boolean noChild =
           ProcessHandle.of(servePid).map(p -> p.children().noneMatch(c -> isOf(c, host))).orElse(true);
-      if (noEndpoints && noChild) {
+      if (noEndpoints && noChild && !engineCleaningUp()) {
         Thread.sleep(300); // let the platform settle (SKS back to Proxy mode)
         return true;
       }
       Thread.sleep(100);
     }
     return false;
+  }
+
+  /**
+   * Whether podman still cleans up a container that ended (conmon's {@code podman container
+   * cleanup}): both sides of a pair start on an idle engine, as the app alone always does.
+   */
+  static boolean engineCleaningUp() {
+    return ProcessHandle.allProcesses()
+        .anyMatch(p -> p.info().commandLine().map(c -> c.contains(" container cleanup ")).orElse(false));
   }
 
   static boolean isOf(ProcessHandle c, String host) {

@@ -40,9 +40,11 @@ import org.slf4j.LoggerFactory;
  * <p>Terminating a run sends SIGTERM to the podman client, which forwards it to the container's
  * init (catatonit), which forwards it to the app; killing it removes the container at once ({@code
  * podman rm -f -t 0}), since killing the client alone would leave the container running. Once a run
- * that was ended exits, its container is removed again in case the client was stopped before the
- * container started. A marker file ({@code runtime/containers.running}) says that containers may be
- * running; at start-up, if a platform that died left it, {@link #reapOrphans} removes every
+ * that was ended before it got ready exits, its container is removed again in case the client was
+ * stopped before the container started; a run that got ready is removed by podman itself ({@code
+ * --rm}: conmon's cleanup, which may finish just after the client exits), so ending it costs no
+ * further podman call. A marker file ({@code runtime/containers.running}) says that containers may
+ * be running; at start-up, if a platform that died left it, {@link #reapOrphans} removes every
  * container labelled with this platform's id.
  *
  * <p>Thread-safe. {@link #launch} blocks for a bind and a fork/exec; the work after a run exits
@@ -233,12 +235,16 @@ final class ContainerLauncher implements InstanceLauncher {
   }
 
   /**
-   * The podman client exited: if the run was being ended, or podman itself failed (125 and up), the
-   * container may outlive the client, so it is removed; then its port is free.
+   * The podman client exited; then its port is free. The container may outlive the client, so it is
+   * removed, when podman itself failed (125–127), when the run was ended before it got ready (the
+   * client may have been stopped before the container started), or when the run ended on its own
+   * with a status of 128 and up (its client may have been killed by a signal). A run ended after it
+   * got ready exits with its container's status, and podman's {@code --rm} removes the container.
    */
   private int ended(Run run) {
     int status = run.process.exitValue();
-    if (run.ending || status >= 125) {
+    boolean podmanFailed = status >= 125 && status <= 127;
+    if (podmanFailed || (run.ending ? !run.started : status >= 128)) {
       remove(run.name);
     }
     ports.release(run.port());
@@ -348,6 +354,7 @@ final class ContainerLauncher implements InstanceLauncher {
   final class Run extends ProcessRun {
     private final String name;
     private volatile boolean ending;
+    private volatile boolean started;
 
     Run(Process client, String name, String host, int port) {
       super(client, host, port);
@@ -375,6 +382,11 @@ final class ContainerLauncher implements InstanceLauncher {
       ending = true;
       process.toHandle().destroy();
       return exited.thenApply(s -> null);
+    }
+
+    @Override
+    public void started() {
+      started = true;
     }
 
     /** Removes the container at once; then the client, if it is still there. */

@@ -37,6 +37,12 @@ interface Launched {
   void kill();
 
   /**
+   * The run passed its startup probe: the app answered, so whatever the engine had to create for it
+   * (a container) exists and runs. Called once, before the run is ended, if it ever got ready.
+   */
+  default void started() {}
+
+  /**
    * The TCP ports the run listens on now, to tell a user whose app listens on another port than
    * {@code PORT}; empty when none or unknown. Blocking (reads {@code /proc}); not on a hot path.
    */

@@ -597,6 +597,7 @@ public final class LocalRuntime implements InstanceRuntime {
           long now = System.nanoTime();
           if (i.life.startupAttempt(a.ok(), a.probe().successThreshold(), now)) {
             i.rev.lastStartNanos = i.life.startNanos();
+            i.run.started();
             i.rev.health = ContainerHealth.HEALTHY;
             publishLocked(i.rev);
             long period = a.probe().period().toNanos();

@@ -217,6 +217,48 @@ class ContainerLauncherIT {
     assertThat(i.id()).isNotEmpty();
   }
 
+  /**
+   * A run that got ready is removed by podman itself ({@code --rm}) once the forwarded SIGTERM
+   * ended it, so its stop makes no further podman call; a run ended before it got ready is removed
+   * again, since its client may have been stopped before the container started.
+   */
+  @Test
+  void onlyARunEndedBeforeItGotReadyIsRemovedAgain() throws Exception {
+    needPodman();
+    Path calls = tmp.resolve("podman-calls");
+    Path wrapper = tmp.resolve("podman");
+    java.nio.file.Files.writeString(
+        wrapper, "#!/bin/sh\necho \"$*\" >> '" + calls + "'\nexec podman \"$@\"\n");
+    assertThat(wrapper.toFile().setExecutable(true)).isTrue();
+    LocalRuntime rt = runtime(b -> b.podman(wrapper.toString()), Map.of());
+
+    Revision ready = revision(rt, "ready-00001", Map.of());
+    NamespacedName readyKey = NamespacedName.of(ready);
+    rt.scale(ready, 1);
+    awaitReady(rt, readyKey, 1);
+    String readyName = rt.containers(readyKey).get(0);
+    rt.scale(ready, 0);
+    await().until(() -> rt.containers(readyKey).isEmpty()); // after the exit was handled
+    await().until(() -> !exists(readyName)); // podman's own cleanup removes it
+    assertThat(rmCalls(calls)).as("podman rm calls after a ready run ended").isEmpty();
+
+    Revision never = revision(rt, "never-00001", Map.of("MODE", "sleep"));
+    NamespacedName neverKey = NamespacedName.of(never);
+    rt.scale(never, 1);
+    await().until(() -> !rt.containers(neverKey).isEmpty());
+    String neverName = rt.containers(neverKey).get(0);
+    rt.scale(never, 0);
+    await().until(() -> rt.containers(neverKey).isEmpty());
+    assertThat(exists(neverName)).isFalse();
+    assertThat(rmCalls(calls)).anyMatch(c -> c.endsWith(" " + neverName));
+  }
+
+  private static List<String> rmCalls(Path calls) throws IOException {
+    return java.nio.file.Files.readAllLines(calls).stream()
+        .filter(l -> l.startsWith("rm "))
+        .toList();
+  }
+
   @Test
   void anAppThatIgnoresSigtermIsRemovedAfterTheGracePeriod() throws Exception {
     needPodman();

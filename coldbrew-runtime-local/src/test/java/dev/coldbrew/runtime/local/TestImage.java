@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
  * busybox-static, a web root and a start script whose {@code MODE} picks what it does — serve on
  * {@code $PORT} (default), serve on 8080 whatever {@code PORT} says ({@code fixed}), print twelve
  * lines and exit {@code $EXIT_CODE} ({@code exit}), log SIGTERM and exit ({@code term}), ignore
- * SIGTERM ({@code ignore}). At start it writes what it saw into its web root: {@code /env} (its
- * environment, sorted), {@code /cwd} and {@code /args}; {@code /cgi-bin/slow} answers after a
- * second. Listens on {@code ${HOST:-0.0.0.0}}. Used by this module's and the CLI's container tests;
- * {@link #close} removes the image.
+ * SIGTERM ({@code ignore}), never listen ({@code sleep}). At start it writes what it saw into its
+ * web root: {@code /env} (its environment, sorted), {@code /cwd} and {@code /args}; {@code
+ * /cgi-bin/slow} answers after a second. Listens on {@code ${HOST:-0.0.0.0}}. Used by this module's
+ * and the CLI's container tests; {@link #close} removes the image.
  */
 public final class TestImage implements AutoCloseable {
   private static Boolean available;
@@ -96,6 +96,7 @@ public final class TestImage implements AutoCloseable {
         wait $pid;;
       fixed) exec /bin/busybox httpd -f -p "${HOST:-0.0.0.0}:8080" -h /www;;
       ignore) trap '' TERM; exec /bin/busybox httpd -f -p "$listen" -h /www;;
+      sleep) exec /bin/busybox sleep 3600;;
       *) exec /bin/busybox httpd -f -p "$listen" -h /www;;
       esac
       """;
