@@ -125,4 +125,53 @@ class CliOnClusterTest {
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("hello").contains("not found");
   }
+
+  /**
+   * {@code get endpoints} on a cluster lists the v1 Endpoints the ServerlessService writes beside
+   * its public slices (labelled with its serviceType, as the controller renders them), not the
+   * cluster's other Endpoints.
+   */
+  @Test
+  void getEndpointsListsThoseOfServerlessServices() {
+    var endpoints = api.admin().endpoints().inNamespace("default");
+    endpoints
+        .resource(
+            new io.fabric8.kubernetes.api.model.EndpointsBuilder()
+                .withNewMetadata()
+                .withName("hello-00001")
+                .addToLabels("networking.internal.knative.dev/serviceType", "Public")
+                .addToLabels("endpointslice.kubernetes.io/skip-mirror", "true")
+                .endMetadata()
+                .addNewSubset()
+                .addNewAddress()
+                .withIp("10.0.0.7")
+                .withNewTargetRef()
+                .withKind("Pod")
+                .withName("hello-00001-deployment-abc")
+                .endTargetRef()
+                .endAddress()
+                .addNewPort()
+                .withName("http")
+                .withPort(8012)
+                .withProtocol("TCP")
+                .endPort()
+                .endSubset()
+                .build())
+        .create();
+    endpoints
+        .resource(
+            new io.fabric8.kubernetes.api.model.EndpointsBuilder()
+                .withNewMetadata()
+                .withName("unrelated")
+                .endMetadata()
+                .build())
+        .create();
+
+    Run r = run("get", "endpoints");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .contains("hello-00001")
+        .contains("10.0.0.7:8012")
+        .doesNotContain("unrelated");
+  }
 }

@@ -2,6 +2,7 @@ package dev.coldbrew.kubernetes;
 
 import dev.coldbrew.controller.Labels;
 import dev.coldbrew.store.StoreException;
+import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -55,6 +56,7 @@ final class ClusterInformers implements AutoCloseable {
   private final SharedIndexInformer<Deployment> deployments;
   private final SharedIndexInformer<Service> services;
   private final SharedIndexInformer<EndpointSlice> slices;
+  private final SharedIndexInformer<Endpoints> endpoints;
   private final SharedIndexInformer<EndpointSlice> activators;
   private final SharedIndexInformer<Pod> pods;
   private final Map<String, SharedIndexInformer<?>> all = new LinkedHashMap<>();
@@ -81,6 +83,8 @@ final class ClusterInformers implements AutoCloseable {
             .inAnyNamespace()
             .withLabel(Labels.SERVICE_TYPE)
             .runnableInformer(0);
+    endpoints =
+        client.endpoints().inAnyNamespace().withLabel(Labels.SERVICE_TYPE).runnableInformer(0);
     activators =
         client
             .discovery()
@@ -111,6 +115,7 @@ final class ClusterInformers implements AutoCloseable {
     add("deployments", deployments, byRevision);
     add("services", services, bySks);
     add("endpointslices", slices, bySks);
+    add("endpoints", endpoints, bySks);
     add("activator endpointslices", activators, o -> listener.activatorsChanged());
     add("pods", pods, byRevision);
   }
@@ -212,6 +217,12 @@ final class ClusterInformers implements AutoCloseable {
   Service service(String namespace, String name) {
     Service s = services.getIndexer().getByKey(namespace + "/" + name);
     return s != null && relevant(s) ? s : null;
+  }
+
+  /** The v1 Endpoints {@code namespace/name} if it carries the serviceType label, else null. */
+  Endpoints endpoints(String namespace, String name) {
+    Endpoints e = endpoints.getIndexer().getByKey(namespace + "/" + name);
+    return e != null && relevant(e) ? e : null;
   }
 
   /** The slices of the Service {@code namespace/service} that carry the serviceType label. */

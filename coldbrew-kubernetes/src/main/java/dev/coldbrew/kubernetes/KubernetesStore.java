@@ -675,7 +675,12 @@ public final class KubernetesStore implements Store {
     try {
       GenericKubernetesResource g = api(kind, namespace).withName(name).get();
       health.answered();
-      return g;
+      boolean ours =
+          kind != Kind.ENDPOINTS
+              || g == null
+              || g.getMetadata().getLabels() != null
+                  && g.getMetadata().getLabels().containsKey(ENDPOINTS_LABEL);
+      return ours ? g : null;
     } catch (KubernetesClientException e) {
       throw failure(e, kind, namespace, name, false);
     }
@@ -685,7 +690,9 @@ public final class KubernetesStore implements Store {
     List<GenericKubernetesResource> raw;
     try {
       var op = client.genericKubernetesResources(ClusterKinds.context(kind));
-      raw = (namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace)).list().getItems();
+      var in = namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace);
+      // Endpoints: only the ServerlessService's, as the informers see them
+      raw = (kind == Kind.ENDPOINTS ? in.withLabel(ENDPOINTS_LABEL) : in).list().getItems();
       health.answered();
     } catch (KubernetesClientException e) {
       throw failure(e, kind, namespace == null ? "*" : namespace, "*", false);

@@ -7,6 +7,8 @@ import dev.coldbrew.controller.Labels;
 import dev.coldbrew.controller.SksEndpoints;
 import dev.coldbrew.store.StoreException;
 import dev.coldbrew.store.StoreException.Reason;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.EndpointsBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -24,13 +26,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The ServerlessService's side on a Kubernetes cluster, as Knative's SKS reconciler: makes the
  * Revision's private Service (selecting its pods) and public Service (no selector) exist, then
- * writes the public Service's EndpointSlices from the activator's slices and the private Service's
- * slices ({@link PublicEndpointSlices}: the activators in Proxy mode, the ready pods in Serve mode;
- * no ready pod forces Proxy, no ready activator forces Serve). Slices are compared with what the
- * cluster holds and written only when they differ — addresses someone added or removed by hand are
- * put back on the next reconcile, which the slice's watch event triggers — and surplus slices of
- * ours are deleted. An object of the same name not controlled by the SKS is left alone and the SKS
- * fails with a message saying so.
+ * writes the public Service's EndpointSlices (and their v1 Endpoints copy) from the activator's
+ * slices and the private Service's slices ({@link PublicEndpointSlices}: the activators in Proxy
+ * mode, the ready pods in Serve mode; no ready pod forces Proxy, no ready activator forces Serve).
+ * Slices are compared with what the cluster holds and written only when they differ — addresses
+ * someone added or removed by hand are put back on the next reconcile, which the slice's watch
+ * event triggers — and surplus slices of ours are deleted. An object of the same name not
+ * controlled by the SKS is left alone and the SKS fails with a message saying so.
  *
  * <p>Reads come from the {@link ClusterInformers}; writes are POST, PUT (with the resourceVersion
  * read: 409 → CONFLICT, and the SKS is retried) and DELETE. Thread-safe: stateless but for the
@@ -101,7 +103,45 @@ public final class SksEndpointSlices implements SksEndpoints {
             surplus);
       }
     }
+    ensureEndpoints(sks, result.endpoints());
     return new Published(result.mode(), result.readyPods(), result.readyActivators());
+  }
+
+  /**
+   * The v1 Endpoints copy of the public slices (labelled so that the mirroring controller leaves it
+   * alone), for {@code kubectl get endpoints} and {@code coldbrew get endpoints}; written after the
+   * slices, which are what routes traffic.
+   */
+  private void ensureEndpoints(ServerlessService sks, Endpoints want) {
+    String ns = sks.metadata.namespace;
+    Endpoints have = informers.endpoints(ns, want.getMetadata().getName());
+    var api = client.endpoints().inNamespace(ns);
+    if (have == null) {
+      write(sks, () -> api.resource(want).create(), "creating", want);
+      return;
+    }
+    if (!RevisionDeployment.controlledBy(have, sks.metadata.uid)) {
+      throw notOwned(sks, have);
+    }
+    boolean same =
+        Drift.tree(have.getSubsets() == null ? List.of() : have.getSubsets())
+                .equals(Drift.tree(want.getSubsets()))
+            && have.getMetadata().getLabels() != null
+            && have.getMetadata()
+                .getLabels()
+                .entrySet()
+                .containsAll(want.getMetadata().getLabels().entrySet());
+    if (same) {
+      return;
+    }
+    Endpoints update =
+        new EndpointsBuilder(want)
+            .editMetadata()
+            .withResourceVersion(have.getMetadata().getResourceVersion())
+            .withUid(have.getMetadata().getUid())
+            .endMetadata()
+            .build();
+    write(sks, () -> api.resource(update).update(), "updating", want);
   }
 
   private void ensureService(ServerlessService sks, Service want) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.model.Endpoints;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
@@ -158,6 +159,21 @@ class KubernetesControllerTest {
         .inNamespace("default")
         .withName(revision + "-deployment")
         .get();
+  }
+
+  /**
+   * The IPs of a Revision's public v1 Endpoints as the controller's store reads them (what {@code
+   * coldbrew get endpoints --engine kubernetes} shows), sorted.
+   */
+  private List<String> endpointsAddresses(KubernetesController c, String revision) {
+    List<String> out = new ArrayList<>();
+    if (live(c, Kind.ENDPOINTS, revision) instanceof Endpoints e && e.subsets != null) {
+      for (Endpoints.Subset s : e.subsets) {
+        s.addresses.forEach(a -> out.add(a.ip));
+      }
+    }
+    out.sort(null);
+    return out;
   }
 
   private List<String> publicAddresses(String revision) {
@@ -366,7 +382,8 @@ class KubernetesControllerTest {
         .until(
             () ->
                 !podIps("hello-00001").isEmpty()
-                    && publicAddresses("hello-00001").equals(podIps("hello-00001")));
+                    && publicAddresses("hello-00001").equals(podIps("hello-00001"))
+                    && endpointsAddresses(c, "hello-00001").equals(podIps("hello-00001")));
     List<String> pods = podIps("hello-00001");
     int from = api.requests().size();
 
@@ -375,6 +392,9 @@ class KubernetesControllerTest {
         .atMost(WAIT)
         .until(() -> deployment("hello-00001").getSpec().getReplicas(), n -> n != null && n == 0);
     await().atMost(WAIT).until(() -> publicAddresses("hello-00001").equals(List.of(ACTIVATOR_IP)));
+    await()
+        .atMost(WAIT)
+        .until(() -> endpointsAddresses(c, "hello-00001").equals(List.of(ACTIVATOR_IP)));
 
     List<MockApiServer.Request> after = api.requests().subList(from, api.requests().size());
     int flip = -1;
@@ -413,6 +433,9 @@ class KubernetesControllerTest {
         "create discovery.k8s.io/endpointslices",
         "update discovery.k8s.io/endpointslices",
         "watch discovery.k8s.io/endpointslices",
+        "create core/endpoints",
+        "update core/endpoints",
+        "watch core/endpoints",
         "update serving.coldbrew.dev/revisions/status");
   }
 
