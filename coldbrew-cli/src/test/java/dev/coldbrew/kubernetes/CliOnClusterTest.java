@@ -174,4 +174,48 @@ class CliOnClusterTest {
         .contains("10.0.0.7:8012")
         .doesNotContain("unrelated");
   }
+
+  /** The noun commands' list, describe and delete work on the cluster too, as kn's do. */
+  @Test
+  void nounCommandsListDescribeAndDeleteOnTheCluster() throws Exception {
+    Path svc = dir.resolve("hello.yaml");
+    Files.writeString(
+        svc,
+        """
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata: {name: hello}
+        spec:
+          template:
+            spec:
+              containers: [{image: ghcr.io/knative/helloworld-go:latest}]
+        """);
+    assertThat(run("apply", "-f", svc.toString()).code()).isZero();
+
+    Run r = run("service", "list");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).startsWith("NAME").contains("hello");
+    r = run("service", "describe", "hello", "-o", "yaml");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("image: ghcr.io/knative/helloworld-go:latest");
+    r = run("revision", "list");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).isEqualTo("No revisions found.\n"); // no controller runs here
+    r = run("route", "describe", "nope");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("nope").contains("not found");
+
+    r = run("service", "delete", "--all");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("hello");
+    assertThat(
+            api.admin()
+                .genericKubernetesResources("serving.coldbrew.dev/v1", "Service")
+                .list()
+                .getItems())
+        .isEmpty();
+    r = run("service", "delete", "hello");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("hello").contains("not found");
+  }
 }

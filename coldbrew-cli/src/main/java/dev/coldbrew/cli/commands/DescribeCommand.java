@@ -52,15 +52,15 @@ public class DescribeCommand extends ClientCommand {
 
   @Override
   public Integer call() {
-    Kind kind = GetCommand.kind(kindName);
-    if (engine.kubernetes()) {
-      return Clusters.read(engine, reader -> describe(kind, name, output, reader, this));
-    }
-    return describe(kind, name, output, this);
+    return describe(GetCommand.kind(kindName), name, output, engine, this);
   }
 
   /** Shared by {@code describe} and the noun commands ({@code service describe} …). */
-  static int describe(Kind kind, String name, String output, ClientCommand cmd) {
+  static int describe(
+      Kind kind, String name, String output, EngineOptions engine, ClientCommand cmd) {
+    if (engine.kubernetes()) {
+      return Clusters.read(engine, reader -> describe(kind, name, output, reader, cmd));
+    }
     return describe(kind, name, output, GetCommand.Reader.of(cmd.client()), cmd);
   }
 

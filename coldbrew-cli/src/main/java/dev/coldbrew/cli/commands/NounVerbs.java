@@ -3,7 +3,6 @@ package dev.coldbrew.cli.commands;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Service;
-import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.Views;
@@ -40,11 +39,19 @@ final class NounVerbs {
       return r -> true;
     }
 
+    @Mixin EngineOptions engine;
+
     @Override
     public Integer call() {
+      if (engine.kubernetes()) {
+        return Clusters.read(engine, this::list);
+      }
+      return list(GetCommand.Reader.of(client()));
+    }
+
+    private int list(GetCommand.Reader reader) {
       Kind kind = kind();
-      ApiClient client = client();
-      List<Resource> items = new ArrayList<>(client.list(kind, all ? null : namespace));
+      List<Resource> items = new ArrayList<>(reader.list(kind, all ? null : namespace));
       items.removeIf(r -> (name != null && !r.metadata.name.equals(name)) || !filter().test(r));
       items.sort(GetCommand.BY_NAMESPACE_AND_NAME);
       if (output.machine()) {
@@ -56,8 +63,11 @@ final class NounVerbs {
         out().flush();
         return name == null ? 0 : 1;
       }
+      @SuppressWarnings("unchecked")
       List<Service> services =
-          kind == Kind.REVISION ? client.list(Kind.SERVICE, all ? null : namespace) : List.of();
+          kind == Kind.REVISION
+              ? (List<Service>) reader.list(Kind.SERVICE, all ? null : namespace)
+              : List.of();
       Views.table(kind, items, all, !output.noHeaders, services, clock()).print(out());
       return 0;
     }
@@ -74,11 +84,13 @@ final class NounVerbs {
         description = "yaml, json, or url (services and routes).")
     String output;
 
+    @Mixin EngineOptions engine;
+
     abstract Kind kind();
 
     @Override
     public Integer call() {
-      return DescribeCommand.describe(kind(), name, output, this);
+      return DescribeCommand.describe(kind(), name, output, engine, this);
     }
   }
 
@@ -86,6 +98,8 @@ final class NounVerbs {
   abstract static class DeleteVerb extends ClientCommand {
     @Parameters(arity = "0..*", paramLabel = "NAME")
     List<String> names = new ArrayList<>();
+
+    @Mixin EngineOptions engine;
 
     abstract Kind kind();
 
@@ -101,19 +115,33 @@ final class NounVerbs {
     /** kn's message for a deletion. */
     abstract String deleted(String name);
 
+    /** What resources of this kind exist in the namespace, where they live. */
+    List<? extends Resource> existing() {
+      return engine.kubernetes()
+          ? Clusters.read(engine, r -> r.list(kind(), namespace))
+          : client().list(kind(), namespace);
+    }
+
     @Override
     public Integer call() {
+      List<String> targets = targets();
       int missing = 0;
-      for (String n : targets()) {
-        if (client().delete(kind(), namespace, n)) {
-          out().println(deleted(n));
-        } else {
-          missing++;
-          err().println("Error: " + GetCommand.notFound(kind(), n, namespace));
+      DeleteCommand.Deleter deleter =
+          engine.kubernetes() ? Clusters.deleter(engine) : client()::delete;
+      try {
+        for (String n : targets) {
+          if (deleter.delete(kind(), namespace, n)) {
+            out().println(deleted(n));
+          } else {
+            missing++;
+            err().println("Error: " + GetCommand.notFound(kind(), n, namespace));
+          }
         }
+      } finally {
+        deleter.close();
+        out().flush();
+        err().flush();
       }
-      out().flush();
-      err().flush();
       return missing == 0 ? 0 : 1;
     }
   }

@@ -200,7 +200,7 @@ public class ServiceCommand {
         return super.targets();
       }
       List<String> every = new ArrayList<>(names);
-      client().<Service>list(Kind.SERVICE, namespace).forEach(s -> every.add(s.metadata.name));
+      existing().forEach(s -> every.add(s.metadata.name));
       return every;
     }
 
