@@ -17,6 +17,7 @@ import java.util.function.Supplier;
  * platform config and the URL shape. Thread-safe.
  *
  * @param configs the platform config as it is now (it may be changed while the platform runs)
+ * @param domains the domain of Route URLs as it is now
  * @param gatewayPort the port in URLs ({@code http://hello.default.localhost:8080}); 80 is omitted
  */
 public record ControllerContext(
@@ -24,7 +25,7 @@ public record ControllerContext(
     ResourceCache cache,
     Clock clock,
     Supplier<ValidationContext> configs,
-    String domain,
+    Supplier<String> domains,
     int gatewayPort) {
 
   /** With a config that does not change. */
@@ -35,7 +36,12 @@ public record ControllerContext(
       ValidationContext config,
       String domain,
       int gatewayPort) {
-    this(store, cache, clock, () -> config, domain, gatewayPort);
+    this(store, cache, clock, () -> config, () -> domain, gatewayPort);
+  }
+
+  /** The domain of Route URLs, read anew by each reconcile. */
+  public String domain() {
+    return domains.get();
   }
 
   /** The platform config, read anew by each reconcile. */
@@ -51,7 +57,7 @@ public record ControllerContext(
 
   /** {@code http://{host}.{ns}.{domain}[:port]}. */
   String url(String host, String namespace) {
-    return url(host, namespace, domain);
+    return url(host, namespace, domain());
   }
 
   /**

@@ -54,6 +54,7 @@ public final class ControllerManager implements AutoCloseable {
   private final Multiscaler multiscaler;
   private final RouteReconciler routes;
   private final AtomicReference<ValidationContext> config;
+  private final AtomicReference<String> domain;
 
   /**
    * The embedded engine's: a ServerlessService's endpoints are {@code Endpoints} in the store.
@@ -99,8 +100,9 @@ public final class ControllerManager implements AutoCloseable {
               return t;
             });
     this.config = new AtomicReference<>(config);
+    this.domain = new AtomicReference<>(domain);
     ControllerContext ctx =
-        new ControllerContext(store, cache, clock, this.config::get, domain, gatewayPort);
+        new ControllerContext(store, cache, clock, this.config::get, this.domain::get, gatewayPort);
     routes = new RouteReconciler(ctx, networking);
     multiscaler =
         new Multiscaler(
@@ -218,6 +220,15 @@ public final class ControllerManager implements AutoCloseable {
   public void reconfigure(ValidationContext next) {
     config.set(next);
     resync();
+  }
+
+  /**
+   * As {@link #reconfigure(ValidationContext)}, with {@code domain} as the domain of Route URLs
+   * from now on (the Kubernetes engine's {@code config-domain}).
+   */
+  public void reconfigure(ValidationContext next, String domain) {
+    this.domain.set(domain);
+    reconfigure(next);
   }
 
   private void resync() {

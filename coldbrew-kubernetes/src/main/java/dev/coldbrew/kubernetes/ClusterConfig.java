@@ -3,6 +3,7 @@ package dev.coldbrew.kubernetes;
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.config.DefaultsConfig;
 import dev.coldbrew.api.config.DeploymentConfig;
+import dev.coldbrew.api.config.DomainConfig;
 import dev.coldbrew.api.config.GcConfig;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.api.validation.ValidationException;
@@ -19,9 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The controller's config from Knative's ConfigMaps in the system namespace, followed as Knative's
  * controllers follow them: {@code config-autoscaler}, {@code config-defaults}, {@code
- * config-deployment} and {@code config-gc}, each with the keys of the config file's section of the
- * same name ({@code docs/operations.md}); a missing ConfigMap or key is the default the controller
- * was started with. Each change is validated whole: a valid config is handed on ({@link
+ * config-deployment}, {@code config-domain} and {@code config-gc}, each with the keys of the config
+ * file's section of the same name ({@code docs/operations.md}); a missing ConfigMap or key is the
+ * default the controller was started with ({@code --domain} for the domain). Each change is
+ * validated whole: a valid config is handed on ({@link
  * dev.coldbrew.controller.ControllerManager#reconfigure}), an invalid one is logged with every bad
  * key and the config in force kept. Thread-safe (the informer's thread calls it).
  */
@@ -30,7 +32,12 @@ public final class ClusterConfig implements AutoCloseable {
 
   /** The ConfigMaps read, as Knative names them. */
   static final List<String> NAMES =
-      List.of("config-autoscaler", "config-defaults", "config-deployment", "config-gc");
+      List.of(
+          "config-autoscaler",
+          "config-defaults",
+          "config-deployment",
+          "config-domain",
+          "config-gc");
 
   private final ValidationContext base;
   private final Consumer<ValidationContext> apply;
@@ -151,12 +158,13 @@ public final class ClusterConfig implements AutoCloseable {
     Map<String, String> defaults = data.apply("config-defaults");
     Map<String, String> deployment = data.apply("config-deployment");
     Map<String, String> gc = data.apply("config-gc");
+    Map<String, String> domain = data.apply("config-domain");
     return new ValidationContext(
         defaults == null ? base.defaults() : DefaultsConfig.fromMap("config-defaults", defaults),
         deployment == null
             ? base.deployment()
             : DeploymentConfig.fromMap("config-deployment", deployment),
-        base.domain(),
+        domain == null ? base.domain() : DomainConfig.fromMap("config-domain", domain),
         autoscaler == null
             ? base.autoscaler()
             : AutoscalerConfig.fromMap("config-autoscaler", autoscaler),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.coldbrew.api.codec.ResourceCodec;
+import dev.coldbrew.api.config.DomainConfig;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.controller.ControllerManager;
@@ -467,11 +468,15 @@ public final class KubernetesController implements AutoCloseable {
       manager.start();
       ScrapeLoop scrapes =
           new ScrapeLoop(runtime, scraper, manager.statSink(), clock, options.scrapePeriod());
+      ControllerManager reconfigured = manager;
       ClusterConfig config;
       try {
         config =
             ClusterConfig.follow(
-                client, options.systemNamespace(), options.config(), manager::reconfigure);
+                client,
+                options.systemNamespace(),
+                options.config().withDomain(new DomainConfig(options.domain())),
+                next -> reconfigured.reconfigure(next, next.domain().domain()));
       } catch (RuntimeException e) {
         scrapes.close();
         throw e;

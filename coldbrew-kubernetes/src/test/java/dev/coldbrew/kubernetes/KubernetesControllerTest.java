@@ -334,7 +334,7 @@ class KubernetesControllerTest {
 
   @Test
   void theConfigMapsOfTheSystemNamespaceAreFollowedWithoutARestart() throws Exception {
-    leading();
+    KubernetesController c = leading();
     apply(hello("World", SERVE));
     await().atMost(WAIT).until(() -> podIps("hello-00001").size() == 1);
     load.put(podIps("hello-00001").get(0), new QueueStats(3, 0, 3, 0));
@@ -370,6 +370,42 @@ class KubernetesControllerTest {
     await()
         .atMost(WAIT)
         .until(() -> deployment("hello-00001").getSpec().getReplicas(), n -> n != null && n >= 3);
+
+    // config-domain: a selector (not supported) is refused, then a domain moves every Route's URL
+    Route before = (Route) live(c, Kind.ROUTE, "hello");
+    String url = before.status.url;
+    configMap("config-domain", java.util.Map.of("example.com", "selector:\n  app: x\n"));
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(WAIT)
+        .until(() -> ((Route) live(c, Kind.ROUTE, "hello")).status.url, url::equals);
+    kube.configMaps()
+        .inNamespace("coldbrew-system")
+        .withName("config-domain")
+        .edit(
+            cm -> {
+              cm.setData(java.util.Map.of("example.com", ""));
+              return cm;
+            });
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> ((Route) live(c, Kind.ROUTE, "hello")).status.url,
+            u -> u.startsWith("http://hello.default.example.com"));
+  }
+
+  private void configMap(String name, java.util.Map<String, String> data) {
+    kube.configMaps()
+        .inNamespace("coldbrew-system")
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("coldbrew-system")
+                .endMetadata()
+                .withData(data)
+                .build())
+        .create();
   }
 
   @Test

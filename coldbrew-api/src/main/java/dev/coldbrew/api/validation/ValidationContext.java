@@ -48,6 +48,12 @@ public record ValidationContext(
         true);
   }
 
+  /** The same with {@code domain} as the domain of Route URLs. */
+  public ValidationContext withDomain(DomainConfig domain) {
+    return new ValidationContext(
+        defaults, deployment, domain, autoscaler, localRuntime, defaultEngine, gc);
+  }
+
   /** This context with {@code localRuntime} changed (false for a Kubernetes runtime). */
   public ValidationContext withLocalRuntime(boolean local) {
     return new ValidationContext(
