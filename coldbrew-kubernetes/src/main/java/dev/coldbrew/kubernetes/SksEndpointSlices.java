@@ -123,15 +123,9 @@ public final class SksEndpointSlices implements SksEndpoints {
     if (!RevisionDeployment.controlledBy(have, sks.metadata.uid)) {
       throw notOwned(sks, have);
     }
-    boolean same =
-        Drift.tree(have.getSubsets() == null ? List.of() : have.getSubsets())
-                .equals(Drift.tree(want.getSubsets()))
-            && have.getMetadata().getLabels() != null
-            && have.getMetadata()
-                .getLabels()
-                .entrySet()
-                .containsAll(want.getMetadata().getLabels().entrySet());
-    if (same) {
+    if (Drift.tree(have.getSubsets() == null ? List.of() : have.getSubsets())
+            .equals(Drift.tree(want.getSubsets()))
+        && hasLabelsOf(have, want)) {
       return;
     }
     Endpoints update =
@@ -155,13 +149,7 @@ public final class SksEndpointSlices implements SksEndpoints {
     if (!RevisionDeployment.controlledBy(have, sks.metadata.uid)) {
       throw notOwned(sks, have);
     }
-    boolean labelsOk =
-        have.getMetadata().getLabels() != null
-            && have.getMetadata()
-                .getLabels()
-                .entrySet()
-                .containsAll(want.getMetadata().getLabels().entrySet());
-    if (labelsOk
+    if (hasLabelsOf(have, want)
         && Drift.holds(have.getSpec().getPorts(), want.getSpec().getPorts())
         && Objects.equals(selector(have), selector(want))) {
       return;
@@ -194,11 +182,14 @@ public final class SksEndpointSlices implements SksEndpoints {
         && Drift.tree(have.getEndpoints() == null ? List.of() : have.getEndpoints())
             .equals(Drift.tree(want.getEndpoints()))
         && Drift.holds(have.getPorts(), want.getPorts())
-        && have.getMetadata().getLabels() != null
-        && have.getMetadata()
-            .getLabels()
-            .entrySet()
-            .containsAll(want.getMetadata().getLabels().entrySet());
+        && hasLabelsOf(have, want);
+  }
+
+  /** Whether {@code have} carries every label of {@code want} (others may have added more). */
+  private static boolean hasLabelsOf(HasMetadata have, HasMetadata want) {
+    Map<String, String> labels = have.getMetadata().getLabels();
+    return labels != null
+        && labels.entrySet().containsAll(want.getMetadata().getLabels().entrySet());
   }
 
   private static StoreException notOwned(ServerlessService sks, HasMetadata o) {

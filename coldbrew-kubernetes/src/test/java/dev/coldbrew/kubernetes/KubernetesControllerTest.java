@@ -343,29 +343,12 @@ class KubernetesControllerTest {
         .atMost(WAIT)
         .until(() -> deployment("hello-00001").getSpec().getReplicas(), n -> n == 1);
 
-    kube.configMaps()
-        .inNamespace("coldbrew-system")
-        .resource(
-            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
-                .withNewMetadata()
-                .withName("config-autoscaler")
-                .withNamespace("coldbrew-system")
-                .endMetadata()
-                .withData(java.util.Map.of("container-concurrency-target-default", "bad"))
-                .build())
-        .create();
+    configMap("config-autoscaler", java.util.Map.of("container-concurrency-target-default", "bad"));
     await() // a bad value is not applied
         .during(Duration.ofSeconds(2))
         .atMost(WAIT)
         .until(() -> deployment("hello-00001").getSpec().getReplicas(), n -> n == 1);
-    kube.configMaps()
-        .inNamespace("coldbrew-system")
-        .withName("config-autoscaler")
-        .edit(
-            cm -> {
-              cm.setData(java.util.Map.of("container-concurrency-target-default", "1"));
-              return cm;
-            });
+    configMap("config-autoscaler", java.util.Map.of("container-concurrency-target-default", "1"));
     // a target of 1 × 70 %: ceil(3 / 0.7) = 5 pods
     await()
         .atMost(WAIT)
@@ -379,14 +362,7 @@ class KubernetesControllerTest {
         .during(Duration.ofSeconds(2))
         .atMost(WAIT)
         .until(() -> ((Route) live(c, Kind.ROUTE, "hello")).status.url, url::equals);
-    kube.configMaps()
-        .inNamespace("coldbrew-system")
-        .withName("config-domain")
-        .edit(
-            cm -> {
-              cm.setData(java.util.Map.of("example.com", ""));
-              return cm;
-            });
+    configMap("config-domain", java.util.Map.of("example.com", ""));
     await()
         .atMost(WAIT)
         .until(
@@ -394,6 +370,7 @@ class KubernetesControllerTest {
             u -> u.startsWith("http://hello.default.example.com"));
   }
 
+  /** Creates or replaces the ConfigMap {@code name} of the system namespace. */
   private void configMap(String name, java.util.Map<String, String> data) {
     kube.configMaps()
         .inNamespace("coldbrew-system")
@@ -405,7 +382,7 @@ class KubernetesControllerTest {
                 .endMetadata()
                 .withData(data)
                 .build())
-        .create();
+        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
   }
 
   @Test
