@@ -218,4 +218,89 @@ class CliOnClusterTest {
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("hello").contains("not found");
   }
+
+  /**
+   * {@code service create|update|wait} on the cluster: written through the same admission, a
+   * refusal named by the flag behind the bad field, and the wait following the Service's status
+   * (written here as the cluster's controller would).
+   */
+  @Test
+  void serviceCreateUpdateAndWaitOnTheCluster() throws Exception {
+    var services = api.admin().genericKubernetesResources("serving.coldbrew.dev/v1", "Service");
+    Run r =
+        run(
+            "service",
+            "create",
+            "hello",
+            "--image",
+            "ghcr.io/knative/helloworld-go:1",
+            "--env",
+            "TARGET=one",
+            "--no-wait");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).isEqualTo("Service 'hello' created in namespace 'default'.\n");
+    assertThat(services.inNamespace("default").withName("hello").get()).isNotNull();
+
+    r =
+        run(
+            "service",
+            "create",
+            "hello",
+            "--image",
+            "ghcr.io/knative/helloworld-go:1",
+            "--no-wait");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("already exists").contains("--force");
+
+    r = run("service", "update", "hello", "--env", "TARGET=two", "--no-wait");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).isEqualTo("Service 'hello' updated in namespace 'default'.\n");
+    assertThat(run("describe", "ksvc", "hello", "-o", "yaml").out()).contains("value: two");
+
+    r = run("service", "update", "hello", "--env", "1BAD=x", "--no-wait");
+    assertThat(r.code()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("--env").contains("1BAD");
+    assertThat(run("describe", "ksvc", "hello", "-o", "yaml").out())
+        .contains("value: two")
+        .doesNotContain("1BAD");
+
+    // the controller's part, played here: the Service becomes Ready at its generation
+    Thread controller =
+        new Thread(
+            () -> {
+              var one = services.inNamespace("default").withName("hello");
+              while (!Thread.currentThread().isInterrupted()) {
+                var svc = one.get();
+                Object generation = svc.getMetadata().getGeneration();
+                svc.setAdditionalProperty(
+                    "status",
+                    java.util.Map.of(
+                        "observedGeneration",
+                        generation,
+                        "url",
+                        "http://hello.default.example.com",
+                        "latestReadyRevisionName",
+                        "hello-00002",
+                        "conditions",
+                        java.util.List.of(
+                            java.util.Map.of(
+                                "type", "Ready",
+                                "status", "True",
+                                "lastTransitionTime", "2026-12-06T00:00:00Z"))));
+                try {
+                  services.inNamespace("default").resource(svc).updateStatus();
+                  return;
+                } catch (RuntimeException e) {
+                  // a stale resourceVersion: read again
+                }
+              }
+            });
+    controller.start();
+    r = run("service", "wait", "hello", "--wait-timeout", "60");
+    controller.interrupt();
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .contains("Ready to serve.")
+        .contains("Service 'hello' in namespace 'default' is ready.");
+  }
 }

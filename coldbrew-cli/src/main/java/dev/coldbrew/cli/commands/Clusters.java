@@ -5,11 +5,13 @@ import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.api.validation.ValidationException;
+import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.Manifests;
 import dev.coldbrew.cli.UserException;
 import dev.coldbrew.kubernetes.ClusterConfig;
 import dev.coldbrew.kubernetes.ClusterConnection;
 import dev.coldbrew.kubernetes.KubernetesStore;
+import dev.coldbrew.server.ApiStatus;
 import dev.coldbrew.store.Store;
 import dev.coldbrew.store.StoreException;
 import dev.coldbrew.store.admission.Admission;
@@ -105,6 +107,54 @@ final class Clusters {
           });
     } catch (StoreException e) {
       throw new UserException(e.getMessage());
+    }
+  }
+
+  /**
+   * Reads and writes on the cluster {@code engine} names, through admission; refusals are the
+   * {@link ApiException}s the admin API would answer with. Close it after use.
+   */
+  static Resources resources(EngineOptions engine) {
+    Cluster cluster = connect(engine);
+    return new Resources() {
+      @Override
+      public List<? extends Resource> list(Kind k, String ns) {
+        return answer(k, null, () -> cluster.store().list(k, ns).items());
+      }
+
+      @Override
+      public Optional<? extends Resource> get(Kind k, String ns, String name) {
+        return answer(k, name, () -> cluster.store().get(k, ns, name));
+      }
+
+      @Override
+      public Resource create(Resource r) {
+        return answer(r.resourceKind(), r.metadata.name, () -> cluster.admission().create(r));
+      }
+
+      @Override
+      public Resource update(Resource r) {
+        return answer(r.resourceKind(), r.metadata.name, () -> cluster.admission().update(r));
+      }
+
+      @Override
+      public void close() {
+        cluster.close();
+      }
+    };
+  }
+
+  /** {@code call}'s result, or its refusal as the admin API's answer for {@code kind/name}. */
+  private static <T> T answer(Kind kind, String name, java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (ValidationException | StoreException e) {
+      ApiStatus s = ApiStatus.of(e, kind.kindName() + (name == null ? "" : " \"" + name + "\""));
+      throw new ApiException(
+          s.code(),
+          s.reason(),
+          s.message(),
+          s.causes().stream().map(c -> new ApiException.Cause(c.path(), c.message())).toList());
     }
   }
 

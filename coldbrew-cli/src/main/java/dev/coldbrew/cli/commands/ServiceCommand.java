@@ -3,7 +3,6 @@ package dev.coldbrew.cli.commands;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Service;
-import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.UserException;
@@ -34,15 +33,22 @@ public class ServiceCommand {
     @Option(names = "--force", description = "Replace the service if it exists.")
     boolean force;
 
+    @Mixin EngineOptions engine;
+
     @Override
     public Integer call() {
-      ApiClient client = client();
+      try (Resources res = resources(this, engine)) {
+        return create(res);
+      }
+    }
+
+    private int create(Resources res) {
       Service svc = new Service();
       svc.metadata.name = name;
       svc.metadata.namespace = namespace;
       edits.apply(svc);
-      edits.checkRevisions(client, svc);
-      Service existing = client.<Service>get(Kind.SERVICE, namespace, name).orElse(null);
+      edits.checkRevisions(res, svc);
+      Service existing = (Service) res.get(Kind.SERVICE, namespace, name).orElse(null);
       boolean replace = existing != null;
       if (replace && !force) {
         throw new UserException(
@@ -56,9 +62,9 @@ public class ServiceCommand {
       try {
         if (replace) {
           svc.metadata.resourceVersion = existing.metadata.resourceVersion;
-          result = client.update(svc);
+          result = (Service) res.update(svc);
         } else {
-          result = client.create(svc);
+          result = (Service) res.create(svc);
         }
       } catch (ApiException e) {
         throw edits.explain(e);
@@ -77,7 +83,7 @@ public class ServiceCommand {
         out().flush();
       }
       String verb = replace ? "replaced" : "created";
-      return report(this, waiting, result, verb);
+      return report(this, res, waiting, result, verb);
     }
   }
 
@@ -90,18 +96,26 @@ public class ServiceCommand {
     @Mixin ServiceEdits edits;
     @Mixin WaitOptions waiting;
 
+    @Mixin EngineOptions engine;
+
     @Override
     public Integer call() {
-      ApiClient client = client();
+      try (Resources res = resources(this, engine)) {
+        return update(res);
+      }
+    }
+
+    private int update(Resources res) {
       for (int attempt = 0; ; attempt++) {
         Service svc =
-            client
-                .<Service>get(Kind.SERVICE, namespace, name)
-                .orElseThrow(
-                    () -> new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
+            (Service)
+                res.get(Kind.SERVICE, namespace, name)
+                    .orElseThrow(
+                        () ->
+                            new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
         String before = ResourceCodec.toJson(svc.spec);
         edits.apply(svc);
-        edits.checkRevisions(client, svc);
+        edits.checkRevisions(res, svc);
         if (before.equals(ResourceCodec.toJson(svc.spec))
             && edits.labels.isEmpty()
             && edits.annotations.isEmpty()
@@ -114,7 +128,7 @@ public class ServiceCommand {
         }
         Service result;
         try {
-          result = client.update(svc);
+          result = (Service) res.update(svc);
         } catch (ApiException e) {
           if (e.code() != 409 || attempt >= 4) {
             throw edits.explain(e);
@@ -126,12 +140,22 @@ public class ServiceCommand {
           out().println();
           out().flush();
         }
-        return report(this, waiting, result, "updated");
+        return report(this, res, waiting, result, "updated");
       }
     }
   }
 
-  static int report(ClientCommand cmd, WaitOptions waiting, Service result, String verb) {
+  /** Where {@code cmd} reads and writes: the cluster {@code engine} names, else the admin API. */
+  static Resources resources(ClientCommand cmd, EngineOptions engine) {
+    return engine.kubernetes() ? Clusters.resources(engine) : Resources.of(cmd.client());
+  }
+
+  static int report(
+      ClientCommand cmd,
+      GetCommand.Reader reader,
+      WaitOptions waiting,
+      Service result,
+      String verb) {
     String name = result.metadata.name;
     String ns = result.metadata.namespace;
     if (!waiting.wait) {
@@ -139,8 +163,7 @@ public class ServiceCommand {
       cmd.out().flush();
       return 0;
     }
-    Service ready =
-        waiting.awaitReady(cmd.client(), ns, name, result.metadata.generation, cmd.out());
+    Service ready = waiting.awaitReady(reader, ns, name, result.metadata.generation, cmd.out());
     cmd.out()
         .println(
             "Service '"
@@ -220,15 +243,22 @@ public class ServiceCommand {
     String name;
 
     @Mixin WaitOptions waiting;
+    @Mixin EngineOptions engine;
 
     @Override
     public Integer call() {
+      try (Resources res = resources(this, engine)) {
+        return await(res);
+      }
+    }
+
+    private int await(Resources res) {
       Service svc =
-          client()
-              .<Service>get(Kind.SERVICE, namespace, name)
-              .orElseThrow(
-                  () -> new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
-      waiting.awaitReady(client(), namespace, name, svc.metadata.generation, out());
+          (Service)
+              res.get(Kind.SERVICE, namespace, name)
+                  .orElseThrow(
+                      () -> new UserException(GetCommand.notFound(Kind.SERVICE, name, namespace)));
+      waiting.awaitReady(res, namespace, name, svc.metadata.generation, out());
       out().println("Service '" + name + "' in namespace '" + namespace + "' is ready.");
       out().flush();
       return 0;

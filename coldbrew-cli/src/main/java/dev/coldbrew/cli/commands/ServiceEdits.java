@@ -5,12 +5,10 @@ import dev.coldbrew.api.model.Container;
 import dev.coldbrew.api.model.ContainerPort;
 import dev.coldbrew.api.model.EnvVar;
 import dev.coldbrew.api.model.Kind;
-import dev.coldbrew.api.model.Revision;
 import dev.coldbrew.api.model.RevisionTemplateSpec;
 import dev.coldbrew.api.model.Route;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.TrafficTarget;
-import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
@@ -440,7 +438,7 @@ public class ServiceEdits {
    * service does not have, as kn does: stored, it would keep the Route from being ready. A name the
    * same call gives the new revision ({@code --revision-name}) is fine.
    */
-  void checkRevisions(ApiClient client, Service svc) {
+  void checkRevisions(GetCommand.Reader reader, Service svc) {
     String ns = svc.metadata.namespace;
     String own = svc.spec.template == null ? null : svc.spec.template.metadata.name;
     List<String> theirs = null;
@@ -450,8 +448,8 @@ public class ServiceEdits {
         continue;
       }
       boolean ours =
-          client
-              .<Revision>get(Kind.REVISION, ns, rev)
+          reader
+              .get(Kind.REVISION, ns, rev)
               .map(r -> svc.metadata.name.equals(r.metadata.label(SERVICE_LABEL)))
               .orElse(false);
       if (ours) {
@@ -459,7 +457,7 @@ public class ServiceEdits {
       }
       if (theirs == null) {
         theirs =
-            client.<Revision>list(Kind.REVISION, ns).stream()
+            reader.list(Kind.REVISION, ns).stream()
                 .filter(r -> svc.metadata.name.equals(r.metadata.label(SERVICE_LABEL)))
                 .map(r -> r.metadata.name)
                 .sorted()

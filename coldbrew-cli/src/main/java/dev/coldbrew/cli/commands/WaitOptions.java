@@ -5,7 +5,6 @@ import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Service;
 import dev.coldbrew.api.model.Status;
 import dev.coldbrew.api.model.TrafficTarget;
-import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
 import java.io.PrintWriter;
@@ -66,7 +65,8 @@ public class WaitOptions {
    * Polls the service until its latest generation is Ready (returns it), fails (throws with the
    * reason), or the timeout passes (throws). Prints a line whenever the Ready message changes.
    */
-  Service awaitReady(ApiClient client, String ns, String name, long generation, PrintWriter out) {
+  Service awaitReady(
+      GetCommand.Reader reader, String ns, String name, long generation, PrintWriter out) {
     if (waitTimeoutSeconds <= 0) {
       throw new UsageException("--wait-timeout: " + waitTimeoutSeconds + " (expected: > 0)");
     }
@@ -76,10 +76,11 @@ public class WaitOptions {
     long missingSince = -1;
     while (true) {
       Service s =
-          client
-              .<Service>get(Kind.SERVICE, ns, name)
-              .orElseThrow(
-                  () -> new UserException("service '" + name + "' was deleted while waiting"));
+          (Service)
+              reader
+                  .get(Kind.SERVICE, ns, name)
+                  .orElseThrow(
+                      () -> new UserException("service '" + name + "' was deleted while waiting"));
       Condition ready = s.status == null ? null : s.status.condition(Status.READY);
       boolean current =
           s.status != null

@@ -1,0 +1,50 @@
+package dev.coldbrew.cli.commands;
+
+import dev.coldbrew.api.model.Kind;
+import dev.coldbrew.api.model.Resource;
+import dev.coldbrew.cli.ApiClient;
+import dev.coldbrew.cli.ApiException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where {@code service create} and {@code service update} read and write: a {@code coldbrew
+ * serve}'s admin API, or a cluster ({@link Clusters#resources}). Refusals are the admin API's
+ * {@link ApiException}s either way, so the commands name the flag behind a bad field alike. Used on
+ * the command's thread; close it after use.
+ */
+interface Resources extends GetCommand.Reader, AutoCloseable {
+  /** Creates {@code r}; what was stored. */
+  Resource create(Resource r);
+
+  /** Replaces {@code r} (its resourceVersion must be current); what was stored. */
+  Resource update(Resource r);
+
+  @Override
+  default void close() {}
+
+  /** The admin API's. */
+  static Resources of(ApiClient client) {
+    return new Resources() {
+      @Override
+      public List<? extends Resource> list(Kind k, String ns) {
+        return client.list(k, ns);
+      }
+
+      @Override
+      public Optional<? extends Resource> get(Kind k, String ns, String name) {
+        return client.get(k, ns, name);
+      }
+
+      @Override
+      public Resource create(Resource r) {
+        return client.create(r);
+      }
+
+      @Override
+      public Resource update(Resource r) {
+        return client.update(r);
+      }
+    };
+  }
+}
