@@ -12,7 +12,6 @@ import dev.coldbrew.kubernetes.ClusterConfig;
 import dev.coldbrew.kubernetes.ClusterConnection;
 import dev.coldbrew.kubernetes.KubernetesStore;
 import dev.coldbrew.server.ApiStatus;
-import dev.coldbrew.store.Store;
 import dev.coldbrew.store.StoreException;
 import dev.coldbrew.store.admission.Admission;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -87,26 +86,12 @@ final class Clusters {
   }
 
   /**
-   * Runs {@code body} with a reader over the cluster {@code engine} names; store errors are user
-   * errors.
+   * Runs {@code body} with a reader over the cluster {@code engine} names; its refusals are the
+   * admin API's answers, as {@link #resources}'.
    */
   static <R> R read(EngineOptions engine, Function<GetCommand.Reader, R> body) {
-    try (Cluster cluster = connect(engine)) {
-      Store store = cluster.store();
-      return body.apply(
-          new GetCommand.Reader() {
-            @Override
-            public List<? extends Resource> list(Kind k, String ns) {
-              return store.list(k, ns).items();
-            }
-
-            @Override
-            public Optional<? extends Resource> get(Kind k, String ns, String name) {
-              return store.get(k, ns, name);
-            }
-          });
-    } catch (StoreException e) {
-      throw new UserException(e.getMessage());
+    try (Resources resources = resources(engine)) {
+      return body.apply(resources);
     }
   }
 

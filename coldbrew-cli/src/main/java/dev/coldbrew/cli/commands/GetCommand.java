@@ -61,17 +61,7 @@ public class GetCommand extends ClientCommand {
 
     /** The reader of a {@code coldbrew serve}'s admin API. */
     static Reader of(ApiClient client) {
-      return new Reader() {
-        @Override
-        public List<? extends Resource> list(Kind k, String ns) {
-          return client.list(k, ns);
-        }
-
-        @Override
-        public Optional<? extends Resource> get(Kind k, String ns, String name) {
-          return client.get(k, ns, name);
-        }
-      };
+      return Resources.of(client);
     }
   }
 

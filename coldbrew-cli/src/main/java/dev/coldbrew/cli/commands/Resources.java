@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where {@code service create} and {@code service update} read and write: a {@code coldbrew
- * serve}'s admin API, or a cluster ({@link Clusters#resources}). Refusals are the admin API's
- * {@link ApiException}s either way, so the commands name the flag behind a bad field alike. Used on
- * the command's thread; close it after use.
+ * Where the commands read and write: a {@code coldbrew serve}'s admin API, or a cluster ({@link
+ * Clusters#resources}). Refusals are the admin API's {@link ApiException}s either way, so the
+ * commands name the flag behind a bad field alike. Used on the command's thread; close it after
+ * use.
  */
 interface Resources extends GetCommand.Reader, AutoCloseable {
   /** Creates {@code r}; what was stored. */
