@@ -177,20 +177,17 @@ class CliOnClusterTest {
 
   /** The noun commands' list, describe and delete work on the cluster too, as kn's do. */
   @Test
-  void nounCommandsListDescribeAndDeleteOnTheCluster() throws Exception {
-    Path svc = dir.resolve("hello.yaml");
-    Files.writeString(
-        svc,
-        """
-        apiVersion: serving.knative.dev/v1
-        kind: Service
-        metadata: {name: hello}
-        spec:
-          template:
-            spec:
-              containers: [{image: ghcr.io/knative/helloworld-go:latest}]
-        """);
-    assertThat(run("apply", "-f", svc.toString()).code()).isZero();
+  void nounCommandsListDescribeAndDeleteOnTheCluster() {
+    assertThat(
+            run(
+                    "service",
+                    "create",
+                    "hello",
+                    "--image",
+                    "ghcr.io/knative/helloworld-go:latest",
+                    "--no-wait")
+                .code())
+        .isZero();
 
     Run r = run("service", "list");
     assertThat(r.code()).as(r.toString()).isZero();
