@@ -19,7 +19,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * What the commands do with {@code --engine kubernetes}: connect to the kubeconfig's cluster (its
@@ -86,18 +85,9 @@ final class Clusters {
   }
 
   /**
-   * Runs {@code body} with a reader over the cluster {@code engine} names; its refusals are the
-   * admin API's answers, as {@link #resources}'.
-   */
-  static <R> R read(EngineOptions engine, Function<GetCommand.Reader, R> body) {
-    try (Resources resources = resources(engine)) {
-      return body.apply(resources);
-    }
-  }
-
-  /**
-   * Reads and writes on the cluster {@code engine} names, through admission; refusals are the
-   * {@link ApiException}s the admin API would answer with. Close it after use.
+   * Reads and writes on the cluster {@code engine} names, through admission (a deletion's children
+   * are the API server's garbage collector's); refusals are the {@link ApiException}s the admin API
+   * would answer with. Close it after use.
    */
   static Resources resources(EngineOptions engine) {
     Cluster cluster = connect(engine);
@@ -123,6 +113,24 @@ final class Clusters {
       }
 
       @Override
+      public boolean delete(Kind k, String ns, String name) {
+        try {
+          return answer(
+              k,
+              name,
+              () -> {
+                cluster.admission().delete(k, ns, name);
+                return true;
+              });
+        } catch (ApiException e) {
+          if (e.code() == 404) {
+            return false;
+          }
+          throw e;
+        }
+      }
+
+      @Override
       public void close() {
         cluster.close();
       }
@@ -141,33 +149,6 @@ final class Clusters {
           s.message(),
           s.causes().stream().map(c -> new ApiException.Cause(c.path(), c.message())).toList());
     }
-  }
-
-  /**
-   * Deletes on the cluster {@code engine} names, through admission (user kinds only); the API
-   * server's garbage collector deletes the children. Close it after use.
-   */
-  static DeleteCommand.Deleter deleter(EngineOptions engine) {
-    Cluster cluster = connect(engine);
-    return new DeleteCommand.Deleter() {
-      @Override
-      public boolean delete(Kind kind, String namespace, String name) {
-        try {
-          cluster.admission().delete(kind, namespace, name);
-          return true;
-        } catch (StoreException e) {
-          if (e.reason() == StoreException.Reason.NOT_FOUND) {
-            return false;
-          }
-          throw new UserException(e.getMessage());
-        }
-      }
-
-      @Override
-      public void close() {
-        cluster.close();
-      }
-    };
   }
 
   /**

@@ -31,7 +31,6 @@ public class DeleteCommand extends ClientCommand {
 
   @Override
   public Integer call() {
-    int missing = 0;
     List<Target> targets = new ArrayList<>();
     for (Manifests.Document d : Manifests.read(files, System.in)) {
       Kind kind = ResourceCodec.kindOf(d.node());
@@ -48,31 +47,35 @@ public class DeleteCommand extends ClientCommand {
     if (targets.isEmpty()) {
       throw new UsageException("delete: expected KIND NAME... or -f FILE");
     }
-    Deleter deleter = engine.kubernetes() ? Clusters.deleter(engine) : client()::delete;
-    try {
+    return delete(this, engine, targets, t -> ApplyCommand.done(t.kind, t.name, "deleted"));
+  }
+
+  /**
+   * Deletes each target where {@code cmd} works, printing {@code deleted} of each and an error for
+   * each that does not exist; exit code 1 if any did not.
+   */
+  static int delete(
+      ClientCommand cmd,
+      EngineOptions engine,
+      List<Target> targets,
+      java.util.function.Function<Target, String> deleted) {
+    int missing = 0;
+    try (Resources res = Resources.of(cmd, engine)) {
       for (Target t : targets) {
-        if (deleter.delete(t.kind, t.namespace, t.name)) {
-          out().println(ApplyCommand.done(t.kind, t.name, "deleted"));
+        if (res.delete(t.kind, t.namespace, t.name)) {
+          cmd.out().println(deleted.apply(t));
         } else {
           missing++;
-          err().println("Error: " + GetCommand.notFound(t.kind, t.name, t.namespace));
+          cmd.err().println("Error: " + GetCommand.notFound(t.kind, t.name, t.namespace));
         }
       }
     } finally {
-      deleter.close();
-      out().flush();
-      err().flush();
+      cmd.out().flush();
+      cmd.err().flush();
     }
     return missing == 0 ? 0 : 1;
   }
 
-  private record Target(Kind kind, String namespace, String name) {}
-
-  /** Deletes one resource wherever resources live; false when it does not exist. */
-  interface Deleter extends AutoCloseable {
-    boolean delete(Kind kind, String namespace, String name);
-
-    @Override
-    default void close() {}
-  }
+  /** A resource to delete. */
+  record Target(Kind kind, String namespace, String name) {}
 }

@@ -58,10 +58,9 @@ public class DescribeCommand extends ClientCommand {
   /** Shared by {@code describe} and the noun commands ({@code service describe} …). */
   static int describe(
       Kind kind, String name, String output, EngineOptions engine, ClientCommand cmd) {
-    if (engine.kubernetes()) {
-      return Clusters.read(engine, reader -> describe(kind, name, output, reader, cmd));
+    try (Resources res = Resources.of(cmd, engine)) {
+      return describe(kind, name, output, res, cmd);
     }
-    return describe(kind, name, output, GetCommand.Reader.of(cmd.client()), cmd);
   }
 
   private static int describe(

@@ -71,15 +71,16 @@ public class GetCommand extends ClientCommand {
       return EventsView.print(this, allNamespaces ? null : namespace, !output.noHeaders, watch);
     }
     Kind kind = kind(kindName);
-    if (engine.kubernetes()) {
-      if (watch) {
-        throw new UsageException("--watch: not supported with --engine kubernetes yet");
+    if (!watch) {
+      try (Resources res = Resources.of(this, engine)) {
+        return print(kind, res);
       }
-      return Clusters.read(engine, reader -> print(kind, reader));
+    }
+    if (engine.kubernetes()) {
+      throw new UsageException("--watch: not supported with --engine kubernetes yet");
     }
     ApiClient client = client();
-    Reader reader = Reader.of(client);
-    return watch ? watch(kind, client, reader) : print(kind, reader);
+    return watch(kind, client, Reader.of(client));
   }
 
   private Integer print(Kind kind, Reader reader) {

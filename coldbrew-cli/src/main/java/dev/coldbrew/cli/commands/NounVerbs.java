@@ -43,10 +43,9 @@ final class NounVerbs {
 
     @Override
     public Integer call() {
-      if (engine.kubernetes()) {
-        return Clusters.read(engine, this::list);
+      try (Resources res = Resources.of(this, engine)) {
+        return list(res);
       }
-      return list(GetCommand.Reader.of(client()));
     }
 
     private int list(GetCommand.Reader reader) {
@@ -117,32 +116,16 @@ final class NounVerbs {
 
     /** What resources of this kind exist in the namespace, where they live. */
     List<? extends Resource> existing() {
-      return engine.kubernetes()
-          ? Clusters.read(engine, r -> r.list(kind(), namespace))
-          : client().list(kind(), namespace);
+      try (Resources res = Resources.of(this, engine)) {
+        return res.list(kind(), namespace);
+      }
     }
 
     @Override
     public Integer call() {
-      List<String> targets = targets();
-      int missing = 0;
-      DeleteCommand.Deleter deleter =
-          engine.kubernetes() ? Clusters.deleter(engine) : client()::delete;
-      try {
-        for (String n : targets) {
-          if (deleter.delete(kind(), namespace, n)) {
-            out().println(deleted(n));
-          } else {
-            missing++;
-            err().println("Error: " + GetCommand.notFound(kind(), n, namespace));
-          }
-        }
-      } finally {
-        deleter.close();
-        out().flush();
-        err().flush();
-      }
-      return missing == 0 ? 0 : 1;
+      List<DeleteCommand.Target> targets = new ArrayList<>();
+      targets().forEach(n -> targets.add(new DeleteCommand.Target(kind(), namespace, n)));
+      return DeleteCommand.delete(this, engine, targets, t -> deleted(t.name()));
     }
   }
 }

@@ -4,14 +4,15 @@ import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
+import dev.coldbrew.cli.ClientCommand;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Where the commands read and write: a {@code coldbrew serve}'s admin API, or a cluster ({@link
- * Clusters#resources}). Refusals are the admin API's {@link ApiException}s either way, so the
- * commands name the flag behind a bad field alike. Used on the command's thread; close it after
- * use.
+ * Where the commands read and write: a {@code coldbrew serve}'s admin API, or the cluster of {@code
+ * --engine kubernetes} ({@link Clusters#resources}). Refusals are the admin API's {@link
+ * ApiException}s either way, so the commands name the flag behind a bad field alike. Used on the
+ * command's thread; close it after use.
  */
 interface Resources extends GetCommand.Reader, AutoCloseable {
   /** Creates {@code r}; what was stored. */
@@ -20,8 +21,16 @@ interface Resources extends GetCommand.Reader, AutoCloseable {
   /** Replaces {@code r} (its resourceVersion must be current); what was stored. */
   Resource update(Resource r);
 
+  /** Deletes a resource (its children follow); false when it does not exist. */
+  boolean delete(Kind kind, String namespace, String name);
+
   @Override
   default void close() {}
+
+  /** Where {@code cmd} works: the cluster {@code engine} names, else the admin API. */
+  static Resources of(ClientCommand cmd, EngineOptions engine) {
+    return engine.kubernetes() ? Clusters.resources(engine) : of(cmd.client());
+  }
 
   /** The admin API's. */
   static Resources of(ApiClient client) {
@@ -44,6 +53,11 @@ interface Resources extends GetCommand.Reader, AutoCloseable {
       @Override
       public Resource update(Resource r) {
         return client.update(r);
+      }
+
+      @Override
+      public boolean delete(Kind k, String ns, String name) {
+        return client.delete(k, ns, name);
       }
     };
   }

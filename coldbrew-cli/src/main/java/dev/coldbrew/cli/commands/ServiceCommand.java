@@ -37,7 +37,7 @@ public class ServiceCommand {
 
     @Override
     public Integer call() {
-      try (Resources res = resources(this, engine)) {
+      try (Resources res = Resources.of(this, engine)) {
         return create(res);
       }
     }
@@ -100,7 +100,7 @@ public class ServiceCommand {
 
     @Override
     public Integer call() {
-      try (Resources res = resources(this, engine)) {
+      try (Resources res = Resources.of(this, engine)) {
         return update(res);
       }
     }
@@ -143,11 +143,6 @@ public class ServiceCommand {
         return report(this, res, waiting, result, "updated");
       }
     }
-  }
-
-  /** Where {@code cmd} reads and writes: the cluster {@code engine} names, else the admin API. */
-  static Resources resources(ClientCommand cmd, EngineOptions engine) {
-    return engine.kubernetes() ? Clusters.resources(engine) : Resources.of(cmd.client());
   }
 
   static int report(
@@ -247,7 +242,7 @@ public class ServiceCommand {
 
     @Override
     public Integer call() {
-      try (Resources res = resources(this, engine)) {
+      try (Resources res = Resources.of(this, engine)) {
         return await(res);
       }
     }
