@@ -39,6 +39,7 @@ public final class ClusterConfig implements AutoCloseable {
           "config-domain",
           "config-gc");
 
+  private final String namespace;
   private final ValidationContext base;
   private final Consumer<ValidationContext> apply;
   private final SharedIndexInformer<ConfigMap> informer;
@@ -49,6 +50,7 @@ public final class ClusterConfig implements AutoCloseable {
       String namespace,
       ValidationContext base,
       Consumer<ValidationContext> apply) {
+    this.namespace = namespace;
     this.base = base;
     this.apply = apply;
     this.current = base;
@@ -138,12 +140,8 @@ public final class ClusterConfig implements AutoCloseable {
 
   /** The data of the named ConfigMap as the informer holds it, or null. */
   private Map<String, String> data(String name) {
-    for (ConfigMap cm : informer.getStore().list()) {
-      if (name.equals(cm.getMetadata().getName())) {
-        return cm.getData() == null ? Map.of() : cm.getData();
-      }
-    }
-    return null;
+    ConfigMap cm = informer.getStore().getByKey(namespace + "/" + name);
+    return cm == null ? null : cm.getData() == null ? Map.of() : cm.getData();
   }
 
   /**

@@ -8,12 +8,10 @@ import dev.coldbrew.controller.SksEndpoints;
 import dev.coldbrew.store.StoreException;
 import dev.coldbrew.store.StoreException.Reason;
 import io.fabric8.kubernetes.api.model.Endpoints;
-import io.fabric8.kubernetes.api.model.EndpointsBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -78,21 +76,12 @@ public final class SksEndpointSlices implements SksEndpoints {
       have.put(s.getMetadata().getName(), s);
     }
     for (EndpointSlice want : result.slices()) {
-      EndpointSlice current = have.remove(want.getMetadata().getName());
-      if (current == null) {
-        write(sks, () -> sliceApi.resource(want).create(), "creating", want);
-      } else if (!RevisionDeployment.controlledBy(current, sks.metadata.uid)) {
-        throw notOwned(sks, current);
-      } else if (!sameSlice(current, want)) {
-        EndpointSlice update =
-            new EndpointSliceBuilder(want)
-                .editMetadata()
-                .withResourceVersion(current.getMetadata().getResourceVersion())
-                .withUid(current.getMetadata().getUid())
-                .endMetadata()
-                .build();
-        write(sks, () -> sliceApi.resource(update).update(), "updating", want);
-      }
+      ensure(
+          sks,
+          have.remove(want.getMetadata().getName()),
+          want,
+          SksEndpointSlices::sameSlice,
+          current -> replacing(current, want));
     }
     for (EndpointSlice surplus : have.values()) {
       if (RevisionDeployment.controlledBy(surplus, sks.metadata.uid)) {
@@ -113,63 +102,71 @@ public final class SksEndpointSlices implements SksEndpoints {
    * slices, which are what routes traffic.
    */
   private void ensureEndpoints(ServerlessService sks, Endpoints want) {
-    String ns = sks.metadata.namespace;
-    Endpoints have = informers.endpoints(ns, want.getMetadata().getName());
-    var api = client.endpoints().inNamespace(ns);
-    if (have == null) {
-      write(sks, () -> api.resource(want).create(), "creating", want);
-      return;
-    }
-    if (!RevisionDeployment.controlledBy(have, sks.metadata.uid)) {
-      throw notOwned(sks, have);
-    }
-    if (Drift.tree(have.getSubsets() == null ? List.of() : have.getSubsets())
-            .equals(Drift.tree(want.getSubsets()))
-        && hasLabelsOf(have, want)) {
-      return;
-    }
-    Endpoints update =
-        new EndpointsBuilder(want)
-            .editMetadata()
-            .withResourceVersion(have.getMetadata().getResourceVersion())
-            .withUid(have.getMetadata().getUid())
-            .endMetadata()
-            .build();
-    write(sks, () -> api.resource(update).update(), "updating", want);
+    ensure(
+        sks,
+        informers.endpoints(sks.metadata.namespace, want.getMetadata().getName()),
+        want,
+        (have, w) ->
+            Drift.tree(have.getSubsets() == null ? List.of() : have.getSubsets())
+                    .equals(Drift.tree(w.getSubsets()))
+                && hasLabelsOf(have, w),
+        have -> replacing(have, want));
   }
 
   private void ensureService(ServerlessService sks, Service want) {
-    String ns = sks.metadata.namespace;
-    Service have = informers.service(ns, want.getMetadata().getName());
-    var api = client.services().inNamespace(ns);
+    ensure(
+        sks,
+        informers.service(sks.metadata.namespace, want.getMetadata().getName()),
+        want,
+        (have, w) ->
+            hasLabelsOf(have, w)
+                && Drift.holds(have.getSpec().getPorts(), w.getSpec().getPorts())
+                && Objects.equals(selector(have), selector(w)),
+        have -> {
+          // keep what the cluster filled in (clusterIP, …) and labels others added
+          Map<String, String> labels = new LinkedHashMap<>();
+          if (have.getMetadata().getLabels() != null) {
+            labels.putAll(have.getMetadata().getLabels());
+          }
+          labels.putAll(want.getMetadata().getLabels());
+          return new ServiceBuilder(have)
+              .editMetadata()
+              .withLabels(labels)
+              .endMetadata()
+              .editSpec()
+              .withPorts(want.getSpec().getPorts())
+              .withSelector(want.getSpec().getSelector())
+              .endSpec()
+              .build();
+        });
+  }
+
+  /**
+   * Makes the object {@code want} names what it says: created when there is none ({@code have}
+   * null), left alone when {@code same}, else replaced by {@code update} of {@code have}. One that
+   * another owner controls is left alone and the SKS fails saying so.
+   */
+  private <T extends HasMetadata> void ensure(
+      ServerlessService sks,
+      T have,
+      T want,
+      java.util.function.BiPredicate<T, T> same,
+      java.util.function.UnaryOperator<T> update) {
     if (have == null) {
-      write(sks, () -> api.resource(want).create(), "creating", want);
-      return;
-    }
-    if (!RevisionDeployment.controlledBy(have, sks.metadata.uid)) {
+      write(sks, () -> client.resource(want).create(), "creating", want);
+    } else if (!RevisionDeployment.controlledBy(have, sks.metadata.uid)) {
       throw notOwned(sks, have);
+    } else if (!same.test(have, want)) {
+      T changed = update.apply(have);
+      write(sks, () -> client.resource(changed).update(), "updating", want);
     }
-    if (hasLabelsOf(have, want)
-        && Drift.holds(have.getSpec().getPorts(), want.getSpec().getPorts())
-        && Objects.equals(selector(have), selector(want))) {
-      return;
-    }
-    Map<String, String> labels = new LinkedHashMap<>();
-    if (have.getMetadata().getLabels() != null) {
-      labels.putAll(have.getMetadata().getLabels());
-    }
-    labels.putAll(want.getMetadata().getLabels());
-    Service update =
-        new ServiceBuilder(have)
-            .editMetadata()
-            .withLabels(labels)
-            .endMetadata()
-            .editSpec()
-            .withPorts(want.getSpec().getPorts())
-            .withSelector(want.getSpec().getSelector())
-            .endSpec()
-            .build();
-    write(sks, () -> api.resource(update).update(), "updating", want);
+  }
+
+  /** {@code want}, freshly rendered, with {@code have}'s identity so that it replaces it. */
+  private static <T extends HasMetadata> T replacing(T have, T want) {
+    want.getMetadata().setResourceVersion(have.getMetadata().getResourceVersion());
+    want.getMetadata().setUid(have.getMetadata().getUid());
+    return want;
   }
 
   private static Map<String, String> selector(Service s) {

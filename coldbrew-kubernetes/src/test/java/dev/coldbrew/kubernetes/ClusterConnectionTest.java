@@ -23,33 +23,15 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterConnectionTest {
   @TempDir Path dir;
 
-  private Path kubeconfig(String server) throws Exception {
-    Path f = dir.resolve("kubeconfig");
-    Files.writeString(
-        f,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: mock
-          cluster: {server: "%s", insecure-skip-tls-verify: true}
-        users:
-        - name: admin
-          user: {token: test-token}
-        contexts:
-        - name: mock
-          context: {cluster: mock, user: admin, namespace: default}
-        current-context: mock
-        """
-            .formatted(server));
-    return f;
+  private Path kubeconfig(MockApiServer api) throws Exception {
+    return Files.writeString(dir.resolve("kubeconfig"), api.kubeconfig());
   }
 
   @Test
   void aKubeconfigReachesTheApiServerAndTheDirectStoreAppliesAndReads() throws Exception {
     try (MockApiServer api = MockApiServer.start();
         KubernetesClient client =
-            ClusterConnection.fromKubeconfig(kubeconfig(api.url()), "--kubeconfig");
+            ClusterConnection.fromKubeconfig(kubeconfig(api), "--kubeconfig");
         KubernetesStore store = KubernetesStore.direct(client)) {
       assertThat(client.getMasterUrl().toString()).startsWith(api.url().replaceAll("/$", ""));
       KubernetesStore.checkCrds(client);
