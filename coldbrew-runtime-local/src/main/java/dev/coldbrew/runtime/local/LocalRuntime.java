@@ -433,10 +433,8 @@ public final class LocalRuntime implements InstanceRuntime {
     i.outputCopied = eof;
     boolean watched = false;
     try {
-      long flush = options.logFlushOnExit().toNanos();
       run.exited()
-          .thenCompose(
-              s -> eof.completeOnTimeout(null, flush, TimeUnit.NANOSECONDS).thenApply(x -> s))
+          .thenCompose(s -> copiedWithinFlush(eof).thenApply(x -> s))
           .whenComplete((s, e) -> scheduler.execute(() -> exited(i, gen, s == null ? -1 : s)));
       watched = true;
       logPump.start(run.output(), i.log, eof);
@@ -722,18 +720,25 @@ public final class LocalRuntime implements InstanceRuntime {
    * app writes as it stops are kept.
    */
   private void endThenFinish(LocalInstance i, Launched run) {
-    long flush = options.logFlushOnExit().toNanos();
     CompletableFuture<Void> copied = i.outputCopied;
     stopper
         .end(run)
         .handle((x, y) -> null)
-        .thenCompose(x -> copied.completeOnTimeout(null, flush, TimeUnit.NANOSECONDS))
+        .thenCompose(x -> copiedWithinFlush(copied))
         .whenComplete(
             (x, y) -> {
               synchronized (lock) {
                 finishLocked(i);
               }
             });
+  }
+
+  /**
+   * Completes when a run's output is in its log ({@code copied}), or {@code logFlushOnExit} from
+   * now (a descendant of the app may hold the pipe open); called once the run has ended.
+   */
+  private CompletableFuture<Void> copiedWithinFlush(CompletableFuture<Void> copied) {
+    return copied.completeOnTimeout(null, options.logFlushOnExit().toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private void finishLocked(LocalInstance i) {
