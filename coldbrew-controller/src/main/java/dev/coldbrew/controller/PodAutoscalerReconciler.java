@@ -117,6 +117,6 @@ final class PodAutoscalerReconciler extends KindReconciler<PodAutoscaler> {
     st.desiredScale = state.desiredScale();
     st.actualScale = ready;
     st.serviceName = pa.metadata.name;
-    st.metricsServiceName = pa.metadata.name + "-private";
+    st.metricsServiceName = Names.child(pa.metadata.name, "-private");
   }
 }

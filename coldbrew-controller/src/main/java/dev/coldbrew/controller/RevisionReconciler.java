@@ -319,12 +319,12 @@ final class RevisionReconciler extends KindReconciler<Revision> {
     return sks;
   }
 
-  /** Knative's name for what scales: the revision's Deployment. */
+  /** Knative's name for what scales: the revision's Deployment (shortened past 63 chars). */
   private static PodAutoscaler.ObjectReference deployment(Revision rev) {
     PodAutoscaler.ObjectReference ref = new PodAutoscaler.ObjectReference();
     ref.apiVersion = "apps/v1";
     ref.kind = "Deployment";
-    ref.name = rev.metadata.name + "-deployment";
+    ref.name = Names.child(rev.metadata.name, "-deployment");
     return ref;
   }
 

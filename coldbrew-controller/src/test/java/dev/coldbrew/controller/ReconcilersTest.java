@@ -135,6 +135,31 @@ class ReconcilersTest {
     assertThat(this.<Resource>get(Kind.SERVERLESS_SERVICE, "hello-00001")).isNotNull();
   }
 
+  /**
+   * A name near 63 characters: the revision, its Deployment and its private Service are shortened
+   * as Knative's {@code kmeta.ChildName} does, and the PodAutoscaler names the same objects the
+   * runtime and the ServerlessService make (on a cluster, longer names are refused).
+   */
+  @Test
+  void longNamesAreShortenedAlikeWhereverTheyAreUsed() {
+    String name = "a-service-name-that-is-long-enough-to-need-shortening-xxxxx";
+    apply(Given.hello("World", "").replace("name: hello", "name: " + name));
+    awaitReady(Kind.SERVICE, name);
+
+    Service svc = get(Kind.SERVICE, name);
+    String rev = svc.status.latestReadyRevisionName;
+    assertThat(rev).isEqualTo(Names.child(name, "-00001")).hasSizeLessThanOrEqualTo(63);
+    assertThat(rev).isNotEqualTo(name + "-00001");
+    dev.coldbrew.api.model.PodAutoscaler pa = get(Kind.POD_AUTOSCALER, rev);
+    dev.coldbrew.api.model.ServerlessService sks = get(Kind.SERVERLESS_SERVICE, rev);
+    assertThat(pa.spec.scaleTargetRef.name)
+        .isEqualTo(Names.child(rev, "-deployment"))
+        .hasSizeLessThanOrEqualTo(63);
+    assertThat(pa.status.metricsServiceName)
+        .isEqualTo(sks.status.privateServiceName)
+        .hasSizeLessThanOrEqualTo(63);
+  }
+
   @Test
   void revisionsAreStampedOnlyWhenTheTemplateChanges() {
     apply(Given.hello("World", ""));
