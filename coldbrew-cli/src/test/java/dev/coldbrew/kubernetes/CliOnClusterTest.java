@@ -1,6 +1,7 @@
 package dev.coldbrew.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.coldbrew.cli.Main;
 import java.io.PrintWriter;
@@ -20,6 +21,7 @@ import picocli.CommandLine;
  * they did as they do against {@code serve}. No controller runs, so nothing gets a status.
  */
 class CliOnClusterTest {
+  private static final java.time.Duration WAIT = java.time.Duration.ofSeconds(30);
   @TempDir Path dir;
   MockApiServer api;
   Path kubeconfig;
@@ -173,6 +175,65 @@ class CliOnClusterTest {
         .contains("hello-00001")
         .contains("10.0.0.7:8012")
         .doesNotContain("unrelated");
+  }
+
+  /**
+   * {@code get ksvc -w} on a cluster: the table, then a row per change the API server's watch
+   * delivers (the Services of another namespace left out), until the command is stopped.
+   */
+  @Test
+  void getWatchPrintsARowPerChangeOnTheCluster() throws Exception {
+    String[] create = {"service", "create", "", "--image", "ghcr.io/x/y:1", "--no-wait"};
+    create[2] = "first";
+    assertThat(run(create).code()).isZero();
+
+    CommandLine cl = Main.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int[] code = {-1};
+    Thread watcher =
+        new Thread(
+            () ->
+                code[0] =
+                    cl.execute(
+                        "get",
+                        "ksvc",
+                        "-w",
+                        "--engine",
+                        "kubernetes",
+                        "--kubeconfig",
+                        kubeconfig.toString()));
+    watcher.start();
+    try {
+      await().atMost(WAIT).until(() -> out.toString().contains("first"));
+      assertThat(out.toString()).startsWith("NAME");
+
+      create[2] = "second";
+      assertThat(run(create).code()).isZero();
+      await().atMost(WAIT).until(() -> out.toString().contains("second"));
+      String[] other = {"service", "create", "elsewhere", "--image", "ghcr.io/x/y:1"};
+      assertThat(run(concat(other, "--no-wait", "-n", "other")).code()).isZero();
+      assertThat(run("service", "delete", "second").code()).isZero();
+      // created and deleted: two rows for "second"; the other namespace's never
+      await().atMost(WAIT).untilAsserted(() -> assertThat(out.toString().split("\n")).hasSize(4));
+      assertThat(out.toString().lines().filter(l -> l.startsWith("second"))).hasSize(2);
+      assertThat(out.toString()).doesNotContain("elsewhere");
+      assertThat(watcher.isAlive()).isTrue();
+    } finally {
+      watcher.interrupt();
+      watcher.join(WAIT.toMillis());
+    }
+    assertThat(watcher.isAlive()).isFalse();
+    assertThat(code[0]).isEqualTo(1);
+    assertThat(err.toString()).contains("the watch of services was interrupted");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
   }
 
   /** The noun commands' list, describe and delete work on the cluster too, as kn's do. */

@@ -21,9 +21,13 @@ import dev.coldbrew.store.WatchListener;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.StatusDetails;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -43,6 +47,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -333,9 +338,7 @@ public final class KubernetesStore implements Store {
   }
 
   private void changed(Kind kind, WatchEvent.Type type, GenericKubernetesResource obj) {
-    if (ClusterKinds.isCustom(kind) && !ClusterKinds.apiVersion(kind).equals(obj.getApiVersion())) {
-      // fabric8's mock serves core v1 Services on our services.serving.coldbrew.dev watch too (it
-      // matches version and plural, not group); a real API server never does
+    if (!ours(kind, obj)) {
       return;
     }
     String key = obj.getMetadata().getNamespace() + "/" + obj.getMetadata().getName();
@@ -484,7 +487,7 @@ public final class KubernetesStore implements Store {
   public ListResult list(Kind kind, String namespace) {
     checkOpen();
     if (direct) {
-      return liveList(kind, namespace);
+      return new ListResult(listLive(kind, namespace).items(), 0);
     }
     List<Resource> shared;
     long at;
@@ -686,27 +689,107 @@ public final class KubernetesStore implements Store {
     }
   }
 
-  private ListResult liveList(Kind kind, String namespace) {
-    List<GenericKubernetesResource> raw;
+  /** A collection read from the API server, with its resourceVersion to {@link #watchLive} from. */
+  public record LiveList(List<Resource> items, String resourceVersion) {}
+
+  /**
+   * A change {@link #watchLive} saw: {@code ADDED}, {@code MODIFIED} or {@code DELETED} with the
+   * resource after it; or the end of the watch, {@code GONE} (the server can no longer go on from
+   * where the watch was: list again) or {@code FAILED} (with the reason in {@code detail}).
+   */
+  public record LiveEvent(String type, Resource resource, String detail) {}
+
+  /**
+   * Lists a collection on the API server (a store opened with {@link #direct}), sorted by namespace
+   * and name, with the collection's resourceVersion; {@code namespace} null lists all.
+   */
+  public LiveList listLive(Kind kind, String namespace) {
+    checkOpen();
+    GenericKubernetesResourceList list;
     try {
-      var op = client.genericKubernetesResources(ClusterKinds.context(kind));
-      var in = namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace);
-      // Endpoints: only the ServerlessService's, as the informers see them
-      raw = (kind == Kind.ENDPOINTS ? in.withLabel(ENDPOINTS_LABEL) : in).list().getItems();
+      list = collection(kind, namespace).list();
       health.answered();
     } catch (KubernetesClientException e) {
       throw failure(e, kind, namespace == null ? "*" : namespace, "*", false);
     }
     List<Resource> items = new ArrayList<>();
-    for (GenericKubernetesResource g : raw) {
-      if (kind == Kind.ENDPOINTS || ClusterKinds.apiVersion(kind).equals(g.getApiVersion())) {
+    for (GenericKubernetesResource g : list.getItems()) {
+      if (ours(kind, g)) {
         items.add(decodeLive(kind, g));
       }
     }
     items.sort(
         Comparator.comparing((Resource r) -> r.metadata.namespace)
             .thenComparing(r -> r.metadata.name));
-    return new ListResult(items, 0);
+    return new LiveList(items, list.getMetadata().getResourceVersion());
+  }
+
+  /**
+   * Watches a collection on the API server from {@code resourceVersion} (of {@link #listLive}),
+   * passing each change to {@code sink} on the client's thread, until closed. A watch the server
+   * ends is resumed where it was; the last event is {@code GONE} or {@code FAILED} when it cannot
+   * be. An object that cannot be read as its kind is skipped.
+   */
+  public Watch watchLive(
+      Kind kind, String namespace, String resourceVersion, Consumer<LiveEvent> sink) {
+    checkOpen();
+    Watcher<GenericKubernetesResource> watcher =
+        new Watcher<>() {
+          @Override
+          public void eventReceived(Action action, GenericKubernetesResource g) {
+            if (action == Action.BOOKMARK || action == Action.ERROR || !ours(kind, g)) {
+              return;
+            }
+            try {
+              sink.accept(new LiveEvent(action.name(), ResourceMapping.fromCluster(kind, g), null));
+            } catch (IllegalArgumentException e) {
+              LOG.warn("{} that cannot be read skipped: {}", kind.kindName(), e.getMessage());
+            }
+          }
+
+          @Override
+          public void onClose(WatcherException e) {
+            sink.accept(
+                e.isHttpGone()
+                    ? new LiveEvent("GONE", null, e.getMessage())
+                    : new LiveEvent("FAILED", null, e.getMessage()));
+          }
+
+          @Override
+          public void onClose() {
+            // closed by us
+          }
+        };
+    try {
+      io.fabric8.kubernetes.client.Watch w =
+          collection(kind, namespace)
+              .watch(
+                  new ListOptionsBuilder().withResourceVersion(resourceVersion).build(), watcher);
+      health.answered();
+      return w::close;
+    } catch (KubernetesClientException e) {
+      throw failure(e, kind, namespace == null ? "*" : namespace, "*", false);
+    }
+  }
+
+  /** A kind's objects on the API server (Endpoints: only the ServerlessServices'). */
+  private FilterWatchListDeletable<
+          GenericKubernetesResource,
+          GenericKubernetesResourceList,
+          io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>>
+      collection(Kind kind, String namespace) {
+    var op = client.genericKubernetesResources(ClusterKinds.context(kind));
+    var in = namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace);
+    return kind == Kind.ENDPOINTS ? in.withLabel(ENDPOINTS_LABEL) : in;
+  }
+
+  /**
+   * Whether an object listed or watched as {@code kind} is one: fabric8's mock serves core v1
+   * Services on our services.serving.coldbrew.dev too (it matches version and plural, not group); a
+   * real API server never does.
+   */
+  private static boolean ours(Kind kind, GenericKubernetesResource g) {
+    return !ClusterKinds.isCustom(kind) || ClusterKinds.apiVersion(kind).equals(g.getApiVersion());
   }
 
   private static Resource decodeLive(Kind kind, GenericKubernetesResource g) {

@@ -5,6 +5,7 @@ import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.validation.ValidationContext;
 import dev.coldbrew.api.validation.ValidationException;
+import dev.coldbrew.cli.ApiClient;
 import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.Manifests;
 import dev.coldbrew.cli.UserException;
@@ -13,12 +14,16 @@ import dev.coldbrew.kubernetes.ClusterConnection;
 import dev.coldbrew.kubernetes.KubernetesStore;
 import dev.coldbrew.server.ApiStatus;
 import dev.coldbrew.store.StoreException;
+import dev.coldbrew.store.Watch;
 import dev.coldbrew.store.admission.Admission;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 
 /**
  * What the commands do with {@code --engine kubernetes}: connect to the kubeconfig's cluster (its
@@ -131,10 +136,52 @@ final class Clusters {
       }
 
       @Override
+      public ApiClient.Listed<Resource> listWithVersion(Kind k, String ns) {
+        KubernetesStore.LiveList l = answer(k, null, () -> cluster.store().listLive(k, ns));
+        return new ApiClient.Listed<>(l.items(), l.resourceVersion());
+      }
+
+      @Override
+      public String watch(Kind k, String ns, String rv, Consumer<ApiClient.Change> sink) {
+        return Clusters.watch(cluster.store(), k, ns, rv, sink);
+      }
+
+      @Override
       public void close() {
         cluster.close();
       }
     };
+  }
+
+  /**
+   * Watches on the cluster until the watch cannot go on (410: list again) or the thread is
+   * interrupted; the changes are passed on on this thread, as the admin API's are. fabric8 resumes
+   * a watch the server ends, so this returns only by throwing.
+   */
+  private static String watch(
+      KubernetesStore store, Kind k, String ns, String rv, Consumer<ApiClient.Change> sink) {
+    BlockingQueue<KubernetesStore.LiveEvent> events = new LinkedBlockingQueue<>();
+    String last = rv;
+    Watch watch = answer(k, null, () -> store.watchLive(k, ns, rv, events::add));
+    try {
+      while (true) {
+        KubernetesStore.LiveEvent e = events.take();
+        switch (e.type()) {
+          case "GONE" -> throw new ApiException(410, "Expired", e.detail(), List.of());
+          case "FAILED" ->
+              throw new UserException("the watch of " + k.plural() + " failed: " + e.detail());
+          default -> {
+            last = e.resource().metadata.resourceVersion;
+            sink.accept(new ApiClient.Change(e.type(), e.resource(), last));
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UserException("the watch of " + k.plural() + " was interrupted at " + last);
+    } finally {
+      watch.close();
+    }
   }
 
   /** {@code call}'s result, or its refusal as the admin API's answer for {@code kind/name}. */

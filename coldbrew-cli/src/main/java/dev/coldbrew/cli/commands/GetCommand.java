@@ -58,11 +58,6 @@ public class GetCommand extends ClientCommand {
     List<? extends Resource> list(Kind kind, String namespace);
 
     Optional<? extends Resource> get(Kind kind, String namespace, String name);
-
-    /** The reader of a {@code coldbrew serve}'s admin API. */
-    static Reader of(ApiClient client) {
-      return Resources.of(client);
-    }
   }
 
   @Override
@@ -71,16 +66,9 @@ public class GetCommand extends ClientCommand {
       return EventsView.print(this, allNamespaces ? null : namespace, !output.noHeaders, watch);
     }
     Kind kind = kind(kindName);
-    if (!watch) {
-      try (Resources res = Resources.of(this, engine)) {
-        return print(kind, res);
-      }
+    try (Resources res = Resources.of(this, engine)) {
+      return watch ? watch(kind, res) : print(kind, res);
     }
-    if (engine.kubernetes()) {
-      throw new UsageException("--watch: not supported with --engine kubernetes yet");
-    }
-    ApiClient client = client();
-    return watch(kind, client, Reader.of(client));
   }
 
   private Integer print(Kind kind, Reader reader) {
@@ -114,27 +102,33 @@ public class GetCommand extends ClientCommand {
    * {@code get KIND -w}: the list as a table (or objects with {@code -o}), then a row (an object)
    * per change until interrupted, as {@code kubectl get -w}. When the server ends the stream the
    * watch goes on from the last resourceVersion seen; when it can no longer (410), the list is
-   * printed again.
+   * printed again. A change that hands back an object exactly as listed (same uid and
+   * resourceVersion: some servers start a watch with the objects they hold) is not printed twice.
    */
-  private int watch(Kind kind, ApiClient client, Reader reader) {
+  private int watch(Kind kind, Resources res) {
     String ns = allNamespaces ? null : namespace;
     java.util.function.Predicate<Resource> wanted =
         r -> names.isEmpty() || names.contains(r.metadata.name);
     boolean machine = output.machine();
     int[] widths = null;
     String rv = null;
+    java.util.Set<String> listed = new java.util.HashSet<>();
+    java.util.function.Function<Resource, String> version =
+        r -> r.metadata.uid + "@" + r.metadata.resourceVersion;
     while (true) {
       if (rv == null) {
-        ApiClient.Listed<Resource> listed = client.listWithVersion(kind, ns);
-        List<Resource> items = new ArrayList<>(listed.items());
+        ApiClient.Listed<Resource> list = res.listWithVersion(kind, ns);
+        List<Resource> items = new ArrayList<>(list.items());
         items.removeIf(wanted.negate());
+        listed.clear();
+        items.forEach(r -> listed.add(version.apply(r)));
         items.sort(BY_NAMESPACE_AND_NAME);
         if (machine) {
           items.forEach(r -> output.printOne(r, out()));
         } else {
           var table =
               Views.table(
-                  kind, items, allNamespaces, !output.noHeaders, services(kind, reader), clock);
+                  kind, items, allNamespaces, !output.noHeaders, services(kind, res), clock);
           if (widths == null) {
             table.print(out());
             widths = table.widths();
@@ -142,25 +136,24 @@ public class GetCommand extends ClientCommand {
             table.printRows(out(), widths);
           }
         }
-        rv = listed.resourceVersion();
+        rv = list.resourceVersion();
       }
       int[] w = widths;
       try {
         rv =
-            client.watch(
+            res.watch(
                 kind,
                 ns,
                 rv,
                 change -> {
                   Resource r = change.resource();
-                  if (!wanted.test(r)) {
+                  if (!wanted.test(r) || listed.remove(version.apply(r))) {
                     return;
                   }
                   if (machine) {
                     output.printOne(r, out());
                   } else {
-                    Views.table(
-                            kind, List.of(r), allNamespaces, true, services(kind, reader), clock)
+                    Views.table(kind, List.of(r), allNamespaces, true, services(kind, res), clock)
                         .printRows(out(), w);
                   }
                 });

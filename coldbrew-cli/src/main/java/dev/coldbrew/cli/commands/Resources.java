@@ -7,6 +7,7 @@ import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Where the commands read and write: a {@code coldbrew serve}'s admin API, or the cluster of {@code
@@ -23,6 +24,17 @@ interface Resources extends GetCommand.Reader, AutoCloseable {
 
   /** Deletes a resource (its children follow); false when it does not exist. */
   boolean delete(Kind kind, String namespace, String name);
+
+  /** A list with the collection's resourceVersion, to {@link #watch} from. */
+  ApiClient.Listed<Resource> listWithVersion(Kind kind, String namespace);
+
+  /**
+   * Passes each change from {@code resourceVersion} on to {@code sink} until the server ends the
+   * watch; returns the resourceVersion to go on from. When the watch can no longer go on from there
+   * it throws {@link ApiException} with code 410: list again.
+   */
+  String watch(
+      Kind kind, String namespace, String resourceVersion, Consumer<ApiClient.Change> sink);
 
   @Override
   default void close() {}
@@ -58,6 +70,16 @@ interface Resources extends GetCommand.Reader, AutoCloseable {
       @Override
       public boolean delete(Kind k, String ns, String name) {
         return client.delete(k, ns, name);
+      }
+
+      @Override
+      public ApiClient.Listed<Resource> listWithVersion(Kind k, String ns) {
+        return client.listWithVersion(k, ns);
+      }
+
+      @Override
+      public String watch(Kind k, String ns, String rv, Consumer<ApiClient.Change> sink) {
+        return client.watch(k, ns, rv, sink);
       }
     };
   }
