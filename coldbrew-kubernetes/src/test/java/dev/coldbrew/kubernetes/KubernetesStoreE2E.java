@@ -16,16 +16,9 @@ import dev.coldbrew.api.model.SksMode;
 import dev.coldbrew.store.Fixtures;
 import dev.coldbrew.store.Recorder;
 import dev.coldbrew.store.StoreException;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,45 +40,8 @@ class KubernetesStoreE2E {
 
   @BeforeAll
   static void connect() throws Exception {
-    String kubeconfig = System.getenv("KUBECONFIG");
-    if (kubeconfig == null || kubeconfig.isBlank()) {
-      return; // every test is skipped, see requireCluster
-    }
-    client = new KubernetesClientBuilder().build();
-    for (Kind k : Crds.kinds()) {
-      CustomResourceDefinition crd = Crds.of(k);
-      client
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .resource(crd)
-          .createOr(NonDeletingOperation::update);
-    }
-    for (Kind k : Crds.kinds()) {
-      client
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .withName(ClusterKinds.crdName(k))
-          .waitUntilCondition(
-              c ->
-                  c != null
-                      && c.getStatus() != null
-                      && c.getStatus().getConditions().stream()
-                          .anyMatch(
-                              x ->
-                                  x.getType().equals("Established")
-                                      && x.getStatus().equals("True")),
-              2,
-              java.util.concurrent.TimeUnit.MINUTES);
-    }
-    ClusterRole role = (ClusterRole) Manifests.load(RbacCoverageTest.CLUSTER_ROLE).get(0);
-    client.rbac().clusterRoles().resource(role).createOr(NonDeletingOperation::update);
-    ns = "coldbrew-e2e-" + UUID.randomUUID().toString().substring(0, 8).toLowerCase(Locale.ROOT);
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .create();
+    client = E2eCluster.connect();
+    ns = client == null ? null : E2eCluster.namespace(client);
   }
 
   @BeforeEach
@@ -96,10 +52,7 @@ class KubernetesStoreE2E {
   @AfterAll
   static void cleanUp() {
     if (client != null) {
-      if (ns != null) {
-        client.namespaces().withName(ns).delete();
-      }
-      client.close();
+      E2eCluster.close(client, ns);
     }
   }
 
