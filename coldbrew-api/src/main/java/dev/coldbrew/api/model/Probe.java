@@ -2,9 +2,7 @@ package dev.coldbrew.api.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/**
- * A readiness or liveness probe. {@code exec} and {@code grpc} are accepted for Kubernetes only.
- */
+/** A readiness or liveness probe: one of httpGet, tcpSocket, exec ({@code command}) or grpc. */
 public class Probe {
   public HTTPGetAction httpGet;
   public TCPSocketAction tcpSocket;

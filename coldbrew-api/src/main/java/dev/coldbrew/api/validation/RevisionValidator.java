@@ -393,11 +393,8 @@ final class RevisionValidator {
     if (handlers.size() > 1) {
       errors.add(FieldError.invalid(path, String.join(" and ", handlers), "at most one handler"));
     }
-    if (ctx.localRuntime() && handlers.contains("grpc")) {
-      errors.add(
-          new FieldError(
-              path + ".grpc",
-              "not supported by the local runtime (expected: httpGet, tcpSocket or exec)"));
+    if (handlers.contains("grpc")) {
+      grpc(p.grpc, path + ".grpc", port, ctx, errors);
     }
     if (handlers.contains("exec")) {
       var command = p.exec.path("command");
@@ -443,6 +440,47 @@ final class RevisionValidator {
   private static void atLeast(Integer value, String path, int min, List<FieldError> errors) {
     if (value != null && value < min) {
       errors.add(FieldError.invalid(path, value, ">= " + min));
+    }
+  }
+
+  /**
+   * A {@code grpc} probe: Kubernetes' {@code port} and {@code service}, nothing else. On the local
+   * runtime the port is the container port (or unset): every instance listens on its own PORT.
+   */
+  private static void grpc(
+      JsonNode g, String path, int port, ValidationContext ctx, List<FieldError> errors) {
+    if (!g.isObject()) {
+      errors.add(FieldError.invalid(path, g, "an object with port and service"));
+      return;
+    }
+    g.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!f.equals("port") && !f.equals("service")) {
+                errors.add(FieldError.unknown(path + "." + f));
+              }
+            });
+    JsonNode p = g.path("port");
+    if (!p.isMissingNode() && !p.isNull()) {
+      if (!p.isIntegralNumber() || p.asLong() < 0 || p.asLong() > 65535) {
+        errors.add(FieldError.invalid(path + ".port", p, "a port number, 1..65535"));
+      } else if (ctx.localRuntime() && p.asLong() != 0 && p.asLong() != port) {
+        errors.add(
+            FieldError.invalid(
+                path + ".port",
+                p.asLong(),
+                "the container port "
+                    + port
+                    + ", or unset: each instance listens on its own PORT"));
+      }
+    }
+    JsonNode service = g.path("service");
+    if (!service.isMissingNode() && !service.isNull() && !service.isTextual()) {
+      errors.add(
+          FieldError.invalid(
+              path + ".service",
+              service,
+              "a string: a service name the health server knows, or \"\" for the whole server"));
     }
   }
 

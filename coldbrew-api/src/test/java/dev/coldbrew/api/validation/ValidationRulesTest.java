@@ -77,18 +77,24 @@ class ValidationRulesTest {
   }
 
   @Test
-  void localRuntimeRunsImagesAndExecProbesButNotGrpcProbes() {
+  void localRuntimeRunsImagesExecAndGrpcProbes() {
     String exec =
         withImage(
             "ghcr.io/knative/helloworld-go:latest",
             "readinessProbe:\n  exec: {command: [cat, /tmp/ready]}");
     assertThat(errorsOf(exec)).isEmpty();
     String grpc =
-        withImage("ghcr.io/knative/helloworld-go:latest", "readinessProbe:\n  grpc: {port: 8080}");
-    assertThat(errorsOf(grpc))
+        withImage(
+            "ghcr.io/knative/helloworld-go:latest",
+            "readinessProbe:\n  grpc: {port: 8080, service: greeter}");
+    assertThat(errorsOf(grpc)).isEmpty();
+    // another port: each local instance listens on its own PORT; a cluster's pod may use it
+    String other =
+        withImage("ghcr.io/knative/helloworld-go:latest", "readinessProbe:\n  grpc: {port: 9090}");
+    assertThat(errorsOf(other))
         .extracting(FieldError::path)
-        .containsExactly("spec.template.spec.containers[0].readinessProbe.grpc");
-    assertThat(errorsOf(grpc, CTX.withLocalRuntime(false))).isEmpty();
+        .containsExactly("spec.template.spec.containers[0].readinessProbe.grpc.port");
+    assertThat(errorsOf(other, CTX.withLocalRuntime(false))).isEmpty();
   }
 
   @Test

@@ -440,10 +440,37 @@ class ValidationTest {
             "\"cat /tmp/ready\" (expected: a non-empty list of words, the program first, such as"
                 + " [\"cat\", \"/tmp/ready\"])"),
         invalid(
-            "grpc probe on the local runtime",
-            withContainer("readinessProbe: {grpc: {port: 8080}}"),
+            "grpc probe on another port",
+            withContainer("readinessProbe: {grpc: {port: 9000}}"),
+            "spec.template.spec.containers[0].readinessProbe.grpc.port",
+            "9000 (expected: the container port 8080, or unset: each instance listens on its own"
+                + " PORT)"),
+        invalid(
+            "grpc probe with a port out of range",
+            withContainer("livenessProbe: {grpc: {port: 70000}}"),
+            "spec.template.spec.containers[0].livenessProbe.grpc.port",
+            "70000 (expected: a port number, 1..65535)"),
+        invalid(
+            "grpc probe with a named port",
+            withContainer("livenessProbe: {grpc: {port: http}}"),
+            "spec.template.spec.containers[0].livenessProbe.grpc.port",
+            "\"http\" (expected: a port number, 1..65535)"),
+        invalid(
+            "grpc probe with a service that is not a string",
+            withContainer("readinessProbe: {grpc: {service: [a]}}"),
+            "spec.template.spec.containers[0].readinessProbe.grpc.service",
+            "[\"a\"] (expected: a string: a service name the health server knows, or"
+                + " \"\" for the whole server)"),
+        invalid(
+            "grpc probe with an unknown field",
+            withContainer("readinessProbe: {grpc: {port: 8080, host: example.com}}"),
+            "spec.template.spec.containers[0].readinessProbe.grpc.host",
+            "unknown field"),
+        invalid(
+            "grpc probe that is not an object",
+            withContainer("readinessProbe: {grpc: 8080}"),
             "spec.template.spec.containers[0].readinessProbe.grpc",
-            "not supported by the local runtime (expected: httpGet, tcpSocket or exec)"),
+            "8080 (expected: an object with port and service)"),
         invalid(
             "probe on another port",
             withContainer("readinessProbe: {httpGet: {path: /, port: 9000}}"),

@@ -11,16 +11,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one probe attempt against an instance: a TCP connect, an HTTP/1.1 GET whose status must be
- * 2xx or 3xx, or an exec probe's command, which must exit 0. The first two are written on a plain
- * socket (no client library) so an attempt against a port that is not open yet costs one refused
- * connect. Blocking, bounded by the probe's timeout (an exec command still running then is killed
- * with what it started, and the attempt fails); stateless.
+ * 2xx or 3xx, a gRPC health check ({@link GrpcHealthCheck}) that must answer SERVING, or an exec
+ * probe's command, which must exit 0. The first two are written on a plain socket (no client
+ * library) so an attempt against a port that is not open yet costs one refused connect. Blocking,
+ * bounded by the probe's timeout (an exec command still running then is killed with what it
+ * started, and the attempt fails); stateless.
  */
 final class Prober {
   private Prober() {}
 
   static boolean check(RevisionTemplate.ProbeSpec probe, Launched run) {
-    return probe.exec() != null ? exec(probe, run) : check(probe, run.host(), run.port());
+    if (probe.exec() != null) {
+      return exec(probe, run);
+    }
+    if (probe.grpcService() != null) {
+      return GrpcHealthCheck.serving(
+          run.host(), run.port(), probe.grpcService(), Math.max(1, probe.timeout().toMillis()));
+    }
+    return check(probe, run.host(), run.port());
   }
 
   private static boolean exec(RevisionTemplate.ProbeSpec probe, Launched run) {

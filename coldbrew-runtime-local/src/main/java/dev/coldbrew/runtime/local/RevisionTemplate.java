@@ -237,6 +237,7 @@ record RevisionTemplate(
       String httpPath,
       List<Map.Entry<String, String>> httpHeaders,
       List<String> exec,
+      String grpcService,
       Duration initialDelay,
       Duration period,
       Duration timeout,
@@ -249,17 +250,19 @@ record RevisionTemplate(
     }
 
     /**
-     * The probe as given; {@code null} becomes the default TCP connect to PORT, and so does a
-     * {@code grpc} probe, which the local runtime cannot run (validation refuses it). An {@code
-     * exec} probe runs its command where the instance runs ({@link Launched#probeCommand}). The
-     * probe's port is always the instance's PORT: Knative only allows the container port there, and
-     * every local instance has its own.
+     * The probe as given; {@code null} becomes the default TCP connect to PORT. An {@code exec}
+     * probe runs its command where the instance runs ({@link Launched#probeCommand}); a {@code
+     * grpc} probe asks the health service for {@code grpc.service} ("" by default: the whole
+     * server). The probe's port is always the instance's PORT: Knative only allows the container
+     * port there (for gRPC, validation refuses another on this runtime), and every local instance
+     * has its own.
      */
     static ProbeSpec of(Probe p, LocalRuntimeOptions o) {
       if (p == null) {
         return new ProbeSpec(
             null,
             List.of(),
+            null,
             null,
             Duration.ZERO,
             o.defaultProbePeriod(),
@@ -288,10 +291,15 @@ record RevisionTemplate(
         }
         exec = List.copyOf(exec);
       }
+      String grpcService = null;
+      if (p.grpc != null && p.grpc.isObject()) {
+        grpcService = p.grpc.path("service").asText("");
+      }
       return new ProbeSpec(
           path,
           List.copyOf(headers),
           exec,
+          grpcService,
           seconds(p.initialDelaySeconds, Duration.ZERO),
           seconds(p.periodSeconds, o.defaultProbePeriod()),
           seconds(p.timeoutSeconds, o.defaultProbeTimeout()),

@@ -170,6 +170,44 @@ class LocalRuntimeIT {
     assertThat(rt.instances(key).total()).as("readiness does not restart it").isEqualTo(1);
   }
 
+  /**
+   * A {@code grpc} readiness probe asks a real gRPC server's health service on the instance's PORT:
+   * ready only while it answers SERVING.
+   */
+  @Test
+  void aGrpcReadinessProbeAsksTheHealthServiceOnThePort() throws IOException {
+    LocalRuntime rt = runtime(b -> {});
+    Path gate = tmp.resolve("grpc-gate");
+    Revision rev = revision("grpcprobe-00001", Map.of("GRPC_GATE", gate.toString()));
+    rev.spec.container().command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-cp",
+            System.getProperty("java.class.path"),
+            GrpcHealthApp.class.getName());
+    Probe p = new Probe();
+    p.grpc = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    p.periodSeconds = 1;
+    rev.spec.container().readinessProbe = p;
+    NamespacedName key = NamespacedName.of(rev);
+
+    rt.scale(rev, 1);
+    await().atMost(Duration.ofSeconds(60)).until(() -> logText(rt, key).contains("listening on"));
+    await() // the server answers NOT_SERVING until the gate exists
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> rt.instances(key).ready().isEmpty());
+    Files.createFile(gate);
+    await().until(() -> rt.instances(key).ready().size() == 1);
+    Files.delete(gate);
+    await() // three NOT_SERVING answers a second apart take it out of the ready set
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> rt.instances(key).ready().isEmpty());
+    assertThat(rt.instances(key).total()).as("readiness does not restart it").isEqualTo(1);
+  }
+
   @Test
   void crashingAppIsUnhealthyWithItsLogTailAndRestartsWithGrowingBackoff() {
     LocalRuntime rt = runtime(b -> b.restartBackoffInitial(Duration.ofMillis(200)));
