@@ -174,7 +174,7 @@ class AdmissionTest {
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining(
             "kind: ServerlessService is managed by the platform (expected: Service,"
-                + " Configuration, Revision or Route)");
+                + " Configuration, Revision, Route or DomainMapping)");
     assertThatThrownBy(() -> admission.delete(Kind.POD_AUTOSCALER, "default", "hello-00001"))
         .isInstanceOf(ValidationException.class);
     assertThat(store.summary()).isEmpty();
