@@ -228,4 +228,27 @@ class AdmissionTest {
           .isInstanceOf(RevisionQuota.Exceeded.class);
     }
   }
+
+  @Test
+  void anInvalidDomainMappingIsRefusedWithEveryBadFieldAndNothingIsStored() {
+    Resource dm =
+        ResourceCodec.decodeOne(
+            """
+            apiVersion: serving.knative.dev/v1beta1
+            kind: DomainMapping
+            metadata: {name: Foo_bar, namespace: default}
+            spec:
+              ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: hello, namespace: b}
+              tls: {secretName: cert}
+            """);
+    assertThatThrownBy(() -> admission.apply(dm))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("metadata.name: \"Foo_bar\" (expected: a fully qualified domain")
+        .hasMessageContaining(
+            "spec.ref.namespace: \"b\" (expected: \"default\", the DomainMapping's own"
+                + " namespace)")
+        .hasMessageContaining("spec.tls: {secretName: \"cert\"} (expected: unset");
+    assertThat(store.summary()).isEmpty();
+    assertThat(memory.list(Kind.DOMAIN_MAPPING, null).items()).isEmpty();
+  }
 }
