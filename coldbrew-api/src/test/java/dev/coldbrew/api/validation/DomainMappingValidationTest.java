@@ -54,6 +54,13 @@ class DomainMappingValidationTest {
             MAPPING.replace("www.example.com", "hello"),
             List.of(new FieldError("metadata.name", "\"hello\" (expected: " + domain + ")"))),
         Arguments.of(
+            "a label of 64 characters",
+            MAPPING.replace("www.example.com", "a".repeat(64) + ".example.com"),
+            List.of(
+                new FieldError(
+                    "metadata.name",
+                    "\"" + "a".repeat(64) + ".example.com\" (expected: " + domain + ")"))),
+        Arguments.of(
             "a domain of the cluster's own",
             MAPPING.replace("www.example.com", "hello.default.svc.cluster.local"),
             List.of(
