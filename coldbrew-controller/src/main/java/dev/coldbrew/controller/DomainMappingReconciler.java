@@ -142,10 +142,14 @@ final class DomainMappingReconciler extends KindReconciler<DomainMapping> {
   private List<Networking.Split> resolve(DomainMapping dm) {
     NamespacedName key = NamespacedName.of(dm);
     var st = dm.status;
-    var ref = dm.spec.ref;
+    var ref = dm.spec == null ? null : dm.spec.ref;
     String ns = dm.metadata.namespace;
-    boolean service = Kind.SERVICE.kindName().equals(ref.kind);
+    boolean service = ref != null && Kind.SERVICE.kindName().equals(ref.kind);
     untrack(key);
+    if (ref == null || ref.name == null) { // only a write that bypassed validation (kubectl)
+      st.markReferenceNotResolved("spec.ref names no Service or Route.", ctx.clock());
+      return null;
+    }
     if (service) {
       track(Kind.SERVICE, ns, ref.name, key);
     }
@@ -182,9 +186,8 @@ final class DomainMappingReconciler extends KindReconciler<DomainMapping> {
 
   private synchronized void publish(
       String domain, NamespacedName mapping, List<Networking.Split> split) {
-    Published want = new Published(mapping, split);
-    Published had = published.put(domain, want);
-    if (!want.equals(had) && (had == null || !had.split().equals(split))) {
+    Published had = published.put(domain, new Published(mapping, split));
+    if (had == null || !had.split().equals(split)) {
       networking.domainsChanged(Map.of(domain, split), Set.of());
     }
   }

@@ -233,4 +233,22 @@ class DomainMappingReconcilerTest {
         .as("the mapping is kept")
         .isPresent();
   }
+
+  @Test
+  void aMappingWithoutARefWrittenPastValidationIsNotResolvedRatherThanRetriedForever()
+      throws Exception {
+    mapping("default", "Service", "hello");
+    DomainMapping dm = t.get(Kind.DOMAIN_MAPPING, DOMAIN);
+    dm.spec.ref = null;
+    t.memory.update(dm); // as kubectl could on a cluster: the CRD's schema is open
+
+    DomainMappingStatus st = reconcile("default");
+
+    assertCondition(
+        st,
+        DomainMappingStatus.REFERENCE_RESOLVED,
+        Condition.FALSE,
+        "ResolveFailed",
+        "spec.ref names no Service or Route.");
+  }
 }

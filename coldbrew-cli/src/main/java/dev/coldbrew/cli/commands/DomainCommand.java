@@ -61,9 +61,9 @@ public class DomainCommand {
       List<ApiException.Cause> causes = new ArrayList<>();
       for (ApiException.Cause c : e.causes()) {
         String flag =
-            c.field().startsWith("spec.ref")
+            ref != null && c.field().startsWith("spec.ref")
                 ? "--ref " + ref
-                : c.field().startsWith("spec.tls") ? "--tls " + tls : null;
+                : tls != null && c.field().startsWith("spec.tls") ? "--tls " + tls : null;
         causes.add(flag == null ? c : new ApiException.Cause(flag, c.field() + ": " + c.message()));
       }
       return new ApiException(e.code(), e.reason(), e.getMessage(), causes);
