@@ -251,4 +251,16 @@ class DomainMappingReconcilerTest {
         "ResolveFailed",
         "spec.ref names no Service or Route.");
   }
+
+  @Test
+  void aClusterLocalTargetIsStillMappedAsKnativesMappingIngressIsExternal() throws Exception {
+    service("default", "hello", "hello-00001");
+    Route route = t.get(Kind.ROUTE, "hello");
+    route.metadata.labels().put(Route.VISIBILITY_LABEL, Route.CLUSTER_LOCAL);
+    t.memory.update(route);
+    mapping("default", "Service", "hello");
+
+    assertThat(reconcile("default").isReady()).isTrue();
+    assertThat(t.net.domains).containsOnlyKeys(DOMAIN);
+  }
 }
