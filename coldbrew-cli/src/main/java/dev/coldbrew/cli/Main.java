@@ -11,6 +11,7 @@ import dev.coldbrew.cli.commands.ControllerCommand;
 import dev.coldbrew.cli.commands.DashboardCommand;
 import dev.coldbrew.cli.commands.DeleteCommand;
 import dev.coldbrew.cli.commands.DescribeCommand;
+import dev.coldbrew.cli.commands.DomainCommand;
 import dev.coldbrew.cli.commands.GetCommand;
 import dev.coldbrew.cli.commands.LogsCommand;
 import dev.coldbrew.cli.commands.RevisionCommand;
@@ -97,6 +98,14 @@ public final class Main {
           new Sub(
               RouteCommand.class,
               List.of(new Sub(RouteCommand.ListCmd.class), new Sub(RouteCommand.Describe.class))),
+          new Sub(
+              DomainCommand.class,
+              List.of(
+                  new Sub(DomainCommand.Create.class),
+                  new Sub(DomainCommand.Update.class),
+                  new Sub(DomainCommand.ListCmd.class),
+                  new Sub(DomainCommand.Describe.class),
+                  new Sub(DomainCommand.Delete.class))),
           new Sub(
               AutoscalerCommand.class,
               List.of(new Sub(DecideCommand.class), new Sub(SimulateCommand.class))),

@@ -1,6 +1,7 @@
 package dev.coldbrew.cli;
 
 import dev.coldbrew.api.model.Configuration;
+import dev.coldbrew.api.model.DomainMapping;
 import dev.coldbrew.api.model.Endpoints;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.PodAutoscaler;
@@ -61,6 +62,7 @@ public final class Views {
               "READY",
               "REASON");
       case ROUTE -> List.of("NAME", "URL", "READY");
+      case DOMAIN_MAPPING -> List.of("NAME", "URL", "READY", "KSVC", "REASON");
       case SERVERLESS_SERVICE ->
           List.of(
               "NAME", "MODE", "ACTIVATORS", "SERVICENAME", "PRIVATESERVICENAME", "READY", "REASON");
@@ -112,6 +114,17 @@ public final class Views {
           rt.metadata.name,
           rt.status == null || rt.status.url == null ? "" : rt.status.url,
           Table.ready(rt.status));
+    }
+    if (r instanceof DomainMapping dm) {
+      var ref = dm.spec == null ? null : dm.spec.ref;
+      return List.of(
+          dm.metadata.name,
+          dm.status == null || dm.status.url == null ? "" : dm.status.url,
+          Table.ready(dm.status),
+          ref == null || ref.name == null
+              ? ""
+              : Kind.ROUTE.kindName().equals(ref.kind) ? "route:" + ref.name : ref.name,
+          Table.reason(dm.status));
     }
     if (r instanceof ServerlessService sks) {
       var st = sks.status;

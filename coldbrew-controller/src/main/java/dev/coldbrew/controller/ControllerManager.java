@@ -24,11 +24,12 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Starts the reconcilers — one per kind, each on its own work queue — over a cache of the store,
  * and routes every change to the keys it affects: a child's change re-queues its owner, a
- * configuration's or revision's change re-queues the routes that reference it, a runtime change
- * re-queues the revision's status, autoscaler and endpoints. Everything is resynced every few
- * minutes. Thread-safe. Threads: two workers per kind, the {@code controller-timer} (delayed
- * re-queues, resync) and the multiscaler's own {@value Multiscaler#THREAD} (docs/architecture.md,
- * "Threads and locks").
+ * configuration's or revision's change re-queues the routes that reference it, a Service's or
+ * Route's the DomainMappings that reference it, a DomainMapping's every mapping of its domain, a
+ * runtime change re-queues the revision's status, autoscaler and endpoints. Everything is resynced
+ * every few minutes. Thread-safe. Threads: two workers per kind, the {@code controller-timer}
+ * (delayed re-queues, resync) and the multiscaler's own {@value Multiscaler#THREAD}
+ * (docs/architecture.md, "Threads and locks").
  */
 public final class ControllerManager implements AutoCloseable {
   /** How often every resource is reconciled even without a change. */
@@ -104,6 +105,7 @@ public final class ControllerManager implements AutoCloseable {
     ControllerContext ctx =
         new ControllerContext(store, cache, clock, this.config::get, this.domain::get, gatewayPort);
     routes = new RouteReconciler(ctx, networking);
+    DomainMappingReconciler mappings = new DomainMappingReconciler(ctx, networking);
     multiscaler =
         new Multiscaler(
             runtime,
@@ -119,6 +121,7 @@ public final class ControllerManager implements AutoCloseable {
     add(Kind.SERVICE, new ServiceReconciler(ctx), 2);
     add(Kind.CONFIGURATION, new ConfigurationReconciler(ctx), 2);
     add(Kind.ROUTE, routes, 2);
+    add(Kind.DOMAIN_MAPPING, mappings, 2);
     add(
         Kind.REVISION,
         new RevisionReconciler(ctx, runtime, networking, k -> enqueue(Kind.REVISION, k)),
@@ -130,7 +133,12 @@ public final class ControllerManager implements AutoCloseable {
             ctx, runtime, endpoints == null ? new StoreSksEndpoints(ctx, networking) : endpoints),
         2);
 
-    cache.onEvent(Kind.SERVICE, r -> enqueue(Kind.SERVICE, key(r)));
+    cache.onEvent(
+        Kind.SERVICE,
+        r -> {
+          enqueue(Kind.SERVICE, key(r));
+          mappings.mappingsReferencing(r).forEach(k -> enqueue(Kind.DOMAIN_MAPPING, k));
+        });
     cache.onEvent(
         Kind.CONFIGURATION,
         r -> {
@@ -143,6 +151,14 @@ public final class ControllerManager implements AutoCloseable {
         r -> {
           enqueue(Kind.ROUTE, key(r));
           enqueueOwner(r, Kind.SERVICE);
+          mappings.mappingsReferencing(r).forEach(k -> enqueue(Kind.DOMAIN_MAPPING, k));
+        });
+    cache.onEvent(
+        Kind.DOMAIN_MAPPING,
+        r -> {
+          enqueue(Kind.DOMAIN_MAPPING, key(r));
+          // and every other mapping of the domain: a claim may pass between them
+          mappings.mappingsOfDomain(r.metadata.name).forEach(k -> enqueue(Kind.DOMAIN_MAPPING, k));
         });
     cache.onEvent(
         Kind.REVISION,

@@ -26,6 +26,16 @@ public interface Networking {
    */
   void routesChanged(Map<String, List<Split>> set, Set<String> removed);
 
+  /**
+   * The domains of DomainMappings changed, as {@link #routesChanged} for Routes: each domain takes
+   * its target Route's split, served to every client (Knative's mapping Ingress is external) and
+   * only where no Route's host of that name answers the client.
+   *
+   * @param set lower-case domain → its new split
+   * @param removed lower-case domains no longer mapped (disjoint from {@code set})
+   */
+  void domainsChanged(Map<String, List<Split>> set, Set<String> removed);
+
   /** A revision exists or changed: its containerConcurrency and timeouts. */
   void revisionChanged(Revision revision);
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.coldbrew.api.autoscaling.AutoscalerConfig;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Configuration;
+import dev.coldbrew.api.model.DomainMapping;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.model.Resource;
@@ -189,6 +190,52 @@ class ReconcilersTest {
                   && "hello-00002".equals(s.status.traffic.get(0).revisionName);
             });
     assertThat(store.list(Kind.REVISION, "default").items()).hasSize(2);
+  }
+
+  private DomainMapping mapping(String ns) {
+    return (DomainMapping) store.get(Kind.DOMAIN_MAPPING, ns, "www.example.com").orElseThrow();
+  }
+
+  private String ready(String ns) {
+    var c = mapping(ns).status == null ? null : mapping(ns).status.condition(Status.READY);
+    return c == null ? "" : c.status + " " + c.reason;
+  }
+
+  @Test
+  void aDomainMappingFollowsItsServiceAndPassesTheDomainOnWhenDeleted() {
+    String dm =
+        """
+        apiVersion: serving.knative.dev/v1beta1
+        kind: DomainMapping
+        metadata: {name: www.example.com, namespace: %s}
+        spec:
+          ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: hello}
+        """;
+    apply(dm.formatted("default"));
+    await().atMost(WAIT).until(() -> ready("default").equals("False ResolveFailed"));
+
+    apply(Given.hello("World", ""));
+    await().atMost(WAIT).until(() -> ready("default").equals("True null"));
+    assertThat(net.domains.get("www.example.com"))
+        .containsExactly(new Networking.Split(new NamespacedName("default", "hello-00001"), 100));
+
+    apply(
+        Given.hello("Other", "").replace("  name: hello\n", "  name: hello\n  namespace: other\n"));
+    apply(dm.formatted("other"));
+    await().atMost(WAIT).until(() -> ready("other").equals("False DomainAlreadyClaimed"));
+
+    store.delete(Kind.DOMAIN_MAPPING, "default", "www.example.com");
+    await().atMost(WAIT).until(() -> ready("other").equals("True null"));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                List.of(new Networking.Split(new NamespacedName("other", "hello-00001"), 100))
+                    .equals(net.domains.get("www.example.com")));
+
+    store.delete(Kind.SERVICE, "other", "hello");
+    await().atMost(WAIT).until(() -> ready("other").equals("False ResolveFailed"));
+    await().atMost(WAIT).until(() -> !net.domains.containsKey("www.example.com"));
   }
 
   @Test

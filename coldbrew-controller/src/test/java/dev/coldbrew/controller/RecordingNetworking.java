@@ -13,7 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Records what the reconcilers tell the data plane: every call in order as one line ({@link
- * #calls}), plus the routing table the deltas add up to, the modes and the failures.
+ * #calls}), plus the routing table the deltas add up to, the mapped domains, the modes and the
+ * failures.
  */
 final class RecordingNetworking implements Networking {
   /** One {@link #routesChanged} call. */
@@ -22,6 +23,7 @@ final class RecordingNetworking implements Networking {
   final List<String> calls = new CopyOnWriteArrayList<>();
   final List<Delta> deltas = new CopyOnWriteArrayList<>();
   final Map<String, List<Split>> hosts = new ConcurrentHashMap<>();
+  final Map<String, List<Split>> domains = new ConcurrentHashMap<>();
   final Map<NamespacedName, SksMode> modes = new ConcurrentHashMap<>();
   final Map<NamespacedName, String> failures = new ConcurrentHashMap<>();
   final Map<NamespacedName, Revision> revisions = new ConcurrentHashMap<>();
@@ -49,6 +51,20 @@ final class RecordingNetworking implements Networking {
     calls.add("routesChanged " + sorted + " removed " + gone);
     deltas.add(new Delta(Map.copyOf(set), Set.copyOf(removed)));
     gone.forEach(hosts::remove);
+  }
+
+  /** {@code domainsChanged {example.com=[ns/rev 100]} removed [www.example.com]}, sorted. */
+  @Override
+  public void domainsChanged(Map<String, List<Split>> set, Set<String> removed) {
+    Map<String, String> sorted = new TreeMap<>();
+    set.forEach(
+        (host, splits) ->
+            sorted.put(
+                host,
+                splits.stream().map(s -> s.revision() + " " + s.percent()).toList().toString()));
+    domains.putAll(set);
+    removed.forEach(domains::remove);
+    calls.add("domainsChanged " + sorted + " removed " + new TreeSet<>(removed));
   }
 
   private static boolean isPublic(String host) {

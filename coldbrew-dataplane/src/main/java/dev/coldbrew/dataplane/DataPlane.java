@@ -154,6 +154,17 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     registry.updateRoutes(set, removed);
   }
 
+  /**
+   * Updates the domains of DomainMappings as {@link #updateRoutes(Map, Collection)} does the
+   * Routes' hosts: public, and looked up after them ({@link RoutingTable#applyDomains}).
+   *
+   * @throws IllegalArgumentException on a bad split, naming the domain (then nothing is applied)
+   */
+  public void updateDomains(
+      Map<String, List<RoutingTable.Target>> set, Collection<String> removed) {
+    registry.updateDomains(set, removed);
+  }
+
   /** Adds or replaces a revision's config. */
   public void updateRevision(RevisionConfig config) {
     registry.updateRevision(config);

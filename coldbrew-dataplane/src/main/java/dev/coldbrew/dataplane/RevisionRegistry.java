@@ -56,6 +56,10 @@ final class RevisionRegistry {
     routes.apply(set, removed);
   }
 
+  void updateDomains(Map<String, List<RoutingTable.Target>> set, Collection<String> removed) {
+    routes.applyDomains(set, removed);
+  }
+
   // ---- revisions
 
   void updateRevision(RevisionConfig config) {

@@ -16,7 +16,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * revisions. A Route's default host maps to its {@code (revision, percent)} targets; each tag host
  * ({@code tag-route.ns.domain}) maps to its single revision at 100 %. Updated per host ({@link
  * #apply}), so a Route change costs only its own hosts; a request looks its host up once, so it
- * sees one host's split from start to end. Thread-safe: lookups run concurrently with updates.
+ * sees one host's split from start to end.
+ *
+ * <p>The domains of DomainMappings are a second table ({@link #applyDomains}), as Knative gives
+ * each mapping its own Ingress: each maps to its target Route's split, is public (Knative's mapping
+ * Ingress is always external, whatever the Route's visibility, even for a two-label domain such as
+ * {@code example.com} that looks like a cluster host), and is looked up when the Routes' table has
+ * no entry for the host as this client may see it. Thread-safe: lookups run concurrently with
+ * updates.
  */
 public final class RoutingTable {
 
@@ -24,6 +31,7 @@ public final class RoutingTable {
   public record Target(NamespacedName revision, int percent) {}
 
   private final ConcurrentHashMap<String, HostRoute> hosts;
+  private final ConcurrentHashMap<String, HostRoute> domains = new ConcurrentHashMap<>();
 
   private RoutingTable(Map<String, HostRoute> hosts) {
     this.hosts = new ConcurrentHashMap<>(hosts);
@@ -52,6 +60,20 @@ public final class RoutingTable {
     hosts.putAll(valid);
   }
 
+  /**
+   * As {@link #apply}, for the domains of DomainMappings: each mapped domain takes its target's
+   * split.
+   *
+   * @throws IllegalArgumentException naming the domain and the bad value
+   */
+  public void applyDomains(Map<String, List<Target>> set, Collection<String> removed) {
+    Map<String, HostRoute> valid = validate(set);
+    for (String host : removed) {
+      domains.remove(host.toLowerCase(Locale.ROOT));
+    }
+    domains.putAll(valid);
+  }
+
   private static Map<String, HostRoute> validate(Map<String, List<Target>> routes) {
     Map<String, HostRoute> hosts = new HashMap<>();
     for (Map.Entry<String, List<Target>> e : routes.entrySet()) {
@@ -66,13 +88,19 @@ public final class RoutingTable {
     return Set.copyOf(hosts.keySet());
   }
 
+  /** The mapped domains served, lower case (a snapshot). */
+  public Set<String> domains() {
+    return Set.copyOf(domains.keySet());
+  }
+
   /**
    * The route for a lower-case host as this client may see it, or null: the hosts of the cluster's
    * own domain ({@link #clusterHost}) are answered only to clients on this machine, and to others
-   * they do not exist.
+   * they do not exist; then a mapped domain of that name, whoever asks.
    */
   HostRoute route(String host, boolean clientOnThisMachine) {
-    return clientOnThisMachine || !clusterHost(host) ? hosts.get(host) : null;
+    HostRoute r = clientOnThisMachine || !clusterHost(host) ? hosts.get(host) : null;
+    return r != null ? r : domains.get(host);
   }
 
   /**

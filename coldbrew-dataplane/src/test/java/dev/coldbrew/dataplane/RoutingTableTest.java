@@ -122,4 +122,39 @@ class RoutingTableTest {
     assertThat(RoutingTable.clusterHost("localhost")).isFalse();
     assertThat(RoutingTable.clusterHost(".default")).isFalse();
   }
+
+  @Test
+  void aMappedDomainServesItsTargetsSplitToEveryClientUntilRemoved() {
+    List<RoutingTable.Target> split =
+        List.of(new RoutingTable.Target(V1, 30), new RoutingTable.Target(V2, 70));
+    RoutingTable table = RoutingTable.of(Map.of("a.default.localhost", split));
+    table.applyDomains(Map.of("example.com", split, "WWW.example.com", split), List.of());
+
+    assertThat(table.domains()).containsExactlyInAnyOrder("example.com", "www.example.com");
+    for (String host : List.of("example.com", "www.example.com")) {
+      for (boolean onThisMachine : new boolean[] {true, false}) {
+        RoutingTable.HostRoute route = table.route(host, onThisMachine);
+        assertThat(route).as(host + " from this machine: " + onThisMachine).isNotNull();
+        assertThat(route.pick(29)).isEqualTo(V1);
+        assertThat(route.pick(30)).isEqualTo(V2);
+      }
+    }
+    assertThat(table.hosts()).containsExactly("a.default.localhost");
+
+    table.applyDomains(Map.of(), List.of("example.com"));
+    assertThat(table.route("example.com", true)).as("a removed domain is unknown").isNull();
+    assertThat(table.route("www.example.com", false)).isNotNull();
+  }
+
+  @Test
+  void aRoutesHostIsNotShadowedByAMappingOfTheSameName() {
+    RoutingTable table =
+        RoutingTable.of(Map.of("a.default", List.of(new RoutingTable.Target(V1, 100))));
+    table.applyDomains(Map.of("a.default", List.of(new RoutingTable.Target(V2, 100))), List.of());
+
+    assertThat(table.route("a.default", true).pick())
+        .as("the route, to this machine")
+        .isEqualTo(V1);
+    assertThat(table.route("a.default", false).pick()).as("the mapping, to others").isEqualTo(V2);
+  }
 }

@@ -44,6 +44,9 @@ final class ClusterNetworking implements Networking {
   public void routesChanged(Map<String, List<Split>> set, Set<String> removed) {}
 
   @Override
+  public void domainsChanged(Map<String, List<Split>> set, Set<String> removed) {}
+
+  @Override
   public void revisionChanged(Revision revision) {}
 
   @Override

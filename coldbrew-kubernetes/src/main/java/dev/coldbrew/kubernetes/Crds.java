@@ -113,6 +113,7 @@ public final class Crds {
       case CONFIGURATION -> "cbcfg";
       case REVISION -> "cbrev";
       case ROUTE -> "cbrt";
+      case DOMAIN_MAPPING -> "cbdm";
       case POD_AUTOSCALER -> "cbpa";
       case SERVERLESS_SERVICE -> "cbsks";
       case ENDPOINTS -> throw new IllegalArgumentException("Endpoints have no CRD");
@@ -159,7 +160,7 @@ public final class Crds {
                 "string",
                 ".metadata.labels['serving\\.knative\\.dev/configurationGeneration']"));
       }
-      case ROUTE -> c.add(column("URL", "string", ".status.url"));
+      case ROUTE, DOMAIN_MAPPING -> c.add(column("URL", "string", ".status.url"));
       case POD_AUTOSCALER -> {
         c.add(column("DesiredScale", "integer", ".status.desiredScale"));
         c.add(column("ActualScale", "integer", ".status.actualScale"));

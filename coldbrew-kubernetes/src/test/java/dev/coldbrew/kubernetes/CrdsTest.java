@@ -30,6 +30,7 @@ class CrdsTest {
             "configurations.serving.coldbrew.dev",
             "revisions.serving.coldbrew.dev",
             "routes.serving.coldbrew.dev",
+            "domainmappings.serving.coldbrew.dev",
             "podautoscalers.autoscaling.internal.coldbrew.dev",
             "serverlessservices.networking.internal.coldbrew.dev");
     Set<String> shortNames = new HashSet<>();

@@ -24,6 +24,15 @@ final class GatewayNetworking implements Networking {
 
   @Override
   public void routesChanged(Map<String, List<Split>> set, Set<String> removed) {
+    dataPlane.updateRoutes(targets(set), removed);
+  }
+
+  @Override
+  public void domainsChanged(Map<String, List<Split>> set, Set<String> removed) {
+    dataPlane.updateDomains(targets(set), removed);
+  }
+
+  private static Map<String, List<RoutingTable.Target>> targets(Map<String, List<Split>> set) {
     Map<String, List<RoutingTable.Target>> routes = new HashMap<>();
     set.forEach(
         (host, splits) -> {
@@ -32,7 +41,7 @@ final class GatewayNetworking implements Networking {
               s -> targets.add(new RoutingTable.Target(s.revision(), (int) s.percent())));
           routes.put(host, targets);
         });
-    dataPlane.updateRoutes(routes, removed);
+    return routes;
   }
 
   @Override

@@ -192,7 +192,7 @@ public final class ResourceCodec {
                   + "\" in \""
                   + apiVersion
                   + "\" (expected: Service, Configuration, Revision or Route in"
-                  + " serving.knative.dev/v1)"));
+                  + " serving.knative.dev/v1, or DomainMapping in serving.knative.dev/v1beta1)"));
     }
     return k.get();
   }
@@ -203,6 +203,9 @@ public final class ResourceCodec {
     Resource r = decode(doc, kind.newResource().getClass());
     if (r.metadata == null) { // "metadata: null": as if none were given, so validation names it
       r.metadata = new dev.coldbrew.api.model.ObjectMeta();
+    }
+    if (kind.olderVersion() != null && r.apiVersion.endsWith("/" + kind.olderVersion())) {
+      r.apiVersion = kind.apiVersion(); // the same schema: stored at the current version
     }
     return r;
   }

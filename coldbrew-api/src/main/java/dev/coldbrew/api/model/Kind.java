@@ -24,6 +24,14 @@ public enum Kind {
       "cfg"),
   REVISION("serving.knative.dev", "v1", "Revision", "revisions", Revision::new, "revision", "rev"),
   ROUTE("serving.knative.dev", "v1", "Route", "routes", Route::new, "route", "rt"),
+  DOMAIN_MAPPING(
+      "serving.knative.dev",
+      "v1beta1",
+      "DomainMapping",
+      "domainmappings",
+      DomainMapping::new,
+      "domainmapping",
+      "dm"),
   POD_AUTOSCALER(
       "autoscaling.internal.knative.dev",
       "v1alpha1",
@@ -105,13 +113,25 @@ public enum Kind {
     return prefix + "/namespaces/" + namespace + "/" + plural;
   }
 
-  /** The kind with this {@code kind} field and apiVersion (accepting serving.coldbrew.dev). */
+  /**
+   * The version a kind was served at before its current one, with the same schema, accepted on
+   * input as Knative's conversion does: DomainMapping's {@code v1alpha1}; null for the other kinds.
+   */
+  public String olderVersion() {
+    return this == DOMAIN_MAPPING ? "v1alpha1" : null;
+  }
+
+  /**
+   * The kind with this {@code kind} field and apiVersion (accepting serving.coldbrew.dev, and the
+   * {@link #olderVersion}).
+   */
   public static Optional<Kind> of(String apiVersion, String kindName) {
     for (Kind k : values()) {
       if (k.kindName.equals(kindName)
           && (k.apiVersion().equals(apiVersion)
-              || (k.isUserKind()
-                  && (COLDBREW_SERVING_GROUP + "/" + k.version).equals(apiVersion)))) {
+              || (k.isUserKind() && (COLDBREW_SERVING_GROUP + "/" + k.version).equals(apiVersion))
+              || (k.olderVersion() != null
+                  && (k.group + "/" + k.olderVersion()).equals(apiVersion)))) {
         return Optional.of(k);
       }
     }

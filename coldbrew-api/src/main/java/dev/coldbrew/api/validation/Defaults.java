@@ -3,6 +3,7 @@ package dev.coldbrew.api.validation;
 import dev.coldbrew.api.config.DefaultsConfig;
 import dev.coldbrew.api.model.Configuration;
 import dev.coldbrew.api.model.Container;
+import dev.coldbrew.api.model.DomainMapping;
 import dev.coldbrew.api.model.ObjectMeta;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
@@ -23,6 +24,7 @@ import java.util.List;
  *   <li>{@code metadata.namespace}: {@code default}
  *   <li>a Service's {@code spec.traffic}: {@code [{percent: 100, latestRevision: true}]}
  *   <li>each traffic target: {@code latestRevision = (revisionName unset)}, {@code percent} 0
+ *   <li>a DomainMapping's {@code spec.ref.namespace}: the mapping's own
  *   <li>{@code timeoutSeconds} (when unset or 0), {@code containerConcurrency}, container names,
  *       and the response-start and idle timeouts from {@link DefaultsConfig}
  * </ul>
@@ -69,6 +71,13 @@ public final class Defaults {
         r.spec = new Route.Spec();
       }
       traffic(r.spec.traffic);
+    } else if (resource instanceof DomainMapping dm) {
+      if (dm.spec == null) {
+        dm.spec = new DomainMapping.Spec();
+      }
+      if (dm.spec.ref != null && Names.isEmpty(dm.spec.ref.namespace)) {
+        dm.spec.ref.namespace = dm.metadata.namespace;
+      }
     }
     return resource;
   }

@@ -46,6 +46,15 @@ final class MetadataValidator {
               "a DNS-1035 label prefix: at most 58 lowercase letters, digits and '-', starting"
                   + " with a letter"));
     }
+    namespaceLabelsAndAnnotations(m, autoscaler, errors);
+  }
+
+  /**
+   * The metadata of a resource a user writes but its name: namespace, labels and annotations (for a
+   * DomainMapping, whose name is a domain, checked by its validator).
+   */
+  static void namespaceLabelsAndAnnotations(
+      ObjectMeta m, AutoscalerConfig autoscaler, List<FieldError> errors) {
     if (!Names.isEmpty(m.namespace) && !Names.isDns1123Label(m.namespace)) {
       errors.add(FieldError.invalid("metadata.namespace", m.namespace, Names.DNS1123_EXPECTED));
     }

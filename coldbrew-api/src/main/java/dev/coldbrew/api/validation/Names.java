@@ -44,6 +44,25 @@ public final class Names {
     return s.length() <= 253 && DNS1123_SUBDOMAIN.matcher(s).matches();
   }
 
+  /** What {@link #isDomain} accepts, for errors. */
+  static final String DOMAIN_EXPECTED =
+      "a fully qualified domain name: two or more DNS-1123 labels (at most 63 lowercase letters,"
+          + " digits and '-', starting and ending with a letter or digit) joined by '.', at most"
+          + " 253 characters, such as www.example.com";
+
+  /** A fully qualified domain name, as Kubernetes' {@code IsFullyQualifiedDomainName}. */
+  static boolean isDomain(String s) {
+    if (s.indexOf('.') < 0 || !isDns1123Subdomain(s)) {
+      return false;
+    }
+    for (String label : s.split("\\.")) {
+      if (label.length() > 63) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** A label or annotation key: an optional DNS-1123 subdomain prefix and "/", then a name. */
   static boolean isQualifiedName(String s) {
     int slash = s.indexOf('/');

@@ -2,6 +2,7 @@ package dev.coldbrew.api.validation;
 
 import dev.coldbrew.api.autoscaling.AutoscalingAnnotations;
 import dev.coldbrew.api.model.Configuration;
+import dev.coldbrew.api.model.DomainMapping;
 import dev.coldbrew.api.model.ObjectMeta;
 import dev.coldbrew.api.model.Resource;
 import dev.coldbrew.api.model.Revision;
@@ -13,10 +14,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Knative's validating webhook for the kinds users write (Service, Configuration, Revision, Route):
- * checks a resource, after {@link Defaults}, and reports every problem at once with its path
- * relative to the resource. {@code status} is not checked (the platform writes it). Kinds the
- * platform derives (PodAutoscaler, ServerlessService, Endpoints) are not checked. Thread-safe
+ * Knative's validating webhook for the kinds users write (Service, Configuration, Revision, Route,
+ * DomainMapping): checks a resource, after {@link Defaults}, and reports every problem at once with
+ * its path relative to the resource. {@code status} is not checked (the platform writes it). Kinds
+ * the platform derives (PodAutoscaler, ServerlessService, Endpoints) are not checked. Thread-safe
  * (stateless).
  */
 public final class Validation {
@@ -68,6 +69,8 @@ public final class Validation {
       RevisionValidator.validate(r, ctx, errors);
     } else if (resource instanceof Route r) {
       RouteValidator.validate(r, errors);
+    } else if (resource instanceof DomainMapping dm) {
+      DomainMappingValidator.validate(dm, errors);
     }
     return errors;
   }

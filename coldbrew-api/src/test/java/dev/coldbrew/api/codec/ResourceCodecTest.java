@@ -217,7 +217,8 @@ class ResourceCodecTest {
             new FieldError(
                 "kind",
                 "\"Deployment\" in \"apps/v1\" (expected: Service, Configuration, Revision or"
-                    + " Route in serving.knative.dev/v1)"));
+                    + " Route in serving.knative.dev/v1, or DomainMapping in"
+                    + " serving.knative.dev/v1beta1)"));
     assertThat(decodeErrors("apiVersion: serving.knative.dev/v2\nkind: Service\n")).hasSize(1);
   }
 

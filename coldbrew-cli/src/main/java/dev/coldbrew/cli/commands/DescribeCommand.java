@@ -5,6 +5,7 @@ import dev.coldbrew.api.autoscaling.AutoscalingAnnotations.Key;
 import dev.coldbrew.api.codec.ResourceCodec;
 import dev.coldbrew.api.model.Condition;
 import dev.coldbrew.api.model.Container;
+import dev.coldbrew.api.model.DomainMapping;
 import dev.coldbrew.api.model.EnvVar;
 import dev.coldbrew.api.model.Kind;
 import dev.coldbrew.api.model.Resource;
@@ -45,7 +46,7 @@ public class DescribeCommand extends ClientCommand {
   @Option(
       names = {"-o", "--output"},
       paramLabel = "FORMAT",
-      description = "yaml, json, or url (services and routes).")
+      description = "yaml, json, or url (services, routes and domain mappings).")
   String output;
 
   @Mixin EngineOptions engine;
@@ -94,6 +95,9 @@ public class DescribeCommand extends ClientCommand {
     if (r instanceof Route rt && rt.status != null && rt.status.url != null) {
       return rt.status.url;
     }
+    if (r instanceof DomainMapping dm && dm.status != null && dm.status.url != null) {
+      return dm.status.url;
+    }
     throw new UserException(r + " has no URL yet");
   }
 
@@ -115,6 +119,17 @@ public class DescribeCommand extends ClientCommand {
         out.println();
         out.println("Traffic Targets:");
         traffic(rt.status == null ? null : rt.status.traffic, client, r.metadata.namespace);
+      } else if (r instanceof DomainMapping dm) {
+        field("URL", dm.status == null ? null : dm.status.url);
+        out.println();
+        out.println("Reference:");
+        var ref = dm.spec == null ? null : dm.spec.ref;
+        if (ref != null) {
+          out.printf("  %-12s %s%n", "APIVersion:", ref.apiVersion);
+          out.printf("  %-12s %s%n", "Kind:", ref.kind);
+          out.printf("  %-12s %s%n", "Name:", ref.name);
+          out.printf("  %-12s %s%n", "Namespace:", ref.namespace);
+        }
       } else if (r instanceof Revision rev) {
         field("Service", rev.metadata.label("serving.knative.dev/service"));
         out.println();

@@ -23,8 +23,8 @@ import picocli.CommandLine.Parameters;
     name = "get",
     mixinStandardHelpOptions = true,
     description =
-        "List resources: services (ksvc), configurations, revisions, routes, sks, pa (kpa),"
-            + " endpoints, events.")
+        "List resources: services (ksvc), configurations, revisions, routes, domainmappings"
+            + " (dm), sks, pa (kpa), endpoints, events.")
 public class GetCommand extends ClientCommand {
   @Parameters(index = "0", paramLabel = "KIND", description = "The kind, e.g. ksvc, rev, sks.")
   String kindName;
@@ -186,7 +186,8 @@ public class GetCommand extends ClientCommand {
                     "KIND: \""
                         + name
                         + "\" (expected: services|ksvc, configurations, revisions|rev, routes,"
-                        + " serverlessservices|sks, podautoscalers|pa, endpoints|ep, events|ev)"));
+                        + " domainmappings|dm, serverlessservices|sks, podautoscalers|pa,"
+                        + " endpoints|ep, events|ev)"));
   }
 
   static String notFound(Kind kind, String name, String namespace) {

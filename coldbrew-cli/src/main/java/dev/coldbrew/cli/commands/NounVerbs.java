@@ -80,7 +80,7 @@ final class NounVerbs {
     @Option(
         names = {"-o", "--output"},
         paramLabel = "FORMAT",
-        description = "yaml, json, or url (services and routes).")
+        description = "yaml, json, or url (services, routes and domain mappings).")
     String output;
 
     @Mixin EngineOptions engine;

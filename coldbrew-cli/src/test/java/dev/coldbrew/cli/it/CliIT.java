@@ -252,6 +252,90 @@ class CliIT {
     assertThat(platform.cli("service", "list").out()).doesNotContain("vis ");
   }
 
+  private static String readyAndReason(com.fasterxml.jackson.databind.JsonNode r) {
+    for (var c : r.path("status").path("conditions")) {
+      if (c.path("type").asText().equals("Ready")) {
+        return c.path("status").asText() + " " + c.path("reason").asText();
+      }
+    }
+    return "";
+  }
+
+  @Test
+  void aDomainMappingServesItsServiceAtTheDomainUntilDeleted() throws Exception {
+    java.util.List<String> app = Platform.app(EchoApp.class.getName());
+    var args =
+        new java.util.ArrayList<>(
+            java.util.List.of("service", "create", "mapped", "-e", "TARGET=mapped", "--cmd"));
+    args.add(app.get(0));
+    app.subList(1, app.size()).forEach(a -> args.add("--arg=" + a));
+    var r = platform.cli(args.toArray(String[]::new));
+    assertThat(r.code()).as(r.toString()).isZero();
+
+    String domain = "www.mapped.test";
+    r = platform.cli("domain", "create", domain, "--ref", "ksvc:mapped");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .isEqualTo("Domain mapping 'www.mapped.test' created in namespace 'default'.\n");
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> Http.get(platform, domain, "/").statusCode() == 200);
+    var served = Http.get(platform, domain + ":" + platform.httpPort, "/");
+    assertThat(served.statusCode()).as("with the port in Host").isEqualTo(200);
+    assertThat(served.body()).contains("env TARGET=mapped").contains("header host=" + domain);
+
+    r = platform.cli("domain", "create", domain, "-n", "other", "--ref", "mapped");
+    assertThat(r.code()).as(r.toString()).isZero();
+    r =
+        platform.run(
+            """
+            apiVersion: serving.knative.dev/v1alpha1
+            kind: DomainMapping
+            metadata: {name: missing.mapped.test}
+            spec:
+              ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: nope}
+            """,
+            "apply",
+            "-f",
+            "-");
+    assertThat(r.out())
+        .as(r.toString())
+        .isEqualTo("domainmapping.serving.knative.dev/missing.mapped.test created\n");
+    String path = "/apis/serving.knative.dev/v1beta1/namespaces/%s/domainmappings/%s";
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(
+            () ->
+                Http.resource(platform, path.formatted("other", domain))
+                        .map(CliIT::readyAndReason)
+                        .orElse("")
+                        .equals("False DomainAlreadyClaimed")
+                    && Http.resource(platform, path.formatted("default", "missing.mapped.test"))
+                        .map(CliIT::readyAndReason)
+                        .orElse("")
+                        .equals("False ResolveFailed"));
+    r = platform.cli("domain", "list", "-A");
+    assertThat(r.out().split("\n")[0].split("\\s+"))
+        .containsExactly("NAMESPACE", "NAME", "URL", "READY", "KSVC", "REASON");
+    assertThat(r.out())
+        .containsPattern("default +www.mapped.test +http://www.mapped.test:\\d+ +True +mapped")
+        .containsPattern("other +www.mapped.test .* +False +mapped +DomainAlreadyClaimed")
+        .containsPattern("default +missing.mapped.test .* +False +nope +ResolveFailed");
+
+    r = platform.cli("describe", "dm", "missing.mapped.test");
+    assertThat(r.out())
+        .contains("Kind:        Service")
+        .contains("ResolveFailed")
+        .contains("Service \"nope\" not found.");
+
+    r = platform.cli("domain", "delete", domain);
+    assertThat(r.out())
+        .isEqualTo("Domain mapping 'www.mapped.test' deleted in namespace 'default'.\n");
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> Http.get(platform, domain, "/").statusCode() == 404);
+  }
+
   @Test
   void badFlagsExitNonZeroNamingTheFlag() throws Exception {
     var r = platform.cli("service", "create", "x", "--scale", "a..b", "--cmd", "true", "--no-wait");

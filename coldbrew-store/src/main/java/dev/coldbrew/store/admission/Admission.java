@@ -174,8 +174,8 @@ public final class Admission {
           new FieldError(
               "kind",
               kind.kindName()
-                  + " is managed by the platform (expected: Service, Configuration, Revision or"
-                  + " Route)"));
+                  + " is managed by the platform (expected: Service, Configuration, Revision,"
+                  + " Route or DomainMapping)"));
     }
   }
 

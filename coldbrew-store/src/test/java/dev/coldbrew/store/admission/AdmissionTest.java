@@ -174,7 +174,7 @@ class AdmissionTest {
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining(
             "kind: ServerlessService is managed by the platform (expected: Service,"
-                + " Configuration, Revision or Route)");
+                + " Configuration, Revision, Route or DomainMapping)");
     assertThatThrownBy(() -> admission.delete(Kind.POD_AUTOSCALER, "default", "hello-00001"))
         .isInstanceOf(ValidationException.class);
     assertThat(store.summary()).isEmpty();
@@ -227,5 +227,28 @@ class AdmissionTest {
       assertThatThrownBy(() -> limited.apply(manifest("one", "Again", "")))
           .isInstanceOf(RevisionQuota.Exceeded.class);
     }
+  }
+
+  @Test
+  void anInvalidDomainMappingIsRefusedWithEveryBadFieldAndNothingIsStored() {
+    Resource dm =
+        ResourceCodec.decodeOne(
+            """
+            apiVersion: serving.knative.dev/v1beta1
+            kind: DomainMapping
+            metadata: {name: Foo_bar, namespace: default}
+            spec:
+              ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: hello, namespace: b}
+              tls: {secretName: cert}
+            """);
+    assertThatThrownBy(() -> admission.apply(dm))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("metadata.name: \"Foo_bar\" (expected: a fully qualified domain")
+        .hasMessageContaining(
+            "spec.ref.namespace: \"b\" (expected: \"default\", the DomainMapping's own"
+                + " namespace)")
+        .hasMessageContaining("spec.tls: {secretName: \"cert\"} (expected: unset");
+    assertThat(store.summary()).isEmpty();
+    assertThat(memory.list(Kind.DOMAIN_MAPPING, null).items()).isEmpty();
   }
 }
