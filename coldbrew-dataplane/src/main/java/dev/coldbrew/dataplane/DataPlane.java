@@ -170,6 +170,11 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     registry.updateRevision(config);
   }
 
+  /** As {@link #updateRevision}, for a revision no observer, report or poke may see (Warmup). */
+  void updateQuietRevision(RevisionConfig config) {
+    registry.updateRevision(config, true);
+  }
+
   /** Forgets a revision; requests still held for it get 503. */
   public void removeRevision(NamespacedName revision) {
     registry.removeRevision(revision);

@@ -1,6 +1,5 @@
 package dev.coldbrew.dataplane;
 
-import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.dataplane.queue.ConcurrencyStats;
 import io.netty.channel.EventLoopGroup;
@@ -48,8 +47,10 @@ final class LoadReporter {
   }
 
   /** The revision's first request after a quiet spell: concurrency 1, now. */
-  void poke(NamespacedName revision) {
-    sink.accept(new Stat(revision, clock.millis(), ACTIVATOR, 1, 0, 1, 0));
+  void poke(RevisionState revision) {
+    if (!revision.quiet) {
+      sink.accept(new Stat(revision.key, clock.millis(), ACTIVATOR, 1, 0, 1, 0));
+    }
   }
 
   void report() {
@@ -57,6 +58,10 @@ final class LoadReporter {
     long millis = clock.millis();
     for (InstanceQueue q : registry.queues()) {
       ConcurrencyStats.Report r = q.stats.report(now);
+      RevisionState of = registry.existing(q.revision);
+      if (of != null && of.quiet) {
+        continue;
+      }
       sink.accept(
           new Stat(
               q.revision,
@@ -69,7 +74,7 @@ final class LoadReporter {
     }
     for (RevisionState rev : registry.revisions()) {
       ConcurrencyStats.Report r = rev.activatorStats.report(now);
-      if (r != null) {
+      if (r != null && !rev.quiet) {
         sink.accept(
             new Stat(rev.key, millis, ACTIVATOR, r.averageConcurrency(), 0, r.requestCount(), 0));
       }

@@ -63,9 +63,14 @@ final class RevisionRegistry {
   // ---- revisions
 
   void updateRevision(RevisionConfig config) {
+    updateRevision(config, false);
+  }
+
+  /** As {@link #updateRevision(RevisionConfig)}; a new revision is {@code quiet} or not. */
+  void updateRevision(RevisionConfig config, boolean quiet) {
     RevisionState existing = revisions.get(config.revision());
     if (existing == null) {
-      existing = revisions.computeIfAbsent(config.revision(), k -> newState(config));
+      existing = revisions.computeIfAbsent(config.revision(), k -> newState(config, quiet));
     }
     existing.config = config;
     existing.throttler.updateConcurrency(config.containerConcurrency());
@@ -74,7 +79,9 @@ final class RevisionRegistry {
   void removeRevision(NamespacedName revision) {
     RevisionState state = revisions.remove(revision);
     if (state != null) {
-      observer.revisionRemoved(revision);
+      if (!state.quiet) {
+        observer.revisionRemoved(revision);
+      }
       evictHeld(state, "revision " + revision + " was removed\n");
       updateQueues(state, List.of());
     }
@@ -152,10 +159,10 @@ final class RevisionRegistry {
     if (state != null) {
       return state;
     }
-    return revisions.computeIfAbsent(revision, k -> newState(RevisionConfig.defaults(k)));
+    return revisions.computeIfAbsent(revision, k -> newState(RevisionConfig.defaults(k), false));
   }
 
-  /** The revision's state, or null (tests). */
+  /** The revision's state, or null. */
   RevisionState existing(NamespacedName revision) {
     return revisions.get(revision);
   }
@@ -181,12 +188,15 @@ final class RevisionRegistry {
     }
   }
 
-  private RevisionState newState(RevisionConfig config) {
+  private RevisionState newState(RevisionConfig config, boolean quiet) {
     return new RevisionState(
         config,
         options.maxHeldRequestsPerRevision(),
         nanoTime.getAsLong(),
-        observer.revisionAdded(config.revision()));
+        quiet
+            ? RequestObserver.NONE.revisionAdded(config.revision())
+            : observer.revisionAdded(config.revision()),
+        quiet);
   }
 
   private static void evictHeld(RevisionState state, String body) {

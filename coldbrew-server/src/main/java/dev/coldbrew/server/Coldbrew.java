@@ -9,6 +9,7 @@ import dev.coldbrew.api.validation.ValidationException;
 import dev.coldbrew.controller.ControllerManager;
 import dev.coldbrew.dataplane.DataPlane;
 import dev.coldbrew.dataplane.DataPlaneOptions;
+import dev.coldbrew.dataplane.Warmup;
 import dev.coldbrew.runtime.local.LocalRuntime;
 import dev.coldbrew.runtime.local.LocalRuntimeOptions;
 import dev.coldbrew.server.dashboard.Dashboard;
@@ -29,6 +30,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +45,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Coldbrew implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Coldbrew.class);
+
+  /** Requests per SKS mode of the start-up warm-up, and the most time each warm-up may take. */
+  private static final int WARMUP_REQUESTS = 20;
+
+  private static final Duration WARMUP_BUDGET = Duration.ofSeconds(5);
 
   private final ServerOptions options;
   private final List<AutoCloseable> closeOnStop = new ArrayList<>();
@@ -113,6 +120,7 @@ public final class Coldbrew implements AutoCloseable {
                 .defaultContainerNetwork(options.config().limits().containerNetwork())
                 .build());
     closeOnStop.add(runtime);
+    runtime.warmUp(WARMUP_BUDGET); // the launch path, before anyone subscribes
     runtime.checkContainerEngine(); // logs what it found; container revisions wait for it
     runtime.subscribe(inst -> dataPlane.updateInstances(inst.revision(), inst.ready()));
     runtime.subscribe(telemetry);
@@ -195,6 +203,20 @@ public final class Coldbrew implements AutoCloseable {
         dataDir.resolve(AdminToken.FILE),
         dataDir);
     applyManifests(out);
+    // the request path, once serving, beside everything else: its revision is the data plane's own
+    Thread warmup =
+        new Thread(
+            () -> {
+              Warmup.Result r = Warmup.run(dataPlane, WARMUP_REQUESTS, WARMUP_BUDGET);
+              LOG.debug(
+                  "request path warmed: {}/{} requests in {} ms",
+                  r.ok(),
+                  r.sent(),
+                  r.took().toMillis());
+            },
+            "coldbrew-warmup");
+    warmup.setDaemon(true);
+    warmup.start();
   }
 
   private void applyManifests(PrintStream out) throws IOException {

@@ -334,6 +334,63 @@ public final class LocalRuntime implements InstanceRuntime {
     return launcher.reapOrphans();
   }
 
+  /**
+   * Runs the launch path once, so that the first cold start after the platform starts does not pay
+   * for loading and first running it: a process ({@code /bin/sh}) that writes a line and exits,
+   * started as an instance's run is, its output through the log pump into a log file in a temporary
+   * directory under the data directory (deleted again), then the startup probe against the closed
+   * port it had and against an open one. Nothing is published to subscribers. Blocks for at most
+   * {@code budget}; a warm-up that cannot run is skipped (logged at debug).
+   *
+   * @return whether the process ran, exited 0 and its output was copied
+   */
+  public boolean warmUp(Duration budget) {
+    long deadline = System.nanoTime() + budget.toNanos();
+    java.nio.file.Path dir = null;
+    try {
+      dir = Files.createTempDirectory(options.dataDir(), "warmup-");
+      Revision r = new Revision();
+      r.metadata.namespace = "coldbrew-warmup";
+      r.metadata.name = "warmup-00001";
+      r.metadata.annotations().put(Engine.ANNOTATION, Engine.PROCESS.value());
+      dev.coldbrew.api.model.Container c = new dev.coldbrew.api.model.Container();
+      c.command = List.of("/bin/sh", "-c", "echo warm");
+      r.spec.containers().add(c);
+      RevisionTemplate t = RevisionTemplate.of(r, options);
+      Launched run = launcher.launch(new InstanceLauncher.Spec("warmup-00001-0", t));
+      LogFile out = new LogFile(dir.resolve("warmup.log"), options.logMaxBytes());
+      CompletableFuture<Void> eof = new CompletableFuture<>();
+      logPump.start(run.output(), out, eof);
+      long left = Math.max(1, deadline - System.nanoTime());
+      CompletableFuture.allOf(run.exited(), eof).get(left, TimeUnit.NANOSECONDS);
+      out.close();
+      boolean ran = run.exited().join() == 0;
+      Prober.check(t.readiness(), run); // refused: it has exited
+      try (java.net.ServerSocket open =
+          new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        Prober.check(t.readiness(), "127.0.0.1", open.getLocalPort());
+      }
+      return ran;
+    } catch (Exception e) {
+      log.debug("launch path not warmed: {}", e.toString());
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      return false;
+    } finally {
+      if (dir != null) {
+        try (var files = Files.list(dir)) {
+          for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+            Files.deleteIfExists(f);
+          }
+          Files.deleteIfExists(dir);
+        } catch (IOException | UncheckedIOException e) {
+          log.debug("cannot remove the warm-up's {}: {}", dir, e.toString());
+        }
+      }
+    }
+  }
+
   // ---- the instance lifecycle: "…Locked" methods run under the lock, the others take it ----
 
   private void reconcileLocked(RevisionState s) {

@@ -359,6 +359,21 @@ class LocalRuntimeIT {
   }
 
   @Test
+  void theLaunchPathWarmUpRunsAProcessAndLeavesNothingBehind() throws IOException {
+    LocalRuntime rt = runtime(b -> {});
+    List<RevisionInstances> events = new CopyOnWriteArrayList<>();
+    rt.subscribe(events::add);
+    assertThat(rt.warmUp(Duration.ofSeconds(30))).isTrue();
+    assertThat(events).isEmpty();
+    assertThat(new OrphanRecord(rt.options().dataDir()).read()).isEmpty();
+    try (var files = Files.list(rt.options().dataDir())) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("warmup"));
+    }
+    assertThat(rt.logs().instanceLog("coldbrew-warmup", "warmup-00001", "x").getParent())
+        .doesNotExist();
+  }
+
+  @Test
   void closeStopsEveryInstanceAndClearsTheRecord() {
     LocalRuntime rt = runtime(b -> {});
     Revision rev = revision("closing-00001", Map.of());
