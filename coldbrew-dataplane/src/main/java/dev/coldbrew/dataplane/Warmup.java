@@ -47,11 +47,12 @@ public final class Warmup {
   public record Result(String host, NamespacedName revision, int ok, int sent, Duration took) {}
 
   /**
-   * Warms {@code dataPlane}'s request path with {@code requests} requests in each mode, within
-   * {@code budget} (then it stops where it is). Never throws for a failed request: a warm-up that
-   * could not run says so in its result.
+   * Warms {@code dataPlane}'s request path: {@code cycles} times a request held at zero and
+   * released by an instance, then {@code requests} requests in each mode, within {@code budget}
+   * (then it stops where it is). Never throws for a failed request: a warm-up that could not run
+   * says so in its result.
    */
-  public static Result run(DataPlane dataPlane, int requests, Duration budget) {
+  public static Result run(DataPlane dataPlane, int cycles, int requests, Duration budget) {
     long t0 = System.nanoTime();
     long deadline = t0 + budget.toNanos();
     String id = UUID.randomUUID().toString().replace("-", "");
@@ -62,21 +63,25 @@ public final class Warmup {
       dataPlane.updateQuietRevision(new RevisionConfig(rev, "warmup", "warmup", 0, 10, null, null));
       dataPlane.updateRoutes(Map.of(host, List.of(new RoutingTable.Target(rev, 100))), List.of());
       InetSocketAddress gateway = gatewayAddress(dataPlane);
-      try (Socket held = connect(gateway, deadline)) {
-        send(held, host);
-        counts[1]++;
-        while (dataPlane.heldRequests(rev) == 0 && System.nanoTime() < deadline) {
-          LockSupport.parkNanos(100_000); // the activator has not taken it yet
+      Instance instance = new Instance("warmup-" + id, "127.0.0.1", upstream.port());
+      try (Socket client = connect(gateway, deadline)) {
+        for (int i = 0; i < cycles && System.nanoTime() < deadline; i++) {
+          dataPlane.updateInstances(rev, List.of()); // at zero: the activator holds the next one
+          dataPlane.updateMode(rev, SksMode.PROXY);
+          send(client, host);
+          counts[1]++;
+          while (dataPlane.heldRequests(rev) == 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(50_000); // the activator has not taken it yet
+          }
+          dataPlane.updateInstances(rev, List.of(instance));
+          counts[0] += ok(client, deadline) ? 1 : 0;
         }
-        Instance instance = new Instance("warmup-" + id, "127.0.0.1", upstream.port());
-        dataPlane.updateInstances(rev, List.of(instance));
-        counts[0] += ok(held, deadline) ? 1 : 0;
         for (SksMode mode : List.of(SksMode.PROXY, SksMode.SERVE)) {
           dataPlane.updateMode(rev, mode);
           for (int i = 0; i < requests && System.nanoTime() < deadline; i++) {
-            send(held, host);
+            send(client, host);
             counts[1]++;
-            counts[0] += ok(held, deadline) ? 1 : 0;
+            counts[0] += ok(client, deadline) ? 1 : 0;
           }
         }
       }

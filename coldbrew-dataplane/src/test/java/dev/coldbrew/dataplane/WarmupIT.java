@@ -38,9 +38,10 @@ class WarmupIT {
     dataPlane.observe(observer, true);
     dataPlane.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
-    Warmup.Result r = Warmup.run(dataPlane, 20, Duration.ofSeconds(30));
-    assertThat(r.sent()).isEqualTo(41); // the held one, then 20 in each mode
-    assertThat(r.ok()).isEqualTo(41);
+    Warmup.Result r = Warmup.run(dataPlane, 300, 300, Duration.ofSeconds(30));
+    System.out.println("took " + r.took().toMillis());
+    assertThat(r.sent()).isEqualTo(900); // 300 held ones, then 300 in each mode
+    assertThat(r.ok()).isEqualTo(900);
 
     // neither the observer nor the autoscaler's sink heard of it (pokes and reports)
     assertThat(observer.seen).isEmpty();
@@ -56,7 +57,7 @@ class WarmupIT {
     await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(10)).until(stats::isEmpty);
 
     // a second warm-up (the path is warm now) works the same
-    assertThat(Warmup.run(dataPlane, 5, Duration.ofSeconds(30)).ok()).isEqualTo(11);
+    assertThat(Warmup.run(dataPlane, 3, 5, Duration.ofSeconds(30)).ok()).isEqualTo(13);
     assertThat(observer.seen).hasSize(1);
   }
 
@@ -66,7 +67,7 @@ class WarmupIT {
         new DataPlane(
             DataPlaneOptions.defaults().withBind("127.0.0.1", 0).withEventLoops(1), stats::add);
     // never started: nothing listens on its port
-    Warmup.Result r = Warmup.run(dataPlane, 20, Duration.ofSeconds(2));
+    Warmup.Result r = Warmup.run(dataPlane, 20, 20, Duration.ofSeconds(2));
     assertThat(r.ok()).isZero();
     assertThat(r.took()).isLessThan(Duration.ofSeconds(20));
   }

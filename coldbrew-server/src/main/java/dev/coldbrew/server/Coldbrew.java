@@ -46,8 +46,13 @@ import org.slf4j.LoggerFactory;
 public final class Coldbrew implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Coldbrew.class);
 
-  /** Requests per SKS mode of the start-up warm-up, and the most time each warm-up may take. */
-  private static final int WARMUP_REQUESTS = 20;
+  /**
+   * The start-up warm-up: requests held at zero and released, then requests per SKS mode (enough
+   * for the JIT's first tier to compile the path), and the most time each warm-up may take.
+   */
+  private static final int WARMUP_CYCLES = 200;
+
+  private static final int WARMUP_REQUESTS = 200;
 
   private static final Duration WARMUP_BUDGET = Duration.ofSeconds(5);
 
@@ -207,7 +212,8 @@ public final class Coldbrew implements AutoCloseable {
     Thread warmup =
         new Thread(
             () -> {
-              Warmup.Result r = Warmup.run(dataPlane, WARMUP_REQUESTS, WARMUP_BUDGET);
+              Warmup.Result r =
+                  Warmup.run(dataPlane, WARMUP_CYCLES, WARMUP_REQUESTS, WARMUP_BUDGET);
               LOG.debug(
                   "request path warmed: {}/{} requests in {} ms",
                   r.ok(),
