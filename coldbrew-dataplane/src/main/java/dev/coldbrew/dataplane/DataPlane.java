@@ -146,7 +146,7 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
 
   /**
    * Updates the routing table per host: {@code removed} hosts go, each host of {@code set} takes
-   * its split. Costs O(changed hosts); calls must be ordered (not concurrent).
+   * its split. Costs O(changed hosts); calls for the same host must be ordered (not concurrent).
    *
    * @throws IllegalArgumentException on a bad split, naming the host (then nothing is applied)
    */

@@ -58,8 +58,7 @@ final class LoadReporter {
     long millis = clock.millis();
     for (InstanceQueue q : registry.queues()) {
       ConcurrencyStats.Report r = q.stats.report(now);
-      RevisionState of = registry.existing(q.revision);
-      if (of != null && of.quiet) {
+      if (registry.quiet(q.revision)) {
         continue;
       }
       sink.accept(

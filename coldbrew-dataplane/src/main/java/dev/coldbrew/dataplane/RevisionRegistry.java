@@ -33,6 +33,10 @@ final class RevisionRegistry {
   private final ConcurrentHashMap<NamespacedName, RevisionState> revisions =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, InstanceQueue> queues = new ConcurrentHashMap<>();
+
+  /** The data plane's own revisions (the warm-up's): kept after removal, a few per start-up. */
+  private final java.util.Set<NamespacedName> quietRevisions = ConcurrentHashMap.newKeySet();
+
   private volatile RoutingTable routes = RoutingTable.of(Map.of());
   volatile RequestObserver observer = RequestObserver.NONE;
 
@@ -66,11 +70,17 @@ final class RevisionRegistry {
     updateRevision(config, false);
   }
 
-  /** As {@link #updateRevision(RevisionConfig)}; a new revision is {@code quiet} or not. */
+  /**
+   * As {@link #updateRevision(RevisionConfig)}; a {@code quiet} revision stays quiet for good, also
+   * if a late request makes it anew after its removal.
+   */
   void updateRevision(RevisionConfig config, boolean quiet) {
+    if (quiet) {
+      quietRevisions.add(config.revision());
+    }
     RevisionState existing = revisions.get(config.revision());
     if (existing == null) {
-      existing = revisions.computeIfAbsent(config.revision(), k -> newState(config, quiet));
+      existing = revisions.computeIfAbsent(config.revision(), k -> newState(config));
     }
     existing.config = config;
     existing.throttler.updateConcurrency(config.containerConcurrency());
@@ -159,7 +169,7 @@ final class RevisionRegistry {
     if (state != null) {
       return state;
     }
-    return revisions.computeIfAbsent(revision, k -> newState(RevisionConfig.defaults(k), false));
+    return revisions.computeIfAbsent(revision, k -> newState(RevisionConfig.defaults(k)));
   }
 
   /** The revision's state, or null. */
@@ -188,7 +198,13 @@ final class RevisionRegistry {
     }
   }
 
-  private RevisionState newState(RevisionConfig config, boolean quiet) {
+  /** Whether the revision is one of the data plane's own, which nothing outside may see. */
+  boolean quiet(NamespacedName revision) {
+    return quietRevisions.contains(revision);
+  }
+
+  private RevisionState newState(RevisionConfig config) {
+    boolean quiet = quiet(config.revision());
     return new RevisionState(
         config,
         options.maxHeldRequestsPerRevision(),

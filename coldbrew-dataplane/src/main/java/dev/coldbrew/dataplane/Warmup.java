@@ -88,9 +88,12 @@ public final class Warmup {
     } catch (IOException | RuntimeException e) {
       DataPlane.log.debug("warm-up stopped: {}", e.toString());
     } finally {
-      dataPlane.updateRoutes(Map.of(), List.of(host));
-      dataPlane.updateInstances(rev, List.of());
-      dataPlane.removeRevision(rev);
+      try { // removing the revision ends its queues and what it still holds
+        dataPlane.updateRoutes(Map.of(), List.of(host));
+        dataPlane.removeRevision(rev);
+      } catch (RuntimeException e) { // the data plane closed meanwhile
+        DataPlane.log.debug("warm-up clean-up: {}", e.toString());
+      }
     }
     return new Result(host, rev, counts[0], counts[1], Duration.ofNanos(System.nanoTime() - t0));
   }

@@ -29,20 +29,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The controller against a real cluster (kind, k3s, …): run with {@code KUBECONFIG=… mvn -pl
- * coldbrew-kubernetes -am verify -Pe2e}; skipped without {@code KUBECONFIG}. What the mock cannot
- * show: the API server accepts every object the controller writes (a Service name of 59 characters,
- * so every child name is shortened), the informers, status writes and the scale subresource work on
- * it, and its garbage collector deletes the tree. The in-cluster data plane is a later part, so the
- * Revision's pods never become ready here (their queue image does not exist): the test stops at the
- * objects and Proxy mode, with an activator address it writes itself.
+ * The controller against a real, disposable cluster (kind, k3s, …; not one running Coldbrew, whose
+ * controller would act beside the test's): run with {@code KUBECONFIG=… mvn -pl coldbrew-kubernetes
+ * -am verify -Pe2e}; skipped without {@code KUBECONFIG}. What the mock cannot show: the API server
+ * accepts every object the controller writes (a Service name of 59 characters, so every child name
+ * is shortened), the informers, status writes and the scale subresource work on it, and its garbage
+ * collector deletes the tree. The in-cluster data plane is a later part, so the Revision's pods
+ * never become ready here (their queue image does not exist): the test stops at the objects and
+ * Proxy mode, with an activator address it writes itself.
  */
 class KubernetesControllerE2E {
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final String ACTIVATOR_IP = "10.0.0.9";
-  private static final String NAME = "a-service-name-that-is-long-enough-to-need-shortening-e2e";
+  private static final String NAME =
+      "a-service-name-that-is-long-enough-to-need-shortening-e2e-x"; // 59: its revision is 65
   private static KubernetesClient client;
   private static String ns;
+  private static boolean madeSystemNamespace;
 
   @BeforeAll
   static void connect() throws Exception {
@@ -51,6 +54,7 @@ class KubernetesControllerE2E {
       return;
     }
     ns = E2eCluster.namespace(client);
+    madeSystemNamespace = client.namespaces().withName("coldbrew-system").get() == null;
     E2eCluster.namespace(client, "coldbrew-system");
     client
         .discovery()
@@ -70,13 +74,17 @@ class KubernetesControllerE2E {
   @AfterAll
   static void cleanUp() {
     if (client != null) {
+      // the activator slice the test wrote (Samples names it activator-service-<suffix>)
       client
           .discovery()
           .v1()
           .endpointSlices()
           .inNamespace("coldbrew-system")
-          .withName("activator-service")
+          .withLabel("kubernetes.io/service-name", "activator-service")
           .delete();
+      if (madeSystemNamespace) {
+        client.namespaces().withName("coldbrew-system").delete();
+      }
       E2eCluster.close(client, ns);
     }
   }

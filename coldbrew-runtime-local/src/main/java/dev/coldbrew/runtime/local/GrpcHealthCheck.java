@@ -104,7 +104,8 @@ final class GrpcHealthCheck {
     literal(h, "content-type", "application/grpc");
     literal(h, "te", "trailers");
     literal(h, "user-agent", "kube-probe/coldbrew");
-    literal(h, "grpc-timeout", Math.max(1, timeoutMillis) + "m");
+    literal(
+        h, "grpc-timeout", Math.min(Math.max(1, timeoutMillis), 99_999_999) + "m"); // ≤ 8 digits
 
     byte[] name = service.getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream message = new ByteArrayOutputStream();
@@ -168,7 +169,7 @@ final class GrpcHealthCheck {
         }
       } else if (wire == 2) {
         long[] n = readVarint(body, i, end);
-        if (n == null || n[0] > end - n[1]) {
+        if (n == null || n[0] < 0 || n[0] > end - n[1]) {
           return -1;
         }
         i = (int) (n[1] + n[0]);

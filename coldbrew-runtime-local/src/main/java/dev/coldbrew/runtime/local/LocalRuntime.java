@@ -347,6 +347,8 @@ public final class LocalRuntime implements InstanceRuntime {
   public boolean warmUp(Duration budget) {
     long deadline = System.nanoTime() + budget.toNanos();
     java.nio.file.Path dir = null;
+    Launched run = null;
+    LogFile out = null;
     try {
       dir = Files.createTempDirectory(options.dataDir(), "warmup-");
       Revision r = new Revision();
@@ -357,13 +359,12 @@ public final class LocalRuntime implements InstanceRuntime {
       c.command = List.of("/bin/sh", "-c", "echo warm");
       r.spec.containers().add(c);
       RevisionTemplate t = RevisionTemplate.of(r, options);
-      Launched run = launcher.launch(new InstanceLauncher.Spec("warmup-00001-0", t));
-      LogFile out = new LogFile(dir.resolve("warmup.log"), options.logMaxBytes());
+      run = launcher.launch(new InstanceLauncher.Spec("warmup-00001-0", t));
+      out = new LogFile(dir.resolve("warmup.log"), options.logMaxBytes());
       CompletableFuture<Void> eof = new CompletableFuture<>();
       logPump.start(run.output(), out, eof);
       long left = Math.max(1, deadline - System.nanoTime());
       CompletableFuture.allOf(run.exited(), eof).get(left, TimeUnit.NANOSECONDS);
-      out.close();
       boolean ran = run.exited().join() == 0;
       Prober.check(t.readiness(), run); // refused: it has exited
       try (java.net.ServerSocket open =
@@ -378,6 +379,12 @@ public final class LocalRuntime implements InstanceRuntime {
       }
       return false;
     } finally {
+      if (run != null && !run.exited().isDone()) {
+        run.kill(); // out of time
+      }
+      if (out != null) {
+        out.close();
+      }
       if (dir != null) {
         try (var files = Files.list(dir)) {
           for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
