@@ -463,7 +463,9 @@ final class RevisionValidator {
     JsonNode p = g.path("port");
     if (!p.isMissingNode() && !p.isNull()) {
       if (!p.isIntegralNumber() || p.asLong() < 0 || p.asLong() > 65535) {
-        errors.add(FieldError.invalid(path + ".port", p, "a port number, 1..65535"));
+        errors.add(
+            FieldError.invalid(
+                path + ".port", p, "a port number, 1..65535, or 0 for the container port"));
       } else if (ctx.localRuntime() && p.asLong() != 0 && p.asLong() != port) {
         errors.add(
             FieldError.invalid(

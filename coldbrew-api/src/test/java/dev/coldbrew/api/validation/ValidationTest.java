@@ -449,12 +449,12 @@ class ValidationTest {
             "grpc probe with a port out of range",
             withContainer("livenessProbe: {grpc: {port: 70000}}"),
             "spec.template.spec.containers[0].livenessProbe.grpc.port",
-            "70000 (expected: a port number, 1..65535)"),
+            "70000 (expected: a port number, 1..65535, or 0 for the container port)"),
         invalid(
             "grpc probe with a named port",
             withContainer("livenessProbe: {grpc: {port: http}}"),
             "spec.template.spec.containers[0].livenessProbe.grpc.port",
-            "\"http\" (expected: a port number, 1..65535)"),
+            "\"http\" (expected: a port number, 1..65535, or 0 for the container port)"),
         invalid(
             "grpc probe with a service that is not a string",
             withContainer("readinessProbe: {grpc: {service: [a]}}"),
