@@ -126,7 +126,31 @@ final class MockApiServer implements AutoCloseable {
     admin = client(ADMIN_AGENT);
     if (withCrds) {
       for (CustomResourceDefinition crd : Crds.kinds().stream().map(Crds::of).toList()) {
+        createRetryingRefusedConnections(crd);
+      }
+    }
+  }
+
+  /**
+   * Creates a CRD, trying again (at most 5 times, 100 ms apart) while the just-started server
+   * refuses the connection: seen once in a full build, the first request of a set-up refused right
+   * after the mock reported it was listening. The tests' own clients never retry.
+   */
+  private void createRetryingRefusedConnections(CustomResourceDefinition crd) {
+    for (int attempt = 1; ; attempt++) {
+      try {
         admin.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+          root = root.getCause();
+        }
+        if (!(root instanceof java.net.ConnectException) || attempt == 5) {
+          throw e;
+        }
+        System.err.println("mock API server refused the connection; trying again: " + root);
+        java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
       }
     }
   }
