@@ -1,11 +1,11 @@
 package dev.coldbrew.api.config;
 
 import dev.coldbrew.api.validation.FieldError;
+import dev.coldbrew.api.validation.Names;
 import dev.coldbrew.api.validation.ValidationException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Knative's {@code config-domain} ConfigMap: the domain Route hosts are made under ({@code
@@ -16,8 +16,6 @@ import java.util.regex.Pattern;
  * @param domain the domain, {@code localhost} by default (it resolves to loopback)
  */
 public record DomainConfig(String domain) {
-  private static final Pattern DNS1123_SUBDOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
   /** The default: {@code localhost}. */
   public static DomainConfig defaults() {
@@ -39,7 +37,7 @@ public record DomainConfig(String domain) {
         continue;
       }
       String path = section + "." + key;
-      if (key.length() > 253 || !DNS1123_SUBDOMAIN.matcher(key).matches() || labelTooLong(key)) {
+      if (!Names.isDnsName(key)) {
         errors.add(
             FieldError.invalid(
                 path, key, "a domain name: lowercase DNS labels of at most 63 chars"));
@@ -59,14 +57,5 @@ public record DomainConfig(String domain) {
       throw new ValidationException(errors);
     }
     return domains.isEmpty() ? defaults() : new DomainConfig(domains.get(0));
-  }
-
-  private static boolean labelTooLong(String domain) {
-    for (String label : domain.split("\\.")) {
-      if (label.length() > 63) {
-        return true;
-      }
-    }
-    return false;
   }
 }

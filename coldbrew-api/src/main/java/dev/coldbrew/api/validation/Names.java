@@ -50,9 +50,9 @@ public final class Names {
           + " digits and '-', starting and ending with a letter or digit) joined by '.', at most"
           + " 253 characters, such as www.example.com";
 
-  /** A fully qualified domain name, as Kubernetes' {@code IsFullyQualifiedDomainName}. */
-  static boolean isDomain(String s) {
-    if (s.indexOf('.') < 0 || !isDns1123Subdomain(s)) {
+  /** A DNS name: a DNS-1123 subdomain each of whose labels has at most 63 characters. */
+  public static boolean isDnsName(String s) {
+    if (!isDns1123Subdomain(s)) {
       return false;
     }
     for (String label : s.split("\\.")) {
@@ -61,6 +61,11 @@ public final class Names {
       }
     }
     return true;
+  }
+
+  /** A fully qualified domain name, as Kubernetes' {@code IsFullyQualifiedDomainName}. */
+  static boolean isDomain(String s) {
+    return s.indexOf('.') >= 0 && isDnsName(s);
   }
 
   /** A label or annotation key: an optional DNS-1123 subdomain prefix and "/", then a name. */
