@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * DomainMapping → its domain in the gateway, serving its target's traffic (Knative's {@code
@@ -53,11 +52,8 @@ final class DomainMappingReconciler extends KindReconciler<DomainMapping> {
   /** domain → the mapping it is published for, and the split; guarded by this. */
   private final Map<String, Published> published = new HashMap<>();
 
-  /** "Kind/ns/name" of a Service or Route → the mappings that reference it. */
-  private final Map<String, Set<NamespacedName>> dependents = new ConcurrentHashMap<>();
-
-  /** mapping → the "Kind/ns/name" keys it is listed under in {@link #dependents}. */
-  private final Map<NamespacedName, Set<String>> tracked = new ConcurrentHashMap<>();
+  /** What each resource of this kind references, to re-queue it on their changes. */
+  private final References references = new References();
 
   private record Published(NamespacedName mapping, List<Networking.Split> split) {}
 
@@ -68,8 +64,7 @@ final class DomainMappingReconciler extends KindReconciler<DomainMapping> {
 
   /** The mappings whose target is this Service or Route. */
   Set<NamespacedName> mappingsReferencing(Resource r) {
-    return dependents.getOrDefault(
-        dependencyKey(r.resourceKind(), r.metadata.namespace, r.metadata.name), Set.of());
+    return references.of(r);
   }
 
   /** Every mapping of this domain, in any namespace (a claim may pass between them). */
@@ -112,7 +107,7 @@ final class DomainMappingReconciler extends KindReconciler<DomainMapping> {
   @Override
   protected void finalizeKind(NamespacedName key) {
     unpublish(key.name(), key);
-    untrack(key);
+    references.clear(key);
   }
 
   /** Whether {@code dm} holds its domain (see the class comment). */
@@ -145,15 +140,15 @@ final class DomainMappingReconciler extends KindReconciler<DomainMapping> {
     var ref = dm.spec == null ? null : dm.spec.ref;
     String ns = dm.metadata.namespace;
     boolean service = ref != null && Kind.SERVICE.kindName().equals(ref.kind);
-    untrack(key);
+    references.clear(key);
     if (ref == null || ref.name == null) { // only a write that bypassed validation (kubectl)
       st.markReferenceNotResolved("spec.ref names no Service or Route.", ctx.clock());
       return null;
     }
     if (service) {
-      track(Kind.SERVICE, ns, ref.name, key);
+      references.add(Kind.SERVICE, ns, ref.name, key);
     }
-    track(Kind.ROUTE, ns, ref.name, key);
+    references.add(Kind.ROUTE, ns, ref.name, key);
     String target = ref.kind + " \"" + ref.name + "\"";
     if (service && ctx.get(Kind.SERVICE, ns, ref.name).isEmpty()) {
       st.markReferenceNotResolved(target + " not found.", ctx.clock());
@@ -198,27 +193,5 @@ final class DomainMappingReconciler extends KindReconciler<DomainMapping> {
       published.remove(domain);
       networking.domainsChanged(Map.of(), Set.of(domain));
     }
-  }
-
-  private void track(Kind kind, String ns, String name, NamespacedName mapping) {
-    String dependency = dependencyKey(kind, ns, name);
-    dependents.computeIfAbsent(dependency, k -> ConcurrentHashMap.newKeySet()).add(mapping);
-    tracked.computeIfAbsent(mapping, k -> ConcurrentHashMap.newKeySet()).add(dependency);
-  }
-
-  private void untrack(NamespacedName mapping) {
-    Set<String> keys = tracked.remove(mapping);
-    if (keys != null) {
-      for (String k : keys) {
-        Set<NamespacedName> mappings = dependents.get(k);
-        if (mappings != null) {
-          mappings.remove(mapping);
-        }
-      }
-    }
-  }
-
-  private static String dependencyKey(Kind kind, String ns, String name) {
-    return kind.kindName() + "/" + ns + "/" + name;
   }
 }

@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Route → resolved traffic and routing entries. Each target resolves to a Ready revision: a named
@@ -33,11 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class RouteReconciler extends KindReconciler<Route> {
   private final RoutePublisher publisher;
 
-  /** "Kind/ns/name" of a configuration or revision → the routes that reference it. */
-  private final Map<String, Set<NamespacedName>> dependents = new ConcurrentHashMap<>();
-
-  /** route → the "Kind/ns/name" keys it is listed under in {@link #dependents}. */
-  private final Map<NamespacedName, Set<String>> tracked = new ConcurrentHashMap<>();
+  /** What each resource of this kind references, to re-queue it on their changes. */
+  private final References references = new References();
 
   RouteReconciler(ControllerContext ctx, Networking networking) {
     super(ctx, Kind.ROUTE);
@@ -46,14 +42,13 @@ final class RouteReconciler extends KindReconciler<Route> {
 
   /** The routes whose resolution depends on this configuration or revision. */
   Set<NamespacedName> routesReferencing(Resource r) {
-    return dependents.getOrDefault(
-        dependencyKey(r.resourceKind(), r.metadata.namespace, r.metadata.name), Set.of());
+    return references.of(r);
   }
 
   @Override
   protected void finalizeKind(NamespacedName key) {
     publisher.remove(key);
-    untrack(key);
+    references.clear(key);
   }
 
   @Override
@@ -72,13 +67,13 @@ final class RouteReconciler extends KindReconciler<Route> {
     // reported but does not hold back the rest of the split, as a missing one with traffic does.
     boolean blocked = false;
     Set<String> configs = new HashSet<>();
-    untrack(key);
+    references.clear(key);
     for (TrafficTarget t :
         route.spec.traffic == null ? List.<TrafficTarget>of() : route.spec.traffic) {
       TrafficTarget r = new TrafficTarget(t);
       r.configurationName = null;
       if (t.revisionName != null) {
-        track(Kind.REVISION, ns, t.revisionName, key);
+        references.add(Kind.REVISION, ns, t.revisionName, key);
         Revision rev = ctx.<Revision>get(Kind.REVISION, ns, t.revisionName).orElse(null);
         if (rev == null) {
           blocked |= t.percent != null && t.percent > 0;
@@ -108,7 +103,7 @@ final class RouteReconciler extends KindReconciler<Route> {
         }
       } else {
         String cfgName = t.configurationName;
-        track(Kind.CONFIGURATION, ns, cfgName, key);
+        references.add(Kind.CONFIGURATION, ns, cfgName, key);
         configs.add(cfgName);
         Configuration cfg = ctx.<Configuration>get(Kind.CONFIGURATION, ns, cfgName).orElse(null);
         String latest =
@@ -135,7 +130,7 @@ final class RouteReconciler extends KindReconciler<Route> {
                               + "\" is waiting for a Revision to become ready.");
           continue;
         }
-        track(Kind.REVISION, ns, latest, key);
+        references.add(Kind.REVISION, ns, latest, key);
         r.revisionName = latest;
         r.latestRevision = true;
       }
@@ -177,29 +172,6 @@ final class RouteReconciler extends KindReconciler<Route> {
 
   private static Problem first(Problem have, boolean failed, String reason, String message) {
     return have != null ? have : new Problem(failed, reason, message);
-  }
-
-  private void track(Kind kind, String ns, String name, NamespacedName route) {
-    String dependency = dependencyKey(kind, ns, name);
-    dependents.computeIfAbsent(dependency, k -> ConcurrentHashMap.newKeySet()).add(route);
-    tracked.computeIfAbsent(route, k -> ConcurrentHashMap.newKeySet()).add(dependency);
-  }
-
-  /** Forgets what the route referenced: O(its references), not O(all references). */
-  private void untrack(NamespacedName route) {
-    Set<String> keys = tracked.remove(route);
-    if (keys != null) {
-      for (String k : keys) {
-        Set<NamespacedName> routes = dependents.get(k);
-        if (routes != null) {
-          routes.remove(route);
-        }
-      }
-    }
-  }
-
-  private static String dependencyKey(Kind kind, String ns, String name) {
-    return kind.kindName() + "/" + ns + "/" + name;
   }
 
   /** Identical (tag, revision, latestRevision) targets merged by adding percents. */
