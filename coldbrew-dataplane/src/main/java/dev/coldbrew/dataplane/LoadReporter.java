@@ -1,5 +1,6 @@
 package dev.coldbrew.dataplane;
 
+import dev.coldbrew.api.model.NamespacedName;
 import dev.coldbrew.api.stats.Stat;
 import dev.coldbrew.dataplane.queue.ConcurrencyStats;
 import io.netty.channel.EventLoopGroup;
@@ -47,9 +48,9 @@ final class LoadReporter {
   }
 
   /** The revision's first request after a quiet spell: concurrency 1, now. */
-  void poke(RevisionState revision) {
-    if (!revision.quiet) {
-      sink.accept(new Stat(revision.key, clock.millis(), ACTIVATOR, 1, 0, 1, 0));
+  void poke(NamespacedName revision) {
+    if (!registry.quiet(revision)) {
+      sink.accept(new Stat(revision, clock.millis(), ACTIVATOR, 1, 0, 1, 0));
     }
   }
 
@@ -73,7 +74,7 @@ final class LoadReporter {
     }
     for (RevisionState rev : registry.revisions()) {
       ConcurrencyStats.Report r = rev.activatorStats.report(now);
-      if (r != null && !rev.quiet) {
+      if (r != null && !registry.quiet(rev.key)) {
         sink.accept(
             new Stat(rev.key, millis, ACTIVATOR, r.averageConcurrency(), 0, r.requestCount(), 0));
       }

@@ -80,7 +80,7 @@ final class ProxiedRequest extends UpstreamExchange
     inActivator = true;
     atZero = rev.ready.length == 0;
     if (rev.activatorStats.requestIn(gw.nanoTime())) {
-      gw.reporter.poke(rev);
+      gw.reporter.poke(rev.key);
     }
     hold(null);
   }

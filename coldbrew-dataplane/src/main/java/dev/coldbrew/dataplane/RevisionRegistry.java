@@ -89,7 +89,7 @@ final class RevisionRegistry {
   void removeRevision(NamespacedName revision) {
     RevisionState state = revisions.remove(revision);
     if (state != null) {
-      if (!state.quiet) {
+      if (!quiet(revision)) {
         observer.revisionRemoved(revision);
       }
       evictHeld(state, "revision " + revision + " was removed\n");
@@ -172,7 +172,7 @@ final class RevisionRegistry {
     return revisions.computeIfAbsent(revision, k -> newState(RevisionConfig.defaults(k)));
   }
 
-  /** The revision's state, or null. */
+  /** The revision's state, or null (tests). */
   RevisionState existing(NamespacedName revision) {
     return revisions.get(revision);
   }
@@ -204,15 +204,13 @@ final class RevisionRegistry {
   }
 
   private RevisionState newState(RevisionConfig config) {
-    boolean quiet = quiet(config.revision());
+
     return new RevisionState(
         config,
         options.maxHeldRequestsPerRevision(),
         nanoTime.getAsLong(),
-        quiet
-            ? RequestObserver.NONE.revisionAdded(config.revision())
-            : observer.revisionAdded(config.revision()),
-        quiet);
+        (quiet(config.revision()) ? RequestObserver.NONE : observer)
+            .revisionAdded(config.revision()));
   }
 
   private static void evictHeld(RevisionState state, String body) {

@@ -23,12 +23,6 @@ final class RevisionState {
   final ActivatorStats activatorStats;
   final RequestObserver.Recorder recorder;
 
-  /**
-   * A revision of the data plane's own (the start-up warm-up): no observer hears of it and no load
-   * report or poke for it leaves the data plane.
-   */
-  final boolean quiet;
-
   /** The gateway's rate-limited log of each answer it made for this revision, made on first use. */
   final AtomicReferenceArray<RateLimitedLog> answerLogs =
       new AtomicReferenceArray<>(GatewayAnswer.values().length);
@@ -40,18 +34,13 @@ final class RevisionState {
   private int roundRobin;
 
   RevisionState(
-      RevisionConfig config,
-      int maxHeld,
-      long nowNanos,
-      RequestObserver.Recorder recorder,
-      boolean quiet) {
+      RevisionConfig config, int maxHeld, long nowNanos, RequestObserver.Recorder recorder) {
     this.key = config.revision();
     this.config = config;
     this.throttler =
         new Throttler(config.containerConcurrency(), maxHeld, ThreadLocalRandom.current());
     this.activatorStats = new ActivatorStats(nowNanos);
     this.recorder = recorder;
-    this.quiet = quiet;
   }
 
   /** Serve mode's choice among ready instances: round robin (a racy counter is fine). */
