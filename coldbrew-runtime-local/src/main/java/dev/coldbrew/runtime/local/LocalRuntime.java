@@ -337,20 +337,20 @@ public final class LocalRuntime implements InstanceRuntime {
   /**
    * Runs the launch path once, so that the first cold start after the platform starts does not pay
    * for loading and first running it: a process ({@code /bin/sh}) that writes a line and exits,
-   * started as an instance's run is, its output through the log pump into a log file in a temporary
-   * directory under the data directory (deleted again), then the startup probe against the closed
-   * port it had and against an open one. Nothing is published to subscribers. Blocks for at most
-   * {@code budget}; a warm-up that cannot run is skipped (logged at debug).
+   * started as an instance's run is, its output through the log pump into a temporary log file in
+   * the data directory (deleted again), then the startup probe against the closed port it had and
+   * against an open one. Nothing is published to subscribers. Blocks for at most {@code budget}; a
+   * warm-up that cannot run is skipped (logged at debug).
    *
    * @return whether the process ran, exited 0 and its output was copied
    */
   public boolean warmUp(Duration budget) {
     long deadline = System.nanoTime() + budget.toNanos();
-    java.nio.file.Path dir = null;
+    java.nio.file.Path file = null;
     Launched run = null;
     LogFile out = null;
     try {
-      dir = Files.createTempDirectory(options.dataDir(), "warmup-");
+      file = Files.createTempFile(options.dataDir(), "warmup-", ".log");
       Revision r = new Revision();
       r.metadata.namespace = "coldbrew-warmup";
       r.metadata.name = "warmup-00001";
@@ -360,7 +360,7 @@ public final class LocalRuntime implements InstanceRuntime {
       r.spec.containers().add(c);
       RevisionTemplate t = RevisionTemplate.of(r, options);
       run = launcher.launch(new InstanceLauncher.Spec("warmup-00001-0", t));
-      out = new LogFile(dir.resolve("warmup.log"), options.logMaxBytes());
+      out = new LogFile(file, options.logMaxBytes());
       CompletableFuture<Void> eof = new CompletableFuture<>();
       logPump.start(run.output(), out, eof);
       long left = Math.max(1, deadline - System.nanoTime());
@@ -385,14 +385,11 @@ public final class LocalRuntime implements InstanceRuntime {
       if (out != null) {
         out.close();
       }
-      if (dir != null) {
-        try (var files = Files.list(dir)) {
-          for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
-            Files.deleteIfExists(f);
-          }
-          Files.deleteIfExists(dir);
-        } catch (IOException | UncheckedIOException e) {
-          log.debug("cannot remove the warm-up's {}: {}", dir, e.toString());
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException e) {
+          log.debug("cannot remove the warm-up's {}: {}", file, e.toString());
         }
       }
     }
