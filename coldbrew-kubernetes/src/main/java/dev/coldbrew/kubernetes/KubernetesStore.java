@@ -243,11 +243,8 @@ public final class KubernetesStore implements Store {
 
   private void start(Duration timeout) {
     for (Kind k : Kind.values()) {
-      var op = client.genericKubernetesResources(ClusterKinds.context(k)).inAnyNamespace();
       SharedIndexInformer<GenericKubernetesResource> informer =
-          k == Kind.ENDPOINTS
-              ? op.withLabel(ENDPOINTS_LABEL).runnableInformer(0)
-              : op.runnableInformer(0);
+          collection(k, null).runnableInformer(0);
       Handler h = new Handler(k);
       informer.exceptionHandler(
           (started, t) -> {
