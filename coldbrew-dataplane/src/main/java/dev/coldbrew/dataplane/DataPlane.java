@@ -223,6 +223,11 @@ public final class DataPlane implements InstanceDrainer, AutoCloseable {
     return serving != null ? serving : List.of(activatorAddress());
   }
 
+  /** The address the gateway binds. */
+  String bindHost() {
+    return options.bindHost();
+  }
+
   /** Where the activator listens: the gateway itself ({@code bindHost:port}). */
   public String activatorAddress() {
     return options.bindHost() + ":" + (port >= 0 ? port : options.port());

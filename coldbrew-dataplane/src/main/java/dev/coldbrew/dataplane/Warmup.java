@@ -99,9 +99,7 @@ public final class Warmup {
   }
 
   private static InetSocketAddress gatewayAddress(DataPlane dataPlane) throws IOException {
-    String bind = dataPlane.activatorAddress();
-    String hostPart = bind.substring(0, bind.lastIndexOf(':'));
-    InetAddress a = InetAddress.getByName(hostPart);
+    InetAddress a = InetAddress.getByName(dataPlane.bindHost());
     if (a.isAnyLocalAddress()) {
       a = InetAddress.getLoopbackAddress();
     }
