@@ -6,8 +6,8 @@ import dev.coldbrew.cli.ApiException;
 import dev.coldbrew.cli.ClientCommand;
 import dev.coldbrew.cli.UsageException;
 import dev.coldbrew.cli.UserException;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -58,15 +58,14 @@ public class DomainCommand {
      * The API's refusal, each cause under {@code spec.ref} or {@code spec.tls} said as its flag.
      */
     ApiException explain(ApiException e) {
-      List<ApiException.Cause> causes = new ArrayList<>();
-      for (ApiException.Cause c : e.causes()) {
-        String flag =
-            ref != null && c.field().startsWith("spec.ref")
-                ? "--ref " + ref
-                : tls != null && c.field().startsWith("spec.tls") ? "--tls " + tls : null;
-        causes.add(flag == null ? c : new ApiException.Cause(flag, c.field() + ": " + c.message()));
+      Map<String, String> flagOf = new HashMap<>();
+      if (ref != null) {
+        flagOf.put("spec.ref", "--ref " + ref);
       }
-      return new ApiException(e.code(), e.reason(), e.getMessage(), causes);
+      if (tls != null) {
+        flagOf.put("spec.tls", "--tls " + tls);
+      }
+      return e.byFlag(flagOf, field -> field);
     }
   }
 

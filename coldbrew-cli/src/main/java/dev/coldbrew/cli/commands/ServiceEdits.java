@@ -286,28 +286,7 @@ public class ServiceEdits {
    * >= min-scale (5) or 0)}; other errors as they are.
    */
   ApiException explain(ApiException e) {
-    if (e.causes().isEmpty() || flagOf.isEmpty()) {
-      return e;
-    }
-    List<ApiException.Cause> causes = new ArrayList<>();
-    for (ApiException.Cause c : e.causes()) {
-      String flag = null;
-      String path = null;
-      for (var f : flagOf.entrySet()) {
-        String p = f.getKey();
-        boolean within =
-            c.field().equals(p) || c.field().startsWith(p + ".") || c.field().startsWith(p + "[");
-        if (within && (path == null || p.length() > path.length())) {
-          flag = f.getValue();
-          path = p;
-        }
-      }
-      causes.add(
-          flag == null
-              ? c
-              : new ApiException.Cause(flag, shortField(c.field()) + ": " + c.message()));
-    }
-    return new ApiException(e.code(), e.reason(), e.getMessage(), causes);
+    return e.byFlag(flagOf, ServiceEdits::shortField);
   }
 
   /** An annotation's or label's key, or a field's last segment: what the flag is known by. */
