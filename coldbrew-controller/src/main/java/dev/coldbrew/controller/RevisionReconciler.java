@@ -352,10 +352,7 @@ final class RevisionReconciler extends KindReconciler<Revision> {
   }
 
   private static String protocol(Revision rev) {
-    var c = rev.spec.container();
-    return c != null && c.ports != null && !c.ports.isEmpty() && "h2c".equals(c.ports.get(0).name)
-        ? "h2c"
-        : "http1";
+    return rev.spec.h2c() ? "h2c" : "http1";
   }
 
   /** Name, namespace, labels and owner of a revision's child. */

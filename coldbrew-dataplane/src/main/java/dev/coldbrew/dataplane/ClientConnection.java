@@ -9,6 +9,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -46,7 +49,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   final Gateway gateway;
   final ConnectionTracker loop;
+
+  /** The HTTP/1.1 decoder; null on an HTTP/2 stream (one request, framed by the stream). */
   final StrictRequestDecoder decoder;
+
   Channel channel;
 
   /** The request whose response is not finished; null while the connection waits for a head. */
@@ -100,6 +106,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    loop.remove(this); // the connection turned out to speak HTTP/2: its streams are connections
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     loop.remove(this);
     dropPipelined();
@@ -130,7 +141,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     ProxiedRequest r = reading;
     if (r != null) {
       r.clientReadComplete();
-      if (reading != null) {
+      if (reading != null && decoder != null) {
         // a body is still expected: acknowledge what came now, so a client that sent its head and
         // body in two segments with Nagle's algorithm on is not held up by a delayed ACK
         gateway.transport.quickAck(channel);
@@ -153,6 +164,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void dispatch(Object msg) {
+    if (decoder == null && msg instanceof FullHttpRequest full) { // a stream ended with its headers
+      dispatch(
+          new DefaultHttpRequest(
+              full.protocolVersion(), full.method(), full.uri(), full.headers()));
+      dispatch(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+      return;
+    }
     if (msg instanceof HttpRequest head) {
       if (closing) {
         ReferenceCountUtil.release(msg);
@@ -216,7 +234,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   /** Nothing more is decoded, not even the rest of the current request. */
   void stopReading() {
     closing = true;
-    decoder.stop();
+    if (decoder != null) {
+      decoder.stop();
+    }
     dropPipelined();
   }
 
@@ -238,9 +258,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     channel.close();
   }
 
-  /** Closes once everything written so far has been sent. */
+  /** Closes once everything written so far has been sent (a stream: resets it, if still open). */
   void closeAfterFlush() {
+    if (decoder == null) {
+      channel.flush();
+      channel.close();
+      return;
+    }
     channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** Whether this is a stream of an HTTP/2 connection. */
+  boolean http2() {
+    return decoder == null;
   }
 
   void pause(int reason) {

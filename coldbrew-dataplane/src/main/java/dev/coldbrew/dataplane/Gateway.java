@@ -8,6 +8,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -15,6 +17,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -159,10 +162,17 @@ final class Gateway {
               @Override
               protected void initChannel(SocketChannel ch) {
                 StrictRequestDecoder decoder = new StrictRequestDecoder(requestDecoder);
+                ConnectionTracker tracker = tracker(ch.eventLoop());
                 ch.pipeline()
-                    .addLast(decoder)
-                    .addLast(new HttpResponseEncoder())
-                    .addLast(new ClientConnection(Gateway.this, tracker(ch.eventLoop()), decoder));
+                    .addLast(
+                        Http2.sniffer(
+                            http2Streams(tracker),
+                            options.maxHeaderSize(),
+                            options.headerReadTimeout().toNanos(),
+                            HTTP1))
+                    .addLast(HTTP1.get(0), decoder)
+                    .addLast(HTTP1.get(1), new HttpResponseEncoder())
+                    .addLast(HTTP1.get(2), new ClientConnection(Gateway.this, tracker, decoder));
               }
             })
         .bind(host, port)
@@ -178,6 +188,20 @@ final class Gateway {
                 then.run();
               }
             });
+  }
+
+  /** The names of a connection's HTTP/1.1 handlers, which HTTP/2's replace. */
+  private static final List<String> HTTP1 = List.of("http1-decoder", "http1-encoder", "http1");
+
+  /** Makes each stream of a client's HTTP/2 connection a connection of the request path's. */
+  private ChannelInitializer<Http2StreamChannel> http2Streams(ConnectionTracker tracker) {
+    return new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Http2StreamChannel ch) {
+        Http2.clientStream(ch.pipeline());
+        ch.pipeline().addLast(new ClientConnection(Gateway.this, tracker, null));
+      }
+    };
   }
 
   private int boundPort() {
@@ -344,6 +368,14 @@ final class Gateway {
             && scan.transferEncodings == 0
             && length == 0
             && "websocket".equalsIgnoreCase(upgrade);
+    // HTTP/2: the names Netty's conversion adds are not headers; TE (hop-by-hop) passes as
+    // "trailers" only, which gRPC servers look for
+    boolean http2 = rev.config.http2();
+    boolean teTrailers =
+        http2 && h.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
+    if (http2 || conn.http2()) {
+      Http2.dropExtensionHeaders(h);
+    }
     headers.rewriteRequest(
         h,
         scan,
@@ -351,6 +383,9 @@ final class Gateway {
         webSocket ? upgrade : null,
         conn.clientAddress,
         conn.forwardedNode);
+    if (teTrailers) {
+      h.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+    }
     head.setProtocolVersion(HttpVersion.HTTP_1_1);
     RequestContext context =
         RequestContext.of(

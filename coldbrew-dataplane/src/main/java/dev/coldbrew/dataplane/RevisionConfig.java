@@ -16,6 +16,8 @@ import dev.coldbrew.api.model.NamespacedName;
  *     response byte; null or 0 = disabled
  * @param idleTimeoutSeconds {@code spec.idleTimeoutSeconds}: with no byte either way; null or 0 =
  *     disabled
+ * @param http2 the app speaks HTTP/2 in cleartext (its container port is named {@code h2c}): each
+ *     request is a stream on a shared connection to the instance, not a connection of its own
  */
 public record RevisionConfig(
     NamespacedName revision,
@@ -24,7 +26,8 @@ public record RevisionConfig(
     int containerConcurrency,
     int timeoutSeconds,
     Integer responseStartTimeoutSeconds,
-    Integer idleTimeoutSeconds) {
+    Integer idleTimeoutSeconds,
+    boolean http2) {
 
   public RevisionConfig {
     if (revision == null) {
@@ -45,6 +48,26 @@ public record RevisionConfig(
       throw new IllegalArgumentException(
           "idleTimeoutSeconds: " + idleTimeoutSeconds + " (expected: >= 0)");
     }
+  }
+
+  /** An HTTP/1.1 revision. */
+  public RevisionConfig(
+      NamespacedName revision,
+      String serviceName,
+      String configurationName,
+      int containerConcurrency,
+      int timeoutSeconds,
+      Integer responseStartTimeoutSeconds,
+      Integer idleTimeoutSeconds) {
+    this(
+        revision,
+        serviceName,
+        configurationName,
+        containerConcurrency,
+        timeoutSeconds,
+        responseStartTimeoutSeconds,
+        idleTimeoutSeconds,
+        false);
   }
 
   /** A revision with Knative's defaults: cc 0, timeout 300 s, no response-start or idle limit. */

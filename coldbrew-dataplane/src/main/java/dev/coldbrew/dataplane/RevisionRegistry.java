@@ -235,6 +235,7 @@ final class RevisionRegistry {
                           inst,
                           state.key,
                           cc,
+                          state.config.http2(),
                           options.queueDepthPerConcurrency(),
                           options.eventLoops(),
                           nanoTime.getAsLong()));

@@ -7,11 +7,12 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * One pooled connection to an instance, as the last handler of its channel (after Netty's HTTP
- * client codec): it hands the decoded response to the request it is lent to ({@link #exchange}) and
- * tells the {@link UpstreamPool} when it closes. After a read that left the response incomplete it
- * re-arms {@code TCP_QUICKACK}, so an app that writes its head and body in two segments with
- * Nagle's algorithm on is not held up by this side's delayed ACK (40 ms per request otherwise).
+ * One pooled connection to an instance, or one HTTP/2 stream to it ({@link #link}), as the last
+ * handler of its channel (after Netty's HTTP client codec, or the stream's frame-to-message codec):
+ * it hands the decoded response to the request it is lent to ({@link #exchange}) and tells the
+ * {@link UpstreamPool} when it closes. After a read that left the response incomplete it re-arms
+ * {@code TCP_QUICKACK}, so an app that writes its head and body in two segments with Nagle's
+ * algorithm on is not held up by this side's delayed ACK (40 ms per request otherwise).
  *
  * <p>Confined to its channel's event loop, which is the loop of every request it serves.
  */
@@ -20,6 +21,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   final UpstreamPool.Host host;
   final Channel channel;
 
+  /** HTTP/2: the instance's connection this stream is on; null for an HTTP/1.1 connection. */
+  final Http2Link link;
+
   /** The request this connection is lent to; null while idle. */
   UpstreamExchange exchange;
 
@@ -27,9 +31,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   long idleSince;
 
   UpstreamConnection(UpstreamPool pool, UpstreamPool.Host host, Channel channel) {
+    this(pool, host, channel, null);
+  }
+
+  /** A stream of {@code link}, or (null) a connection of its own. */
+  UpstreamConnection(UpstreamPool pool, UpstreamPool.Host host, Channel channel, Http2Link link) {
     this.pool = pool;
     this.host = host;
     this.channel = channel;
+    this.link = link;
   }
 
   @Override
@@ -48,7 +58,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   public void channelReadComplete(ChannelHandlerContext ctx) {
     UpstreamExchange r = exchange;
     if (r != null) { // still lent: the response is not complete
-      pool.transport.quickAck(channel); // first, so the ACK leaves before the flush to the client
+      if (link == null) {
+        pool.transport.quickAck(channel); // first, so the ACK leaves before the flush to the client
+      }
       r.upstreamReadComplete();
     }
   }

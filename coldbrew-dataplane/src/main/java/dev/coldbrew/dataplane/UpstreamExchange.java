@@ -1,6 +1,7 @@
 package dev.coldbrew.dataplane;
 
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -171,7 +172,9 @@ abstract class UpstreamExchange {
     if (last) {
       requestEnded = true;
       readingBody = false;
-      dropTrailers((LastHttpContent) content);
+      if (!rev.config.http2()) {
+        dropTrailers((LastHttpContent) content);
+      }
     }
     UpstreamConnection up = upstream;
     if (up == null) {
@@ -225,10 +228,14 @@ abstract class UpstreamExchange {
     finish(RequestPhase.FAILED);
   }
 
+  /**
+   * Trailers go only from HTTP/2 to HTTP/2 (gRPC's status travels in them); an HTTP/1.1 side gets
+   * none.
+   */
   private static void dropTrailers(LastHttpContent last) {
     HttpHeaders trailers = last.trailingHeaders();
     if (!trailers.isEmpty()) {
-      trailers.clear(); // trailers are not forwarded either way
+      trailers.clear();
     }
   }
 
@@ -251,6 +258,12 @@ abstract class UpstreamExchange {
 
   /** A decoded part of the instance's response. */
   void onResponse(HttpObject msg) {
+    if (msg instanceof FullHttpResponse full) { // HTTP/2: a stream that ended with its headers
+      if (!onResponseHead(full)) {
+        full.release();
+      }
+      return;
+    }
     if (msg instanceof HttpResponse response) {
       onResponseHead(response);
     }
@@ -259,23 +272,31 @@ abstract class UpstreamExchange {
     }
   }
 
-  private void onResponseHead(HttpResponse response) {
+  /**
+   * The response's head; false if it was not forwarded. A {@link FullHttpResponse} (an HTTP/2
+   * stream that ended with its headers, as gRPC's trailers-only answers do) is the whole response:
+   * forwarded as one message, so an HTTP/2 client gets it as one frame too.
+   */
+  private boolean onResponseHead(HttpResponse response) {
     if (phase != RequestPhase.PROXYING) {
-      return;
+      return false;
     }
     if (response.decoderResult().isFailure()) {
       upstreamFailed(
           GatewayAnswer.MALFORMED_RESPONSE,
           "the instance sent a malformed response",
           response.decoderResult().cause());
-      return;
+      return false;
     }
     int status = response.status().code();
     boolean upgraded = status == 101 && context.webSocket();
     if (status < 200 && !upgraded) {
-      return; // informational (100 Continue was the gateway's to send): not forwarded
+      return false; // informational (100 Continue was the gateway's to send): not forwarded
     }
     HttpHeaders h = response.headers();
+    if (rev.config.http2()) {
+      Http2.dropExtensionHeaders(h);
+    }
     int seen = gw.headers.rewriteResponse(h, upgraded);
     upstreamKeepAlive =
         (seen & Headers.CLOSE) == 0
@@ -304,6 +325,10 @@ abstract class UpstreamExchange {
     responseStarted = true;
     activity = true;
     phase = RequestPhase.RESPONDING;
+    if (response instanceof FullHttpResponse full) {
+      responseEnded(full);
+      return true;
+    }
     conn.channel.write(response, conn.channel.voidPromise());
     if (upgraded) {
       conn.channel.flush();
@@ -311,6 +336,7 @@ abstract class UpstreamExchange {
     } else {
       clientDirty = true;
     }
+    return true;
   }
 
   private void onResponseBody(HttpContent content) {
@@ -330,7 +356,6 @@ abstract class UpstreamExchange {
       activity = true;
     }
     if (content instanceof LastHttpContent last) {
-      dropTrailers(last);
       responseEnded(last);
       return;
     }
@@ -342,7 +367,11 @@ abstract class UpstreamExchange {
     }
   }
 
+  /** The last part of the response ({@code last}, which may be the whole of it) is here. */
   private void responseEnded(LastHttpContent last) {
+    if (!conn.http2()) {
+      dropTrailers(last);
+    }
     long now = gw.nanoTime();
     UpstreamConnection up = upstream;
     upstream = null;

@@ -8,6 +8,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,8 +37,11 @@ final class UpstreamPool {
     /** Requests waiting for a connection, when {@link #open} is at the bound; null until one. */
     ArrayDeque<ProxiedRequest> waiters;
 
-    /** Connections open or being opened. */
+    /** Connections open or being opened (HTTP/2: 1 while its connection is being opened). */
     int open;
+
+    /** HTTP/2: the connection new streams are opened on; null while none is open. */
+    Http2Link link;
 
     Host(InstanceQueue queue) {
       this.queue = queue;
@@ -45,11 +51,15 @@ final class UpstreamPool {
   final Transport transport;
   private final int index;
   private final Bootstrap bootstrap;
+  private final Bootstrap http2Bootstrap;
   private final int maxPerInstance;
   private final long keepAliveNanos;
   private final ArrayList<Host> hosts = new ArrayList<>();
   private ConnectionTracker tracker;
   private int idleCount;
+
+  /** HTTP/2 connections open on this loop. */
+  private int links;
 
   UpstreamPool(
       EventLoop loop,
@@ -76,6 +86,16 @@ final class UpstreamPool {
                     ch.pipeline().addLast(new HttpClientCodec(responseDecoder, false, false));
                   }
                 });
+    this.http2Bootstrap =
+        bootstrap
+            .clone()
+            .handler(
+                new ChannelInitializer<>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    Http2.upstream(ch.pipeline(), responseDecoder.getMaxHeaderSize());
+                  }
+                });
   }
 
   /** Set once, right after construction: the loop's tracker wakes up for idle connections. */
@@ -94,6 +114,10 @@ final class UpstreamPool {
       h = new Host(q);
       q.pools[index] = h;
       hosts.add(h);
+    }
+    if (q.http2) {
+      openStream(h, r);
+      return null;
     }
     UpstreamConnection c = h.idle.pollLast();
     if (c != null) {
@@ -138,6 +162,89 @@ final class UpstreamPool {
         });
   }
 
+  // ---- HTTP/2: one connection per instance and loop, a stream per request
+
+  /**
+   * Opens a stream for {@code r} on the instance's connection, or waits for that connection (and
+   * opens it, if it is not being opened already).
+   */
+  private void openStream(Host h, ProxiedRequest r) {
+    Http2Link link = h.link;
+    if (link == null) {
+      if (h.waiters == null) {
+        h.waiters = new ArrayDeque<>();
+      }
+      h.waiters.add(r);
+      if (h.open == 0) {
+        connectHttp2(h);
+      }
+      return;
+    }
+    new Http2StreamChannelBootstrap(link.channel)
+        .handler(
+            new ChannelInitializer<Http2StreamChannel>() {
+              @Override
+              protected void initChannel(Http2StreamChannel ch) {
+                link.streams++;
+                Http2.upstreamStream(ch.pipeline());
+                ch.pipeline().addLast(new UpstreamConnection(UpstreamPool.this, h, ch, link));
+              }
+            })
+        .open()
+        .addListener(
+            (Future<Http2StreamChannel> f) -> {
+              if (!f.isSuccess()) {
+                r.onUpstreamFailed(f.cause());
+                return;
+              }
+              UpstreamConnection c = f.getNow().pipeline().get(UpstreamConnection.class);
+              if (!r.onUpstream(c)) {
+                c.close();
+              }
+            });
+  }
+
+  private void connectHttp2(Host h) {
+    h.open = 1;
+    ChannelFuture f = http2Bootstrap.connect(h.queue.address);
+    f.addListener(
+        done -> {
+          h.open = 0;
+          ArrayDeque<ProxiedRequest> waiting = h.waiters;
+          h.waiters = null;
+          if (!done.isSuccess()) {
+            if (waiting != null) {
+              waiting.forEach(w -> w.onUpstreamFailed(done.cause()));
+            }
+            return;
+          }
+          Http2Link link = new Http2Link(this, h, f.channel(), tracker.nanoTime());
+          f.channel().pipeline().addLast(link);
+          h.link = link;
+          links++;
+          tracker.wake();
+          if (waiting != null) {
+            waiting.forEach(w -> openStream(h, w));
+          }
+        });
+  }
+
+  /**
+   * The instance's HTTP/2 connection closed, or said (GOAWAY) it takes no new streams: later
+   * requests open another; its streams finish on it.
+   */
+  void linkDone(Http2Link link) {
+    if (link.host.link == link) {
+      link.host.link = null;
+    }
+  }
+
+  /** An instance's HTTP/2 connection closed. */
+  void linkClosed(Http2Link link) {
+    linkDone(link);
+    links--;
+  }
+
   /** A connection closed or failed to open: a waiting request may open another. */
   private void connectForWaiter(Host h) {
     if (h.waiters != null && h.open < maxPerInstance) {
@@ -154,6 +261,9 @@ final class UpstreamPool {
    */
   void release(UpstreamConnection c, long now) {
     c.exchange = null;
+    if (c.link != null) {
+      return; // a stream is used once: it closes by itself, both of its ends being sent
+    }
     if (!c.channel.isActive()) {
       return; // closed meanwhile; closed() counted it
     }
@@ -181,6 +291,11 @@ final class UpstreamPool {
 
   /** The connection's channel closed (from its handler). */
   void closed(UpstreamConnection c) {
+    if (c.link != null) {
+      c.link.streamClosed(tracker.nanoTime());
+      tracker.wake();
+      return;
+    }
     Host h = c.host;
     h.open--;
     if (h.idle.remove(c)) {
@@ -189,8 +304,9 @@ final class UpstreamPool {
     connectForWaiter(h);
   }
 
+  /** Whether the sweep has connections to watch: idle HTTP/1.1 ones, or HTTP/2 ones at all. */
   boolean hasIdle() {
-    return idleCount > 0;
+    return idleCount > 0 || links > 0;
   }
 
   /**
@@ -207,7 +323,14 @@ final class UpstreamPool {
         idleCount--;
         c.channel.close();
       }
-      if (retired && h.open == 0 && (h.waiters == null || h.waiters.isEmpty())) {
+      Http2Link link = h.link;
+      if (link != null
+          && link.streams == 0
+          && (retired || now - link.idleSince >= keepAliveNanos)) {
+        h.link = null;
+        link.channel.close();
+      }
+      if (retired && h.open == 0 && h.link == null && (h.waiters == null || h.waiters.isEmpty())) {
         hosts.remove(i);
         h.queue.pools[index] = null;
       }

@@ -264,11 +264,6 @@ public final class RevisionDeployment {
         : DEFAULT_USER_PORT;
   }
 
-  private static boolean h2c(Revision rev) {
-    Container c = rev.spec.container();
-    return c.ports != null && !c.ports.isEmpty() && "h2c".equals(c.ports.get(0).name);
-  }
-
   /** A tree written by our codec as fabric8's model class. */
   private static <T> T asFabric8(JsonNode tree, Class<T> type) {
     return FABRIC8.convertValue(ResourceCodec.json().convertValue(tree, Object.class), type);
@@ -368,7 +363,7 @@ public final class RevisionDeployment {
 
   private static io.fabric8.kubernetes.api.model.Container queueContainer(
       Revision rev, Options options) {
-    int servingPort = h2c(rev) ? QUEUE_H2C_PORT : QUEUE_HTTP_PORT;
+    int servingPort = rev.spec.h2c() ? QUEUE_H2C_PORT : QUEUE_HTTP_PORT;
     Probe user = userReadiness(rev);
     Probe readiness =
         new ProbeBuilder()

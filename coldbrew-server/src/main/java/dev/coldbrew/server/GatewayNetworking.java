@@ -57,7 +57,8 @@ final class GatewayNetworking implements Networking {
             spec.responseStartTimeoutSeconds == null
                 ? null
                 : spec.responseStartTimeoutSeconds.intValue(),
-            spec.idleTimeoutSeconds == null ? null : spec.idleTimeoutSeconds.intValue()));
+            spec.idleTimeoutSeconds == null ? null : spec.idleTimeoutSeconds.intValue(),
+            spec.h2c()));
   }
 
   @Override

@@ -44,4 +44,13 @@ public class RevisionSpec {
   public Container container() {
     return containers == null || containers.isEmpty() ? null : containers.get(0);
   }
+
+  /**
+   * Whether the app speaks HTTP/2 in cleartext: its container's port is named {@code h2c}, as in
+   * Knative.
+   */
+  public boolean h2c() {
+    Container c = container();
+    return c != null && c.ports != null && !c.ports.isEmpty() && "h2c".equals(c.ports.get(0).name);
+  }
 }

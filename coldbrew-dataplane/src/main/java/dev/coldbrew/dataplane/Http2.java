@@ -1,0 +1,212 @@
+package dev.coldbrew.dataplane;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/2 in cleartext (h2c) on both sides of the data plane, built from Netty's frame codec and
+ * stream multiplexer so that each stream is a channel of its own carrying the same HTTP messages as
+ * an HTTP/1.1 connection: the gateway's request path ({@link ClientConnection}, {@link
+ * ProxiedRequest}) and the upstream relay ({@link UpstreamConnection}) serve a stream as they serve
+ * a connection, one request each.
+ *
+ * <ul>
+ *   <li>Toward clients, a connection that opens with the HTTP/2 preface ("prior knowledge", what
+ *       gRPC clients and {@code curl --http2-prior-knowledge} send) is switched to HTTP/2 before
+ *       anything is decoded ({@link #sniffer}); any other connection stays HTTP/1.1. Each stream is
+ *       a request, routed, held, throttled and counted like any other; an HTTP/2 connection with no
+ *       stream open closes after the header-read timeout, as an idle HTTP/1.1 one does.
+ *   <li>Toward an instance whose revision speaks h2c, {@link UpstreamPool} keeps one connection per
+ *       instance and event loop and opens a stream per request on it.
+ * </ul>
+ *
+ * <p>Stateless; the handlers it makes are confined to their channel's event loop.
+ */
+final class Http2 {
+  /** Streams a client may have open at once on one connection (Go's server allows as many). */
+  static final int MAX_CLIENT_STREAMS = 250;
+
+  /** The pseudo-headers Netty's conversion puts in a message's headers: never forwarded as such. */
+  private static final List<CharSequence> EXTENSION_HEADERS =
+      List.of(
+          ExtensionHeaderNames.STREAM_ID.text(),
+          ExtensionHeaderNames.SCHEME.text(),
+          ExtensionHeaderNames.PATH.text(),
+          ExtensionHeaderNames.STREAM_PROMISE_ID.text(),
+          ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text(),
+          ExtensionHeaderNames.STREAM_WEIGHT.text());
+
+  private Http2() {}
+
+  /** Drops the headers Netty's HTTP/2 conversion adds (or a client sent under their names). */
+  static void dropExtensionHeaders(HttpHeaders h) {
+    for (CharSequence name : EXTENSION_HEADERS) {
+      h.remove(name);
+    }
+  }
+
+  // ---- toward clients
+
+  /**
+   * The first handler of a gateway connection: reads until the first bytes tell HTTP/2's preface
+   * from an HTTP/1.1 request, then either removes itself (the HTTP/1.1 handlers after it stay) or
+   * replaces the handlers named {@code http1Handlers} with an HTTP/2 server whose streams {@code
+   * streams} initializes.
+   */
+  static ChannelHandler sniffer(
+      ChannelInitializer<Http2StreamChannel> streams,
+      int maxHeaderBytes,
+      long idleNanos,
+      List<String> http1Handlers) {
+    return new ChannelInboundHandlerAdapter() {
+      /** The first bytes, while they are a part of the preface; null until more than one read. */
+      private ByteBuf start;
+
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        if (start != null) {
+          in = start.writeBytes(in);
+          ((ByteBuf) msg).release();
+          start = null;
+        }
+        ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
+        int length = preface.readableBytes();
+        int n = Math.min(in.readableBytes(), length);
+        boolean http2 = ByteBufUtil.equals(in, in.readerIndex(), preface, 0, n);
+        preface.release();
+        if (http2 && n < length) {
+          start = ctx.alloc().buffer(length).writeBytes(in); // the rest of the preface follows
+          in.release();
+          return;
+        }
+        ChannelPipeline p = ctx.pipeline();
+        p.remove(this);
+        if (http2) {
+          serve(p, streams, maxHeaderBytes, idleNanos, http1Handlers);
+        }
+        p.fireChannelRead(in); // from the first handler: what was read goes to the one now there
+      }
+
+      @Override
+      public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (start != null) {
+          start.release();
+          start = null;
+        }
+      }
+    };
+  }
+
+  private static void serve(
+      ChannelPipeline p,
+      ChannelInitializer<Http2StreamChannel> streams,
+      int maxHeaderBytes,
+      long idleNanos,
+      List<String> http1Handlers) {
+    for (String h : http1Handlers) {
+      p.remove(h);
+    }
+    Http2FrameCodec codec =
+        Http2FrameCodecBuilder.forServer()
+            .initialSettings(
+                Http2Settings.defaultSettings()
+                    .maxConcurrentStreams(MAX_CLIENT_STREAMS)
+                    .maxHeaderListSize(maxHeaderBytes))
+            .build();
+    p.addLast(
+        new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS),
+        codec,
+        new Http2MultiplexHandler(streams),
+        new ClientLink(codec));
+  }
+
+  /**
+   * The last handler of a client's HTTP/2 connection: closes it (with GOAWAY) when it has been idle
+   * with no stream open, and on errors the codec did not handle.
+   */
+  private static final class ClientLink extends ChannelInboundHandlerAdapter {
+    private final Http2FrameCodec codec;
+
+    ClientLink(Http2FrameCodec codec) {
+      this.codec = codec;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ReferenceCountUtil.release(msg); // connection-level frames (settings, pings, GOAWAY)
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent) {
+        if (codec.connection().numActiveStreams() == 0) {
+          ctx.close();
+        }
+        return;
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      DataPlane.log.debug("gateway HTTP/2 connection: {}", String.valueOf(cause));
+      ctx.close();
+    }
+  }
+
+  /** Makes a client's stream carry HTTP messages: the server half of Netty's conversion. */
+  static void clientStream(ChannelPipeline p) {
+    p.addLast(new Http2StreamFrameToHttpObjectCodec(true, true));
+  }
+
+  // ---- toward instances
+
+  /** Makes an instance's connection an HTTP/2 client whose streams the pool opens. */
+  static void upstream(ChannelPipeline p, int maxHeaderBytes) {
+    p.addLast(
+        Http2FrameCodecBuilder.forClient()
+            .initialSettings(
+                Http2Settings.defaultSettings()
+                    .pushEnabled(false)
+                    .maxHeaderListSize(maxHeaderBytes))
+            .encoderEnforceMaxConcurrentStreams(true) // beyond the instance's limit: buffered
+            .build(),
+        new Http2MultiplexHandler(REFUSE_PUSHED));
+  }
+
+  /** Makes a stream to an instance carry HTTP messages: the client half of Netty's conversion. */
+  static void upstreamStream(ChannelPipeline p) {
+    p.addLast(new Http2StreamFrameToHttpObjectCodec(false, true));
+  }
+
+  /** Streams an instance opens (server push, refused in the settings) are closed. */
+  private static final ChannelHandler REFUSE_PUSHED = new RefusePushed();
+
+  @ChannelHandler.Sharable
+  private static final class RefusePushed extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      ctx.close();
+    }
+  }
+}

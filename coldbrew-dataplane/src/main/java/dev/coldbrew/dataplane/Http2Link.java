@@ -1,0 +1,70 @@
+package dev.coldbrew.dataplane;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * One HTTP/2 connection to an instance, as the last handler of its channel (after Netty's frame
+ * codec and stream multiplexer): requests open streams on it ({@link UpstreamPool}), each stream's
+ * own {@link UpstreamConnection} relays one exchange. It counts its open streams, so the pool's
+ * sweep closes it once idle for the keep-alive timeout; after the instance's GOAWAY it takes no new
+ * stream and closes when its last one ends.
+ *
+ * <p>Confined to its channel's event loop.
+ */
+final class Http2Link extends ChannelInboundHandlerAdapter {
+  final UpstreamPool pool;
+  final UpstreamPool.Host host;
+  final Channel channel;
+
+  /** Streams open on it. */
+  int streams;
+
+  /** When its last stream closed (or it opened), in nanoTime. */
+  long idleSince;
+
+  private boolean goingAway;
+
+  Http2Link(UpstreamPool pool, UpstreamPool.Host host, Channel channel, long now) {
+    this.pool = pool;
+    this.host = host;
+    this.channel = channel;
+    this.idleSince = now;
+  }
+
+  /** One of its streams closed. */
+  void streamClosed(long now) {
+    streams--;
+    idleSince = now;
+    if (streams == 0 && goingAway) {
+      channel.close();
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof Http2GoAwayFrame) {
+      goingAway = true;
+      pool.linkDone(this);
+      if (streams == 0) {
+        channel.close();
+      }
+    }
+    ReferenceCountUtil.release(msg); // settings, pings and the like: the codec has answered them
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    pool.linkClosed(this);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    DataPlane.log.debug(
+        "HTTP/2 connection to {}: {}", host.queue.instance.id(), String.valueOf(cause));
+    ctx.close();
+  }
+}

@@ -1,0 +1,352 @@
+package dev.coldbrew.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.coldbrew.api.model.NamespacedName;
+import dev.coldbrew.api.model.SksMode;
+import dev.coldbrew.api.runtime.Instance;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.StreamResetException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTP/2 through the gateway: clients speaking h2c with prior knowledge, revisions whose app speaks
+ * h2c (one connection per instance and event loop, a stream per request), trailers, resets and
+ * containerConcurrency counting streams. Client and apps are Vert.x's HTTP/2 implementation over
+ * loopback sockets.
+ */
+class Http2IT {
+  private static final String HOST = "grpc.default.localhost";
+  private static final NamespacedName REV = new NamespacedName("default", "grpc-00001");
+
+  private Vertx vertx;
+  private HttpClient h2;
+  private HttpClient h1;
+  private DataPlane dataPlane;
+  private int port;
+  private final List<HttpServer> backends = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    vertx = Vertx.vertx();
+    // one connection carries every request: the streams are multiplexed on it
+    h2 =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false),
+            new PoolOptions().setHttp2MaxSize(1));
+    h1 = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(20));
+    dataPlane =
+        new DataPlane(
+            DataPlaneOptions.defaults().withBind("127.0.0.1", 0).withEventLoops(2), s -> {});
+    port = get(dataPlane.start());
+    dataPlane.updateRoutes(
+        RoutingTable.of(Map.of(HOST, List.of(new RoutingTable.Target(REV, 100)))));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    dataPlane.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private static <T> T get(CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static <T> T get(Future<T> future) throws Exception {
+    return get(future.toCompletionStage());
+  }
+
+  /** An app on loopback that speaks HTTP/1.1 and, with prior knowledge, h2c (Vert.x does both). */
+  private Instance backend(Consumer<HttpServerRequest> handler) throws Exception {
+    HttpServer server =
+        vertx
+            .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(true))
+            .requestHandler(handler::accept);
+    get(server.listen(0, "127.0.0.1"));
+    backends.add(server);
+    return new Instance("i" + backends.size(), "127.0.0.1", server.actualPort());
+  }
+
+  private void revision(int cc, boolean http2, Instance... instances) {
+    dataPlane.updateRevision(new RevisionConfig(REV, "grpc", "grpc", cc, 0, null, null, http2));
+    dataPlane.updateInstances(REV, List.of(instances));
+    dataPlane.updateMode(REV, SksMode.SERVE);
+  }
+
+  record Reply(int status, HttpVersion version, MultiMap headers, String body, MultiMap trailers) {}
+
+  private CompletableFuture<Reply> send(HttpClient client, HttpMethod method, String body) {
+    RequestOptions o =
+        new RequestOptions()
+            .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(port, "127.0.0.1"))
+            .setHost(HOST)
+            .setPort(port)
+            .setURI("/svc/Method")
+            .setMethod(method);
+    return client
+        .request(o)
+        .compose(r -> body == null ? r.send() : r.send(Buffer.buffer(body)))
+        .compose(
+            resp ->
+                resp.body()
+                    .map(
+                        b ->
+                            new Reply(
+                                resp.statusCode(),
+                                resp.version(),
+                                resp.headers(),
+                                b.toString(),
+                                resp.trailers())))
+        .toCompletionStage()
+        .toCompletableFuture();
+  }
+
+  @Test
+  void anHttp2ClientIsServedByAnHttp1AppWithoutHttp2PseudoHeaders() throws Exception {
+    AtomicReference<HttpServerRequest> seen = new AtomicReference<>();
+    AtomicReference<MultiMap> seenHeaders = new AtomicReference<>();
+    revision(
+        0,
+        false,
+        backend(
+            req -> {
+              seen.set(req);
+              seenHeaders.set(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
+              req.body().onSuccess(b -> req.response().end("got " + b));
+            }));
+
+    Reply r = get(send(h2, HttpMethod.POST, "hello"));
+
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.version()).isEqualTo(HttpVersion.HTTP_2);
+    assertThat(r.body()).isEqualTo("got hello");
+    assertThat(seen.get().version()).isEqualTo(HttpVersion.HTTP_1_1);
+    assertThat(seenHeaders.get().get("host")).isEqualTo(HOST + ":" + port); // its :authority
+    assertThat(seenHeaders.get().names()).noneMatch(n -> n.toLowerCase().startsWith("x-http2"));
+    assertThat(seenHeaders.get().get("x-forwarded-for")).isEqualTo("127.0.0.1");
+
+    Reply bodiless = get(send(h2, HttpMethod.GET, null));
+    assertThat(bodiless.status()).isEqualTo(200);
+    assertThat(bodiless.body()).isEqualTo("got ");
+  }
+
+  @Test
+  void anH2cRevisionGetsStreamsOnOneConnectionAndItsTrailersReachTheClient() throws Exception {
+    Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+    AtomicReference<String> te = new AtomicReference<>();
+    List<Promise<Void>> parked = new ArrayList<>();
+    revision(
+        0,
+        true,
+        backend(
+            req -> {
+              assertThat(req.version()).isEqualTo(HttpVersion.HTTP_2);
+              connections.add(req.connection());
+              te.set(req.getHeader("te"));
+              req.body()
+                  .onSuccess(
+                      b -> {
+                        Promise<Void> p = Promise.promise();
+                        synchronized (parked) {
+                          parked.add(p);
+                        }
+                        p.future()
+                            .onComplete(
+                                x ->
+                                    req.response()
+                                        .putHeader("content-type", "application/grpc")
+                                        .putTrailer("grpc-status", "0")
+                                        .putTrailer("grpc-message", "ok " + b)
+                                        .end("reply " + b));
+                      });
+            }));
+
+    List<CompletableFuture<Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      replies.add(send(h2, HttpMethod.POST, "m" + i));
+    }
+    // all five are at the app at once, as streams of one connection
+    await().atMost(Duration.ofSeconds(30)).until(() -> size(parked) == 5);
+    assertThat(connections).hasSize(1);
+    synchronized (parked) {
+      parked.forEach(Promise::complete);
+    }
+    for (int i = 0; i < 5; i++) {
+      Reply r = get(replies.get(i));
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("reply m" + i);
+      assertThat(r.trailers().get("grpc-status")).isEqualTo("0");
+      assertThat(r.trailers().get("grpc-message")).isEqualTo("ok m" + i);
+    }
+    assertThat(te.get()).isNull(); // the client sent no TE: none is made up
+
+    // an HTTP/1.1 client of the same revision gets the body, not the trailers
+    CompletableFuture<Reply> viaHttp1 = send(h1, HttpMethod.POST, "x");
+    await().atMost(Duration.ofSeconds(30)).until(() -> size(parked) == 6);
+    synchronized (parked) {
+      parked.get(5).complete();
+    }
+    Reply r = get(viaHttp1);
+    assertThat(r.version()).isEqualTo(HttpVersion.HTTP_1_1);
+    assertThat(r.body()).isEqualTo("reply x");
+    assertThat(r.trailers().names()).isEmpty();
+  }
+
+  private static int size(List<?> list) {
+    synchronized (list) {
+      return list.size();
+    }
+  }
+
+  @Test
+  void aResponseOfHeadersOnlyStaysOneFrameAndTeTrailersPasses() throws Exception {
+    AtomicReference<String> te = new AtomicReference<>();
+    revision(
+        0,
+        true,
+        backend(
+            req -> {
+              te.set(req.getHeader("te"));
+              // gRPC's trailers-only answer: the status in the headers, the stream ended with them
+              req.response()
+                  .putHeader("content-type", "application/grpc")
+                  .putHeader("grpc-status", "5")
+                  .end();
+            }));
+    RequestOptions o =
+        new RequestOptions()
+            .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(port, "127.0.0.1"))
+            .setHost(HOST)
+            .setPort(port)
+            .setURI("/svc/Missing")
+            .setMethod(HttpMethod.POST)
+            .putHeader("te", "trailers");
+    CompletableFuture<Reply> f =
+        h2.request(o)
+            .compose(r -> r.send(Buffer.buffer("x")))
+            .compose(
+                resp ->
+                    resp.body()
+                        .map(
+                            b ->
+                                new Reply(
+                                    resp.statusCode(),
+                                    resp.version(),
+                                    resp.headers(),
+                                    b.toString(),
+                                    resp.trailers())))
+            .toCompletionStage()
+            .toCompletableFuture();
+    Reply r = get(f);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.headers().get("grpc-status")).isEqualTo("5");
+    assertThat(r.body()).isEmpty();
+    assertThat(te.get()).isEqualTo("trailers");
+  }
+
+  @Test
+  void containerConcurrencyCountsStreamsAndAnHttp1ClientReachesAnH2cApp() throws Exception {
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    revision(
+        2,
+        true,
+        backend(
+            req -> {
+              most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+              vertx.setTimer(
+                  50,
+                  t -> {
+                    inFlight.decrementAndGet();
+                    req.response().end("ok");
+                  });
+            }));
+    List<CompletableFuture<Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      replies.add(send(h2, HttpMethod.GET, null));
+      replies.add(send(h1, HttpMethod.GET, null));
+    }
+    for (CompletableFuture<Reply> r : replies) {
+      assertThat(get(r).status()).isEqualTo(200);
+      assertThat(get(r).body()).isEqualTo("ok");
+    }
+    assertThat(most.get()).isBetween(1, 2);
+  }
+
+  @Test
+  void aStreamHeldAtZeroIsServedWhenAnInstanceIsReady() throws Exception {
+    dataPlane.updateRevision(new RevisionConfig(REV, "grpc", "grpc", 0, 0, null, null, true));
+    CompletableFuture<Reply> reply = send(h2, HttpMethod.POST, "cold");
+    await().atMost(Duration.ofSeconds(30)).until(() -> dataPlane.heldRequests(REV) == 1);
+
+    dataPlane.updateInstances(
+        REV,
+        List.of(backend(req -> req.body().onSuccess(b -> req.response().end("warm after " + b)))));
+
+    Reply r = get(reply);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("warm after cold");
+    assertThat(r.headers().get("coldbrew-cold-start")).isNotNull();
+  }
+
+  @Test
+  void aClientResetReachesTheApp() throws Exception {
+    CompletableFuture<Throwable> appSaw = new CompletableFuture<>();
+    CompletableFuture<Void> atApp = new CompletableFuture<>();
+    revision(
+        0,
+        true,
+        backend(
+            req -> {
+              req.exceptionHandler(appSaw::complete);
+              req.response().exceptionHandler(appSaw::complete);
+              atApp.complete(null);
+            }));
+    RequestOptions o =
+        new RequestOptions()
+            .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(port, "127.0.0.1"))
+            .setHost(HOST)
+            .setPort(port)
+            .setURI("/svc/Slow")
+            .setMethod(HttpMethod.POST);
+    var request = get(h2.request(o));
+    request.setChunked(true).write("part");
+    get(atApp);
+    request.reset(8); // CANCEL, as a gRPC client does when its deadline passes
+
+    assertThat(get(appSaw)).isInstanceOf(StreamResetException.class);
+    await().atMost(Duration.ofSeconds(30)).until(() -> dataPlane.requestsOnInstances() == 0);
+  }
+}
