@@ -373,8 +373,10 @@ final class Gateway {
     boolean http2 = rev.config.http2();
     boolean teTrailers =
         http2 && h.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
+    long grpcTimeout = 0;
     if (http2 || conn.http2()) {
       Http2.dropExtensionHeaders(h);
+      grpcTimeout = Http2.grpcTimeoutNanos(h.get(Http2.GRPC_TIMEOUT));
     }
     headers.rewriteRequest(
         h,
@@ -397,6 +399,7 @@ final class Gateway {
             scan.transferEncodings > 0 ? -1 : length,
             webSocket,
             expectContinue,
+            grpcTimeout,
             nanoTime());
     new ProxiedRequest(this, conn, context, head).start();
   }

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +56,40 @@ final class Http2 {
           ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text(),
           ExtensionHeaderNames.STREAM_WEIGHT.text());
 
+  /** gRPC's deadline header: how long the client waits for the call. */
+  static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
+
   private Http2() {}
+
+  /**
+   * A {@code grpc-timeout} value in nanoseconds (1 to 8 digits and a unit: H, M, S, m, u or n), or
+   * 0 if there is none or it is malformed (then only the revision's timeout applies, and the app
+   * judges the header).
+   */
+  static long grpcTimeoutNanos(String value) {
+    if (value == null || value.length() < 2 || value.length() > 9) {
+      return 0;
+    }
+    long n = 0;
+    for (int i = 0; i < value.length() - 1; i++) {
+      char c = value.charAt(i);
+      if (c < '0' || c > '9') {
+        return 0;
+      }
+      n = n * 10 + (c - '0');
+    }
+    TimeUnit unit =
+        switch (value.charAt(value.length() - 1)) {
+          case 'H' -> TimeUnit.HOURS;
+          case 'M' -> TimeUnit.MINUTES;
+          case 'S' -> TimeUnit.SECONDS;
+          case 'm' -> TimeUnit.MILLISECONDS;
+          case 'u' -> TimeUnit.MICROSECONDS;
+          case 'n' -> TimeUnit.NANOSECONDS;
+          default -> null;
+        };
+    return unit == null ? 0 : Math.max(1, unit.toNanos(n));
+  }
 
   /** Drops the headers Netty's HTTP/2 conversion adds (or a client sent under their names). */
   static void dropExtensionHeaders(HttpHeaders h) {

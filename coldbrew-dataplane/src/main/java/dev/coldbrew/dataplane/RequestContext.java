@@ -21,7 +21,8 @@ import io.netty.handler.codec.http.HttpVersion;
  * @param webSocket a bodiless GET with {@code Upgrade: websocket}: tunnelled after a 101
  * @param expectContinue the client waits for {@code 100 Continue} before it sends its body
  * @param startNanos when the head was routed
- * @param deadline the revision's {@code timeoutSeconds} after the start: the whole request
+ * @param deadline the revision's {@code timeoutSeconds} after the start, or the client's gRPC
+ *     deadline ({@code grpc-timeout}) if that comes first: the whole request
  * @param responseStartDeadline the revision's {@code responseStartTimeoutSeconds} after the start:
  *     until the response head arrives; 0 for none
  * @param idleNanos the revision's {@code idleTimeoutSeconds}: no body byte either way for that
@@ -48,7 +49,8 @@ record RequestContext(
 
   /**
    * The context of a request routed to {@code revision} at {@code now}; {@code bodyLength} is its
-   * {@code Content-Length}, 0 without a body, -1 for a chunked one.
+   * {@code Content-Length}, 0 without a body, -1 for a chunked one; {@code clientTimeoutNanos}, if
+   * above 0, how long the client waits for it ({@code grpc-timeout}).
    */
   static RequestContext of(
       RevisionState revision,
@@ -59,6 +61,7 @@ record RequestContext(
       long bodyLength,
       boolean webSocket,
       boolean expectContinue,
+      long clientTimeoutNanos,
       long now) {
     RevisionConfig config = revision.config;
     int timeout = config.timeoutSeconds() > 0 ? config.timeoutSeconds() : defaultTimeoutSeconds;
@@ -82,7 +85,10 @@ record RequestContext(
         webSocket,
         expectContinue,
         now,
-        now + timeout * SECOND,
+        now
+            + (clientTimeoutNanos > 0
+                ? Math.min(clientTimeoutNanos, timeout * SECOND)
+                : timeout * SECOND),
         start != null && start > 0 ? now + start * SECOND : 0,
         idle != null && idle > 0 ? idle * SECOND : 0);
   }

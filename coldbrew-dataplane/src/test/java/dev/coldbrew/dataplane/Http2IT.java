@@ -322,6 +322,44 @@ class Http2IT {
   }
 
   @Test
+  void theClientsGrpcDeadlineEndsTheCallWhenItComesBeforeTheRevisionsTimeout() throws Exception {
+    // held: no instance ever comes
+    dataPlane.updateRevision(new RevisionConfig(REV, "grpc", "grpc", 0, 300, null, null, true));
+    RequestOptions o =
+        new RequestOptions()
+            .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(port, "127.0.0.1"))
+            .setHost(HOST)
+            .setPort(port)
+            .setURI("/svc/Method")
+            .setMethod(HttpMethod.POST)
+            .putHeader("grpc-timeout", "300m");
+    long start = System.nanoTime();
+    int status =
+        get(h2.request(o).compose(r -> r.send(Buffer.buffer("x"))).map(r -> r.statusCode()));
+    assertThat(status).isEqualTo(504);
+    // well before the revision's 300 s, though a loaded machine may take long to say it
+    assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(25));
+  }
+
+  @Test
+  void garbageAfterThePrefaceClosesThatConnectionOnly() throws Exception {
+    revision(0, false, backend(req -> req.response().end("ok")));
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream()
+          .write(
+              ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "\u0000\u0000\u0004garbage-frame-bytes")
+                  .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      // the gateway answers with its settings and a GOAWAY, then closes: read to the end
+      byte[] all = s.getInputStream().readAllBytes();
+      assertThat(all).isNotEmpty();
+    }
+    assertThat(get(send(h2, HttpMethod.GET, null)).status()).isEqualTo(200);
+    assertThat(get(send(h1, HttpMethod.GET, null)).status()).isEqualTo(200);
+  }
+
+  @Test
   void aClientResetReachesTheApp() throws Exception {
     CompletableFuture<Throwable> appSaw = new CompletableFuture<>();
     CompletableFuture<Void> atApp = new CompletableFuture<>();
