@@ -8,7 +8,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -21,6 +23,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -315,6 +319,30 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     if (close) {
       f.addListener(ChannelFutureListener.CLOSE);
     }
+  }
+
+  /**
+   * Answers {@code 101 Switching Protocols} to a bodiless request that asked for h2c and makes the
+   * connection HTTP/2, the request its stream 1 (its empty last part, read next, is dropped).
+   */
+  void upgradeToHttp2(HttpRequest head, Http2Settings settings) {
+    FullHttpRequest request =
+        new DefaultFullHttpRequest(
+            head.protocolVersion(),
+            head.method(),
+            head.uri(),
+            Unpooled.EMPTY_BUFFER,
+            head.headers(),
+            new DefaultHttpHeaders());
+    FullHttpResponse switching =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
+    switching
+        .headers()
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
+        .set(HttpHeaderNames.UPGRADE, Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME);
+    channel.writeAndFlush(switching);
+    gateway.serveHttp2(channel.pipeline(), loop, request, settings);
   }
 
   /** {@code 100 Continue}: the client may send its body now. */

@@ -4,9 +4,11 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -17,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -164,12 +167,7 @@ final class Gateway {
                 StrictRequestDecoder decoder = new StrictRequestDecoder(requestDecoder);
                 ConnectionTracker tracker = tracker(ch.eventLoop());
                 ch.pipeline()
-                    .addLast(
-                        Http2.sniffer(
-                            http2Streams(tracker),
-                            options.maxHeaderSize(),
-                            options.headerReadTimeout().toNanos(),
-                            HTTP1))
+                    .addLast(Http2.sniffer(p -> serveHttp2(p, tracker, null, null)))
                     .addLast(HTTP1.get(0), decoder)
                     .addLast(HTTP1.get(1), new HttpResponseEncoder())
                     .addLast(HTTP1.get(2), new ClientConnection(Gateway.this, tracker, decoder));
@@ -193,15 +191,33 @@ final class Gateway {
   /** The names of a connection's HTTP/1.1 handlers, which HTTP/2's replace. */
   private static final List<String> HTTP1 = List.of("http1-decoder", "http1-encoder", "http1");
 
-  /** Makes each stream of a client's HTTP/2 connection a connection of the request path's. */
-  private ChannelInitializer<Http2StreamChannel> http2Streams(ConnectionTracker tracker) {
-    return new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(Http2StreamChannel ch) {
-        Http2.clientStream(ch.pipeline());
-        ch.pipeline().addLast(new ClientConnection(Gateway.this, tracker, null));
-      }
-    };
+  /**
+   * Makes a client's connection HTTP/2 (its HTTP/1.1 handlers go), each stream a connection of the
+   * request path's; after an {@code Upgrade: h2c}, {@code upgrade} is stream 1's request and {@code
+   * settings} the client's (both null otherwise).
+   */
+  void serveHttp2(
+      ChannelPipeline p,
+      ConnectionTracker tracker,
+      FullHttpRequest upgrade,
+      Http2Settings settings) {
+    for (String name : HTTP1) {
+      p.remove(name);
+    }
+    ChannelInitializer<Http2StreamChannel> streams =
+        new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(Http2StreamChannel ch) {
+            Http2.clientStream(ch.pipeline());
+            ch.pipeline().addLast(new ClientConnection(Gateway.this, tracker, null));
+            if (upgrade != null && ch.stream().id() == 1) {
+              // once the stream is active: the request arrives as if it had been sent on it
+              ch.eventLoop().execute(() -> ch.pipeline().fireChannelRead(upgrade));
+            }
+          }
+        };
+    Http2.serve(
+        p, streams, options.maxHeaderSize(), options.headerReadTimeout().toNanos(), settings);
   }
 
   private int boundPort() {
@@ -361,8 +377,21 @@ final class Gateway {
       return;
     }
     // An upgrade is tunnelled only for a bodiless GET (RFC 6455 §4.1); on any other request the
-    // Upgrade header is dropped as hop-by-hop and the request proxied as it is.
+    // Upgrade header is dropped as hop-by-hop and the request proxied as it is. A bodiless HTTP/1.1
+    // request may ask for HTTP/2 (h2c, RFC 7540 §3.2): it is then stream 1 of the new connection.
     String upgrade = scan.upgrade;
+    if (upgrade != null
+        && "h2c".equalsIgnoreCase(upgrade)
+        && !conn.http2()
+        && !http10
+        && length == 0
+        && scan.transferEncodings == 0) {
+      Http2Settings settings = Http2.upgradeSettings(h);
+      if (settings != null) {
+        conn.upgradeToHttp2(head, settings);
+        return;
+      }
+    }
     boolean webSocket =
         HttpMethod.GET.equals(method)
             && scan.transferEncodings == 0

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -20,8 +21,10 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * HTTP/2 in cleartext (h2c) on both sides of the data plane, built from Netty's frame codec and
@@ -58,6 +61,8 @@ final class Http2 {
 
   /** gRPC's deadline header: how long the client waits for the call. */
   static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
+
+  private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
 
   private Http2() {}
 
@@ -102,15 +107,10 @@ final class Http2 {
 
   /**
    * The first handler of a gateway connection: reads until the first bytes tell HTTP/2's preface
-   * from an HTTP/1.1 request, then either removes itself (the HTTP/1.1 handlers after it stay) or
-   * replaces the handlers named {@code http1Handlers} with an HTTP/2 server whose streams {@code
-   * streams} initializes.
+   * from an HTTP/1.1 request, then removes itself; for HTTP/2, {@code toHttp2} first makes the
+   * pipeline an HTTP/2 server ({@link #serve}).
    */
-  static ChannelHandler sniffer(
-      ChannelInitializer<Http2StreamChannel> streams,
-      int maxHeaderBytes,
-      long idleNanos,
-      List<String> http1Handlers) {
+  static ChannelHandler sniffer(Consumer<ChannelPipeline> toHttp2) {
     return new ChannelInboundHandlerAdapter() {
       /** The first bytes, while they are a part of the preface; null until more than one read. */
       private ByteBuf start;
@@ -136,7 +136,7 @@ final class Http2 {
         ChannelPipeline p = ctx.pipeline();
         p.remove(this);
         if (http2) {
-          serve(p, streams, maxHeaderBytes, idleNanos, http1Handlers);
+          toHttp2.accept(p);
         }
         p.fireChannelRead(in); // from the first handler: what was read goes to the one now there
       }
@@ -151,15 +151,17 @@ final class Http2 {
     };
   }
 
-  private static void serve(
+  /**
+   * Makes {@code p} (with no HTTP/1.1 handler left) an HTTP/2 server whose streams {@code streams}
+   * initializes. After an {@code Upgrade: h2c}, {@code upgradeSettings} are the client's settings
+   * (its {@code HTTP2-Settings}) and stream 1 is the upgraded request's; null otherwise.
+   */
+  static void serve(
       ChannelPipeline p,
       ChannelInitializer<Http2StreamChannel> streams,
       int maxHeaderBytes,
       long idleNanos,
-      List<String> http1Handlers) {
-    for (String h : http1Handlers) {
-      p.remove(h);
-    }
+      Http2Settings upgradeSettings) {
     Http2FrameCodec codec =
         Http2FrameCodecBuilder.forServer()
             .initialSettings(
@@ -172,6 +174,50 @@ final class Http2 {
         codec,
         new Http2MultiplexHandler(streams),
         new ClientLink(codec));
+    if (upgradeSettings != null) {
+      try {
+        codec.onHttpServerUpgrade(upgradeSettings);
+      } catch (Http2Exception e) {
+        DataPlane.log.debug("gateway HTTP/2 upgrade: {}", String.valueOf(e));
+        p.close();
+      }
+    }
+  }
+
+  /**
+   * The settings an {@code Upgrade: h2c} request carries in its one {@code HTTP2-Settings} header
+   * (a SETTINGS payload in unpadded base64url), or null if there is not exactly one or it is
+   * malformed: then the request is served in HTTP/1.1, as if it had asked for no upgrade.
+   */
+  static Http2Settings upgradeSettings(HttpHeaders h) {
+    List<String> values = h.getAll(HTTP2_SETTINGS);
+    if (values.size() != 1) {
+      return null;
+    }
+    byte[] payload;
+    try {
+      payload = Base64.getUrlDecoder().decode(values.get(0).trim());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    if (payload.length % 6 != 0) {
+      return null;
+    }
+    Http2Settings settings = new Http2Settings();
+    try {
+      for (int i = 0; i < payload.length; i += 6) {
+        char id = (char) (((payload[i] & 0xff) << 8) | (payload[i + 1] & 0xff));
+        long value =
+            ((payload[i + 2] & 0xffL) << 24)
+                | ((payload[i + 3] & 0xff) << 16)
+                | ((payload[i + 4] & 0xff) << 8)
+                | (payload[i + 5] & 0xff);
+        settings.put(id, Long.valueOf(value));
+      }
+    } catch (IllegalArgumentException e) {
+      return null; // a value out of its range
+    }
+    return settings;
   }
 
   /**

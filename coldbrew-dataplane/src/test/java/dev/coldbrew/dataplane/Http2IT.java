@@ -342,6 +342,71 @@ class Http2IT {
   }
 
   @Test
+  void anUpgradeToH2cMakesTheRequestStreamOneAndTheConnectionHttp2() throws Exception {
+    Set<String> versions = ConcurrentHashMap.newKeySet();
+    revision(
+        0,
+        false,
+        backend(
+            req -> {
+              versions.add(req.version().name());
+              req.body().onSuccess(b -> req.response().end(req.method() + " " + b));
+            }));
+    // the JDK's client asks for h2c with Upgrade on a cleartext URL (and sends no Host of ours)
+    dataPlane.updateRoutes(
+        RoutingTable.of(Map.of("127.0.0.1", List.of(new RoutingTable.Target(REV, 100)))));
+    java.net.http.HttpClient jdk =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_2)
+            .build();
+    java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + port + "/svc/Method");
+    java.net.http.HttpResponse<String> first =
+        jdk.send(
+            java.net.http.HttpRequest.newBuilder(uri).GET().build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+    assertThat(first.body()).isEqualTo("GET ");
+    java.net.http.HttpResponse<String> second =
+        jdk.send(
+            java.net.http.HttpRequest.newBuilder(uri)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("again"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(second.statusCode()).isEqualTo(200);
+    assertThat(second.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+    assertThat(second.body()).isEqualTo("POST again");
+    assertThat(versions).containsExactly("HTTP_1_1"); // the app speaks HTTP/1.1 all along
+  }
+
+  @Test
+  void anUpgradeWithMalformedSettingsStaysHttp1() throws Exception {
+    revision(0, false, backend(req -> req.response().end("ok " + req.getHeader("upgrade"))));
+    for (String settings :
+        new String[] {
+          "%%%", "AAMAAABk!", "AAMAAA", "AASAAAAA"
+        }) { // the last: an initial window of 2^31, one too many
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+        s.setSoTimeout(30_000);
+        s.getOutputStream()
+            .write(
+                ("GET / HTTP/1.1\r\nHost: "
+                        + HOST
+                        + "\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\n"
+                        + "HTTP2-Settings: "
+                        + settings
+                        + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        String answer =
+            new String(
+                s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        // served as HTTP/1.1; the Upgrade header, hop-by-hop, did not reach the app
+        assertThat(answer).as(settings).startsWith("HTTP/1.1 200").endsWith("ok null");
+      }
+    }
+  }
+
+  @Test
   void garbageAfterThePrefaceClosesThatConnectionOnly() throws Exception {
     revision(0, false, backend(req -> req.response().end("ok")));
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
