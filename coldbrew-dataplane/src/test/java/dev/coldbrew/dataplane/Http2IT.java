@@ -407,6 +407,62 @@ class Http2IT {
   }
 
   @Test
+  void headersBeyondTheLimitAre431() throws Exception {
+    revision(0, false, backend(req -> req.response().end("ok")));
+    // a raw client: Vert.x's would keep to the limit the gateway's SETTINGS announce
+    io.netty.handler.codec.http2.Http2Headers headers =
+        new io.netty.handler.codec.http2.DefaultHttp2Headers()
+            .method("GET")
+            .scheme("http")
+            .path("/")
+            .authority(HOST)
+            .add("x-big", "a".repeat(12_000));
+    io.netty.buffer.ByteBuf block = io.netty.buffer.Unpooled.buffer();
+    new io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder(
+            io.netty.handler.codec.http2.Http2HeadersEncoder.NEVER_SENSITIVE, true)
+        .encodeHeaders(1, headers, block);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    frame(out, 4, 0, 0, new byte[0]); // SETTINGS
+    byte[] bytes = new byte[block.readableBytes()];
+    block.readBytes(bytes);
+    frame(out, 1, 0x5, 1, bytes); // HEADERS, END_STREAM | END_HEADERS
+    try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+      sock.setSoTimeout(30_000);
+      sock.getOutputStream().write(out.toByteArray());
+      java.io.DataInputStream in = new java.io.DataInputStream(sock.getInputStream());
+      while (true) {
+        int length = (in.readUnsignedShort() << 8) | in.readUnsignedByte();
+        int type = in.readUnsignedByte();
+        in.readUnsignedByte(); // flags
+        int stream = in.readInt() & 0x7fffffff;
+        byte[] payload = in.readNBytes(length);
+        if (stream == 1 && type == 1) {
+          io.netty.handler.codec.http2.Http2Headers answer =
+              new io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder(false)
+                  .decodeHeaders(1, io.netty.buffer.Unpooled.wrappedBuffer(payload));
+          assertThat(answer.status().toString()).isEqualTo("431");
+          return;
+        }
+        assertThat(type).as("a frame before the answer").isNotEqualTo(3); // no RST_STREAM
+      }
+    }
+  }
+
+  private static void frame(
+      java.io.OutputStream out, int type, int flags, int stream, byte[] payload)
+      throws java.io.IOException {
+    java.io.DataOutputStream d = new java.io.DataOutputStream(out);
+    d.writeShort(payload.length >>> 8);
+    d.writeByte(payload.length & 0xff);
+    d.writeByte(type);
+    d.writeByte(flags);
+    d.writeInt(stream);
+    d.write(payload);
+  }
+
+  @Test
   void garbageAfterThePrefaceClosesThatConnectionOnly() throws Exception {
     revision(0, false, backend(req -> req.response().end("ok")));
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
