@@ -232,7 +232,7 @@ final class GrpcClient implements AutoCloseable {
   private static Object next(BlockingQueue<Object> q, String what) throws InterruptedException {
     Object o = q.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     if (o == null) {
-      throw new AssertionError("no " + what + " within " + TIMEOUT);
+      throw new AssertionError("nothing within " + TIMEOUT.toSeconds() + " s: expected " + what);
     }
     if (o instanceof StatusRuntimeException e) {
       throw e;
