@@ -96,7 +96,10 @@ public class Report {
 
   // ---------------------------------------------------------------- derived figures
 
-  /** Ratios and differences per benchmark: name → value, computed from medians of the same run. */
+  /**
+   * Ratios and differences of the proxy and grpc cases (their names differ): case → name → value,
+   * computed from medians of the same run.
+   */
   static Map<String, Map<String, Double>> derived() {
     Map<String, Map<String, Double>> d = new LinkedHashMap<>();
     if (data.containsKey("proxy")) {
@@ -110,6 +113,17 @@ public class Report {
         m.put(
             "cpu_per_req_vs_haproxy",
             med("proxy", c, "proxy_cpu_us_per_req") / med("proxy", "haproxy", "proxy_cpu_us_per_req"));
+        d.put(c, m);
+      }
+    }
+    if (data.containsKey("grpc")) {
+      for (String c : data.get("grpc").keySet()) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put(
+            "calls_per_s_vs_direct",
+            med("grpc", c, "calls_per_s") / med("grpc", "grpc-direct", "calls_per_s"));
+        m.put("added_p50_ms", med("grpc", c, "p50_ms") - med("grpc", "grpc-direct", "p50_ms"));
+        m.put("added_p99_ms", med("grpc", c, "p99_ms") - med("grpc", "grpc-direct", "p99_ms"));
         d.put(c, m);
       }
     }
@@ -224,7 +238,7 @@ public class Report {
       boolean any = false;
       for (String c : b.getValue().keySet()) {
         Map<String, Double> m = derived.get(c);
-        if (m == null || !b.getKey().equals("proxy")) {
+        if (m == null || !(b.getKey().equals("proxy") || b.getKey().equals("grpc"))) {
           continue;
         }
         if (!any) {

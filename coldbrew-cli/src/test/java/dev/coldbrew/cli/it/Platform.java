@@ -239,13 +239,18 @@ class Platform implements AutoCloseable {
 
   /** A command line that runs one of the test apps in this module's test classes. */
   static List<String> app(String mainClass) {
+    return app(mainClass, TEST_CLASSES.toString());
+  }
+
+  /** A command line that runs a test app with {@code classpath}. */
+  static List<String> app(String mainClass, String classpath) {
     return List.of(
         java(),
         "-XX:TieredStopAtLevel=1",
         "-XX:+UseSerialGC",
         "-Xshare:auto",
         "-cp",
-        TEST_CLASSES.toString(),
+        classpath,
         mainClass);
   }
 
