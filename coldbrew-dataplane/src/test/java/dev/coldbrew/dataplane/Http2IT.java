@@ -107,14 +107,20 @@ class Http2IT {
 
   record Reply(int status, HttpVersion version, MultiMap headers, String body, MultiMap trailers) {}
 
+  private RequestOptions options(String uri, HttpMethod method) {
+    return new RequestOptions()
+        .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(port, "127.0.0.1"))
+        .setHost(HOST)
+        .setPort(port)
+        .setURI(uri)
+        .setMethod(method);
+  }
+
   private CompletableFuture<Reply> send(HttpClient client, HttpMethod method, String body) {
-    RequestOptions o =
-        new RequestOptions()
-            .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(port, "127.0.0.1"))
-            .setHost(HOST)
-            .setPort(port)
-            .setURI("/svc/Method")
-            .setMethod(method);
+    return send(client, options("/svc/Method", method), body);
+  }
+
+  private CompletableFuture<Reply> send(HttpClient client, RequestOptions o, String body) {
     return client
         .request(o)
         .compose(r -> body == null ? r.send() : r.send(Buffer.buffer(body)))
@@ -245,31 +251,8 @@ class Http2IT {
                   .putHeader("grpc-status", "5")
                   .end();
             }));
-    RequestOptions o =
-        new RequestOptions()
-            .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(port, "127.0.0.1"))
-            .setHost(HOST)
-            .setPort(port)
-            .setURI("/svc/Missing")
-            .setMethod(HttpMethod.POST)
-            .putHeader("te", "trailers");
-    CompletableFuture<Reply> f =
-        h2.request(o)
-            .compose(r -> r.send(Buffer.buffer("x")))
-            .compose(
-                resp ->
-                    resp.body()
-                        .map(
-                            b ->
-                                new Reply(
-                                    resp.statusCode(),
-                                    resp.version(),
-                                    resp.headers(),
-                                    b.toString(),
-                                    resp.trailers())))
-            .toCompletionStage()
-            .toCompletableFuture();
-    Reply r = get(f);
+    Reply r =
+        get(send(h2, options("/svc/Missing", HttpMethod.POST).putHeader("te", "trailers"), "x"));
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.headers().get("grpc-status")).isEqualTo("5");
     assertThat(r.body()).isEmpty();
@@ -325,14 +308,7 @@ class Http2IT {
   void theClientsGrpcDeadlineEndsTheCallWhenItComesBeforeTheRevisionsTimeout() throws Exception {
     // held: no instance ever comes
     dataPlane.updateRevision(new RevisionConfig(REV, "grpc", "grpc", 0, 300, null, null, true));
-    RequestOptions o =
-        new RequestOptions()
-            .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(port, "127.0.0.1"))
-            .setHost(HOST)
-            .setPort(port)
-            .setURI("/svc/Method")
-            .setMethod(HttpMethod.POST)
-            .putHeader("grpc-timeout", "300m");
+    RequestOptions o = options("/svc/Method", HttpMethod.POST).putHeader("grpc-timeout", "300m");
     long start = System.nanoTime();
     int status =
         get(h2.request(o).compose(r -> r.send(Buffer.buffer("x"))).map(r -> r.statusCode()));
@@ -493,13 +469,7 @@ class Http2IT {
               req.response().exceptionHandler(appSaw::complete);
               atApp.complete(null);
             }));
-    RequestOptions o =
-        new RequestOptions()
-            .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(port, "127.0.0.1"))
-            .setHost(HOST)
-            .setPort(port)
-            .setURI("/svc/Slow")
-            .setMethod(HttpMethod.POST);
+    RequestOptions o = options("/svc/Slow", HttpMethod.POST);
     var request = get(h2.request(o));
     request.setChunked(true).write("part");
     get(atApp);

@@ -34,11 +34,6 @@ class GrpcIT {
   private static String manifest(String marker) {
     List<String> cmd = new java.util.ArrayList<>(GrpcApp.command());
     cmd.add(1, "-Dcoldbrew.test.marker=" + marker);
-    StringBuilder c = new StringBuilder("[");
-    for (int i = 0; i < cmd.size(); i++) {
-      c.append(i == 0 ? "" : ", ").append('"').append(cmd.get(i)).append('"');
-    }
-    c.append(']');
     return """
         apiVersion: serving.knative.dev/v1
         kind: Service
@@ -56,7 +51,7 @@ class GrpcIT {
                 - command: %s
                   ports: [{name: h2c, containerPort: 8080}]
         """
-        .formatted(c);
+        .formatted(Manifests.flow(cmd));
   }
 
   @Test

@@ -14,6 +14,15 @@ final class Manifests {
    *     (a key with a {@code /}) as they are
    * @param specExtra YAML lines added under {@code spec.template.spec} (indented by 6)
    */
+  /** A command line as a YAML flow sequence of quoted words. */
+  static String flow(List<String> words) {
+    StringBuilder c = new StringBuilder("[");
+    for (int i = 0; i < words.size(); i++) {
+      c.append(i == 0 ? "" : ", ").append('"').append(words.get(i)).append('"');
+    }
+    return c.append(']').toString();
+  }
+
   static String service(
       String name,
       Class<?> app,
@@ -32,11 +41,7 @@ final class Manifests {
                 .append(": \"")
                 .append(v)
                 .append("\"\n"));
-    StringBuilder c = new StringBuilder("[");
-    for (int i = 0; i < cmd.size(); i++) {
-      c.append(i == 0 ? "" : ", ").append('"').append(cmd.get(i)).append('"');
-    }
-    c.append(']');
+    String c = flow(cmd);
     return """
         apiVersion: serving.knative.dev/v1
         kind: Service
