@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -46,8 +47,19 @@ import java.util.function.Consumer;
  * <p>Stateless; the handlers it makes are confined to their channel's event loop.
  */
 final class Http2 {
-  /** Streams a client may have open at once on one connection (Go's server allows as many). */
-  static final int MAX_CLIENT_STREAMS = 250;
+  /** Streams a client may have open at once on one connection (gRPC's servers allow as many). */
+  static final int MAX_CLIENT_STREAMS = 100;
+
+  /**
+   * A connection's receive window: as large as all of its streams' windows together, so that
+   * streams paused by the proxy (a request held at zero, a slow client of an app's response) hold
+   * back only their own data, never the connection's other streams. Toward an instance the streams
+   * are not counted, so the window is 1 GiB; each stream's window still bounds what it buffers.
+   */
+  private static final int CLIENT_CONNECTION_WINDOW =
+      MAX_CLIENT_STREAMS * Http2CodecUtil.DEFAULT_WINDOW_SIZE;
+
+  private static final int UPSTREAM_CONNECTION_WINDOW = 1 << 30;
 
   /** The pseudo-headers Netty's conversion puts in a message's headers: never forwarded as such. */
   private static final List<CharSequence> EXTENSION_HEADERS =
@@ -174,6 +186,7 @@ final class Http2 {
         codec,
         new Http2MultiplexHandler(streams),
         new ClientLink(codec));
+    widenConnectionWindow(p, CLIENT_CONNECTION_WINDOW);
     if (upgradeSettings != null) {
       try {
         codec.onHttpServerUpgrade(upgradeSettings);
@@ -272,6 +285,18 @@ final class Http2 {
             .encoderEnforceMaxConcurrentStreams(true) // beyond the instance's limit: buffered
             .build(),
         new Http2MultiplexHandler(REFUSE_PUSHED));
+  }
+
+  /** Once an instance's connection is open: its receive window, widened. */
+  static void upstreamConnected(ChannelPipeline p) {
+    widenConnectionWindow(p, UPSTREAM_CONNECTION_WINDOW);
+  }
+
+  /** Raises a connection's receive window from HTTP/2's 64 KiB to {@code window} bytes. */
+  private static void widenConnectionWindow(ChannelPipeline p, int window) {
+    p.writeAndFlush(
+        new DefaultHttp2WindowUpdateFrame(window - Http2CodecUtil.DEFAULT_WINDOW_SIZE),
+        p.channel().voidPromise());
   }
 
   /** Makes a stream to an instance carry HTTP messages: the client half of Netty's conversion. */

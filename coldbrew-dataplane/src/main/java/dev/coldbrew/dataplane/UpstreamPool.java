@@ -220,6 +220,7 @@ final class UpstreamPool {
           }
           Http2Link link = new Http2Link(this, h, f.channel(), tracker.nanoTime());
           f.channel().pipeline().addLast(link);
+          Http2.upstreamConnected(f.channel().pipeline());
           h.link = link;
           links++;
           tracker.wake();

@@ -32,6 +32,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -68,7 +69,7 @@ class Http2IT {
     h1 = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(20));
     dataPlane =
         new DataPlane(
-            DataPlaneOptions.defaults().withBind("127.0.0.1", 0).withEventLoops(2), s -> {});
+            DataPlaneOptions.defaults().withBind("127.0.0.1", 0).withEventLoops(1), s -> {});
     port = get(dataPlane.start());
     dataPlane.updateRoutes(
         RoutingTable.of(Map.of(HOST, List.of(new RoutingTable.Target(REV, 100)))));
@@ -289,6 +290,58 @@ class Http2IT {
   }
 
   @Test
+  void aSlowReaderOfOneStreamDoesNotHoldBackTheAppsOtherStreams() throws Exception {
+    AtomicLong written = new AtomicLong();
+    revision(
+        0,
+        true,
+        backend(
+            req -> {
+              if (req.path().equals("/big")) {
+                var resp = req.response().setChunked(true);
+                writeUntilBlocked(resp, written);
+              } else {
+                req.response().end("small");
+              }
+            }));
+    try (java.net.Socket slow = new java.net.Socket("127.0.0.1", port)) {
+      slow.getOutputStream()
+          .write(
+              ("GET /big HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      slow.getInputStream().read(new byte[1]); // the response began; nothing more is read
+      // the app can send no more on that stream: the gateway stopped reading it (the client is
+      // slow)
+      long[] last = {-1};
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                long now = written.get();
+                boolean still = now == last[0];
+                last[0] = now;
+                return still;
+              });
+      // the same instance's other streams (one connection per loop, and there is one loop) flow
+      Reply r = get(send(h1, options("/small", HttpMethod.GET), null));
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("small");
+    }
+  }
+
+  /** Writes 64 KiB chunks while the stream takes them, counting what it took. */
+  private static void writeUntilBlocked(
+      io.vertx.core.http.HttpServerResponse resp, AtomicLong written) {
+    Buffer chunk = Buffer.buffer(new byte[64 * 1024]);
+    while (!resp.writeQueueFull()) {
+      resp.write(chunk);
+      written.addAndGet(chunk.length());
+    }
+    resp.drainHandler(v -> writeUntilBlocked(resp, written));
+  }
+
+  @Test
   void aStreamHeldAtZeroIsServedWhenAnInstanceIsReady() throws Exception {
     dataPlane.updateRevision(new RevisionConfig(REV, "grpc", "grpc", 0, 0, null, null, true));
     CompletableFuture<Reply> reply = send(h2, HttpMethod.POST, "cold");
@@ -386,56 +439,145 @@ class Http2IT {
   void headersBeyondTheLimitAre431() throws Exception {
     revision(0, false, backend(req -> req.response().end("ok")));
     // a raw client: Vert.x's would keep to the limit the gateway's SETTINGS announce
-    io.netty.handler.codec.http2.Http2Headers headers =
-        new io.netty.handler.codec.http2.DefaultHttp2Headers()
-            .method("GET")
-            .scheme("http")
-            .path("/")
-            .authority(HOST)
-            .add("x-big", "a".repeat(12_000));
-    io.netty.buffer.ByteBuf block = io.netty.buffer.Unpooled.buffer();
-    new io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder(
-            io.netty.handler.codec.http2.Http2HeadersEncoder.NEVER_SENSITIVE, true)
-        .encodeHeaders(1, headers, block);
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    out.write(
-        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-    frame(out, 4, 0, 0, new byte[0]); // SETTINGS
-    byte[] bytes = new byte[block.readableBytes()];
-    block.readBytes(bytes);
-    frame(out, 1, 0x5, 1, bytes); // HEADERS, END_STREAM | END_HEADERS
-    try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
-      sock.setSoTimeout(30_000);
-      sock.getOutputStream().write(out.toByteArray());
-      java.io.DataInputStream in = new java.io.DataInputStream(sock.getInputStream());
-      while (true) {
-        int length = (in.readUnsignedShort() << 8) | in.readUnsignedByte();
-        int type = in.readUnsignedByte();
-        in.readUnsignedByte(); // flags
-        int stream = in.readInt() & 0x7fffffff;
-        byte[] payload = in.readNBytes(length);
-        if (stream == 1 && type == 1) {
-          io.netty.handler.codec.http2.Http2Headers answer =
-              new io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder(false)
-                  .decodeHeaders(1, io.netty.buffer.Unpooled.wrappedBuffer(payload));
-          assertThat(answer.status().toString()).isEqualTo("431");
-          return;
-        }
-        assertThat(type).as("a frame before the answer").isNotEqualTo(3); // no RST_STREAM
+    try (Raw c = new Raw(port)) {
+      c.headers(1, "GET", HOST, true, "x-big", "a".repeat(12_000));
+      Raw.Frame f;
+      while ((f = c.read()).stream() != 1 || f.type() != Raw.HEADERS) {
+        assertThat(f.type()).as("a frame before the answer").isNotEqualTo(Raw.RST_STREAM);
       }
+      assertThat(f.status()).isEqualTo("431");
     }
   }
 
-  private static void frame(
-      java.io.OutputStream out, int type, int flags, int stream, byte[] payload)
-      throws java.io.IOException {
-    java.io.DataOutputStream d = new java.io.DataOutputStream(out);
-    d.writeShort(payload.length >>> 8);
-    d.writeByte(payload.length & 0xff);
-    d.writeByte(type);
-    d.writeByte(flags);
-    d.writeInt(stream);
-    d.write(payload);
+  @Test
+  void aStreamHeldWithItsBodyDoesNotHoldBackTheConnectionsOtherStreams() throws Exception {
+    NamespacedName warm = new NamespacedName("default", "warm-00001");
+    dataPlane.updateRoutes(
+        RoutingTable.of(
+            Map.of(
+                HOST,
+                List.of(new RoutingTable.Target(REV, 100)),
+                "warm.default.localhost",
+                List.of(new RoutingTable.Target(warm, 100)))));
+    dataPlane.updateRevision(new RevisionConfig(REV, "grpc", "grpc", 0, 0, null, null, true));
+    dataPlane.updateRevision(new RevisionConfig(warm, "warm", "warm", 0, 0, null, null, false));
+    dataPlane.updateInstances(
+        warm,
+        List.of(backend(req -> req.body().onSuccess(b -> req.response().end("" + b.length())))));
+    dataPlane.updateMode(warm, SksMode.SERVE);
+    try (Raw c = new Raw(port)) {
+      // stream 1 is held at zero; its body, a whole stream window, waits unread at the gateway
+      c.headers(1, "POST", HOST, false);
+      await().atMost(Duration.ofSeconds(30)).until(() -> dataPlane.heldRequests(REV) == 1);
+      c.data(1, 65_535, false);
+      // stream 3 sends a body of 60 000 bytes (within its own window) to a warm revision on the
+      // same connection: a flow-control error unless the connection's window is larger than the
+      // held stream's
+      c.headers(3, "POST", "warm.default.localhost", false);
+      c.data(3, 60_000, true);
+      Raw.Frame f;
+      while ((f = c.read()).stream() != 3 || f.type() != Raw.HEADERS) {
+        assertThat(f.type()).isNotIn(Raw.GOAWAY, Raw.RST_STREAM);
+      }
+      assertThat(f.status()).isEqualTo("200");
+      while ((f = c.read()).stream() != 3 || f.type() != Raw.DATA) {
+        assertThat(f.type()).isNotEqualTo(Raw.RST_STREAM);
+      }
+      assertThat(new String(f.payload(), java.nio.charset.StandardCharsets.US_ASCII))
+          .isEqualTo("60000");
+      assertThat(dataPlane.heldRequests(REV)).isEqualTo(1);
+    }
+  }
+
+  /**
+   * A client of raw HTTP/2 frames (with Netty's HPACK), for what Vert.x's client would not send or
+   * would not let a test see: preface and empty SETTINGS on connect; DATA beyond the windows the
+   * gateway gives is written anyway, and the socket's buffers hold it.
+   */
+  private static final class Raw implements AutoCloseable {
+    static final int DATA = 0;
+    static final int HEADERS = 1;
+    static final int RST_STREAM = 3;
+    static final int GOAWAY = 7;
+
+    record Frame(int type, int flags, int stream, byte[] payload) {
+      /** The :status of a HEADERS frame. */
+      String status() throws io.netty.handler.codec.http2.Http2Exception {
+        return new io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder(false)
+            .decodeHeaders(stream, io.netty.buffer.Unpooled.wrappedBuffer(payload))
+            .status()
+            .toString();
+      }
+    }
+
+    private final java.net.Socket sock;
+    private final java.io.DataOutputStream out;
+    private final java.io.DataInputStream in;
+    private final io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder hpack =
+        new io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder(
+            io.netty.handler.codec.http2.Http2HeadersEncoder.NEVER_SENSITIVE, true);
+
+    Raw(int port) throws java.io.IOException {
+      sock = new java.net.Socket("127.0.0.1", port);
+      sock.setSoTimeout(30_000);
+      out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(sock.getOutputStream()));
+      in = new java.io.DataInputStream(new java.io.BufferedInputStream(sock.getInputStream()));
+      out.write(
+          "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      frame(4, 0, 0, new byte[0]); // SETTINGS
+    }
+
+    void headers(int stream, String method, String authority, boolean end, String... more)
+        throws Exception {
+      var h =
+          new io.netty.handler.codec.http2.DefaultHttp2Headers()
+              .method(method)
+              .scheme("http")
+              .path("/")
+              .authority(authority);
+      for (int i = 0; i < more.length; i += 2) {
+        h.add(more[i], more[i + 1]);
+      }
+      io.netty.buffer.ByteBuf block = io.netty.buffer.Unpooled.buffer();
+      hpack.encodeHeaders(stream, h, block);
+      byte[] bytes = new byte[block.readableBytes()];
+      block.readBytes(bytes);
+      frame(HEADERS, end ? 0x5 : 0x4, stream, bytes); // END_HEADERS (and END_STREAM)
+    }
+
+    /**
+     * {@code bytes} of body in frames of at most 16 KiB, the last one ending the stream if asked.
+     */
+    void data(int stream, int bytes, boolean end) throws java.io.IOException {
+      for (int sent = 0; sent < bytes; ) {
+        int n = Math.min(16_384, bytes - sent);
+        sent += n;
+        frame(DATA, end && sent == bytes ? 0x1 : 0, stream, new byte[n]);
+      }
+    }
+
+    private void frame(int type, int flags, int stream, byte[] payload) throws java.io.IOException {
+      out.writeShort(payload.length >>> 8);
+      out.writeByte(payload.length & 0xff);
+      out.writeByte(type);
+      out.writeByte(flags);
+      out.writeInt(stream);
+      out.write(payload);
+      out.flush();
+    }
+
+    Frame read() throws java.io.IOException {
+      int length = (in.readUnsignedShort() << 8) | in.readUnsignedByte();
+      int type = in.readUnsignedByte();
+      int flags = in.readUnsignedByte();
+      int stream = in.readInt() & 0x7fffffff;
+      return new Frame(type, flags, stream, in.readNBytes(length));
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      sock.close();
+    }
   }
 
   @Test
