@@ -385,7 +385,8 @@ final class Gateway {
         && !conn.http2()
         && !http10
         && length == 0
-        && scan.transferEncodings == 0) {
+        && scan.transferEncodings == 0
+        && Http2.upgradeNamed(h)) {
       Http2Settings settings = Http2.upgradeSettings(h);
       if (settings != null) {
         conn.upgradeToHttp2(head, settings);

@@ -7,6 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -195,6 +197,16 @@ final class Http2 {
         p.close();
       }
     }
+  }
+
+  /**
+   * Whether the request's {@code Connection} names both {@code Upgrade} and {@code HTTP2-Settings}
+   * (RFC 7540 §3.2.1): an {@code Upgrade} that came through an intermediary without them is not
+   * this hop's.
+   */
+  static boolean upgradeNamed(HttpHeaders h) {
+    return h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+        && h.containsValue(HttpHeaderNames.CONNECTION, HTTP2_SETTINGS, true);
   }
 
   /**

@@ -3,7 +3,10 @@ package dev.coldbrew.dataplane;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -20,6 +23,9 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
   final UpstreamPool.Host host;
   final Channel channel;
 
+  /** Opens a stream on it, carrying HTTP messages, as an {@link UpstreamConnection}. */
+  final Http2StreamChannelBootstrap bootstrap;
+
   /** Streams open on it. */
   int streams;
 
@@ -33,6 +39,17 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
     this.host = host;
     this.channel = channel;
     this.idleSince = now;
+    this.bootstrap =
+        new Http2StreamChannelBootstrap(channel)
+            .handler(
+                new ChannelInitializer<Http2StreamChannel>() {
+                  @Override
+                  protected void initChannel(Http2StreamChannel ch) {
+                    streams++;
+                    Http2.upstreamStream(ch.pipeline());
+                    ch.pipeline().addLast(new UpstreamConnection(pool, host, ch, Http2Link.this));
+                  }
+                });
   }
 
   /** One of its streams closed. */

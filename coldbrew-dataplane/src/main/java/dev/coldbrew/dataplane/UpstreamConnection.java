@@ -51,7 +51,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       channel.close();
       return;
     }
-    r.onResponse((HttpObject) msg);
+    if (!(msg instanceof HttpObject o)) {
+      ReferenceCountUtil.release(msg); // an HTTP/2 frame of a type the conversion does not know
+      return;
+    }
+    r.onResponse(o);
   }
 
   @Override

@@ -57,6 +57,10 @@ abstract class UpstreamExchange {
   boolean responseStarted;
 
   private boolean upstreamKeepAlive;
+
+  /** An HTTP/2 app sent a body where its response may have none: it is not forwarded. */
+  private boolean dropBody;
+
   private boolean closeAfterResponse;
   private boolean clientDirty;
   private int responseStatus;
@@ -172,7 +176,7 @@ abstract class UpstreamExchange {
     if (last) {
       requestEnded = true;
       readingBody = false;
-      if (!rev.config.http2()) {
+      if (!conn.http2() || !rev.config.http2()) {
         dropTrailers((LastHttpContent) content);
       }
     }
@@ -229,8 +233,8 @@ abstract class UpstreamExchange {
   }
 
   /**
-   * Trailers go only from HTTP/2 to HTTP/2 (gRPC's status travels in them); an HTTP/1.1 side gets
-   * none.
+   * Trailers go only where both sides speak HTTP/2 (gRPC's status travels in them); where either
+   * side speaks HTTP/1.1, neither sends any on.
    */
   private static void dropTrailers(LastHttpContent last) {
     HttpHeaders trailers = last.trailingHeaders();
@@ -296,6 +300,13 @@ abstract class UpstreamExchange {
     HttpHeaders h = response.headers();
     if (rev.config.http2()) {
       Http2.dropExtensionHeaders(h);
+      // Netty's client does not hold an app's HTTP/2 framing to its Content-Length (a HEAD answer
+      // may carry one), so an HTTP/1.1 client gets the body chunked: never a length the bytes
+      // that follow might not match. A body where none may be (HEAD, 204, 304) is dropped.
+      dropBody = !context.responseHasBody(status);
+      if (!dropBody && !conn.http2()) {
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
+      }
     }
     int seen = gw.headers.rewriteResponse(h, upgraded);
     upstreamKeepAlive =
@@ -355,6 +366,13 @@ abstract class UpstreamExchange {
     if (content.content().isReadable()) {
       activity = true;
     }
+    if (dropBody) {
+      content.release();
+      if (content instanceof LastHttpContent) {
+        responseEnded(LastHttpContent.EMPTY_LAST_CONTENT);
+      }
+      return;
+    }
     if (content instanceof LastHttpContent last) {
       responseEnded(last);
       return;
@@ -369,7 +387,7 @@ abstract class UpstreamExchange {
 
   /** The last part of the response ({@code last}, which may be the whole of it) is here. */
   private void responseEnded(LastHttpContent last) {
-    if (!conn.http2()) {
+    if (!conn.http2() || !rev.config.http2()) {
       dropTrailers(last);
     }
     long now = gw.nanoTime();

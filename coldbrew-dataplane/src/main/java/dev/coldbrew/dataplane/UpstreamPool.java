@@ -9,7 +9,6 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -169,6 +168,9 @@ final class UpstreamPool {
    * opens it, if it is not being opened already).
    */
   private void openStream(Host h, ProxiedRequest r) {
+    if (h.link != null && !h.link.channel.isActive()) {
+      linkDone(h.link); // closed, and its handler not told yet
+    }
     Http2Link link = h.link;
     if (link == null) {
       if (h.waiters == null) {
@@ -180,16 +182,7 @@ final class UpstreamPool {
       }
       return;
     }
-    new Http2StreamChannelBootstrap(link.channel)
-        .handler(
-            new ChannelInitializer<Http2StreamChannel>() {
-              @Override
-              protected void initChannel(Http2StreamChannel ch) {
-                link.streams++;
-                Http2.upstreamStream(ch.pipeline());
-                ch.pipeline().addLast(new UpstreamConnection(UpstreamPool.this, h, ch, link));
-              }
-            })
+    link.bootstrap
         .open()
         .addListener(
             (Future<Http2StreamChannel> f) -> {

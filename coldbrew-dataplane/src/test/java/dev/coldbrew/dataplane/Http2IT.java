@@ -409,30 +409,73 @@ class Http2IT {
   }
 
   @Test
-  void anUpgradeWithMalformedSettingsStaysHttp1() throws Exception {
+  void anUpgradeWithMalformedSettingsOrNotNamedInConnectionStaysHttp1() throws Exception {
     revision(0, false, backend(req -> req.response().end("ok " + req.getHeader("upgrade"))));
-    for (String settings :
-        new String[] {
-          "%%%", "AAMAAABk!", "AAMAAA", "AASAAAAA"
-        }) { // the last: an initial window of 2^31, one too many
+    String[][] cases = {
+      {"Upgrade, HTTP2-Settings, close", "%%%"},
+      {"Upgrade, HTTP2-Settings, close", "AAMAAABk!"},
+      {"Upgrade, HTTP2-Settings, close", "AAMAAA"},
+      {"Upgrade, HTTP2-Settings, close", "AASAAAAA"}, // an initial window of 2^31, one too many
+      {"close", "AAMAAABk"}, // valid settings, but the Upgrade is not this hop's
+      {"Upgrade, close", "AAMAAABk"},
+    };
+    for (String[] c : cases) {
       try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
         s.setSoTimeout(30_000);
         s.getOutputStream()
             .write(
                 ("GET / HTTP/1.1\r\nHost: "
                         + HOST
-                        + "\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\n"
-                        + "HTTP2-Settings: "
-                        + settings
+                        + "\r\nConnection: "
+                        + c[0]
+                        + "\r\nUpgrade: h2c\r\nHTTP2-Settings: "
+                        + c[1]
                         + "\r\n\r\n")
                     .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         String answer =
             new String(
                 s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
         // served as HTTP/1.1; the Upgrade header, hop-by-hop, did not reach the app
-        assertThat(answer).as(settings).startsWith("HTTP/1.1 200").endsWith("ok null");
+        assertThat(answer).as(String.join(" / ", c)).startsWith("HTTP/1.1 200").endsWith("ok null");
       }
     }
+  }
+
+  @Test
+  void anH2cAppsFramingCannotDesyncAnHttp1Connection() throws Exception {
+    revision(
+        0,
+        true,
+        backend(
+            req -> {
+              switch (req.path()) {
+                case "/lie" -> req.response().putHeader("content-length", "40").end(); // no body
+                case "/head" -> req.response().setChunked(true).end("a body on a HEAD");
+                default -> req.response().end("ok");
+              }
+            }));
+    // one keep-alive connection: each answer must end where the next begins
+    HttpClient one =
+        vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(1));
+    Reply lie = get(send(one, options("/lie", HttpMethod.GET), null));
+    assertThat(lie.status()).isEqualTo(200);
+    assertThat(lie.body()).isEmpty();
+    assertThat(lie.headers().get("content-length")).isNull();
+    Reply head = get(send(one, options("/head", HttpMethod.HEAD), null));
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(get(send(one, options("/next", HttpMethod.GET), null)).body()).isEqualTo("ok");
+  }
+
+  @Test
+  void anHttp1AppsTrailersDoNotReachAnHttp2Client() throws Exception {
+    revision(
+        0,
+        false,
+        backend(
+            req -> req.response().setChunked(true).putTrailer("x-app-trailer", "t").end("body")));
+    Reply r = get(send(h2, HttpMethod.GET, null));
+    assertThat(r.body()).isEqualTo("body");
+    assertThat(r.trailers().names()).isEmpty();
   }
 
   @Test
