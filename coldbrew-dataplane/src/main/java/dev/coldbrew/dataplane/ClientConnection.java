@@ -23,7 +23,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
@@ -56,6 +58,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   /** The HTTP/1.1 decoder; null on an HTTP/2 stream (one request, framed by the stream). */
   final StrictRequestDecoder decoder;
+
+  /** HTTP/2: the write that ended the response, once there is one. */
+  ChannelFuture lastWrite;
 
   Channel channel;
 
@@ -262,14 +267,28 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     channel.close();
   }
 
-  /** Closes once everything written so far has been sent (a stream: resets it, if still open). */
+  /**
+   * Closes once everything written so far has been sent. A stream ends then instead: if the client
+   * is still sending, with {@code RST_STREAM(NO_ERROR)} (RFC 9113 §8.1), once the response's last
+   * write ({@link #lastWrite}) left, so no queued frame of the response is lost.
+   */
   void closeAfterFlush() {
     if (decoder == null) {
-      channel.flush();
-      channel.close();
+      ChannelFuture last = lastWrite;
+      if (last == null || last.isDone()) {
+        endStream();
+      } else {
+        last.addListener(f -> endStream());
+      }
       return;
     }
     channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void endStream() {
+    if (channel.isActive()) { // not closed by both ends yet: the client has more to send
+      channel.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
+    }
   }
 
   /** Whether this is a stream of an HTTP/2 connection. */
@@ -316,7 +335,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
     ChannelFuture f = channel.writeAndFlush(r);
-    if (close) {
+    if (decoder == null) {
+      lastWrite = f;
+      if (close) {
+        closeAfterFlush();
+      }
+    } else if (close) {
       f.addListener(ChannelFutureListener.CLOSE);
     }
   }

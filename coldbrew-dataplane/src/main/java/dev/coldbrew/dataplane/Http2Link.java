@@ -52,6 +52,30 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
                 });
   }
 
+  /**
+   * Resets sent within {@link #RESET_WINDOW_NANOS}, counted from {@link #resetsSince}: servers
+   * close a connection that sends many (Netty's default: 200 in 30 s, against "rapid reset"
+   * floods), failing every request on it, so past {@link #MAX_RESETS} it takes no new stream and
+   * closes when its last one ends, and a new connection takes the requests that follow.
+   */
+  private int resets;
+
+  private long resetsSince;
+  static final int MAX_RESETS = 100;
+  static final long RESET_WINDOW_NANOS = 30_000_000_000L;
+
+  /** This side reset one of its streams (a client went, a request ended early). */
+  void resetSent(long now) {
+    if (now - resetsSince > RESET_WINDOW_NANOS) {
+      resetsSince = now;
+      resets = 0;
+    }
+    if (++resets >= MAX_RESETS && !goingAway) {
+      goingAway = true;
+      pool.linkDone(this);
+    }
+  }
+
   /** One of its streams closed. */
   void streamClosed(long now) {
     streams--;

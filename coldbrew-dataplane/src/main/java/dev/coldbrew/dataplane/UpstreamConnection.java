@@ -94,9 +94,12 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
-  /** Closes the connection; it is not reused. */
+  /** Closes the connection; it is not reused. A stream still open is reset (and counted). */
   void close() {
     exchange = null;
+    if (link != null && channel.isActive()) {
+      link.resetSent(pool.tracker().nanoTime());
+    }
     channel.close();
   }
 }

@@ -402,7 +402,11 @@ abstract class UpstreamExchange {
       conn.stopAfterThis();
     }
     clientDirty = false;
-    conn.channel.writeAndFlush(last, conn.channel.voidPromise());
+    if (conn.http2()) {
+      conn.lastWrite = conn.channel.writeAndFlush(last); // a stream ends once this has left
+    } else {
+      conn.channel.writeAndFlush(last, conn.channel.voidPromise());
+    }
     statusSent = responseStatus;
     finish(RequestPhase.DONE, now);
   }

@@ -97,6 +97,10 @@ final class UpstreamPool {
                 });
   }
 
+  ConnectionTracker tracker() {
+    return tracker;
+  }
+
   /** Set once, right after construction: the loop's tracker wakes up for idle connections. */
   void tracker(ConnectionTracker tracker) {
     this.tracker = tracker;
