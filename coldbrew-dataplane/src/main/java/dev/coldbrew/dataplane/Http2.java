@@ -20,10 +20,9 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -183,11 +182,7 @@ final class Http2 {
                     .maxConcurrentStreams(MAX_CLIENT_STREAMS)
                     .maxHeaderListSize(maxHeaderBytes))
             .build();
-    p.addLast(
-        new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS),
-        codec,
-        new Http2MultiplexHandler(streams),
-        new ClientLink(codec));
+    p.addLast(codec, new Http2MultiplexHandler(streams), new ClientLink(codec, idleNanos));
     widenConnectionWindow(p, CLIENT_CONNECTION_WINDOW);
     if (upgradeSettings != null) {
       try {
@@ -246,30 +241,50 @@ final class Http2 {
   }
 
   /**
-   * The last handler of a client's HTTP/2 connection: closes it (with GOAWAY) when it has been idle
-   * with no stream open, and on errors the codec did not handle.
+   * The last handler of a client's HTTP/2 connection: closes it (with GOAWAY) once it has had no
+   * stream open for {@code idleNanos} — whatever else it sends (PINGs, SETTINGS, a frame trickled
+   * byte by byte), as an HTTP/1.1 connection must deliver a request's headers in that time — and on
+   * errors the codec did not handle. It looks every half period: a connection closes between one
+   * and one and a half periods after its last stream.
    */
   private static final class ClientLink extends ChannelInboundHandlerAdapter {
     private final Http2FrameCodec codec;
+    private final long idleNanos;
+    private long busySince = System.nanoTime();
+    private ScheduledFuture<?> check;
 
-    ClientLink(Http2FrameCodec codec) {
+    ClientLink(Http2FrameCodec codec, long idleNanos) {
       this.codec = codec;
+      this.idleNanos = idleNanos;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      check =
+          ctx.executor()
+              .scheduleAtFixedRate(
+                  () -> {
+                    long now = System.nanoTime();
+                    if (codec.connection().numActiveStreams() > 0) {
+                      busySince = now;
+                    } else if (now - busySince >= idleNanos) {
+                      ctx.close();
+                    }
+                  },
+                  idleNanos / 2,
+                  idleNanos / 2,
+                  TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      check.cancel(false);
+      ctx.fireChannelInactive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       ReferenceCountUtil.release(msg); // connection-level frames (settings, pings, GOAWAY)
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      if (evt instanceof IdleStateEvent) {
-        if (codec.connection().numActiveStreams() == 0) {
-          ctx.close();
-        }
-        return;
-      }
-      ctx.fireUserEventTriggered(evt);
     }
 
     @Override
