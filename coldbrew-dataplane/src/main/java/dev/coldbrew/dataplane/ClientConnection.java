@@ -167,6 +167,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (decoder == null && current == null && lastWrite == null && channel.isActive()) {
+      gateway.malformedStream(this, cause); // its request could not be made into a message
+      return;
+    }
     // resets and broken pipes are the client's doing: not worth more than a debug line
     DataPlane.log.debug("gateway connection: {}", String.valueOf(cause));
     ctx.close();

@@ -434,6 +434,21 @@ final class Gateway {
     new ProxiedRequest(this, conn, context, head).start();
   }
 
+  /**
+   * A stream whose request Netty's conversion could not read (e.g. {@code :authority} and {@code
+   * Host} disagreeing): 400, then the stream ends.
+   */
+  void malformedStream(ClientConnection conn, Throwable cause) {
+    reject(
+        conn,
+        HttpVersion.HTTP_1_1,
+        GatewayAnswer.MALFORMED_REQUEST,
+        "malformed request\n",
+        null,
+        "an HTTP/2 request that could not be read",
+        cause);
+  }
+
   /** A head the decoder could not parse: 414, 431 or 400, then the connection is closed. */
   private void invalid(ClientConnection conn, HttpRequest head) {
     Throwable cause = head.decoderResult().cause();

@@ -340,15 +340,17 @@ class Http2IT {
     }
   }
 
-  /** Writes 64 KiB chunks while the stream takes them, counting what it took. */
+  /** Writes 64 KiB chunks while the stream takes them (256 MiB at most), counting what it took. */
   private static void writeUntilBlocked(
       io.vertx.core.http.HttpServerResponse resp, AtomicLong written) {
     Buffer chunk = Buffer.buffer(new byte[64 * 1024]);
-    while (!resp.writeQueueFull()) {
+    while (!resp.writeQueueFull() && !resp.closed() && written.get() < 256 << 20) {
       resp.write(chunk);
       written.addAndGet(chunk.length());
     }
-    resp.drainHandler(v -> writeUntilBlocked(resp, written));
+    if (!resp.closed() && written.get() < 256 << 20) {
+      resp.drainHandler(v -> writeUntilBlocked(resp, written));
+    }
   }
 
   @Test
@@ -499,6 +501,18 @@ class Http2IT {
         assertThat(f.type()).as("a frame before the answer").isNotEqualTo(Raw.RST_STREAM);
       }
       assertThat(f.status()).isEqualTo("431");
+    }
+  }
+
+  @Test
+  void aStreamWhoseRequestCannotBeReadIs400() throws Exception {
+    revision(0, false, backend(req -> req.response().end("ok")));
+    try (Raw c = new Raw(port)) {
+      c.headers(1, "GET", HOST, true, "host", "other.example"); // :authority and Host disagree
+      Raw.Frame f;
+      while ((f = c.read()).stream() != 1) {}
+      assertThat(f.type()).isEqualTo(Raw.HEADERS);
+      assertThat(f.status()).isEqualTo("400");
     }
   }
 
