@@ -109,6 +109,12 @@ final class Http2 {
     return unit == null ? 0 : Math.max(1, unit.toNanos(n));
   }
 
+  /** {@code nanos} (at least 1 ms) as a {@code grpc-timeout} value: milliseconds, else seconds. */
+  static String grpcTimeout(long nanos) {
+    long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
+    return ms <= 99_999_999 ? ms + "m" : TimeUnit.MILLISECONDS.toSeconds(ms) + "S";
+  }
+
   /** Drops the headers Netty's HTTP/2 conversion adds (or a client sent under their names). */
   static void dropExtensionHeaders(HttpHeaders h) {
     for (CharSequence name : EXTENSION_HEADERS) {

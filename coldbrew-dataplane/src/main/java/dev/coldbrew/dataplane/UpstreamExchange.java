@@ -114,6 +114,10 @@ abstract class UpstreamExchange {
     upstream = c;
     c.exchange = this;
     Channel up = c.channel;
+    if (rev.config.http2() && head.headers().contains(Http2.GRPC_TIMEOUT)) {
+      // the app gets what is left of the call's time, not what the client gave before the wait
+      head.headers().set(Http2.GRPC_TIMEOUT, Http2.grpcTimeout(context.deadline() - gw.nanoTime()));
+    }
     up.write(head, up.voidPromise());
     if (!context.resendable()) {
       head = null; // kept only while the request may be sent again

@@ -701,6 +701,30 @@ class Http2IT {
   }
 
   @Test
+  void theAppGetsWhatIsLeftOfTheGrpcDeadlineAfterTheWait() throws Exception {
+    dataPlane.updateRevision(new RevisionConfig(REV, "grpc", "grpc", 0, 300, null, null, true));
+    AtomicReference<String> seen = new AtomicReference<>();
+    CompletableFuture<Reply> reply =
+        send(h2, options("/svc/Method", HttpMethod.POST).putHeader("grpc-timeout", "10S"), "x");
+    await().atMost(Duration.ofSeconds(30)).until(() -> dataPlane.heldRequests(REV) == 1);
+    long held = System.nanoTime(); // after the gateway took the request: its clock started before
+    await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(30)).until(() -> true);
+    long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - held); // at least this long
+    dataPlane.updateInstances(
+        REV,
+        List.of(
+            backend(
+                req -> {
+                  seen.set(req.getHeader("grpc-timeout"));
+                  req.response().end();
+                })));
+    assertThat(get(reply).status()).isEqualTo(200);
+    assertThat(seen.get()).matches("[0-9]+m");
+    long left = Long.parseLong(seen.get().substring(0, seen.get().length() - 1));
+    assertThat(left).isPositive().isLessThanOrEqualTo(10_000 - waited);
+  }
+
+  @Test
   void garbageAfterThePrefaceClosesThatConnectionOnly() throws Exception {
     revision(0, false, backend(req -> req.response().end("ok")));
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
