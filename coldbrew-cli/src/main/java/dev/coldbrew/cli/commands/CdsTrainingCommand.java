@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,10 +33,10 @@ import picocli.CommandLine.Command;
  * a class-data sharing archive that later client calls start from. Each call goes through the whole
  * command line ({@link Main#commandLine(String[])}, parsing, the admin API client, the tables and
  * the YAML and JSON output) against a canned admin API: an in-process HTTP/1.1 server on loopback
- * that holds one service, its revision and its route. Also the full command tree (help) and an
- * unreachable server. Prints nothing; exits 1, naming the calls, when one of them failed (the
- * training would then miss what that call loads). Runs on the calling thread plus the server's one
- * thread.
+ * that holds one service, its revision and its route; never a cluster, whatever {@code
+ * COLDBREW_ENGINE} says. Also the full command tree (help) and an unreachable server. Prints
+ * nothing; exits 1, naming the calls, when one of them failed (the training would then miss what
+ * that call loads). Runs on the calling thread plus the server's one thread.
  */
 @Command(name = "cds-training", hidden = true, description = "Warm-up run for the CDS archive.")
 public class CdsTrainingCommand implements Callable<Integer> {
@@ -107,8 +108,9 @@ public class CdsTrainingCommand implements Callable<Integer> {
       """;
 
   /**
-   * The calls, each after {@code --server URL}; {@code FILE} stands for a manifest file, {@code
-   * TOKEN} for a token file.
+   * The calls, each after {@code --server URL} and before {@code --engine local} (so that nothing
+   * reaches a cluster that {@code COLDBREW_ENGINE} may name); {@code FILE} stands for a manifest
+   * file, {@code TOKEN} for a token file.
    */
   static final List<List<String>> CALLS =
       List.of(
@@ -170,6 +172,7 @@ public class CdsTrainingCommand implements Callable<Integer> {
           args.add(
               a.equals("FILE") ? manifest.toString() : a.equals("TOKEN") ? token.toString() : a);
         }
+        args.addAll(List.of("--engine", "local"));
         String[] argv = args.toArray(String[]::new);
         int code = Main.commandLine(argv).setOut(sink).setErr(sink).execute(argv);
         if (code != 0) {
@@ -181,6 +184,8 @@ public class CdsTrainingCommand implements Callable<Integer> {
       Files.deleteIfExists(token);
       Files.deleteIfExists(dir);
     }
+    // what ConcurrentHashMap loads when two threads update one at once, as a call's two may
+    ThreadLocalRandom.current().nextInt();
     // the usage error and the unreachable server
     String[] typo = {"service", "lst"};
     Main.commandLine(typo).setOut(sink).setErr(sink).execute(typo);

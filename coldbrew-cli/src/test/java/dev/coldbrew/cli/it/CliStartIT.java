@@ -135,40 +135,51 @@ class CliStartIT {
    * The archive's training run covers a real {@code service list} through the script: every class
    * the call loads, the jar's and the JDK's, and every lambda it links comes from the archive. Only
    * what a JVM can only make as it runs is made anew (annotation proxies, method-handle forms,
-   * reflection accessors).
+   * reflection accessors). Two calls: a class the training misses is missed by both, while the
+   * call's two threads can, rarely, race to link one lambda and make it anew in one call.
    */
   @Test
   void aServiceListLoadsEveryClassFromTheArchive() throws Exception {
     assumeTheJarIsFresh();
     platform.apply(Files.readString(dir.resolve("svc.yaml")));
-    Path log = dir.resolve("list-classes.txt");
-    Platform.Result r =
-        script(
-            log,
-            Map.of("COLDBREW_SERVER", "http://127.0.0.1:" + platform.adminPort),
-            "service",
-            "list");
-    assertThat(r.code()).as(r.toString()).isZero();
-    assertThat(r.out()).contains("NAME", "start");
-    List<String> made = new ArrayList<>();
-    List<String> notArchived = new ArrayList<>();
-    for (String line : Files.readAllLines(log)) {
-      String loaded = line.replaceFirst("^.*\\] ", "");
-      String source = loaded.substring(loaded.indexOf(" source: ") + " source: ".length());
-      if (RUNTIME_MADE.contains(source)) {
-        made.add(loaded);
-      } else if (!source.startsWith("shared objects file")) {
-        notArchived.add(loaded);
+    List<String> missedByBoth = null;
+    for (int call = 0; call < 2; call++) {
+      Path log = dir.resolve("list-classes-" + call + ".txt");
+      Platform.Result r =
+          script(
+              log,
+              Map.of("COLDBREW_SERVER", "http://127.0.0.1:" + platform.adminPort),
+              "service",
+              "list");
+      assertThat(r.code()).as(r.toString()).isZero();
+      assertThat(r.out()).contains("NAME", "start");
+      List<String> made = new ArrayList<>();
+      List<String> notArchived = new ArrayList<>();
+      for (String line : Files.readAllLines(log)) {
+        String loaded = line.replaceFirst("^.*\\] ", "");
+        String source = loaded.substring(loaded.indexOf(" source: ") + " source: ".length());
+        // a lambda made at run time is named after its address, which differs between calls
+        String name = loaded.replaceFirst("\\$\\$Lambda\\$.* source:", "\\$\\$Lambda source:");
+        if (RUNTIME_MADE.contains(source)) {
+          made.add(loaded);
+        } else if (!source.startsWith("shared objects file")) {
+          notArchived.add(name);
+        }
+      }
+      assertThat(made).as("classes the JVM made as it ran").isNotEmpty();
+      if (missedByBoth == null) {
+        missedByBoth = notArchived;
+      } else {
+        missedByBoth.retainAll(notArchived);
       }
     }
-    assertThat(notArchived).as("loaded from elsewhere than the archive").isEmpty();
-    assertThat(made).as("classes the JVM made as it ran").isNotEmpty();
+    assertThat(missedByBoth).as("loaded from elsewhere than the archive, in both calls").isEmpty();
   }
 
   /**
    * The training run itself: every call it makes succeeds against its canned admin API (it exits 1
-   * naming the calls that did not, which would leave their classes out of the archive), and it
-   * prints nothing.
+   * naming the calls that did not, which would leave their classes out of the archive), also when
+   * the environment names the Kubernetes engine, and it prints nothing.
    */
   @Test
   void theTrainingRunsEveryCallCleanly() throws Exception {
@@ -185,6 +196,9 @@ class CliStartIT {
             .redirectOutput(out.toFile());
     pb.environment().remove("COLDBREW_SERVER");
     pb.environment().remove("COLDBREW_TOKEN");
+    // a user's engine setting does not send the training's creates and deletes to a cluster
+    pb.environment().put("COLDBREW_ENGINE", "kubernetes");
+    pb.environment().put("KUBECONFIG", dir.resolve("no-such-kubeconfig").toString());
     Process p = pb.start();
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(Files.readString(out)).isZero();
