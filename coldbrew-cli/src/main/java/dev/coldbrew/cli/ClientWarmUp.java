@@ -9,9 +9,10 @@ import java.io.IOException;
  * builds and parses the command line. Both are mostly one-time work of a fresh JVM (Jackson's
  * mapper and the deserializers of a Service and the types inside it; picocli's model of the
  * command), about as long as each other, and one core would otherwise stay idle while the other
- * does them in turn. The main thread never waits for this one except where it needs the same
- * classes, which the JVM then initializes once for both. A daemon thread: a call that ends first
- * does not wait for it. Problems are left to the call itself to meet and report.
+ * does them in turn. The main thread waits for this one only where it needs what this one is still
+ * making (a class the JVM is initializing, a deserializer Jackson is building), each made once for
+ * both. {@link #start} may be called from any thread; the work runs on a daemon thread, which a
+ * call that ends first does not wait for. Problems are left to the call itself to meet and report.
  */
 public final class ClientWarmUp {
   /** A stored Service as the admin API lists it, with the fields a table reads. */
