@@ -31,8 +31,9 @@ import picocli.CommandLine.ScopeType;
 /**
  * The {@code coldbrew} command: entry point of the runnable jar. Only the subcommand a call names
  * is built (picocli reads every command's annotations when it is added, which is a good part of a
- * client call's start-up); help, completion and calls that name no known command get them all.
- * Every error is printed as {@code Error: ...}: usage errors exit 2, others 1. Not thread-safe: one
+ * client call's start-up); help, completion and calls that name no known command get them all. A
+ * client call readies its JSON codec on a second thread meanwhile ({@link ClientWarmUp}). Every
+ * error is printed as {@code Error: ...}: usage errors exit 2, others 1. Not thread-safe: one
  * command tree per call.
  */
 @Command(
@@ -136,7 +137,16 @@ public final class Main {
   Path tokenFile;
 
   public static void main(String[] args) {
-    System.exit(commandLine(args).execute(args));
+    // picocli's default factory otherwise looks for Groovy on the class path, which opens the jar
+    // and scans its index just to throw ClassNotFoundException
+    if (System.getProperty("picocli.disable.closures") == null) {
+      System.setProperty("picocli.disable.closures", "true");
+    }
+    List<Sub> path = named(args);
+    if (!path.isEmpty() && ClientCommand.class.isAssignableFrom(path.get(path.size() - 1).type())) {
+      ClientWarmUp.start(); // a client call: its JSON codec gets ready beside the command line
+    }
+    System.exit(commandLine(path).execute(args));
   }
 
   /** The prefix of every error message. */
@@ -155,8 +165,12 @@ public final class Main {
 
   /** The command tree for {@code args}: only the subcommand (and verb) they name, if any. */
   public static CommandLine commandLine(String[] args) {
+    return commandLine(named(args));
+  }
+
+  /** The command tree with only the subcommand and verb of {@code path} ({@link #named}). */
+  private static CommandLine commandLine(List<Sub> path) {
     CommandLine cl = new CommandLine(new Main());
-    List<Sub> path = named(args);
     for (Sub sub : SUBCOMMANDS) {
       if (path.isEmpty() || sub == path.get(0)) {
         CommandLine c = new CommandLine(sub.type());
@@ -171,30 +185,49 @@ public final class Main {
     if (path.isEmpty()) {
       cl.addSubcommand("help", new CommandLine.HelpCommand());
     }
-    cl.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> {
-          if (ex instanceof UsageException) {
-            return usageError(commandLine, ex.getMessage(), null);
-          }
-          PrintWriter err = commandLine.getErr();
-          if (ex instanceof ApiException api) {
-            err.println(ERROR + api.getMessage());
-            api.causes().forEach(c -> err.println("  " + c));
-          } else if (ex instanceof ValidationException v) {
-            err.println(ERROR + "invalid input");
-            err.println(UserException.indent(v));
-          } else if (ex instanceof UserException) {
-            err.println(ERROR + ex.getMessage());
-          } else {
-            err.println(ERROR + ex);
-            ex.printStackTrace(err);
-          }
-          err.flush();
-          return CommandLine.ExitCode.SOFTWARE;
-        });
-    cl.setParameterExceptionHandler(
-        (ex, a) -> usageError(ex.getCommandLine(), ex.getMessage(), ex));
+    Errors errors = new Errors();
+    cl.setExecutionExceptionHandler(errors);
+    cl.setParameterExceptionHandler(errors);
     return cl;
+  }
+
+  /**
+   * The two error paths of {@link #commandLine()}. A class rather than two lambdas: picocli's
+   * handler interfaces are pre-Java-6 class files, so a lambda of theirs cannot go into the
+   * class-data archive (nor, then, the interface), and every call would make it anew with the JDK's
+   * whole lambda machinery.
+   */
+  private static final class Errors
+      implements CommandLine.IExecutionExceptionHandler, CommandLine.IParameterExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception ex, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+      if (ex instanceof UsageException) {
+        return usageError(commandLine, ex.getMessage(), null);
+      }
+      PrintWriter err = commandLine.getErr();
+      if (ex instanceof ApiException api) {
+        err.println(ERROR + api.getMessage());
+        for (ApiException.Cause c : api.causes()) {
+          err.println("  " + c);
+        }
+      } else if (ex instanceof ValidationException v) {
+        err.println(ERROR + "invalid input");
+        err.println(UserException.indent(v));
+      } else if (ex instanceof UserException) {
+        err.println(ERROR + ex.getMessage());
+      } else {
+        err.println(ERROR + ex);
+        ex.printStackTrace(err);
+      }
+      err.flush();
+      return CommandLine.ExitCode.SOFTWARE;
+    }
+
+    @Override
+    public int handleParseException(CommandLine.ParameterException ex, String[] args) {
+      return usageError(ex.getCommandLine(), ex.getMessage(), ex);
+    }
   }
 
   /**
@@ -287,8 +320,13 @@ public final class Main {
     return (Main) spec.root().userObject();
   }
 
-  /** Prints the jar's version. */
-  static final class Version implements CommandLine.IVersionProvider {
+  /**
+   * Prints the jar's version. Public, as picocli makes it at every call and would otherwise meet
+   * (and catch) an access error first. Stateless.
+   */
+  public static final class Version implements CommandLine.IVersionProvider {
+    public Version() {}
+
     @Override
     public String[] getVersion() {
       String v = Main.class.getPackage().getImplementationVersion();

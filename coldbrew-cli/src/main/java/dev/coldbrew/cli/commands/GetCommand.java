@@ -48,10 +48,15 @@ public class GetCommand extends ClientCommand {
 
   @Mixin EngineOptions engine;
 
-  /** The order lists are printed in. */
+  /**
+   * The order lists are printed in. Written out: {@code Comparator.comparing} makes serializable
+   * lambdas, which the class-data archive does not keep, so every call would make them anew.
+   */
   static final Comparator<Resource> BY_NAMESPACE_AND_NAME =
-      Comparator.comparing((Resource r) -> r.metadata.namespace)
-          .thenComparing(r -> r.metadata.name);
+      (a, b) -> {
+        int c = a.metadata.namespace.compareTo(b.metadata.namespace);
+        return c != 0 ? c : a.metadata.name.compareTo(b.metadata.name);
+      };
 
   /** Reads resources from wherever they live. */
   interface Reader {

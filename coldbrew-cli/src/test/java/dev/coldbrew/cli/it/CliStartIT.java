@@ -114,8 +114,104 @@ class CliStartIT {
 
   @Test
   void theScriptMakesAClassDataArchiveOnceAndStartsFromIt() throws Exception {
-    Path script = Path.of("..", "coldbrew").toAbsolutePath().normalize();
-    Path root = script.getParent();
+    assumeTheJarIsFresh();
+    Path archive = Platform.JAR.resolveSibling("coldbrew.jsa");
+    Files.deleteIfExists(archive);
+    Path log = dir.resolve("script-classes.txt");
+    Platform.Result first = script(log, Map.of(), "version");
+    assertThat(first.code()).as(first.toString()).isZero();
+    assertThat(first.err()).contains("recording the client's classes");
+    assertThat(archive).exists();
+    long made = Files.getLastModifiedTime(archive).toMillis();
+    Platform.Result second = script(log, Map.of(), "version");
+    assertThat(second.err()).doesNotContain("recording");
+    assertThat(Files.getLastModifiedTime(archive).toMillis()).isEqualTo(made);
+    assertThat(Files.readString(log))
+        .containsPattern("dev\\.coldbrew\\.cli\\.Main source: shared objects file")
+        .containsPattern("picocli\\.CommandLine source: shared objects file");
+  }
+
+  /**
+   * The archive's training run covers a real {@code service list} through the script: every class
+   * the call loads, the jar's and the JDK's, and every lambda it links comes from the archive. Only
+   * what a JVM can only make as it runs is made anew (annotation proxies, method-handle forms,
+   * reflection accessors). Two calls: a class the training misses is missed by both, while the
+   * call's two threads can, rarely, race to link one lambda and make it anew in one call.
+   */
+  @Test
+  void aServiceListLoadsEveryClassFromTheArchive() throws Exception {
+    assumeTheJarIsFresh();
+    platform.apply(Files.readString(dir.resolve("svc.yaml")));
+    List<String> missedByBoth = null;
+    for (int call = 0; call < 2; call++) {
+      Path log = dir.resolve("list-classes-" + call + ".txt");
+      Platform.Result r =
+          script(
+              log,
+              Map.of("COLDBREW_SERVER", "http://127.0.0.1:" + platform.adminPort),
+              "service",
+              "list");
+      assertThat(r.code()).as(r.toString()).isZero();
+      assertThat(r.out()).contains("NAME", "start");
+      List<String> made = new ArrayList<>();
+      List<String> notArchived = new ArrayList<>();
+      for (String line : Files.readAllLines(log)) {
+        String loaded = line.replaceFirst("^.*\\] ", "");
+        String source = loaded.substring(loaded.indexOf(" source: ") + " source: ".length());
+        // a lambda made at run time is named after its address, which differs between calls
+        String name = loaded.replaceFirst("\\$\\$Lambda\\$.* source:", "\\$\\$Lambda source:");
+        if (RUNTIME_MADE.contains(source)) {
+          made.add(loaded);
+        } else if (!source.startsWith("shared objects file")) {
+          notArchived.add(name);
+        }
+      }
+      assertThat(made).as("classes the JVM made as it ran").isNotEmpty();
+      if (missedByBoth == null) {
+        missedByBoth = notArchived;
+      } else {
+        missedByBoth.retainAll(notArchived);
+      }
+    }
+    assertThat(missedByBoth).as("loaded from elsewhere than the archive, in both calls").isEmpty();
+  }
+
+  /**
+   * The training run itself: every call it makes succeeds against its canned admin API (it exits 1
+   * naming the calls that did not, which would leave their classes out of the archive), also when
+   * the environment names the Kubernetes engine, and it prints nothing.
+   */
+  @Test
+  void theTrainingRunsEveryCallCleanly() throws Exception {
+    Path out = dir.resolve("training.out");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                Platform.java(),
+                "-Duser.home=" + platform.home,
+                "-cp",
+                Platform.JAR.toString(),
+                "dev.coldbrew.cli.Main",
+                "cds-training")
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile());
+    pb.environment().remove("COLDBREW_SERVER");
+    pb.environment().remove("COLDBREW_TOKEN");
+    // a user's engine setting does not send the training's creates and deletes to a cluster
+    pb.environment().put("COLDBREW_ENGINE", "kubernetes");
+    pb.environment().put("KUBECONFIG", dir.resolve("no-such-kubeconfig").toString());
+    Process p = pb.start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(out)).isZero();
+    assertThat(Files.readString(out)).isEmpty();
+  }
+
+  /** The sources of the classes a JVM makes as it runs, which no archive of Java 17 holds. */
+  static final List<String> RUNTIME_MADE =
+      List.of("__dynamic_proxy__", "__JVM_LookupDefineClass__", "__ClassDefiner__");
+
+  /** Skips a test when a source is newer than the jar: the script would rebuild the jar first. */
+  private static void assumeTheJarIsFresh() throws Exception {
+    Path root = SCRIPT.getParent();
     boolean fresh;
     try (Stream<Path> sources =
         Stream.concat(
@@ -136,29 +232,28 @@ class CliStartIT {
               });
     }
     Assumptions.assumeTrue(fresh, "a source is newer than the jar: the script would rebuild it");
-    Path archive = Platform.JAR.resolveSibling("coldbrew.jsa");
-    Files.deleteIfExists(archive);
-    Platform.Result first = script(script, "version");
-    assertThat(first.code()).as(first.toString()).isZero();
-    assertThat(first.err()).contains("recording the client's classes");
-    assertThat(archive).exists();
-    long made = Files.getLastModifiedTime(archive).toMillis();
-    Platform.Result second = script(script, "version");
-    assertThat(second.err()).doesNotContain("recording");
-    assertThat(Files.getLastModifiedTime(archive).toMillis()).isEqualTo(made);
-    assertThat(second.out())
-        .containsPattern("dev\\.coldbrew\\.cli\\.Main source: shared objects file")
-        .containsPattern("picocli\\.CommandLine source: shared objects file");
   }
 
-  private Platform.Result script(Path script, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(script.toString()));
+  static final Path SCRIPT = Path.of("..", "coldbrew").toAbsolutePath().normalize();
+
+  /**
+   * Runs {@code ./coldbrew ARGS} with the platform's home, {@code env} added, and the JVM's class
+   * loading logged to {@code classLog}.
+   */
+  private Platform.Result script(Path classLog, Map<String, String> env, String... args)
+      throws Exception {
+    Files.deleteIfExists(classLog);
+    List<String> cmd = new ArrayList<>(List.of(SCRIPT.toString()));
     cmd.addAll(List.of(args));
     Path out = dir.resolve("script.out");
     Path err = dir.resolve("script.err");
     ProcessBuilder pb =
         new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-    pb.environment().put("COLDBREW_JAVA_OPTS", "-Xlog:class+load=info:stdout");
+    pb.environment().putAll(env);
+    pb.environment()
+        .put(
+            "COLDBREW_JAVA_OPTS",
+            "-Duser.home=" + platform.home + " -Xlog:class+load=info:file=" + classLog);
     Process p = pb.start();
     assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
     return new Platform.Result(p.exitValue(), Files.readString(out), Files.readString(err));
