@@ -46,8 +46,9 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
                   @Override
                   protected void initChannel(Http2StreamChannel ch) {
                     streams++;
-                    Http2.upstreamStream(ch.pipeline());
-                    ch.pipeline().addLast(new UpstreamConnection(pool, host, ch, Http2Link.this));
+                    UpstreamConnection c = new UpstreamConnection(pool, host, ch, Http2Link.this);
+                    Http2.upstreamStream(ch.pipeline(), c);
+                    ch.pipeline().addLast(c);
                   }
                 });
   }

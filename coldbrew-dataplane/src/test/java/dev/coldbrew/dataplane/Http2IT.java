@@ -725,6 +725,92 @@ class Http2IT {
   }
 
   @Test
+  void aStreamTheAppRefusedIsSentAgainThoughItIsAPost() throws Exception {
+    // an h2c app of Netty's frames that refuses its first stream, then echoes
+    AtomicInteger streams = new AtomicInteger();
+    List<String> bodies = java.util.Collections.synchronizedList(new ArrayList<>());
+    io.netty.channel.EventLoopGroup group =
+        new io.netty.channel.MultiThreadIoEventLoopGroup(
+            1, io.netty.channel.nio.NioIoHandler.newFactory());
+    try {
+      io.netty.channel.Channel server =
+          new io.netty.bootstrap.ServerBootstrap()
+              .group(group)
+              .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+              .childHandler(
+                  new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                    @Override
+                    protected void initChannel(io.netty.channel.Channel ch) {
+                      ch.pipeline()
+                          .addLast(
+                              io.netty.handler.codec.http2.Http2FrameCodecBuilder.forServer()
+                                  .build(),
+                              new RefusingApp(streams, bodies));
+                    }
+                  })
+              .bind("127.0.0.1", 0)
+              .sync()
+              .channel();
+      int appPort = ((java.net.InetSocketAddress) server.localAddress()).getPort();
+      revision(0, true, new Instance("refusing", "127.0.0.1", appPort));
+
+      Reply r = get(send(h2, HttpMethod.POST, "once"));
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("got once");
+      assertThat(streams.get()).isEqualTo(2); // refused, then sent again
+      assertThat(bodies).containsExactly("once");
+      server.close().sync();
+    } finally {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+  }
+
+  /** Refuses its first stream with RST_STREAM(REFUSED_STREAM); answers the others' bodies. */
+  private static final class RefusingApp extends io.netty.channel.ChannelInboundHandlerAdapter {
+    private final AtomicInteger streams;
+    private final List<String> bodies;
+    private final Map<Integer, StringBuilder> reading = new java.util.HashMap<>();
+
+    RefusingApp(AtomicInteger streams, List<String> bodies) {
+      this.streams = streams;
+      this.bodies = bodies;
+    }
+
+    @Override
+    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof io.netty.handler.codec.http2.Http2HeadersFrame h) {
+        if (streams.incrementAndGet() == 1) {
+          ctx.writeAndFlush(
+              new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(
+                      io.netty.handler.codec.http2.Http2Error.REFUSED_STREAM)
+                  .stream(h.stream()));
+        } else {
+          reading.put(h.stream().id(), new StringBuilder());
+        }
+      } else if (msg instanceof io.netty.handler.codec.http2.Http2DataFrame d) {
+        StringBuilder b = reading.get(d.stream().id());
+        if (b != null) {
+          b.append(d.content().toString(java.nio.charset.StandardCharsets.UTF_8));
+          if (d.isEndStream()) {
+            bodies.add(b.toString());
+            ctx.write(
+                new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(
+                        new io.netty.handler.codec.http2.DefaultHttp2Headers().status("200"))
+                    .stream(d.stream()));
+            ctx.writeAndFlush(
+                new io.netty.handler.codec.http2.DefaultHttp2DataFrame(
+                        io.netty.buffer.Unpooled.copiedBuffer(
+                            "got " + b, java.nio.charset.StandardCharsets.UTF_8),
+                        true)
+                    .stream(d.stream()));
+          }
+        }
+      }
+      io.netty.util.ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Test
   void garbageAfterThePrefaceClosesThatConnectionOnly() throws Exception {
     revision(0, false, backend(req -> req.response().end("ok")));
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
