@@ -119,8 +119,10 @@ class RestartIT {
             .as("acknowledged apply of " + name)
             .isPresent();
       }
+      // the admin API may answer a moment before the gateway accepts: a refused connect is retried
       await()
           .atMost(WAIT)
+          .ignoreException(java.net.ConnectException.class)
           .until(() -> Http.get(second, "survivor.default.localhost", "/").statusCode() == 200);
       assertThat(Processes.withMarker(marker)).hasSize(1).doesNotContainAnyElementsOf(before);
       // the dashboard shows the survivor's history from before the kill
