@@ -12,13 +12,10 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -335,27 +332,9 @@ final class Http2 {
         p.channel().voidPromise());
   }
 
-  /**
-   * Makes a stream to an instance carry HTTP messages (the client half of Netty's conversion),
-   * telling {@code c} when the app says it did not process the stream: a RST_STREAM with
-   * REFUSED_STREAM, or a GOAWAY that leaves the stream out (the conversion drops both).
-   */
-  static void upstreamStream(ChannelPipeline p, UpstreamConnection c) {
-    p.addLast(
-        new ChannelInboundHandlerAdapter() {
-          @Override
-          public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            // Netty's multiplexer hands a stream its RST_STREAM as an event, and a GOAWAY only to
-            // the streams above the GOAWAY's last stream id
-            if ((evt instanceof Http2ResetFrame reset
-                    && reset.errorCode() == Http2Error.REFUSED_STREAM.code())
-                || evt instanceof Http2GoAwayFrame) {
-              c.unprocessed = true;
-            }
-            ctx.fireUserEventTriggered(evt);
-          }
-        },
-        new Http2StreamFrameToHttpObjectCodec(false, true));
+  /** Makes a stream to an instance carry HTTP messages: the client half of Netty's conversion. */
+  static void upstreamStream(ChannelPipeline p) {
+    p.addLast(new Http2StreamFrameToHttpObjectCodec(false, true));
   }
 
   /** Streams an instance opens (server push, refused in the settings) are closed. */

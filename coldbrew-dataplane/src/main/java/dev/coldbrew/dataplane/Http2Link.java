@@ -46,9 +46,8 @@ final class Http2Link extends ChannelInboundHandlerAdapter {
                   @Override
                   protected void initChannel(Http2StreamChannel ch) {
                     streams++;
-                    UpstreamConnection c = new UpstreamConnection(pool, host, ch, Http2Link.this);
-                    Http2.upstreamStream(ch.pipeline(), c);
-                    ch.pipeline().addLast(c);
+                    Http2.upstreamStream(ch.pipeline());
+                    ch.pipeline().addLast(new UpstreamConnection(pool, host, ch, Http2Link.this));
                   }
                 });
   }

@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http2.StreamBufferingEncoder;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -27,12 +26,6 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   /** The request this connection is lent to; null while idle. */
   UpstreamExchange exchange;
-
-  /**
-   * HTTP/2: the app said it did not process this stream's request (REFUSED_STREAM, or the stream is
-   * above the last one a GOAWAY kept, or a GOAWAY came before it was opened).
-   */
-  boolean unprocessed;
 
   /** When it went back to the idle set, in nanoTime. */
   long idleSince;
@@ -90,15 +83,12 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     UpstreamExchange r = exchange;
     exchange = null;
     if (r != null) {
-      r.upstreamClosed(unprocessed);
+      r.upstreamClosed();
     }
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof StreamBufferingEncoder.Http2GoAwayException) {
-      unprocessed = true; // the stream waited for the app's stream limit, then the app went away
-    }
     // resets and broken pipes: the request learns of it from the close that follows
     DataPlane.log.debug("connection to {}: {}", host.queue.instance.id(), String.valueOf(cause));
     ctx.close();

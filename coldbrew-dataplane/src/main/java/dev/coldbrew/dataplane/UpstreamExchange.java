@@ -47,8 +47,6 @@ abstract class UpstreamExchange {
    */
   private ArrayDeque<HttpContent> kept;
 
-  private long keptBytes;
-
   boolean requestEnded;
   private boolean requestSent;
   private boolean upstreamDirty;
@@ -121,8 +119,8 @@ abstract class UpstreamExchange {
       head.headers().set(Http2.GRPC_TIMEOUT, Http2.grpcTimeout(context.deadline() - gw.nanoTime()));
     }
     up.write(head, up.voidPromise());
-    if (!context.resendable() && !rev.config.http2()) {
-      head = null; // kept only while the request may be sent again (see upstreamClosed)
+    if (!context.resendable()) {
+      head = null; // kept only while the request may be sent again
     }
     if (context.expectContinue() && !requestEnded) {
       conn.writeContinue(); // the request goes through now: let the client send its body
@@ -209,19 +207,9 @@ abstract class UpstreamExchange {
     }
   }
 
-  /**
-   * Keeps a copy of a body part about to be sent, while the request may be sent again: up to {@link
-   * RequestContext#RESEND_BODY_LIMIT} bytes (a resendable request's body is within it; an HTTP/2
-   * request's copies are given up beyond it).
-   */
+  /** Keeps a copy of a body part about to be sent, while the request may be sent again. */
   private void keep(HttpContent part) {
-    if (head != null && context.hasBody()) { // the head is kept only while it may be resent
-      keptBytes += part.content().readableBytes();
-      if (keptBytes > RequestContext.RESEND_BODY_LIMIT) {
-        head = null;
-        dropKept();
-        return;
-      }
+    if (head != null && context.hasBody()) { // the head is kept only while resendable
       if (kept == null) {
         kept = new ArrayDeque<>(4);
       }
@@ -442,20 +430,15 @@ abstract class UpstreamExchange {
     }
   }
 
-  /**
-   * The instance's connection closed before the response was complete; {@code unprocessed}: it said
-   * the app never saw the request (an HTTP/2 stream refused, or above a GOAWAY's last stream), so
-   * even a request that may not be sent twice is sent again, if its head and body are kept.
-   */
-  void upstreamClosed(boolean unprocessed) {
+  /** The instance's connection closed before the response was complete. */
+  void upstreamClosed() {
     upstream = null;
     if (phase.ended() || phase == RequestPhase.TUNNEL) {
       return;
     }
-    if (phase == RequestPhase.PROXYING && head != null && (context.resendable() || unprocessed)) {
-      // head and body are kept only while they may be resent (for HTTP/2: while the app may
-      // refuse the stream); attach() sends the head, then what is pending: the body parts sent so
-      // far (the rest follows as it arrives), or the end of none
+    if (phase == RequestPhase.PROXYING && head != null) {
+      // head and body are kept only while resendable; attach() sends the head, then what is
+      // pending: the body parts sent so far (the rest follows as it arrives), or the end of none
       if (context.hasBody()) {
         pending = kept;
         kept = null;
