@@ -150,7 +150,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     ProxiedRequest r = reading;
     if (r != null) {
       r.clientReadComplete();
-      if (reading != null && decoder != null) {
+      if (reading != null && !http2()) {
         // a body is still expected: acknowledge what came now, so a client that sent its head and
         // body in two segments with Nagle's algorithm on is not held up by a delayed ACK
         gateway.transport.quickAck(channel);
@@ -167,7 +167,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (decoder == null && current == null && lastWrite == null && channel.isActive()) {
+    if (http2() && current == null && lastWrite == null && channel.isActive()) {
       gateway.malformedStream(this, cause); // its request could not be made into a message
       return;
     }
@@ -177,7 +177,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void dispatch(Object msg) {
-    if (decoder == null && msg instanceof FullHttpRequest full) { // a stream ended with its headers
+    if (http2() && msg instanceof FullHttpRequest full) { // a stream ended with its headers
       dispatch(
           new DefaultHttpRequest(
               full.protocolVersion(), full.method(), full.uri(), full.headers()));
@@ -277,7 +277,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
    * write ({@link #lastWrite}) left, so no queued frame of the response is lost.
    */
   void closeAfterFlush() {
-    if (decoder == null) {
+    if (http2()) {
       ChannelFuture last = lastWrite;
       if (last == null || last.isDone()) {
         endStream();
@@ -339,7 +339,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
     ChannelFuture f = channel.writeAndFlush(r);
-    if (decoder == null) {
+    if (http2()) {
       lastWrite = f;
       if (close) {
         closeAfterFlush();

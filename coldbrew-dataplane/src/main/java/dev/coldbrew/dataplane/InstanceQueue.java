@@ -20,9 +20,6 @@ final class InstanceQueue {
   final NamespacedName revision;
   final InetSocketAddress address;
 
-  /** The instance speaks HTTP/2 in cleartext: requests go to it as streams. */
-  final boolean http2;
-
   final Breaker breaker;
 
   /** Per event loop (by index): its connections to this instance; created on first use. */
@@ -37,7 +34,6 @@ final class InstanceQueue {
       Instance instance,
       NamespacedName revision,
       int cc,
-      boolean http2,
       int depthPerCc,
       int eventLoops,
       long nowNanos) {
@@ -45,7 +41,6 @@ final class InstanceQueue {
     this.revision = revision;
     // resolved here, off the event loops (an instance's host is an address in practice)
     this.address = new InetSocketAddress(instance.host(), instance.port());
-    this.http2 = http2;
     this.pools = new UpstreamPool.Host[eventLoops];
     this.breaker = cc > 0 ? new Breaker(cc, depthPerCc * cc) : null;
     this.stats = new ConcurrencyStats(nowNanos);

@@ -50,28 +50,11 @@ public record RevisionConfig(
     }
   }
 
-  /** An HTTP/1.1 revision. */
-  public RevisionConfig(
-      NamespacedName revision,
-      String serviceName,
-      String configurationName,
-      int containerConcurrency,
-      int timeoutSeconds,
-      Integer responseStartTimeoutSeconds,
-      Integer idleTimeoutSeconds) {
-    this(
-        revision,
-        serviceName,
-        configurationName,
-        containerConcurrency,
-        timeoutSeconds,
-        responseStartTimeoutSeconds,
-        idleTimeoutSeconds,
-        false);
-  }
-
-  /** A revision with Knative's defaults: cc 0, timeout 300 s, no response-start or idle limit. */
+  /**
+   * A revision with Knative's defaults: cc 0, timeout 300 s, no response-start or idle limit,
+   * HTTP/1.1.
+   */
   public static RevisionConfig defaults(NamespacedName revision) {
-    return new RevisionConfig(revision, null, null, 0, 0, null, null);
+    return new RevisionConfig(revision, null, null, 0, 0, null, null, false);
   }
 }

@@ -235,7 +235,6 @@ final class RevisionRegistry {
                           inst,
                           state.key,
                           cc,
-                          state.config.http2(),
                           options.queueDepthPerConcurrency(),
                           options.eventLoops(),
                           nanoTime.getAsLong()));

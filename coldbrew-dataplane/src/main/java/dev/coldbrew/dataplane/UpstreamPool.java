@@ -118,7 +118,7 @@ final class UpstreamPool {
       q.pools[index] = h;
       hosts.add(h);
     }
-    if (q.http2) {
+    if (r.rev.config.http2()) { // a revision's protocol never changes: it is its app's
       openStream(h, r);
       return null;
     }

@@ -60,7 +60,8 @@ public final class Warmup {
     NamespacedName rev = new NamespacedName("coldbrew-warmup", "warmup-" + id.substring(0, 12));
     int[] counts = new int[2]; // ok, sent
     try (Upstream upstream = new Upstream()) {
-      dataPlane.updateQuietRevision(new RevisionConfig(rev, "warmup", "warmup", 0, 10, null, null));
+      dataPlane.updateQuietRevision(
+          new RevisionConfig(rev, "warmup", "warmup", 0, 10, null, null, false));
       dataPlane.updateRoutes(Map.of(host, List.of(new RoutingTable.Target(rev, 100))), List.of());
       InetSocketAddress gateway = gatewayAddress(dataPlane);
       Instance instance = new Instance("warmup-" + id, "127.0.0.1", upstream.port());

@@ -95,7 +95,7 @@ class DataPlaneIT {
 
   private void config(int cc, int timeoutSeconds) {
     dataPlane.updateRevision(
-        new RevisionConfig(REV, "hello", "hello", cc, timeoutSeconds, null, null));
+        new RevisionConfig(REV, "hello", "hello", cc, timeoutSeconds, null, null, false));
   }
 
   private void serve(Instance... instances) {
@@ -296,7 +296,7 @@ class DataPlaneIT {
   @Test
   void responseStartTimeoutIs504WhenTheInstanceSendsNothing() throws Exception {
     Instance silent = backend(req -> {});
-    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 300, 1, null));
+    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 300, 1, null, false));
     serve(silent);
     Reply reply = get(send(HOST, "/"));
     assertThat(reply.status()).isEqualTo(504);

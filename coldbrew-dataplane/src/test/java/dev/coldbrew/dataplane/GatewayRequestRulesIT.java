@@ -100,7 +100,7 @@ class GatewayRequestRulesIT {
     port = dataPlane.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     dataPlane.updateRoutes(
         RoutingTable.of(Map.of(HOST, List.of(new RoutingTable.Target(REV, 100)))));
-    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 0, null, null));
+    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 0, null, null, false));
     dataPlane.updateInstances(REV, List.of(new Instance("i1", "127.0.0.1", backend.actualPort())));
     dataPlane.updateMode(REV, SksMode.SERVE);
   }

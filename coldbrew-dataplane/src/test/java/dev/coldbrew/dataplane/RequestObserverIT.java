@@ -117,7 +117,7 @@ class RequestObserverIT {
     try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
       closedPort = probe.getLocalPort();
     }
-    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 0, null, null));
+    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 0, null, null, false));
     dataPlane.updateInstances(
         REV, List.of(new Instance("gone", "127.0.0.1", closedPort), instance()));
     dataPlane.updateMode(REV, SksMode.SERVE);
@@ -151,7 +151,7 @@ class RequestObserverIT {
   @Test
   void aHeldRequestThatTimesOutIsCountedAs504NotAsClientLeft() throws Exception {
     start(false);
-    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 1, null, null));
+    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 1, null, null, false));
     Reply r = send().get(30, TimeUnit.SECONDS);
     assertThat(r.status()).isEqualTo(504);
     await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains("done 504 via activator"));

@@ -52,7 +52,7 @@ class RetryIT {
     dataPlane.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     dataPlane.updateRoutes(
         RoutingTable.of(Map.of(HOST, List.of(new RoutingTable.Target(REV, 100)))));
-    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 0, null, null));
+    dataPlane.updateRevision(new RevisionConfig(REV, "hello", "hello", 0, 0, null, null, false));
   }
 
   @AfterEach
