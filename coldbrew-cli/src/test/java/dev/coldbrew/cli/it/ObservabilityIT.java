@@ -382,6 +382,15 @@ class ObservabilityIT {
             "-f",
             "-");
     assertThat(r.code()).as(r.toString()).isZero();
+    // Ready at zero: its route is published (requests sent before would be 404, never held)
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                Http.resource(
+                        platform, "/apis/serving.knative.dev/v1/namespaces/default/services/held")
+                    .map(svc -> Http.condition(svc, "Ready").equals("True"))
+                    .orElse(false));
     java.util.List<Socket> clients = new java.util.ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) {
