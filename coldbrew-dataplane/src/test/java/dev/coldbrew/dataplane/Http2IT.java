@@ -50,6 +50,7 @@ class Http2IT {
   private static final NamespacedName REV = new NamespacedName("default", "grpc-00001");
 
   private Vertx vertx;
+  private io.vertx.core.Context context;
   private HttpClient h2;
   private HttpClient h1;
   private DataPlane dataPlane;
@@ -59,6 +60,7 @@ class Http2IT {
   @BeforeEach
   void setUp() throws Exception {
     vertx = Vertx.vertx();
+    context = vertx.getOrCreateContext();
     // one connection carries every request: the streams are multiplexed on it
     h2 =
         vertx.createHttpClient(
@@ -122,7 +124,16 @@ class Http2IT {
   }
 
   private CompletableFuture<Reply> send(HttpClient client, RequestOptions o, String body) {
-    return client
+    // every call from one Vert.x context: a call made from this test's thread gets a new context,
+    // and Vert.x 5.0.7's HTTP/2 client then lost a response that arrived (HEADERS and DATA with
+    // END_STREAM seen in its frame log) before its body handler was set: 1 call in ~600 never ended
+    CompletableFuture<Reply> reply = new CompletableFuture<>();
+    context.runOnContext(v -> send(client, o, body, reply));
+    return reply;
+  }
+
+  private void send(HttpClient client, RequestOptions o, String body, CompletableFuture<Reply> to) {
+    client
         .request(o)
         .compose(r -> body == null ? r.send() : r.send(Buffer.buffer(body)))
         .compose(
@@ -136,8 +147,14 @@ class Http2IT {
                                 resp.headers(),
                                 b.toString(),
                                 resp.trailers())))
-        .toCompletionStage()
-        .toCompletableFuture();
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                to.complete(ar.result());
+              } else {
+                to.completeExceptionally(ar.cause());
+              }
+            });
   }
 
   @Test
