@@ -45,10 +45,12 @@ import org.slf4j.LoggerFactory;
  * --rm}: conmon's cleanup, which may finish just after the client exits), so ending it costs no
  * further podman call. A marker file ({@code runtime/containers.running}) says that containers may
  * be running; at start-up, if a platform that died left it, {@link #reapOrphans} removes every
- * container labelled with this platform's id.
+ * container labelled with this platform's id. After either removal, the port forwards podman may
+ * have left for containers that are gone are deleted ({@link StalePortForwards}).
  *
  * <p>Thread-safe. {@link #launch} blocks for a bind and a fork/exec; the work after a run exits
- * (one podman call at most) runs on this launcher's own threads, never on the JDK's process reaper.
+ * (podman and iptables calls, only when the run ended early) runs on this launcher's own threads,
+ * never on the JDK's process reaper.
  */
 final class ContainerLauncher implements InstanceLauncher {
   private static final Logger log = LoggerFactory.getLogger(ContainerLauncher.class);
@@ -79,6 +81,7 @@ final class ContainerLauncher implements InstanceLauncher {
   private final AtomicBoolean marked = new AtomicBoolean();
   private final Set<Run> live = ConcurrentHashMap.newKeySet();
   private final ExecutorService after;
+  private final StalePortForwards forwards;
 
   ContainerLauncher(LocalRuntimeOptions options, ContainerEngine engine, FreePorts ports) {
     this.engine = engine;
@@ -89,6 +92,7 @@ final class ContainerLauncher implements InstanceLauncher {
     Path dir = options.dataDir().resolve("runtime");
     this.marker = dir.resolve("containers.running");
     this.platformId = platformId(dir.resolve("platform-id"));
+    this.forwards = new StalePortForwards(engine, callTimeout);
     AtomicInteger n = new AtomicInteger();
     this.after =
         Executors.newCachedThreadPool(
@@ -246,6 +250,7 @@ final class ContainerLauncher implements InstanceLauncher {
     boolean podmanFailed = status >= 125 && status <= 127;
     if (podmanFailed || (run.ending ? !run.started : status >= 128)) {
       remove(run.name);
+      forwards.sweep(); // a client stopped while its container was being created may leave one
     }
     ports.release(run.port());
     live.remove(run);
@@ -323,6 +328,7 @@ final class ContainerLauncher implements InstanceLauncher {
           return 0;
         }
       }
+      forwards.sweep(); // what the dead platform's clients, stopped mid-start, may have left
       if (live.isEmpty() && !marked.get()) {
         Files.deleteIfExists(marker);
       }
