@@ -97,7 +97,7 @@ public class Report {
   // ---------------------------------------------------------------- derived figures
 
   /**
-   * Ratios and differences of the proxy and grpc cases (their names differ): case → name → value,
+   * Ratios and differences of the proxy, grpc and cli cases (their names differ): case → name → value,
    * computed from medians of the same run.
    */
   static Map<String, Map<String, Double>> derived() {
@@ -124,6 +124,14 @@ public class Report {
             med("grpc", c, "calls_per_s") / med("grpc", "grpc-direct", "calls_per_s"));
         m.put("added_p50_ms", med("grpc", c, "p50_ms") - med("grpc", "grpc-direct", "p50_ms"));
         m.put("added_p99_ms", med("grpc", c, "p99_ms") - med("grpc", "grpc-direct", "p99_ms"));
+        d.put(c, m);
+      }
+    }
+    if (data.containsKey("cli") && data.get("cli").containsKey("jvm")) {
+      for (String c : data.get("cli").keySet()) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("wall_vs_jvm", med("cli", c, "wall_ms") / med("cli", "jvm", "wall_ms"));
+        m.put("added_wall_ms", med("cli", c, "wall_ms") - med("cli", "jvm", "wall_ms"));
         d.put(c, m);
       }
     }
@@ -238,7 +246,7 @@ public class Report {
       boolean any = false;
       for (String c : b.getValue().keySet()) {
         Map<String, Double> m = derived.get(c);
-        if (m == null || !(b.getKey().equals("proxy") || b.getKey().equals("grpc"))) {
+        if (m == null || !List.of("proxy", "grpc", "cli").contains(b.getKey())) {
           continue;
         }
         if (!any) {
