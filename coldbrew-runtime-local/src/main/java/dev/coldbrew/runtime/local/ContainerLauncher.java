@@ -250,7 +250,9 @@ final class ContainerLauncher implements InstanceLauncher {
     boolean podmanFailed = status >= 125 && status <= 127;
     if (podmanFailed || (run.ending ? !run.started : status >= 128)) {
       remove(run.name);
-      forwards.sweep(); // a client stopped while its container was being created may leave one
+      // a client stopped while its container was being created may have left its port forward:
+      // gone before the port is released, so no later run is given a port a stale rule takes
+      forwards.sweep();
     }
     ports.release(run.port());
     live.remove(run);
