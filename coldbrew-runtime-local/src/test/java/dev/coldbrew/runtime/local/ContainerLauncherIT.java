@@ -397,47 +397,74 @@ class ContainerLauncherIT {
     try (java.net.ServerSocket app = new java.net.ServerSocket(0, 50, loopback())) {
       int port = app.getLocalPort();
       String dport = "--dport " + port;
-      iptables(
-          "-A",
-          StalePortForwards.CHAIN,
-          "-p",
-          "tcp",
-          "-m",
-          "tcp",
-          dport,
-          "-m",
-          "comment",
-          "--comment",
-          "dnat name: podman id: " + "2".repeat(64),
-          "-j",
-          chain);
-      iptables(
-          "-A",
-          chain,
-          "-d",
-          "127.0.0.1/32",
-          "-p",
-          "tcp",
-          "-m",
-          "tcp",
-          dport,
-          "-j",
-          "DNAT",
-          "--to-destination",
-          "10.88.255.254:8080");
-      assertThat(canConnect(port))
-          .as("the stale forward takes the port from its listener")
-          .isFalse();
+      try {
+        staleForwardSwept(rt, rev, live, liveRules, chain, port, dport);
+      } finally {
+        deleteRulesOf(dport); // whatever the outcome: the port must not stay taken for later tests
+      }
+    }
+  }
 
-      ContainerEngine engine =
-          new ContainerEngine(LocalRuntimeOptions.builder(tmp.resolve("data")).build());
-      assertThat(engine.info().available()).isTrue();
-      assertThat(new StalePortForwards(engine, Duration.ofSeconds(30)).sweep()).isEqualTo(1);
+  /** Adds a stale forward of {@code port} beside the live one, then sweeps. */
+  private void staleForwardSwept(
+      LocalRuntime rt,
+      Revision rev,
+      int live,
+      List<String> liveRules,
+      String chain,
+      int port,
+      String dport)
+      throws Exception {
+    iptables(
+        "-A",
+        StalePortForwards.CHAIN,
+        "-p",
+        "tcp",
+        "-m",
+        "tcp",
+        dport,
+        "-m",
+        "comment",
+        "--comment",
+        "dnat name: podman id: " + "2".repeat(64),
+        "-j",
+        chain);
+    iptables(
+        "-A",
+        chain,
+        "-d",
+        "127.0.0.1/32",
+        "-p",
+        "tcp",
+        "-m",
+        "tcp",
+        dport,
+        "-j",
+        "DNAT",
+        "--to-destination",
+        "10.88.255.254:8080");
+    assertThat(canConnect(port)).as("the stale forward takes the port from its listener").isFalse();
 
-      assertThat(natRules()).noneMatch(r -> r.contains(dport + " "));
-      assertThat(canConnect(port)).isTrue();
-      assertThat(forwardsTo(live)).isEqualTo(liveRules);
-      assertThat(get(rt.instances(NamespacedName.of(rev)).ready().get(0), "/")).isNotEmpty();
+    ContainerEngine engine =
+        new ContainerEngine(LocalRuntimeOptions.builder(tmp.resolve("data")).build());
+    assertThat(engine.info().available()).isTrue();
+    assertThat(new StalePortForwards(engine, Duration.ofSeconds(30)).sweep()).isEqualTo(1);
+
+    assertThat(natRules()).noneMatch(r -> r.contains(dport + " "));
+    assertThat(canConnect(port)).isTrue();
+    assertThat(forwardsTo(live)).isEqualTo(liveRules);
+    assertThat(get(rt.instances(NamespacedName.of(rev)).ready().get(0), "/")).isNotEmpty();
+  }
+
+  /** Deletes every nat rule that matches {@code dport}, as {@code -S} prints them. */
+  private static void deleteRulesOf(String dport) throws Exception {
+    for (String line : natRules()) {
+      StalePortForwards.Rule r = StalePortForwards.rule(line);
+      if (r != null && r.spec().contains(dport + " ")) {
+        List<String> cmd = new ArrayList<>(List.of("iptables", "-t", "nat", "-D", r.chain()));
+        cmd.addAll(StalePortForwards.unquote(List.of(r.spec().split(" "))));
+        new ProcessBuilder(cmd).redirectErrorStream(true).start().waitFor();
+      }
     }
   }
 
