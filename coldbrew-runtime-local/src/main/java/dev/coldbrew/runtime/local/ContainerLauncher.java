@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +71,9 @@ final class ContainerLauncher implements InstanceLauncher {
               + "|DOCKER_|REGISTRY_|BUILDAH_|PODMAN_|STORAGE_|DBUS_|SSL_).*");
 
   private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  /** A host port in podman's {@code {{.Ports}}} column ({@code 127.0.0.1:42905->8080/tcp}). */
+  private static final Pattern PUBLISHED = Pattern.compile(":(\\d+)->");
 
   private final ContainerEngine engine;
   private final FreePorts ports;
@@ -252,7 +257,7 @@ final class ContainerLauncher implements InstanceLauncher {
       remove(run.name);
       // a client stopped while its container was being created may have left its port forward:
       // gone before the port is released, so no later run is given a port a stale rule takes
-      forwards.sweep();
+      forwards.sweep(Set.of(run.port()));
     }
     ports.release(run.port());
     live.remove(run);
@@ -300,16 +305,21 @@ final class ContainerLauncher implements InstanceLauncher {
                   "ps",
                   "--all",
                   "--filter=label=" + PLATFORM_LABEL + "=" + platformId,
-                  "--format={{.Names}} {{index .Labels \"" + RUN_LABEL + "\"}}"),
+                  "--format={{.Names}} {{index .Labels \"" + RUN_LABEL + "\"}} {{.Ports}}"),
               callTimeout);
       if (r.exit() != 0) {
         log.warn("cannot list the containers a platform that died left: {}", r.message());
         return 0;
       }
+      Set<Integer> orphanPorts = new HashSet<>();
       for (String line : r.out().split("\n")) {
         String[] f = line.strip().split(" ");
         if (!f[0].isEmpty() && !(f.length > 1 && f[1].equals(runId))) {
           orphans.add(f[0]);
+          Matcher published = PUBLISHED.matcher(line);
+          while (published.find()) {
+            orphanPorts.add(Integer.parseInt(published.group(1)));
+          }
         }
       }
       if (!orphans.isEmpty()) {
@@ -330,7 +340,7 @@ final class ContainerLauncher implements InstanceLauncher {
           return 0;
         }
       }
-      forwards.sweep(); // what the dead platform's clients, stopped mid-start, may have left
+      forwards.sweep(orphanPorts); // what the dead platform's clients, stopped mid-start, left
       if (live.isEmpty() && !marked.get()) {
         Files.deleteIfExists(marker);
       }

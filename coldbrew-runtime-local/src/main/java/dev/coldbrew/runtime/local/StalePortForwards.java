@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
  * SIGKILLs and 2 of 10 SIGTERMs at that moment): from then on every connection to {@code
  * 127.0.0.1:P} — whoever listens there later, the gateway or another app — is sent to an address no
  * container has, and is refused. So after a container was removed because its run ended early or
- * its platform died, this looks for such rules and deletes those of containers podman no longer
- * knows, with the {@code DN} rules of their port when no other forward uses it. Without root, or
- * without iptables, there is nothing of the kind to remove (rootless podman forwards ports from a
- * process of its own) and it does nothing.
+ * its platform died, this looks for such rules of the host ports it had published and deletes those
+ * of containers podman no longer knows, with the {@code DN} rules of their port when no other
+ * forward uses it. Without root, or without iptables, there is nothing of the kind to remove
+ * (rootless podman forwards ports from a process of its own) and it does nothing.
  */
 final class StalePortForwards {
   private static final Logger log = LoggerFactory.getLogger(StalePortForwards.class);
@@ -113,18 +113,23 @@ final class StalePortForwards {
   }
 
   /**
-   * Deletes the forwards of containers that are gone; returns how many forwards it removed. A
-   * client killed while netavark was setting up its container's network leaves netavark running: it
-   * adds the forward after the client died, often after the container was removed, so the sweep
-   * first waits (at most {@link #SETUP_WAIT}) for the netavark setups already running.
+   * Deletes the forwards of {@code ports} (host ports Coldbrew published for containers it removed)
+   * whose containers are gone; returns how many forwards it removed. Forwards of other ports are
+   * never touched: a container of another podman storage would not be in this one's list. A client
+   * killed while netavark was setting up its container's network leaves netavark running: it adds
+   * the forward after the client died, often after the container was removed, so the sweep first
+   * waits (at most {@link #SETUP_WAIT}) for the netavark setups already running.
    */
-  int sweep() {
+  int sweep(Set<Integer> ports) {
+    if (ports.isEmpty()) {
+      return 0;
+    }
     awaitNetworkSetups();
     try {
       List<Forward> forwards = new ArrayList<>();
       for (String line : iptables("-S", CHAIN)) {
         Forward f = Forward.parse(line);
-        if (f != null) {
+        if (f != null && ports.contains(Integer.parseInt(f.port))) {
           forwards.add(f);
         }
       }
@@ -145,7 +150,7 @@ final class StalePortForwards {
       }
       List<Rule> delete = stale(forwards, targetRules, live);
       int removed = 0;
-      List<String> ports = new ArrayList<>();
+      List<String> freed = new ArrayList<>();
       for (Rule r : delete) {
         List<String> args = new ArrayList<>(List.of("-D", r.chain));
         args.addAll(List.of(r.spec.split(" ")));
@@ -153,7 +158,7 @@ final class StalePortForwards {
         if (r.chain.equals(CHAIN)) {
           removed++;
           Matcher port = PORT.matcher(r.spec);
-          ports.add(port.find() ? port.group(1) : "?");
+          freed.add(port.find() ? port.group(1) : "?");
         }
       }
       if (removed > 0) {
@@ -161,7 +166,7 @@ final class StalePortForwards {
             "removed the port forwards podman left for {} container(s) that are gone (host ports"
                 + " {})",
             removed,
-            ports);
+            freed);
       }
       return removed;
     } catch (IOException e) {
