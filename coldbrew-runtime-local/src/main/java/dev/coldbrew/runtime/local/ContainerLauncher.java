@@ -264,17 +264,50 @@ final class ContainerLauncher implements InstanceLauncher {
     return status;
   }
 
-  /** {@code podman rm -f -t 0 --ignore NAME}; blocking, bounded; failures are logged. */
+  /**
+   * {@code podman rm -f -t 0 --ignore NAME}, then {@link #endLeftoverMonitors}; blocking, bounded;
+   * failures are logged.
+   */
   private void remove(String name) {
     try {
       ContainerEngine.Result r =
           engine.call(List.of("rm", "--force", "--ignore", "--time=0", name), callTimeout);
       if (r.exit() != 0) {
         log.warn("cannot remove container {}: {}", name, r.message());
+      } else {
+        endLeftoverMonitors(Set.of(name));
       }
     } catch (IOException e) {
       log.warn("cannot remove container {}: {}", name, e.getMessage());
     }
+  }
+
+  /**
+   * Ends the {@code conmon} of each named container that was just removed, with what runs under it.
+   * When a {@code podman run} client is killed while its container is half-created, {@code podman
+   * rm} removes the container but leaves its {@code conmon} and a {@code runc init} waiting forever
+   * (13 were left after some 30 such kills here). They are found by the name on {@code conmon}'s
+   * command line ({@code -n NAME}); the names are this platform's own and no run of them is live
+   * when this is called.
+   */
+  static int endLeftoverMonitors(Set<String> names) {
+    int ended = 0;
+    for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
+      ProcessHandle.Info info = p.info();
+      if (!info.command().map(c -> c.endsWith("/conmon")).orElse(false)) {
+        continue;
+      }
+      List<String> args = List.of(info.arguments().orElse(new String[0]));
+      int n = args.indexOf("-n");
+      if (n >= 0 && n + 1 < args.size() && names.contains(args.get(n + 1))) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        ended++;
+        log.info(
+            "ended podman's monitor (pid {}) of removed container {}", p.pid(), args.get(n + 1));
+      }
+    }
+    return ended;
   }
 
   /** Attempts at removing orphan containers, RM_RETRY_MILLIS × attempt apart. */
@@ -340,6 +373,7 @@ final class ContainerLauncher implements InstanceLauncher {
           return 0;
         }
       }
+      endLeftoverMonitors(Set.copyOf(orphans));
       forwards.sweep(orphanPorts); // what the dead platform's clients, stopped mid-start, left
       if (live.isEmpty() && !marked.get()) {
         Files.deleteIfExists(marker);

@@ -376,6 +376,8 @@ class ContainerLauncherIT {
     // the clean-up): then nothing could be reached on the port again
     int port = ((ContainerLauncher.Run) run).port();
     assertThat(forwardsTo(port)).isEmpty();
+    // and may leave its conmon with a runc init waiting forever: none is left
+    assertThat(monitorsOf(name)).isEmpty();
     assertThat(next.reapOrphans()).isZero();
     next.close();
   }
@@ -519,6 +521,14 @@ class ContainerLauncherIT {
       Thread.currentThread().interrupt();
       return List.of();
     }
+  }
+
+  /** The live {@code conmon} processes of a container, by the name on their command line. */
+  private static List<ProcessHandle> monitorsOf(String container) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().command().map(c -> c.endsWith("/conmon")).orElse(false))
+        .filter(p -> List.of(p.info().arguments().orElse(new String[0])).contains(container))
+        .toList();
   }
 
   /** podman's hostport forwards of {@code port}. */
