@@ -97,8 +97,8 @@ public class Report {
   // ---------------------------------------------------------------- derived figures
 
   /**
-   * Ratios and differences of the proxy, grpc and cli cases (their names differ): case → name → value,
-   * computed from medians of the same run.
+   * Ratios and differences of the proxy, grpc and cli cases (their names differ): case → name →
+   * value, computed from medians of the same run.
    */
   static Map<String, Map<String, Double>> derived() {
     Map<String, Map<String, Double>> d = new LinkedHashMap<>();

@@ -321,13 +321,27 @@ final class ContainerEngine {
   }
 
   private Result call(List<String> args, Duration timeout, boolean ownConf) throws IOException {
+    return run(command(args, ownConf), "podman " + String.join(" ", args), timeout);
+  }
+
+  /**
+   * Runs another program of the machine's ({@code COMMAND}, found on the platform's {@code PATH})
+   * to completion, at most {@code timeout}, its output captured as a podman call's is. Blocking.
+   *
+   * @throws IOException when it cannot be started, or overran (then it was killed)
+   */
+  Result exec(List<String> command, Duration timeout) throws IOException {
+    return run(new ProcessBuilder(command), String.join(" ", command), timeout);
+  }
+
+  /** Runs {@code pb} with stdin at EOF and its output in files (never a full pipe), bounded. */
+  private Result run(ProcessBuilder pb, String what, Duration timeout) throws IOException {
     Files.createDirectories(runtimeDir);
-    Path out = Files.createTempFile(runtimeDir, "podman", ".out");
-    Path err = Files.createTempFile(runtimeDir, "podman", ".err");
+    Path out = Files.createTempFile(runtimeDir, "call", ".out");
+    Path err = Files.createTempFile(runtimeDir, "call", ".err");
     try {
       Process p =
-          command(args, ownConf)
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
               .redirectOutput(out.toFile())
               .redirectError(err.toFile())
               .start();
@@ -337,16 +351,12 @@ final class ContainerEngine {
       } catch (InterruptedException e) {
         p.destroyForcibly();
         Thread.currentThread().interrupt();
-        throw new IOException("podman " + args.get(0) + ": interrupted");
+        throw new IOException(what + ": interrupted");
       }
       if (!done) {
         p.destroyForcibly();
         throw new IOException(
-            "podman "
-                + String.join(" ", args)
-                + " did not finish within "
-                + timeout.toSeconds()
-                + " s; killed it");
+            what + " did not finish within " + timeout.toSeconds() + " s; killed it");
       }
       return new Result(
           p.exitValue(),

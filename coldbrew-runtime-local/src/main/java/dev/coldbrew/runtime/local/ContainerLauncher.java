@@ -291,23 +291,18 @@ final class ContainerLauncher implements InstanceLauncher {
    * when this is called.
    */
   static int endLeftoverMonitors(Set<String> names) {
-    int ended = 0;
-    for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
-      ProcessHandle.Info info = p.info();
-      if (!info.command().map(c -> c.endsWith("/conmon")).orElse(false)) {
-        continue;
-      }
-      List<String> args = List.of(info.arguments().orElse(new String[0]));
-      int n = args.indexOf("-n");
-      if (n >= 0 && n + 1 < args.size() && names.contains(args.get(n + 1))) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        ended++;
-        log.info(
-            "ended podman's monitor (pid {}) of removed container {}", p.pid(), args.get(n + 1));
-      }
+    List<ProcessHandle> monitors =
+        ProcessTree.running(
+            "conmon",
+            a -> {
+              int n = a.indexOf("-n");
+              return n >= 0 && n + 1 < a.size() && names.contains(a.get(n + 1));
+            });
+    for (ProcessHandle p : monitors) {
+      ProcessTree.kill(ProcessTree.of(p));
+      log.info("ended podman's monitor (pid {}) of a removed container of {}", p.pid(), names);
     }
-    return ended;
+    return monitors.size();
   }
 
   /** Attempts at removing orphan containers, RM_RETRY_MILLIS × attempt apart. */

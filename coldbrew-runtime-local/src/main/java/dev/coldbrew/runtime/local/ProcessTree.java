@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * A process and its descendants, as the runtime signals them: SIGTERM to all, later SIGKILL to
@@ -70,6 +71,19 @@ final class ProcessTree {
       start = end + 1;
     }
     return held == wanted.size();
+  }
+
+  /**
+   * The processes running {@code program} (the file name of their executable) whose arguments
+   * satisfy {@code args}. Reads {@code /proc} of every process; one whose command cannot be read
+   * (another user's, gone) does not match.
+   */
+  static List<ProcessHandle> running(String program, Predicate<List<String>> args) {
+    String suffix = "/" + program;
+    return ProcessHandle.allProcesses()
+        .filter(h -> h.info().command().map(c -> c.endsWith(suffix)).orElse(false))
+        .filter(h -> args.test(List.of(h.info().arguments().orElse(new String[0]))))
+        .toList();
   }
 
   /** SIGTERM to each. */

@@ -1,7 +1,6 @@
 package dev.coldbrew.runtime.local;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -180,19 +179,9 @@ final class StalePortForwards {
   /** Waits until the netavark setups running now have ended, or {@link #SETUP_WAIT} passed. */
   private static void awaitNetworkSetups() {
     long deadline = System.nanoTime() + SETUP_WAIT.toNanos();
-    List<ProcessHandle> setups =
-        ProcessHandle.allProcesses()
-            .filter(
-                p -> {
-                  ProcessHandle.Info i = p.info();
-                  return i.command().map(c -> c.endsWith("/netavark")).orElse(false)
-                      && i.arguments().map(a -> List.of(a).contains("setup")).orElse(false);
-                })
-            .toList();
-    for (ProcessHandle p : setups) {
-      long left = deadline - System.nanoTime();
+    for (ProcessHandle p : ProcessTree.running("netavark", a -> a.contains("setup"))) {
       try {
-        p.onExit().get(Math.max(0, left), TimeUnit.NANOSECONDS);
+        p.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -210,22 +199,11 @@ final class StalePortForwards {
   private List<String> iptables(String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("iptables", "-w", "5", "-t", "nat"));
     cmd.addAll(unquote(List.of(args)));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-        throw new IOException("iptables " + String.join(" ", args) + ": no answer; killed it");
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("iptables: interrupted");
+    ContainerEngine.Result r = engine.exec(cmd, timeout);
+    if (r.exit() != 0) {
+      throw new IOException(String.join(" ", cmd) + ": " + r.message());
     }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
-      throw new IOException("iptables " + String.join(" ", args) + ": " + out.strip());
-    }
-    return out.lines().toList();
+    return r.out().lines().toList();
   }
 
   /** Words as {@code -S} prints them, with a quoted comment ("a b c") made one argument again. */

@@ -400,66 +400,57 @@ class ContainerLauncherIT {
       int port = app.getLocalPort();
       String dport = "--dport " + port;
       try {
-        staleForwardSwept(rt, rev, live, liveRules, chain, port, dport);
+        iptables(
+            "-A",
+            StalePortForwards.CHAIN,
+            "-p",
+            "tcp",
+            "-m",
+            "tcp",
+            "--dport",
+            String.valueOf(port),
+            "-m",
+            "comment",
+            "--comment",
+            "dnat name: podman id: " + "2".repeat(64),
+            "-j",
+            chain);
+        iptables(
+            "-A",
+            chain,
+            "-d",
+            "127.0.0.1/32",
+            "-p",
+            "tcp",
+            "-m",
+            "tcp",
+            "--dport",
+            String.valueOf(port),
+            "-j",
+            "DNAT",
+            "--to-destination",
+            "10.88.255.254:8080");
+        assertThat(canConnect(port))
+            .as("the stale forward takes the port from its listener")
+            .isFalse();
+
+        ContainerEngine engine =
+            new ContainerEngine(LocalRuntimeOptions.builder(tmp.resolve("data")).build());
+        assertThat(engine.info().available()).isTrue();
+        StalePortForwards forwards = new StalePortForwards(engine, Duration.ofSeconds(30));
+        // only the host ports it is given: another's stale forward is not Coldbrew's to judge
+        assertThat(forwards.sweep(java.util.Set.of(live))).isZero();
+        assertThat(canConnect(port)).isFalse();
+        assertThat(forwards.sweep(java.util.Set.of(port, live))).isEqualTo(1);
+
+        assertThat(natRules()).noneMatch(r -> r.contains(dport + " "));
+        assertThat(canConnect(port)).isTrue();
+        assertThat(forwardsTo(live)).isEqualTo(liveRules);
+        assertThat(get(rt.instances(NamespacedName.of(rev)).ready().get(0), "/")).isNotEmpty();
       } finally {
         deleteRulesOf(dport); // whatever the outcome: the port must not stay taken for later tests
       }
     }
-  }
-
-  /** Adds a stale forward of {@code port} beside the live one, then sweeps. */
-  private void staleForwardSwept(
-      LocalRuntime rt,
-      Revision rev,
-      int live,
-      List<String> liveRules,
-      String chain,
-      int port,
-      String dport)
-      throws Exception {
-    iptables(
-        "-A",
-        StalePortForwards.CHAIN,
-        "-p",
-        "tcp",
-        "-m",
-        "tcp",
-        dport,
-        "-m",
-        "comment",
-        "--comment",
-        "dnat name: podman id: " + "2".repeat(64),
-        "-j",
-        chain);
-    iptables(
-        "-A",
-        chain,
-        "-d",
-        "127.0.0.1/32",
-        "-p",
-        "tcp",
-        "-m",
-        "tcp",
-        dport,
-        "-j",
-        "DNAT",
-        "--to-destination",
-        "10.88.255.254:8080");
-    assertThat(canConnect(port)).as("the stale forward takes the port from its listener").isFalse();
-
-    ContainerEngine engine =
-        new ContainerEngine(LocalRuntimeOptions.builder(tmp.resolve("data")).build());
-    assertThat(engine.info().available()).isTrue();
-    StalePortForwards forwards = new StalePortForwards(engine, Duration.ofSeconds(30));
-    // only the host ports it is given: another's stale forward is not Coldbrew's to judge
-    assertThat(forwards.sweep(java.util.Set.of(live))).isZero();
-    assertThat(canConnect(port)).isFalse();
-    assertThat(forwards.sweep(java.util.Set.of(port, live))).isEqualTo(1);
-
-    assertThat(natRules()).noneMatch(r -> r.contains(dport + " "));
-    assertThat(canConnect(port)).isTrue();
-    assertThat(forwardsTo(live)).isEqualTo(liveRules);
-    assertThat(get(rt.instances(NamespacedName.of(rev)).ready().get(0), "/")).isNotEmpty();
   }
 
   /** Deletes every nat rule that matches {@code dport}, as {@code -S} prints them. */
@@ -541,9 +532,7 @@ class ContainerLauncherIT {
 
   private static void iptables(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("iptables", "-t", "nat"));
-    for (String a : args) {
-      cmd.addAll(a.startsWith("--dport ") ? List.of(a.split(" ")) : List.of(a));
-    }
+    cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
