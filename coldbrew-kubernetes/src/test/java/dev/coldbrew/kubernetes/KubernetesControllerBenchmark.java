@@ -27,7 +27,7 @@ import java.util.concurrent.Executors;
 
 /**
  * Not a test: {@code coldbrew controller} ({@link KubernetesController}, leader election on) in a
- * JVM of its own ({@code -Xmx1g}), connected through a kubeconfig to fabric8's mock API server in
+ * JVM of its own ({@code -Xmx3g}), connected through a kubeconfig to fabric8's mock API server in
  * this JVM. Usage: {@code KubernetesControllerBenchmark <services> <pods|zero>}. With {@code pods},
  * {@link FakeCluster} runs one pod per Revision that turns ready; with {@code zero}, Revisions
  * start at zero instances (initial-scale 0), so no pods exist and the cluster harness is not
@@ -72,7 +72,7 @@ public final class KubernetesControllerBenchmark {
       Process child =
           new ProcessBuilder(
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xmx1g",
+                  "-Xmx3g",
                   "-cp",
                   System.getProperty("java.class.path"),
                   KubernetesControllerBenchmark.class.getName(),

@@ -3,7 +3,6 @@ package dev.coldbrew.kubernetes;
 import dev.coldbrew.api.codec.ResourceCodec;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -26,13 +25,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * fabric8's mock API server in CRUD mode (HTTPS on a loopback port), with Coldbrew's CRDs
- * installed, every request recorded with its User-Agent, and faults on demand: the next watch of a
- * resource answered 410 Gone (what a real API server says when a watch's resourceVersion is too
- * old; the mock never does), open watches closed (as an API server restarting them), or every
- * request answered 503 (an API server that is down). One gap of the mock is closed here: it ignores
- * the resourceVersion of a {@code /status} PUT, which a real API server checks (409 when stale), so
- * this server checks it. Thread-safe.
+ * fabric8's mock API server in CRUD mode (HTTPS on a loopback port; its store indexed by name,
+ * {@link IndexedCrudDispatcher}), with Coldbrew's CRDs installed, every request recorded with its
+ * User-Agent, and faults on demand: the next watch of a resource answered 410 Gone (what a real API
+ * server says when a watch's resourceVersion is too old; the mock never does), open watches closed
+ * (as an API server restarting them), or every request answered 503 (an API server that is down).
+ * One gap of the mock is closed here: it ignores the resourceVersion of a {@code /status} PUT,
+ * which a real API server checks (409 when stale), so this server checks it. Thread-safe.
  */
 final class MockApiServer implements AutoCloseable {
   /** The mock logs every request through java.util.logging at INFO: keep it to warnings. */
@@ -67,7 +66,7 @@ final class MockApiServer implements AutoCloseable {
 
   private MockApiServer(boolean withCrds) {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    KubernetesMixedDispatcher crud = new KubernetesMixedDispatcher(responses);
+    IndexedCrudDispatcher crud = new IndexedCrudDispatcher();
     Dispatcher dispatcher =
         new Dispatcher() {
           @Override
