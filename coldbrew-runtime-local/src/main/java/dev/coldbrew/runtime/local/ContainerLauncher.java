@@ -395,6 +395,7 @@ final class ContainerLauncher implements InstanceLauncher {
       log.warn("containers still running at close: {}; the next start removes them", live);
     }
     after.shutdown();
+    ports.close();
   }
 
   /** One attached {@code podman run}: reached at host:port. */

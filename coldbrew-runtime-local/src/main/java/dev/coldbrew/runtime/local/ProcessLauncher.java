@@ -201,6 +201,7 @@ final class ProcessLauncher implements InstanceLauncher {
   @Override
   public void close() {
     record.compact();
+    ports.close();
   }
 
   /**

@@ -12,12 +12,19 @@ import java.util.concurrent.TimeUnit;
  * of CPU: with n instances starting at once the cap is n times larger, up to 20 ms (the attempts
  * share a budget of about a thousand a second); and until 3/4 of the revision's previous start time
  * (launch to ready) has passed, attempts are at most 20 ms apart and the doubling does not start.
+ * From then on, where the app is expected to listen — for half the previous start time, at most
+ * {@link #DENSE_MAX_NANOS} — attempts are the initial interval apart (times the instances starting,
+ * within the cap), and the doubling starts after that: an app that starts as fast as before is seen
+ * within about 200 µs instead of a millisecond, for some 50 refused connects.
  *
  * <p>Immutable and thread-safe; a pure function of its inputs, so it is tested without a clock.
  */
 final class StartupProbeSchedule {
   /** The largest gap between two startup attempts, however many instances start. */
   static final long CAP_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+  /** The longest stretch of dense attempts after the quiet period. */
+  static final long DENSE_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   /**
    * The next attempt: in {@code delayNanos}; {@code base} is what to pass as {@code previous} after
@@ -50,6 +57,9 @@ final class StartupProbeSchedule {
     long quiet = lastStartNanos < 0 ? 0 : lastStartNanos * 3 / 4 - sinceLaunchNanos;
     if (quiet > 0) {
       return new Step(Math.min(quiet, CAP_MAX_NANOS), 0);
+    }
+    if (lastStartNanos >= 0 && -quiet < Math.min(lastStartNanos / 2, DENSE_MAX_NANOS)) {
+      return new Step(Math.min(initialNanos * Math.max(1, starting), cap(starting)), 0);
     }
     long next = previous == 0 ? initialNanos : Math.min(previous * 2, cap(starting));
     return new Step(next, next);

@@ -41,15 +41,36 @@ class StartupProbeScheduleTest {
         .isEqualTo(new StartupProbeSchedule.Step(20 * MS, 0));
     assertThat(schedule.next(0, previousStart, 70 * MS, 1))
         .isEqualTo(new StartupProbeSchedule.Step(5 * MS, 0));
-    // from 3/4 on, the back-off starts over from the initial interval
+    // from 3/4 on, for 10 ms (half the previous start, at most 10 ms), every 200 µs
     assertThat(schedule.next(0, previousStart, 75 * MS, 1))
+        .isEqualTo(new StartupProbeSchedule.Step(200 * US, 0));
+    assertThat(schedule.next(0, previousStart, 84 * MS, 1))
+        .isEqualTo(new StartupProbeSchedule.Step(200 * US, 0));
+    // then the back-off starts from the initial interval
+    assertThat(schedule.next(0, previousStart, 85 * MS, 1))
         .isEqualTo(new StartupProbeSchedule.Step(200 * US, 200 * US));
-    assertThat(schedule.next(400 * US, previousStart, 76 * MS, 1))
+    assertThat(schedule.next(400 * US, previousStart, 86 * MS, 1))
         .isEqualTo(new StartupProbeSchedule.Step(800 * US, 800 * US));
   }
 
   @Test
-  void anAppIsSeenWithinAMillisecondOfListeningWhenAloneAndWithin20WhenFasterThanBefore() {
+  void theDenseStretchIsHalfAShortPreviousStartAndSharedByTheInstancesStarting() {
+    long previousStart = 8 * MS; // nginx: quiet until 6 ms, dense until 10 ms
+    assertThat(schedule.next(0, previousStart, 6 * MS, 1))
+        .isEqualTo(new StartupProbeSchedule.Step(200 * US, 0));
+    assertThat(schedule.next(0, previousStart, 10 * MS, 1))
+        .isEqualTo(new StartupProbeSchedule.Step(200 * US, 200 * US));
+    // five starting at once: each attempts every 1 ms, and 20 at once every 4 ms (within the cap)
+    assertThat(schedule.next(0, previousStart, 7 * MS, 5))
+        .isEqualTo(new StartupProbeSchedule.Step(MS, 0));
+    assertThat(schedule.next(0, previousStart, 7 * MS, 20))
+        .isEqualTo(new StartupProbeSchedule.Step(4 * MS, 0));
+    assertThat(attempts(previousStart, 1, 10 * MS).stream().filter(t -> t >= 6 * MS).count())
+        .isBetween(19L, 21L);
+  }
+
+  @Test
+  void anAppIsSeenWithin200MicrosecondsWhereExpectedAMillisecondAfterAnd20MillisecondsBefore() {
     for (long listensAt = 0; listensAt < 200 * MS; listensAt += 137 * US) {
       assertThat(firstAttemptAtOrAfter(listensAt, -1, 1) - listensAt)
           .as("listens at %d ns, no previous start", listensAt)
@@ -58,7 +79,10 @@ class StartupProbeScheduleTest {
       long seen = firstAttemptAtOrAfter(listensAt, previous, 1) - listensAt;
       assertThat(seen)
           .as("listens at %d ns, previous start 120 ms", listensAt)
-          .isLessThanOrEqualTo(listensAt >= previous * 3 / 4 ? MS : 20 * MS);
+          .isLessThanOrEqualTo(
+              listensAt >= previous * 3 / 4 && listensAt < previous * 3 / 4 + 10 * MS
+                  ? 200 * US
+                  : listensAt >= previous * 3 / 4 ? MS : 20 * MS);
     }
   }
 
