@@ -128,7 +128,7 @@ public final class Coldbrew implements AutoCloseable {
     closeOnStop.add(runtime);
     runtime.warmUp(WARMUP_BUDGET); // the launch path, before anyone subscribes
     runtime.checkContainerEngine(); // logs what it found; container revisions wait for it
-    runtime.subscribe(inst -> dataPlane.updateInstances(inst.revision(), inst.ready()));
+    runtime.subscribeInline(inst -> dataPlane.updateInstances(inst.revision(), inst.ready()));
     runtime.subscribe(telemetry);
     try {
       gatewayPort = dataPlane.start().toCompletableFuture().get(30, TimeUnit.SECONDS);

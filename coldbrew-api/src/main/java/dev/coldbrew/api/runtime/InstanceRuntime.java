@@ -8,7 +8,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The runtime seam: makes N instances of a Revision exist and reports which are ready. The local
  * runtime runs OS processes and containers; a Kubernetes runtime would scale Deployments.
- * Implementations are thread-safe and never block the caller on process start or stop.
+ * Implementations are thread-safe and never block the caller on an app's start or stop (the local
+ * runtime spawns a process's first new instance on the caller's thread, a millisecond or two, and
+ * returns without waiting for the app to get ready).
  */
 public interface InstanceRuntime extends AutoCloseable {
 

@@ -230,6 +230,10 @@ public final class LocalRuntime implements InstanceRuntime {
     if (!service.isEmpty()) {
       logStore.markService(t.revision().namespace(), t.revision().name(), service);
     }
+    // a process's first new instance is spawned on this thread, which is what a cold start waits
+    // for (a spawn takes ~1 ms; handing it to the runtime's thread adds a wake-up, ~0.2 ms here);
+    // a container's start (podman) takes long, so it never blocks the caller
+    List<LocalInstance> here = t.container() == null ? new ArrayList<>(1) : null;
     synchronized (lock) {
       if (closed) {
         throw new IllegalStateException("runtime is closed");
@@ -237,7 +241,10 @@ public final class LocalRuntime implements InstanceRuntime {
       RevisionState s = revisions.computeIfAbsent(t.revision(), k -> new RevisionState(t));
       s.template = t;
       s.desired = count;
-      reconcileLocked(s);
+      reconcileLocked(s, here);
+    }
+    if (here != null) {
+      here.forEach(this::spawn);
     }
   }
 
@@ -263,6 +270,17 @@ public final class LocalRuntime implements InstanceRuntime {
   @Override
   public void subscribe(InstanceListener listener) {
     publisher.subscribe(listener);
+  }
+
+  /**
+   * A listener told of every change at once, on the thread that made it and under the runtime's
+   * lock, before the listeners of {@link #subscribe} (which are told on the notifier thread): the
+   * data plane's, so that a request held for a cold start is released without waiting for another
+   * thread to wake (~0.1–0.3 ms on a small VM). It must be quick, must not block and must not call
+   * the runtime, except {@link #instances}.
+   */
+  public void subscribeInline(InstanceListener listener) {
+    publisher.subscribeInline(listener);
   }
 
   /**
@@ -398,6 +416,15 @@ public final class LocalRuntime implements InstanceRuntime {
   // ---- the instance lifecycle: "…Locked" methods run under the lock, the others take it ----
 
   private void reconcileLocked(RevisionState s) {
+    reconcileLocked(s, null);
+  }
+
+  /**
+   * Starts and stops instances until the revision has as many as it should; the first new one goes
+   * into {@code spawnHere} (when not null) for the caller to spawn once it let go of the lock, the
+   * others are spawned on the runtime's threads.
+   */
+  private void reconcileLocked(RevisionState s, List<LocalInstance> spawnHere) {
     while (s.instances.size() < s.desired) {
       String id = newIdLocked(s.key);
       LogFile logFile =
@@ -406,7 +433,11 @@ public final class LocalRuntime implements InstanceRuntime {
       LocalInstance i = new LocalInstance(s, id, logFile, new InstanceLife(census, options));
       s.instances.add(i);
       live.add(i);
-      scheduler.execute(() -> spawn(i));
+      if (spawnHere != null && spawnHere.isEmpty()) {
+        spawnHere.add(i);
+      } else {
+        scheduler.execute(() -> spawn(i));
+      }
     }
     s.surplus().forEach(this::stopLocked);
     publishLocked(s);

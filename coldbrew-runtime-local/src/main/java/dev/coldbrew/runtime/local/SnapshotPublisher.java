@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * immutable snapshots. Work queued with {@link #afterListeners} runs on that thread after the
  * listener calls queued before it (a stopping instance is drained only once listeners know it left
  * the ready set). Thread-safe; the runtime publishes under its lock, so snapshots go out in the
- * order the state changed, and {@link #publish} only enqueues.
+ * order the state changed, and {@link #publish} only enqueues — except to the inline listeners
+ * ({@link #subscribeInline}), called by {@link #publish} itself, before it returns.
  */
 final class SnapshotPublisher {
   private static final Logger log = LoggerFactory.getLogger(SnapshotPublisher.class);
@@ -28,10 +29,16 @@ final class SnapshotPublisher {
   private final ExecutorService notifier =
       Executors.newSingleThreadExecutor(RuntimeScheduler.daemonThreads("coldbrew-runtime-notify"));
   private final List<InstanceListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<InstanceListener> inline = new CopyOnWriteArrayList<>();
   private final Map<NamespacedName, RevisionInstances> latest = new ConcurrentHashMap<>();
 
   void subscribe(InstanceListener listener) {
     listeners.add(listener);
+  }
+
+  /** A listener called on the publishing thread, under the runtime's lock: see LocalRuntime. */
+  void subscribeInline(InstanceListener listener) {
+    inline.add(listener);
   }
 
   /** The latest snapshot of the revision, or none. */
@@ -43,19 +50,26 @@ final class SnapshotPublisher {
   /** Makes {@code snap} the latest and queues the listener calls. */
   void publish(RevisionInstances snap) {
     latest.put(snap.revision(), snap);
+    for (InstanceListener l : inline) {
+      tell(l, snap);
+    }
     try {
       notifier.execute(
           () -> {
             for (InstanceListener l : listeners) {
-              try {
-                l.onChange(snap);
-              } catch (RuntimeException e) {
-                log.warn("instance listener failed on {}", snap, e);
-              }
+              tell(l, snap);
             }
           });
     } catch (RejectedExecutionException e) {
       // closed
+    }
+  }
+
+  private static void tell(InstanceListener l, RevisionInstances snap) {
+    try {
+      l.onChange(snap);
+    } catch (RuntimeException e) {
+      log.warn("instance listener failed on {}", snap, e);
     }
   }
 

@@ -137,11 +137,14 @@ class LaunchSafetyIT {
     Revision rev = revision("raced-00001");
     NamespacedName key = NamespacedName.of(rev);
 
-    rt.scale(rev, 1);
+    // a process's first instance is spawned on the scaling thread: that call returns after the
+    // launch
+    CompletableFuture<Void> scaledUp = CompletableFuture.runAsync(() -> rt.scale(rev, 1));
     assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
     rt.scale(rev, 0); // the launch is under way, outside the runtime's lock
     assertThat(rt.instances(key).total()).isZero();
     gate.release.countDown();
+    scaledUp.get(30, TimeUnit.SECONDS);
     await().until(() -> !gate.launched.isEmpty());
     long pid = gate.launched.get(0);
     await().until(() -> !alive(pid));
@@ -153,11 +156,13 @@ class LaunchSafetyIT {
   void closeDuringTheLaunchReturnsOnlyOnceTheLaunchedProcessIsGone() throws Exception {
     Gate gate = new Gate(new ProcessLauncher(options()));
     rt = runtime(gate);
-    rt.scale(revision("closing-00001"), 1);
+    CompletableFuture<Void> scaledUp =
+        CompletableFuture.runAsync(() -> rt.scale(revision("closing-00001"), 1));
     assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
     CompletableFuture<Void> closed = CompletableFuture.runAsync(rt::close);
     gate.release.countDown();
     closed.get(60, TimeUnit.SECONDS);
+    scaledUp.get(30, TimeUnit.SECONDS);
     assertThat(gate.launched).hasSize(1);
     assertThat(alive(gate.launched.get(0))).isFalse(); // not eventually: when close returns
     assertThat(new OrphanRecord(tmp.resolve("data")).read()).isEmpty();
