@@ -70,13 +70,7 @@ class FreePortsTest {
   @Test
   void whileTheSpareIsHeldNobodyElseCanBindItsPort() throws IOException {
     List<Integer> checked = new ArrayList<>();
-    FreePorts ports =
-        new FreePorts(
-            "127.0.0.1",
-            (host, port) -> {
-              checked.add(port);
-              return true;
-            });
+    FreePorts ports = new FreePorts("127.0.0.1", (host, port) -> checked.add(port));
     ports.findSpare();
     int spare = checked.get(0);
     assertThatThrownBy(
