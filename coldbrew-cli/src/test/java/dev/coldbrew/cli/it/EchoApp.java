@@ -23,6 +23,11 @@ public final class EchoApp {
   }
 
   public static void main(String[] args) throws Exception {
+    // The JDK's server writes a response's head and body in two writes; with Nagle's algorithm on,
+    // the body waits for the head's ACK. A test that kills the app mid-request (FaultsIT) counts on
+    // a response being sent whole or not at all (one already begun cannot be sent again): with
+    // TCP_NODELAY the two writes leave microseconds apart instead of up to a delayed ACK apart.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     String marker = System.getProperty("coldbrew.test.marker");
     if (marker != null && java.nio.file.Files.exists(crashFile(marker))) {
       System.err.println("echo app: crashing at start on purpose (" + crashFile(marker) + ")");
