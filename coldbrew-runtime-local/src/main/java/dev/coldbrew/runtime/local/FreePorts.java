@@ -73,20 +73,17 @@ final class FreePorts {
    *     unreachable
    */
   int reserve() throws IOException {
-    ServerSocket ready;
+    ServerSocket s;
     synchronized (this) {
-      ready = spare;
+      s = spare;
       spare = null;
     }
-    if (ready != null) {
-      ready.close();
-      later.execute(this::findSpare);
-      return ready.getLocalPort();
+    if (s == null) {
+      s = bindReachable();
     }
-    try (ServerSocket s = bindReachable()) {
-      later.execute(this::findSpare);
-      return s.getLocalPort();
-    }
+    s.close(); // its port stays reserved
+    later.execute(this::findSpare);
+    return s.getLocalPort();
   }
 
   /**

@@ -233,7 +233,7 @@ public final class LocalRuntime implements InstanceRuntime {
     // a process's first new instance is spawned on this thread, which is what a cold start waits
     // for (a spawn takes ~1 ms; handing it to the runtime's thread adds a wake-up, ~0.2 ms here);
     // a container's start (podman) takes long, so it never blocks the caller
-    List<LocalInstance> here = t.container() == null ? new ArrayList<>(1) : null;
+    LocalInstance first;
     synchronized (lock) {
       if (closed) {
         throw new IllegalStateException("runtime is closed");
@@ -241,10 +241,10 @@ public final class LocalRuntime implements InstanceRuntime {
       RevisionState s = revisions.computeIfAbsent(t.revision(), k -> new RevisionState(t));
       s.template = t;
       s.desired = count;
-      reconcileLocked(s, here);
+      first = reconcileLocked(s, t.container() == null);
     }
-    if (here != null) {
-      here.forEach(this::spawn);
+    if (first != null) {
+      spawn(first);
     }
   }
 
@@ -416,15 +416,16 @@ public final class LocalRuntime implements InstanceRuntime {
   // ---- the instance lifecycle: "…Locked" methods run under the lock, the others take it ----
 
   private void reconcileLocked(RevisionState s) {
-    reconcileLocked(s, null);
+    reconcileLocked(s, false);
   }
 
   /**
-   * Starts and stops instances until the revision has as many as it should; the first new one goes
-   * into {@code spawnHere} (when not null) for the caller to spawn once it let go of the lock, the
-   * others are spawned on the runtime's threads.
+   * Starts and stops instances until the revision has as many as it should. New ones are spawned on
+   * the runtime's threads, except the first when {@code callerSpawnsFirst}: that one is returned,
+   * for the caller to spawn once it let go of the lock (else null).
    */
-  private void reconcileLocked(RevisionState s, List<LocalInstance> spawnHere) {
+  private LocalInstance reconcileLocked(RevisionState s, boolean callerSpawnsFirst) {
+    LocalInstance first = null;
     while (s.instances.size() < s.desired) {
       String id = newIdLocked(s.key);
       LogFile logFile =
@@ -433,14 +434,15 @@ public final class LocalRuntime implements InstanceRuntime {
       LocalInstance i = new LocalInstance(s, id, logFile, new InstanceLife(census, options));
       s.instances.add(i);
       live.add(i);
-      if (spawnHere != null && spawnHere.isEmpty()) {
-        spawnHere.add(i);
+      if (callerSpawnsFirst && first == null) {
+        first = i;
       } else {
         scheduler.execute(() -> spawn(i));
       }
     }
     s.surplus().forEach(this::stopLocked);
     publishLocked(s);
+    return first;
   }
 
   private String newIdLocked(NamespacedName rev) {

@@ -58,7 +58,8 @@ final class StartupProbeSchedule {
     if (quiet > 0) {
       return new Step(Math.min(quiet, CAP_MAX_NANOS), 0);
     }
-    if (lastStartNanos >= 0 && -quiet < Math.min(lastStartNanos / 2, DENSE_MAX_NANOS)) {
+    long sinceQuiet = -quiet; // how long ago the quiet period ended
+    if (lastStartNanos >= 0 && sinceQuiet < Math.min(lastStartNanos / 2, DENSE_MAX_NANOS)) {
       return new Step(Math.min(initialNanos * Math.max(1, starting), cap(starting)), 0);
     }
     long next = previous == 0 ? initialNanos : Math.min(previous * 2, cap(starting));

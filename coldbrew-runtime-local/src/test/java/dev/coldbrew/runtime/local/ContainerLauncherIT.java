@@ -516,10 +516,7 @@ class ContainerLauncherIT {
 
   /** The live {@code conmon} processes of a container, by the name on their command line. */
   private static List<ProcessHandle> monitorsOf(String container) {
-    return ProcessHandle.allProcesses()
-        .filter(p -> p.info().command().map(c -> c.endsWith("/conmon")).orElse(false))
-        .filter(p -> List.of(p.info().arguments().orElse(new String[0])).contains(container))
-        .toList();
+    return ProcessTree.running("conmon", args -> args.contains(container));
   }
 
   /** podman's hostport forwards of {@code port}. */
