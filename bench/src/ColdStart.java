@@ -20,13 +20,16 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>For each host (a service {@code H.default.localhost} with revision {@code H-00001}): WARMUP
  * cold starts first (the platform's JIT), of which only the very first is recorded, as {@code
- * first_ms}; then RUNS pairs. Each pair waits until the revision has no instance process, sends
- * {@code GET /} through Coldbrew and records the time to the first byte and to the whole response,
- * when the instance process appeared (in DATA_DIR/runtime/instances.pids) and when its port first
- * accepted a connection, and the platform's CPU meanwhile by thread group; then at once runs the app
- * alone (CMD, split at spaces: spawned with {@code PORT} set, polled every 0.2 ms until {@code GET
- * /} is answered), so both see the same machine and their difference is the pair's {@code
- * overhead_ms}. Writes {@code HOST metric VALUE} lines to OUT.
+ * first_ms}; then RUNS pairs. Each round of pairs (one per host) starts when no host has an
+ * instance process. A pair sends {@code GET /} through Coldbrew and records the time to the first
+ * byte and to the whole response, when the instance process appeared (in
+ * DATA_DIR/runtime/instances.pids) and when its port first accepted a connection, and the
+ * platform's CPU meanwhile by thread group; right after it (even pairs) or right before it (odd
+ * pairs) it runs the app alone (CMD, split at spaces: spawned with {@code PORT} set, polled every
+ * 0.2 ms until {@code GET /} is answered), so both see the same machine and their difference is
+ * the pair's {@code overhead_ms}. Every start waits 300 ms first, for the platform's work after the
+ * one before to end; the platform's CPU while the app runs alone is recorded to show it did. Writes
+ * {@code HOST metric VALUE} lines to OUT.
  *
  * <p>All on 127.0.0.1; every wait is bounded.
  */
@@ -56,6 +59,28 @@ public class ColdStart {
     }
     stop(p);
     return ok < 0 ? -1 : (ok - t0) / 1e6;
+  }
+
+  /**
+   * The platform's work after a start (the status writes after a cold start's first response, a
+   * scale-down) ends before the next start is measured, so neither side of a pair pays for the
+   * other's.
+   */
+  static void settle() throws InterruptedException {
+    Thread.sleep(300);
+  }
+
+  /** After {@link #settle}, {@link #appOnce} and the platform's CPU meanwhile, both in ms. */
+  static double[] appAlone(List<String> cmd, long servePid) throws Exception {
+    settle();
+    Map<String, Long> cpu0 = threadCpu(servePid);
+    double ms = appOnce(cmd);
+    Map<String, Long> cpu1 = threadCpu(servePid);
+    long ns = 0;
+    for (var e : cpu1.entrySet()) {
+      ns += e.getValue() - cpu0.getOrDefault(e.getKey(), 0L);
+    }
+    return new double[] {ms, ns / 1e6};
   }
 
   static void stop(Process p) throws InterruptedException {
@@ -108,12 +133,29 @@ public class ColdStart {
       apps.put(a.substring(0, eq), List.of(a.substring(eq + 1).split(" ")));
     }
     for (int r = -warmup; r < runs; r++) {
+      // Every service at zero before a round, not each just before its own turn: the services of a
+      // round are measured back to back, so all of them scale down (a JVM app's exit takes a core
+      // for tens of milliseconds) in the wait before the next round, never during a measurement.
+      List<String> notAtZero = new ArrayList<>();
+      for (String h : apps.keySet()) {
+        if (!awaitZero(admin, h, servePid)) {
+          System.err.println(h + ": did not scale to zero in time; skipping it in run " + r);
+          notAtZero.add(h);
+        }
+      }
       for (String h : apps.keySet()) {
         StringBuilder sb = new StringBuilder();
-        if (!awaitZero(admin, h, servePid)) {
-          System.err.println(h + ": did not scale to zero in time; skipping run " + r);
+        if (notAtZero.contains(h)) {
           continue;
         }
+        // Pairs alternate which side starts first, so neither always starts on caches the other
+        // has just warmed (the app's files, the interpreter, the JVM's shared archive).
+        boolean appFirst = r >= 0 && r % 2 == 1;
+        double[] app = {0, 0}; // ms, and the platform's CPU meanwhile (ms)
+        if (appFirst) {
+          app = appAlone(apps.get(h), servePid);
+        }
+        settle();
         Map<String, Long> cpu0 = threadCpu(servePid);
         Sample s = measure(gw[0], Integer.parseInt(gw[1]), h, pids);
         Map<String, Long> cpu1 = threadCpu(servePid);
@@ -129,16 +171,19 @@ public class ColdStart {
           System.err.println(h + " warm-up " + r + ": " + ms(s.done - s.t0) + " ms");
           continue;
         }
-        // The app alone right after, so both see the same machine; the pair's difference is the
-        // overhead of this run.
-        double app = appOnce(apps.get(h));
-        if (app < 0) {
+        // The app alone right before or after, so both see the same machine; the pair's
+        // difference is the overhead of this run.
+        if (!appFirst) {
+          app = appAlone(apps.get(h), servePid);
+        }
+        if (app[0] < 0) {
           System.err.println(h + ": the app alone never answered in run " + r);
           continue;
         }
-        sb.append(h).append("\tapp_ms\t").append(fmt(app)).append('\n');
+        sb.append(h).append("\tapp_ms\t").append(fmt(app[0])).append('\n');
         sb.append(h).append("\tcoldbrew_ms\t").append(ms(s.done - s.t0)).append('\n');
-        sb.append(h).append("\toverhead_ms\t").append(fmt((s.done - s.t0) / 1e6 - app)).append('\n');
+        sb.append(h).append("\toverhead_ms\t").append(fmt((s.done - s.t0) / 1e6 - app[0])).append('\n');
+        sb.append(h).append("\tplatform_cpu_during_app_ms\t").append(fmt(app[1])).append('\n');
         long total = 0;
         for (String group : CPU_GROUPS) {
           long ns = cpu1.getOrDefault(group, 0L) - cpu0.getOrDefault(group, 0L);
@@ -175,7 +220,6 @@ public class ColdStart {
       boolean noChild =
           ProcessHandle.of(servePid).map(p -> p.children().noneMatch(c -> isOf(c, host))).orElse(true);
       if (noEndpoints && noChild && !engineCleaningUp()) {
-        Thread.sleep(300); // let the platform settle (SKS back to Proxy mode)
         return true;
       }
       Thread.sleep(100);

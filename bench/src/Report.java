@@ -97,8 +97,8 @@ public class Report {
   // ---------------------------------------------------------------- derived figures
 
   /**
-   * Ratios and differences of the proxy, grpc and cli cases (their names differ): case → name →
-   * value, computed from medians of the same run.
+   * Ratios and differences of the proxy, grpc and cli cases (their names differ), from medians of
+   * the same run, and the cold start's overhead by percentile: case → name → value.
    */
   static Map<String, Map<String, Double>> derived() {
     Map<String, Map<String, Double>> d = new LinkedHashMap<>();
@@ -124,6 +124,24 @@ public class Report {
             med("grpc", c, "calls_per_s") / med("grpc", "grpc-direct", "calls_per_s"));
         m.put("added_p50_ms", med("grpc", c, "p50_ms") - med("grpc", "grpc-direct", "p50_ms"));
         m.put("added_p99_ms", med("grpc", c, "p99_ms") - med("grpc", "grpc-direct", "p99_ms"));
+        d.put(c, m);
+      }
+    }
+    if (data.containsKey("coldstart")) {
+      // The overhead as the distance between the two distributions of starts, percentile by
+      // percentile: unlike a percentile of the pairs' differences, it does not add the app's own
+      // spread to Coldbrew's twice over.
+      for (String c : data.get("coldstart").keySet()) {
+        List<Double> cb = samples("coldstart", c, "coldbrew_ms");
+        List<Double> app = samples("coldstart", c, "app_ms");
+        if (cb.isEmpty() || app.isEmpty()) {
+          continue;
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int p : new int[] {50, 90, 99}) {
+          double v = p == 50 ? median(cb) - median(app) : pct(cb, p) - pct(app, p);
+          m.put("p" + p + "_coldbrew_minus_p" + p + "_app_ms", v);
+        }
         d.put(c, m);
       }
     }
@@ -230,7 +248,7 @@ public class Report {
           n = Math.max(n, v.size());
           if (distribution) {
             sb.append(num(median(v))).append(" / ").append(num(pct(v, 90))).append(" / ")
-                .append(num(pct(v, 100))).append(" | ");
+                .append(num(pct(v, 99))).append(" / ").append(num(pct(v, 100))).append(" | ");
           } else if (v.size() == 1) {
             sb.append(num(v.get(0))).append(" | ");
           } else {
@@ -241,12 +259,13 @@ public class Report {
         sb.append(n).append(" |\n");
       }
       if (distribution) {
-        sb.append("\nCells: p50 / p90 / max.\n");
+        sb.append("\nCells: p50 / p90 / p99 / max (nearest rank: with fewer than 100 samples p99 is")
+            .append(" the max).\n");
       }
       boolean any = false;
       for (String c : b.getValue().keySet()) {
         Map<String, Double> m = derived.get(c);
-        if (m == null || !List.of("proxy", "grpc", "cli").contains(b.getKey())) {
+        if (m == null || !List.of("proxy", "grpc", "cli", "coldstart").contains(b.getKey())) {
           continue;
         }
         if (!any) {
