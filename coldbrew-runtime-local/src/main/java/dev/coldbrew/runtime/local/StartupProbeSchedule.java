@@ -8,14 +8,18 @@ import java.util.concurrent.TimeUnit;
  * ready set" is cold-start latency a user waits for, so a new run is probed right away, then after
  * {@code startupProbeInitialInterval} (200 µs), doubling up to {@code startupProbeMaxInterval} (1
  * ms) — a request waiting on a cold start is sent within about a millisecond of the app listening.
- * Two rules keep that cheap, since a refused connect costs a starting app on a small machine ~30 µs
- * of CPU: with n instances starting at once the cap is n times larger, up to 20 ms (the attempts
- * share a budget of about a thousand a second); and until 3/4 of the revision's previous start time
- * (launch to ready) has passed, attempts are at most 20 ms apart and the doubling does not start.
- * From then on, where the app is expected to listen — for half the previous start time, at most
- * {@link #DENSE_MAX_NANOS} — attempts are the initial interval apart (times the instances starting,
- * within the cap), and the doubling starts after that: an app that starts as fast as before is seen
- * within about 200 µs instead of a millisecond, for some 50 refused connects.
+ * Two rules keep that cheap, since an attempt costs ~100 µs of CPU on a small VM (the refused
+ * connect ~30 µs, waking the thread after its wait the rest) and an app starting on two cores waits
+ * for every core-second taken from it: with n instances starting at once the cap is n times larger,
+ * up to 20 ms (the attempts share a budget of about a thousand a second); and until 3/4 of the
+ * revision's previous start time (launch to ready) has passed, attempts are at most 20 ms apart and
+ * the doubling does not start. Where the app is expected to listen — within {@link
+ * #DENSE_HALF_MAX_NANOS} (1 ms, at most a quarter of the previous start) either side of the
+ * previous start time — attempts are the initial interval apart (times the instances starting,
+ * within the cap), and the doubling starts again after that: an app that starts as fast as before
+ * is seen within about 200 µs instead of a millisecond, for some ten attempts. The stretch is kept
+ * that short because most of an app's start is spent before or after it for any app whose start
+ * varies by more than a millisecond, and every attempt there would cost CPU for no gain.
  *
  * <p>Immutable and thread-safe; a pure function of its inputs, so it is tested without a clock.
  */
@@ -23,8 +27,8 @@ final class StartupProbeSchedule {
   /** The largest gap between two startup attempts, however many instances start. */
   static final long CAP_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
-  /** The longest stretch of dense attempts after the quiet period. */
-  static final long DENSE_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  /** How far either side of the previous start time attempts are dense, at most. */
+  static final long DENSE_HALF_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /**
    * The next attempt: in {@code delayNanos}; {@code base} is what to pass as {@code previous} after
@@ -58,11 +62,15 @@ final class StartupProbeSchedule {
     if (quiet > 0) {
       return new Step(Math.min(quiet, CAP_MAX_NANOS), 0);
     }
-    long sinceQuiet = -quiet; // how long ago the quiet period ended
-    if (lastStartNanos >= 0 && sinceQuiet < Math.min(lastStartNanos / 2, DENSE_MAX_NANOS)) {
+    long half = lastStartNanos < 0 ? 0 : Math.min(lastStartNanos / 4, DENSE_HALF_MAX_NANOS);
+    long untilDense = lastStartNanos - half - sinceLaunchNanos;
+    if (lastStartNanos >= 0 && untilDense <= 0 && -untilDense < 2 * half) {
       return new Step(Math.min(initialNanos * Math.max(1, starting), cap(starting)), 0);
     }
     long next = previous == 0 ? initialNanos : Math.min(previous * 2, cap(starting));
+    if (untilDense > 0 && untilDense < next) {
+      return new Step(untilDense, next); // not past the start of the dense stretch
+    }
     return new Step(next, next);
   }
 

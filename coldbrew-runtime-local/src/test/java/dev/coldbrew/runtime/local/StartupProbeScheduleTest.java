@@ -41,32 +41,46 @@ class StartupProbeScheduleTest {
         .isEqualTo(new StartupProbeSchedule.Step(20 * MS, 0));
     assertThat(schedule.next(0, previousStart, 70 * MS, 1))
         .isEqualTo(new StartupProbeSchedule.Step(5 * MS, 0));
-    // from 3/4 on, for 10 ms (half the previous start, at most 10 ms), every 200 µs
+    // from 3/4 on the back-off from the initial interval, up to 1 ms
     assertThat(schedule.next(0, previousStart, 75 * MS, 1))
-        .isEqualTo(new StartupProbeSchedule.Step(200 * US, 0));
-    assertThat(schedule.next(0, previousStart, 84 * MS, 1))
-        .isEqualTo(new StartupProbeSchedule.Step(200 * US, 0));
-    // then the back-off starts from the initial interval
-    assertThat(schedule.next(0, previousStart, 85 * MS, 1))
         .isEqualTo(new StartupProbeSchedule.Step(200 * US, 200 * US));
     assertThat(schedule.next(400 * US, previousStart, 86 * MS, 1))
         .isEqualTo(new StartupProbeSchedule.Step(800 * US, 800 * US));
+    assertThat(schedule.next(MS, previousStart, 90 * MS, 1))
+        .isEqualTo(new StartupProbeSchedule.Step(MS, MS));
   }
 
   @Test
-  void theDenseStretchIsHalfAShortPreviousStartAndSharedByTheInstancesStarting() {
-    long previousStart = 8 * MS; // nginx: quiet until 6 ms, dense until 10 ms
-    assertThat(schedule.next(0, previousStart, 6 * MS, 1))
+  void within1MillisecondOfThePreviousStartAttemptsAre200MicrosecondsApart() {
+    long previousStart = 100 * MS; // dense from 99 ms until 101 ms
+    // a step that would pass 99 ms ends there
+    assertThat(schedule.next(MS, previousStart, 98_500 * US, 1))
+        .isEqualTo(new StartupProbeSchedule.Step(500 * US, MS));
+    assertThat(schedule.next(MS, previousStart, 99 * MS, 1))
         .isEqualTo(new StartupProbeSchedule.Step(200 * US, 0));
-    assertThat(schedule.next(0, previousStart, 10 * MS, 1))
+    assertThat(schedule.next(0, previousStart, 100_900 * US, 1))
+        .isEqualTo(new StartupProbeSchedule.Step(200 * US, 0));
+    // then the back-off starts again from the initial interval
+    assertThat(schedule.next(0, previousStart, 101 * MS, 1))
+        .isEqualTo(new StartupProbeSchedule.Step(200 * US, 200 * US));
+    List<Long> at = attempts(previousStart, 1, 101 * MS);
+    assertThat(at.stream().filter(t -> t >= 99 * MS).count()).isBetween(9L, 11L);
+    // the whole start: 5 quiet attempts, ~26 from 75 to 99 ms, ~10 dense ones
+    assertThat(at.size()).isBetween(38, 44);
+  }
+
+  @Test
+  void theDenseStretchIsAQuarterOfAShortPreviousStartEitherSideAndSharedByTheInstancesStarting() {
+    long previousStart = 2 * MS; // quiet until 1.5 ms, dense until 2.5 ms
+    assertThat(schedule.next(0, previousStart, 1500 * US, 1))
+        .isEqualTo(new StartupProbeSchedule.Step(200 * US, 0));
+    assertThat(schedule.next(0, previousStart, 2500 * US, 1))
         .isEqualTo(new StartupProbeSchedule.Step(200 * US, 200 * US));
     // five starting at once: each attempts every 1 ms, and 20 at once every 4 ms (within the cap)
-    assertThat(schedule.next(0, previousStart, 7 * MS, 5))
-        .isEqualTo(new StartupProbeSchedule.Step(MS, 0));
-    assertThat(schedule.next(0, previousStart, 7 * MS, 20))
+    long nginx = 8 * MS;
+    assertThat(schedule.next(0, nginx, 7 * MS, 5)).isEqualTo(new StartupProbeSchedule.Step(MS, 0));
+    assertThat(schedule.next(0, nginx, 7 * MS, 20))
         .isEqualTo(new StartupProbeSchedule.Step(4 * MS, 0));
-    assertThat(attempts(previousStart, 1, 10 * MS).stream().filter(t -> t >= 6 * MS).count())
-        .isBetween(19L, 21L);
   }
 
   @Test
@@ -80,7 +94,7 @@ class StartupProbeScheduleTest {
       assertThat(seen)
           .as("listens at %d ns, previous start 120 ms", listensAt)
           .isLessThanOrEqualTo(
-              listensAt >= previous * 3 / 4 && listensAt < previous * 3 / 4 + 10 * MS
+              Math.abs(listensAt - previous) < MS
                   ? 200 * US
                   : listensAt >= previous * 3 / 4 ? MS : 20 * MS);
     }
