@@ -9,12 +9,11 @@ import java.util.concurrent.TimeUnit;
  * {@code startupProbeInitialInterval} (200 µs), doubling up to {@code startupProbeMaxInterval} (1
  * ms) — a request waiting on a cold start is sent within about a millisecond of the app listening.
  * Two rules keep that cheap, since an attempt costs ~100 µs of CPU on a small VM (the refused
- * connect ~30 µs, waking the thread after its wait the rest) and an app starting on two cores waits
- * for every core-second taken from it: with n instances starting at once the cap is n times larger,
- * up to 20 ms (the attempts share a budget of about a thousand a second); and until 3/4 of the
- * revision's previous start time (launch to ready) has passed, attempts are at most 20 ms apart and
- * the doubling does not start. Where the app is expected to listen — within {@link
- * #DENSE_HALF_MAX_NANOS} (1 ms, at most a quarter of the previous start) either side of the
+ * connect ~30 µs, waking the thread after its wait the rest): with n instances starting at once the
+ * cap is n times larger, up to 20 ms (the attempts share a budget of about a thousand a second);
+ * and until 3/4 of the revision's previous start time (launch to ready) has passed, attempts are at
+ * most 20 ms apart and the doubling does not start. Where the app is expected to listen — within
+ * {@link #DENSE_HALF_MAX_NANOS} (1 ms, at most a quarter of the previous start) either side of the
  * previous start time — attempts are the initial interval apart (times the instances starting,
  * within the cap), and the doubling starts again after that: an app that starts as fast as before
  * is seen within about 200 µs instead of a millisecond, for some ten attempts. The stretch is kept
