@@ -70,17 +70,21 @@ public class ColdStart {
     Thread.sleep(300);
   }
 
-  /** After {@link #settle}, {@link #appOnce} and the platform's CPU meanwhile, both in ms. */
-  static double[] appAlone(List<String> cmd, long servePid) throws Exception {
+  /** The app alone: ms from spawn to its first answer (-1: none), and the platform's CPU meanwhile. */
+  record Alone(double ms, long platformCpuNanos) {}
+
+  /** After {@link #settle}, {@link #appOnce}. */
+  static Alone appAlone(List<String> cmd, long servePid) throws Exception {
     settle();
     Map<String, Long> cpu0 = threadCpu(servePid);
     double ms = appOnce(cmd);
     Map<String, Long> cpu1 = threadCpu(servePid);
-    long ns = 0;
-    for (var e : cpu1.entrySet()) {
-      ns += e.getValue() - cpu0.getOrDefault(e.getKey(), 0L);
-    }
-    return new double[] {ms, ns / 1e6};
+    return new Alone(ms, CPU_GROUPS.stream().mapToLong(g -> cpuSince(cpu0, cpu1, g)).sum());
+  }
+
+  /** A thread group's CPU (ns) between two {@link #threadCpu} readings. */
+  static long cpuSince(Map<String, Long> before, Map<String, Long> after, String group) {
+    return after.getOrDefault(group, 0L) - before.getOrDefault(group, 0L);
   }
 
   static void stop(Process p) throws InterruptedException {
@@ -151,10 +155,7 @@ public class ColdStart {
         // Pairs alternate which side starts first, so neither always starts on caches the other
         // has just warmed (the app's files, the interpreter, the JVM's shared archive).
         boolean appFirst = r >= 0 && r % 2 == 1;
-        double[] app = {0, 0}; // ms, and the platform's CPU meanwhile (ms)
-        if (appFirst) {
-          app = appAlone(apps.get(h), servePid);
-        }
+        Alone app = appFirst ? appAlone(apps.get(h), servePid) : null;
         settle();
         Map<String, Long> cpu0 = threadCpu(servePid);
         Sample s = measure(gw[0], Integer.parseInt(gw[1]), h, pids);
@@ -176,17 +177,17 @@ public class ColdStart {
         if (!appFirst) {
           app = appAlone(apps.get(h), servePid);
         }
-        if (app[0] < 0) {
+        if (app.ms() < 0) {
           System.err.println(h + ": the app alone never answered in run " + r);
           continue;
         }
-        sb.append(h).append("\tapp_ms\t").append(fmt(app[0])).append('\n');
+        sb.append(h).append("\tapp_ms\t").append(fmt(app.ms())).append('\n');
         sb.append(h).append("\tcoldbrew_ms\t").append(ms(s.done - s.t0)).append('\n');
-        sb.append(h).append("\toverhead_ms\t").append(fmt((s.done - s.t0) / 1e6 - app[0])).append('\n');
-        sb.append(h).append("\tplatform_cpu_during_app_ms\t").append(fmt(app[1])).append('\n');
+        sb.append(h).append("\toverhead_ms\t").append(fmt((s.done - s.t0) / 1e6 - app.ms())).append('\n');
+        sb.append(h).append("\tplatform_cpu_during_app_ms\t").append(ms(app.platformCpuNanos())).append('\n');
         long total = 0;
         for (String group : CPU_GROUPS) {
-          long ns = cpu1.getOrDefault(group, 0L) - cpu0.getOrDefault(group, 0L);
+          long ns = cpuSince(cpu0, cpu1, group);
           total += ns;
           sb.append(h).append("\tcpu_").append(group).append("_ms\t").append(ms(ns)).append('\n');
         }

@@ -57,16 +57,19 @@ final class StartupProbeSchedule {
    * @param starting how many instances of the whole runtime are starting now
    */
   Step next(long previous, long lastStartNanos, long sinceLaunchNanos, int starting) {
-    long quiet = lastStartNanos < 0 ? 0 : lastStartNanos * 3 / 4 - sinceLaunchNanos;
+    long next = previous == 0 ? initialNanos : Math.min(previous * 2, cap(starting));
+    if (lastStartNanos < 0) {
+      return new Step(next, next);
+    }
+    long quiet = lastStartNanos * 3 / 4 - sinceLaunchNanos;
     if (quiet > 0) {
       return new Step(Math.min(quiet, CAP_MAX_NANOS), 0);
     }
-    long half = lastStartNanos < 0 ? 0 : Math.min(lastStartNanos / 4, DENSE_HALF_MAX_NANOS);
+    long half = Math.min(lastStartNanos / 4, DENSE_HALF_MAX_NANOS);
     long untilDense = lastStartNanos - half - sinceLaunchNanos;
-    if (lastStartNanos >= 0 && untilDense <= 0 && -untilDense < 2 * half) {
+    if (untilDense <= 0 && -untilDense < 2 * half) {
       return new Step(Math.min(initialNanos * Math.max(1, starting), cap(starting)), 0);
     }
-    long next = previous == 0 ? initialNanos : Math.min(previous * 2, cap(starting));
     if (untilDense > 0 && untilDense < next) {
       return new Step(untilDense, next); // not past the start of the dense stretch
     }
